@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - build struct settings from defaults < INI file < environment <
+ * command line (SPEC sections 1 and 2).
+ *
+ * config_load reads the INI file itself into a bounded buffer (lines of 198
+ * bytes or more are rejected before inih r55 could split them; inline " ;"
+ * comments are turned off so a value is never cut) and hands it to inih.
+ * It does not log: errors come back in struct config_error.
+ */
+#ifndef PIDONE_CONFIG_H
+#define PIDONE_CONFIG_H
+
+#include "settings.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/pidone/pidone.ini"
+#define CONFIG_ERROR_MAX 1024
+
+enum config_action {
+	CONFIG_ACTION_RUN, /* pidone [OPTIONS] [--] COMMAND... */
+	CONFIG_ACTION_CHECK, /* pidone check ... */
+	CONFIG_ACTION_HEALTH, /* pidone health ... */
+	CONFIG_ACTION_HELP,
+	CONFIG_ACTION_VERSION,
+	CONFIG_ACTION_MAX
+};
+
+struct config_error {
+	int exit_code; /* EX_USAGE, EX_CONFIG (or EX_SOFTWARE: no memory) */
+	char text[CONFIG_ERROR_MAX]; /* one line, no trailing newline */
+};
+
+/*
+ * Parse @argv (argc entries, argv[0] the program name) and @envp (a
+ * NULL-terminated "NAME=value" array) plus the INI file they name, into
+ * @s (which settings_init prepared). @default_config is read when it exists
+ * and neither --config nor PIDONE_CONFIG names a file (NULL: never);
+ * "--config ''" reads no file at all.
+ *
+ * Returns an enum config_action (>= 0), or a negative errno with @reterr
+ * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG) or -ENOMEM
+ * (EX_SOFTWARE). Only the first error is kept, but every other valid
+ * entry is still applied, so s->log_format and s->log_level are usable to
+ * print it. HELP and VERSION are returned as soon as argv asks for them,
+ * without reading the file or the environment.
+ */
+int config_load(struct settings *s, int argc, char *const *argv,
+		char *const *envp, const char *default_config,
+		struct config_error *reterr);
+
+/* The --help text (what main prints on stdout). */
+const char *config_usage(void);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * execpath.c - PATH resolution for diagnostics. It does not decide what is
+ * exec'd (execvp does that in the child); it only explains the outcome, so
+ * the message after a failed exec names the file, the directories searched
+ * and, for a script, the missing interpreter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "execpath.h"
+#include "fdutil.h"
+#include "banned.h"
+
+/* 0 when @candidate is an executable regular file, else -errno. */
+static int check_candidate(const char *candidate)
+{
+	struct stat st;
+
+	if (stat(candidate, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	if (access(candidate, X_OK) < 0)
+		return -errno;
+	return 0;
+}
+
+int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
+{
+	bool found_unusable = false;
+	const char *dir;
+	int r;
+
+	if (file[0] == '\0')
+		return -ENOENT;
+	if (strchr(file, '/')) {
+		if ((size_t)snprintf(buf, buflen, "%s", file) >= buflen)
+			return -ENAMETOOLONG;
+		r = check_candidate(file);
+		return r == -ENOENT || r == -ENOTDIR ? -ENOENT : r;
+	}
+	if (!path)
+		path = EXECPATH_DEFAULT_PATH;
+
+	dir = path;
+	for (;;) {
+		const char *end = strchrnul(dir, ':');
+		int dir_len = (int)(end - dir);
+		char candidate[4096];
+
+		/* An empty PATH entry means the current directory. */
+		if ((size_t)snprintf(candidate, sizeof(candidate), "%.*s%s%s",
+				     dir_len, dir, dir_len ? "/" : "",
+				     file) < sizeof(candidate)) {
+			r = check_candidate(candidate);
+			if (r == 0 || (r != -ENOENT && r != -ENOTDIR &&
+				       !found_unusable)) {
+				if ((size_t)snprintf(buf, buflen, "%s",
+						     candidate) >= buflen)
+					return -ENAMETOOLONG;
+				if (r == 0)
+					return 0;
+				found_unusable = true;
+			}
+		}
+		if (*end == '\0')
+			break;
+		dir = end + 1;
+	}
+	return found_unusable ? -EACCES : -ENOENT;
+}
+
+int execpath_interpreter(const char *path, char *buf, size_t buflen)
+{
+	char head[256];
+	ssize_t n;
+	size_t len;
+	char *p;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, head, sizeof(head) - 1);
+	r = n < 0 ? -errno : 0;
+	fd_close(&fd);
+	if (r < 0)
+		return r;
+	if (n < 2 || head[0] != '#' || head[1] != '!')
+		return -ENOEXEC;
+	head[n] = '\0';
+	p = head + 2;
+	p += strspn(p, " \t");
+	len = strcspn(p, " \t\n");
+	if (len == 0 || len >= buflen)
+		return -ENOEXEC;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * execpath.h - find a command on PATH the way execvp does, to explain an
+ * exec failure precisely and to report the resolved path in `pidone check`.
+ */
+#ifndef PIDONE_EXECPATH_H
+#define PIDONE_EXECPATH_H
+
+#include <stddef.h>
+
+/* What execvp searches when PATH is unset (glibc's _CS_PATH). */
+#define EXECPATH_DEFAULT_PATH "/bin:/usr/bin"
+
+/*
+ * Look @file up as execvp would: a name with a '/' is taken as is, others
+ * are tried in each directory of @path (NULL: EXECPATH_DEFAULT_PATH).
+ * Returns 0 with the path of the first executable regular file in @buf;
+ * -EACCES with the path of the first file found that is not executable
+ * (or not a regular file); -ENOENT when nothing was found; -ENAMETOOLONG.
+ */
+int execpath_find(const char *file, const char *path, char *buf, size_t buflen);
+
+/*
+ * The interpreter named on the "#!" line of the script at @path, copied
+ * into @buf. Returns 0, or -ENOEXEC when the file has no "#!" line, or
+ * -errno when it cannot be read.
+ */
+int execpath_interpreter(const char *path, char *buf, size_t buflen);
+
+#endif

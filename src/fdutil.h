@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fdutil.h - small file-descriptor helpers shared by every module that owns
+ * an fd. An fd field is -1 when closed.
+ */
+#ifndef PIDONE_FDUTIL_H
+#define PIDONE_FDUTIL_H
+
+/* Close *@fd if it is open and set it to -1; keeps errno. */
+void fd_close(int *fd);
+
+/*
+ * Make sure fds 0, 1 and 2 are open: a closed one is pointed at /dev/null,
+ * so that nothing pidone opens later lands on a standard fd by accident
+ * and is then written to by the child. Returns 0 or -errno.
+ */
+int fd_sanitize_stdio(void);
+
+#endif

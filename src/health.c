@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.c - the liveness/readiness state machine and the bodies of the
+ * health endpoints (the check table is in health.h).
+ *
+ * Pure: times come in as monotonic milliseconds, results go out as values
+ * and caller-buffer text. No I/O, no globals, no logs, no allocation.
+ * Invariant: every text stored here (STATUS=, ready-tcp reasons) is valid
+ * UTF-8 without control bytes, so reasons can go into a JSON string or a
+ * verbose line as they are, after escaping '"' and '\'.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "health.h"
+#include "banned.h"
+
+/* "no READY=1 yet (STATUS=...)" never truncates the status text. */
+_Static_assert(HEALTH_STATUS_MAX + 32 <= HEALTH_REASON_MAX,
+	       "a STATUS= text must fit in a reason");
+_Static_assert(HEALTH_TCP_REASON_MAX <= HEALTH_REASON_MAX,
+	       "a ready-tcp reason must fit in a reason");
+
+/* char arrays, not pointers: read-only data, no relocations (STYLE 8) */
+static const char check_names[HEALTH_CHECK_MAX][16] = {
+	[HEALTH_CHECK_CHILD] = "child",
+	[HEALTH_CHECK_WATCHDOG] = "watchdog",
+	[HEALTH_CHECK_READY_DELAY] = "ready-delay",
+	[HEALTH_CHECK_READY_TCP] = "ready-tcp",
+	[HEALTH_CHECK_READY_NOTIFY] = "ready-notify",
+	[HEALTH_CHECK_SHUTDOWN] = "shutdown",
+};
+
+/* now - then, or 0 if the caller's clock went backwards. */
+static uint64_t elapsed(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+/*
+ * The length of the valid UTF-8 sequence at @s (at most @len bytes), or 0
+ * when it is not one (stray continuation byte, overlong form, surrogate,
+ * beyond U+10FFFF, or cut short).
+ */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Copy @len bytes of untrusted @src into @dst (@size > 0 bytes, NUL
+ * included) so that the invariant above holds: control bytes become ' ',
+ * bytes that are not valid UTF-8 become '?', and a character that does
+ * not fit whole is left out with everything after it.
+ */
+static void copy_clean(char *dst, size_t size, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t out = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(s + i, len - i);
+
+		if (n == 0) {
+			if (out + 1 >= size)
+				break;
+			dst[out++] = '?';
+			i++;
+			continue;
+		}
+		if (out + n >= size)
+			break;
+		if (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))
+			dst[out] = ' ';
+		else
+			memcpy(dst + out, s + i, n);
+		out += n;
+		i += n;
+	}
+	dst[out] = '\0';
+}
+
+void health_init(struct health *h, const struct health_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	h->cfg = *cfg;
+	h->child = HEALTH_CHILD_NONE;
+	h->tcp = HEALTH_TCP_UNKNOWN;
+}
+
+void health_child_started(struct health *h, uint64_t now)
+{
+	h->child = HEALTH_CHILD_RUNNING;
+	h->child_wstatus = 0;
+	h->child_started_ms = now;
+	/* systemd counts the first watchdog period from the start, too */
+	h->watchdog_last_ms = now;
+	h->notify_ready = false;
+	h->notify_stopping = false;
+	h->tcp = HEALTH_TCP_UNKNOWN;
+	h->tcp_checked_ms = 0;
+	h->tcp_reason[0] = '\0';
+	h->status[0] = '\0';
+}
+
+void health_child_exited(struct health *h, int wstatus)
+{
+	h->child = HEALTH_CHILD_EXITED;
+	h->child_wstatus = wstatus;
+}
+
+void health_child_backoff(struct health *h, int wstatus)
+{
+	h->child = HEALTH_CHILD_BACKOFF;
+	h->child_wstatus = wstatus;
+}
+
+void health_shutdown_begun(struct health *h)
+{
+	h->shutdown = true;
+}
+
+void health_watchdog_ping(struct health *h, uint64_t now)
+{
+	h->watchdog_last_ms = now;
+}
+
+void health_notify_ready(struct health *h)
+{
+	h->notify_ready = true;
+}
+
+void health_notify_stopping(struct health *h)
+{
+	h->notify_stopping = true;
+}
+
+void health_notify_status(struct health *h, const char *text, size_t len)
+{
+	copy_clean(h->status, sizeof(h->status), text, len);
+}
+
+void health_tcp_result(struct health *h, uint64_t now, bool ok,
+		       const char *reason)
+{
+	h->tcp = ok ? HEALTH_TCP_OK : HEALTH_TCP_FAILED;
+	h->tcp_checked_ms = now;
+	if (ok || !reason)
+		h->tcp_reason[0] = '\0';
+	else
+		copy_clean(h->tcp_reason, sizeof(h->tcp_reason), reason,
+			   strlen(reason));
+}
+
+bool health_tcp_check_due(const struct health *h, uint64_t now)
+{
+	if (!h->cfg.ready_tcp || h->child != HEALTH_CHILD_RUNNING)
+		return false;
+	return h->tcp == HEALTH_TCP_UNKNOWN ||
+	       elapsed(now, h->tcp_checked_ms) >= HEALTH_TCP_CACHE_MS;
+}
+
+/* "12.0": @ms in seconds, floored to a tenth. */
+static void fmt_tenths(char *buf, size_t size, uint64_t ms)
+{
+	snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000, ms % 1000 / 100);
+}
+
+/* "10", "2.5", "0.25": @ms in seconds, no trailing zeros. */
+static void fmt_exact(char *buf, size_t size, uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%" PRIu64, ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000,
+			 ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, size, "%" PRIu64 ".%02" PRIu64, ms / 1000,
+			 ms % 1000 / 10);
+	else
+		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+			 ms % 1000);
+}
+
+/* "exited with status 3" / "killed by signal 9" for a wait status. */
+static void fmt_exit(char *buf, size_t size, int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		snprintf(buf, size, "exited with status %d",
+			 WEXITSTATUS(wstatus));
+	else if (WIFSIGNALED(wstatus))
+		snprintf(buf, size, "killed by signal %d", WTERMSIG(wstatus));
+	else
+		snprintf(buf, size, "ended (wait status 0x%x)",
+			 (unsigned)wstatus);
+}
+
+/* Is check @id listed for @probe with this configuration? */
+static bool check_applies(const struct health *h, enum health_probe probe,
+			  enum health_check_id id)
+{
+	switch (id) {
+	case HEALTH_CHECK_CHILD:
+		return true;
+	case HEALTH_CHECK_WATCHDOG:
+		return h->cfg.watchdog_ms > 0;
+	case HEALTH_CHECK_READY_DELAY:
+		return probe == HEALTH_PROBE_READY && h->cfg.ready_delay_ms > 0;
+	case HEALTH_CHECK_READY_TCP:
+		return probe == HEALTH_PROBE_READY && h->cfg.ready_tcp;
+	case HEALTH_CHECK_READY_NOTIFY:
+		return probe == HEALTH_PROBE_READY && h->cfg.ready_notify;
+	case HEALTH_CHECK_SHUTDOWN:
+		return probe == HEALTH_PROBE_READY;
+	default:
+		return false;
+	}
+}
+
+static void eval_child(const struct health *h, enum health_probe probe,
+		       struct health_check *c)
+{
+	char how[48];
+
+	switch (h->child) {
+	case HEALTH_CHILD_RUNNING:
+		c->ok = true;
+		break;
+	case HEALTH_CHILD_BACKOFF:
+		/* SPEC section 5: live during a restart backoff */
+		c->ok = probe == HEALTH_PROBE_LIVE;
+		if (!c->ok) {
+			fmt_exit(how, sizeof(how), h->child_wstatus);
+			snprintf(c->reason, sizeof(c->reason),
+				 "child %s, restart pending", how);
+		}
+		break;
+	case HEALTH_CHILD_EXITED:
+		fmt_exit(how, sizeof(how), h->child_wstatus);
+		snprintf(c->reason, sizeof(c->reason), "child %s", how);
+		break;
+	default:
+		snprintf(c->reason, sizeof(c->reason), "child not started yet");
+		break;
+	}
+}
+
+static void eval_watchdog(const struct health *h, uint64_t now,
+			  struct health_check *c)
+{
+	uint64_t quiet = elapsed(now, h->watchdog_last_ms);
+	char for_s[32], limit_s[32];
+
+	/* nothing to watch while no child runs; the child check says so */
+	if (h->child != HEALTH_CHILD_RUNNING || quiet <= h->cfg.watchdog_ms) {
+		c->ok = true;
+		return;
+	}
+	fmt_tenths(for_s, sizeof(for_s), quiet);
+	fmt_exact(limit_s, sizeof(limit_s), h->cfg.watchdog_ms);
+	snprintf(c->reason, sizeof(c->reason),
+		 "no WATCHDOG=1 for %s s (limit %s s)", for_s, limit_s);
+}
+
+static void eval_ready_delay(const struct health *h, uint64_t now,
+			     struct health_check *c)
+{
+	uint64_t ran = elapsed(now, h->child_started_ms);
+	char ran_s[32], delay_s[32];
+
+	if (ran >= h->cfg.ready_delay_ms) {
+		c->ok = true;
+		return;
+	}
+	fmt_tenths(ran_s, sizeof(ran_s), ran);
+	fmt_exact(delay_s, sizeof(delay_s), h->cfg.ready_delay_ms);
+	snprintf(c->reason, sizeof(c->reason), "running %s s of %s s", ran_s,
+		 delay_s);
+}
+
+static void eval_ready_tcp(const struct health *h, struct health_check *c)
+{
+	switch (h->tcp) {
+	case HEALTH_TCP_OK:
+		c->ok = true;
+		break;
+	case HEALTH_TCP_FAILED:
+		snprintf(c->reason, sizeof(c->reason), "%s",
+			 h->tcp_reason[0] ? h->tcp_reason : "check failed");
+		break;
+	default:
+		snprintf(c->reason, sizeof(c->reason), "not checked yet");
+		break;
+	}
+}
+
+static void eval_ready_notify(const struct health *h, struct health_check *c)
+{
+	if (h->notify_ready) {
+		c->ok = true;
+		return;
+	}
+	if (h->status[0])
+		snprintf(c->reason, sizeof(c->reason),
+			 "no READY=1 yet (STATUS=%s)", h->status);
+	else
+		snprintf(c->reason, sizeof(c->reason), "no READY=1 yet");
+}
+
+/* Evaluate check @id for @probe at @now into *@c. */
+static void eval_check(const struct health *h, uint64_t now,
+		       enum health_probe probe, enum health_check_id id,
+		       struct health_check *c)
+{
+	c->id = id;
+	c->name = check_names[id];
+	c->probe = id <= HEALTH_CHECK_WATCHDOG ? HEALTH_PROBE_LIVE :
+						 HEALTH_PROBE_READY;
+	c->ok = false;
+	c->reason[0] = '\0';
+
+	/* the ready-* checks wait for a running child first */
+	if (id >= HEALTH_CHECK_READY_DELAY && id <= HEALTH_CHECK_READY_NOTIFY &&
+	    h->child != HEALTH_CHILD_RUNNING) {
+		snprintf(c->reason, sizeof(c->reason), "child not running");
+		return;
+	}
+	switch (id) {
+	case HEALTH_CHECK_CHILD:
+		eval_child(h, probe, c);
+		break;
+	case HEALTH_CHECK_WATCHDOG:
+		eval_watchdog(h, now, c);
+		break;
+	case HEALTH_CHECK_READY_DELAY:
+		eval_ready_delay(h, now, c);
+		break;
+	case HEALTH_CHECK_READY_TCP:
+		eval_ready_tcp(h, c);
+		break;
+	case HEALTH_CHECK_READY_NOTIFY:
+		eval_ready_notify(h, c);
+		break;
+	case HEALTH_CHECK_SHUTDOWN:
+		if (h->shutdown)
+			snprintf(c->reason, sizeof(c->reason),
+				 "shutdown in progress");
+		else if (h->notify_stopping)
+			snprintf(c->reason, sizeof(c->reason),
+				 "app sent STOPPING=1");
+		else
+			c->ok = true;
+		break;
+	default:
+		break;
+	}
+}
+
+size_t health_checks(const struct health *h, uint64_t now,
+		     enum health_probe probe, struct health_check *ret,
+		     size_t n)
+{
+	size_t count = 0;
+
+	for (enum health_check_id id = 0; id < HEALTH_CHECK_MAX && count < n;
+	     id++)
+		if (check_applies(h, probe, id))
+			eval_check(h, now, probe, id, &ret[count++]);
+	return count;
+}
+
+/* Do all checks for @probe pass? On failure, the first one into *@first. */
+static bool all_ok(const struct health *h, uint64_t now,
+		   enum health_probe probe, struct health_check *first)
+{
+	struct health_check c;
+
+	for (enum health_check_id id = 0; id < HEALTH_CHECK_MAX; id++) {
+		if (!check_applies(h, probe, id))
+			continue;
+		eval_check(h, now, probe, id, &c);
+		if (!c.ok) {
+			if (first)
+				*first = c;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool health_live(const struct health *h, uint64_t now)
+{
+	return all_ok(h, now, HEALTH_PROBE_LIVE, NULL);
+}
+
+bool health_ready(const struct health *h, uint64_t now)
+{
+	return all_ok(h, now, HEALTH_PROBE_READY, NULL);
+}
+
+/*
+ * Escape NUL-terminated @src into @dst, at most @room bytes (no NUL
+ * written), as the inside of a JSON string. Never splits an escape or a
+ * UTF-8 character. Returns the bytes written. (log_json_escape does the
+ * same for log lines, but this module may not include log.h.)
+ */
+static size_t json_escape(char *dst, size_t room, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len = strlen(src), out = 0;
+
+	for (size_t i = 0; i < len;) {
+		char unit[8];
+		size_t used = 1, n;
+
+		if (s[i] == '"' || s[i] == '\\') {
+			unit[0] = '\\';
+			unit[1] = (char)s[i];
+			n = 2;
+		} else if (s[i] < 0x20) {
+			snprintf(unit, sizeof(unit), "\\u%04x", s[i]);
+			n = 6;
+		} else {
+			/* a stored text is clean, so 0 cannot happen */
+			used = utf8_len(s + i, len - i);
+			if (used == 0)
+				used = 1;
+			memcpy(unit, s + i, used);
+			n = used;
+		}
+		if (out + n > room)
+			break;
+		memcpy(dst + out, unit, n);
+		out += n;
+		i += used;
+	}
+	return out;
+}
+
+int health_format_json(const struct health *h, uint64_t now,
+		       enum health_probe probe, char *buf, size_t buflen,
+		       size_t *ret_len)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	static const char head[] = "{\"status\":\"fail\",\"reason\":\"";
+	static const char tail[] = "\"}";
+	struct health_check first;
+	size_t len;
+
+	if (all_ok(h, now, probe, &first)) {
+		if (buflen < sizeof(ok))
+			return -ENOBUFS;
+		memcpy(buf, ok, sizeof(ok));
+		*ret_len = sizeof(ok) - 1;
+		return 0;
+	}
+	/* both strlen()s plus the NUL */
+	if (buflen < sizeof(head) + sizeof(tail) - 1)
+		return -ENOBUFS;
+	len = sizeof(head) - 1;
+	memcpy(buf, head, len);
+	len += json_escape(buf + len, buflen - len - sizeof(tail),
+			   first.reason);
+	memcpy(buf + len, tail, sizeof(tail));
+	*ret_len = len + sizeof(tail) - 1;
+	return 0;
+}
+
+int health_format_verbose(const struct health *h, uint64_t now,
+			  enum health_probe probe, const char *label, char *buf,
+			  size_t buflen, size_t *ret_len)
+{
+	static const char more[] = "...\n";
+	struct health_check checks[HEALTH_CHECK_MAX];
+	char lines[HEALTH_CHECK_MAX][HEALTH_REASON_MAX + 48];
+	size_t line_len[HEALTH_CHECK_MAX];
+	char verdict[64];
+	size_t n, total = 0, pos = 0, verdict_len;
+	bool ok = true, all_fit;
+	int r;
+
+	if (!label)
+		label = probe == HEALTH_PROBE_LIVE ? "livez" : "readyz";
+	n = health_checks(h, now, probe, checks, HEALTH_CHECK_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (checks[i].ok)
+			r = snprintf(lines[i], sizeof(lines[i]), "[+]%s ok\n",
+				     checks[i].name);
+		else
+			r = snprintf(lines[i], sizeof(lines[i]),
+				     "[-]%s failed: %s\n", checks[i].name,
+				     checks[i].reason);
+		/* cannot truncate: names are short, reasons bounded */
+		line_len[i] = r < 0 ? 0 : (size_t)r;
+		total += line_len[i];
+		ok = ok && checks[i].ok;
+	}
+	r = snprintf(verdict, sizeof(verdict), "%s check %s\n", label,
+		     ok ? "passed" : "failed");
+	if (r < 0 || (size_t)r >= sizeof(verdict) || (size_t)r >= buflen)
+		return -ENOBUFS;
+	verdict_len = (size_t)r;
+
+	all_fit = total + verdict_len < buflen;
+	for (size_t i = 0; i < n; i++) {
+		size_t reserve = all_fit ? 0 : sizeof(more) - 1;
+
+		if (pos + line_len[i] + reserve + verdict_len >= buflen)
+			break;
+		memcpy(buf + pos, lines[i], line_len[i]);
+		pos += line_len[i];
+	}
+	if (!all_fit && pos + sizeof(more) - 1 + verdict_len < buflen) {
+		memcpy(buf + pos, more, sizeof(more) - 1);
+		pos += sizeof(more) - 1;
+	}
+	memcpy(buf + pos, verdict, verdict_len + 1);
+	*ret_len = pos + verdict_len;
+	return 0;
+}

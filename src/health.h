@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.h - the liveness/readiness state machine behind /healthz, /livez
+ * and /readyz (SPEC section 5), and the bodies those endpoints send.
+ *
+ * Pure: the runtime reports events (child started, exited, sd_notify
+ * messages, signals, TCP check results) and reads verdicts; every time is
+ * a monotonic millisecond count passed in by the caller, so there are no
+ * clock reads, no I/O, no globals, no logs and no allocation here.
+ *
+ * Checks, in the order they are listed and the first failure is reported:
+ *
+ *   name          probe  fails when
+ *   child         live   the child is not running (ok during a restart
+ *                        backoff for live, failed then for ready)
+ *   watchdog      live   --watchdog: no WATCHDOG=1 within the limit, counted
+ *                        from the child's start until the first ping
+ *   ready-delay   ready  --ready-delay: the child has not run that long
+ *   ready-tcp     ready  --ready-tcp: the last check failed or none ran yet
+ *   ready-notify  ready  --ready-notify: no READY=1 from this child yet
+ *   shutdown      ready  SIGTERM/INT/QUIT arrived, or the app sent STOPPING=1
+ *
+ * Live holds when every live check passes; ready when every check passes.
+ * Unconfigured checks are left out of the list.
+ */
+#ifndef PIDONE_HEALTH_H
+#define PIDONE_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sizes of the fixed text buffers, NUL included. */
+#define HEALTH_REASON_MAX 160 /* one check's reason */
+#define HEALTH_TCP_REASON_MAX 96 /* the last ready-tcp failure */
+#define HEALTH_STATUS_MAX 128 /* the app's last STATUS= text */
+
+/* ready-tcp results are reused this long before a new check is due. */
+#define HEALTH_TCP_CACHE_MS 1000
+
+/* Any body health_format_* writes fits in this many bytes. */
+#define HEALTH_BODY_MAX 2048
+
+/* Which endpoint a check belongs to or a verdict is for. */
+enum health_probe {
+	HEALTH_PROBE_LIVE, /* /healthz, /livez */
+	HEALTH_PROBE_READY, /* /readyz */
+	HEALTH_PROBE_MAX
+};
+
+enum health_check_id {
+	HEALTH_CHECK_CHILD,
+	HEALTH_CHECK_WATCHDOG,
+	HEALTH_CHECK_READY_DELAY,
+	HEALTH_CHECK_READY_TCP,
+	HEALTH_CHECK_READY_NOTIFY,
+	HEALTH_CHECK_SHUTDOWN,
+	HEALTH_CHECK_MAX
+};
+
+enum health_child_state {
+	HEALTH_CHILD_NONE, /* not started yet */
+	HEALTH_CHILD_RUNNING,
+	HEALTH_CHILD_BACKOFF, /* exited, a restart is scheduled */
+	HEALTH_CHILD_EXITED, /* exited for good */
+	HEALTH_CHILD_STATE_MAX
+};
+
+enum health_tcp_state {
+	HEALTH_TCP_UNKNOWN, /* no result for this child yet */
+	HEALTH_TCP_OK,
+	HEALTH_TCP_FAILED,
+	HEALTH_TCP_STATE_MAX
+};
+
+/* What is checked: from the settings, fixed for the run. */
+struct health_config {
+	unsigned watchdog_ms; /* 0: no watchdog */
+	unsigned ready_delay_ms; /* 0: no delay */
+	bool ready_tcp; /* a ready-tcp target is set */
+	bool ready_notify; /* wait for READY=1 */
+};
+
+/* The state; fields are read-only outside health.c. */
+struct health {
+	struct health_config cfg;
+
+	enum health_child_state child;
+	int child_wstatus; /* wait status of the last exit */
+	uint64_t child_started_ms;
+
+	uint64_t watchdog_last_ms; /* last WATCHDOG=1, or the child's start */
+	bool notify_ready; /* READY=1 from the current child */
+	bool notify_stopping; /* STOPPING=1 from the current child */
+	bool shutdown; /* a terminating signal arrived */
+
+	enum health_tcp_state tcp;
+	uint64_t tcp_checked_ms; /* when the last result arrived */
+	char tcp_reason[HEALTH_TCP_REASON_MAX];
+
+	char status[HEALTH_STATUS_MAX]; /* STATUS= text, "" when none */
+};
+
+/* One evaluated check, as the verbose body lists it. */
+struct health_check {
+	enum health_check_id id;
+	const char *name; /* "child", "ready-tcp"... (static) */
+	enum health_probe probe; /* the endpoint it belongs to */
+	bool ok;
+	char reason[HEALTH_REASON_MAX]; /* why it failed; "" when ok */
+};
+
+/* Start from nothing (no child yet) with the checks of @cfg. */
+void health_init(struct health *h, const struct health_config *cfg);
+
+/*
+ * The child (first or restarted) was spawned at @now. Everything learnt
+ * from a previous child (READY=1, STOPPING=1, STATUS=, watchdog pings, TCP
+ * results) is forgotten: the new one has to prove itself again.
+ */
+void health_child_started(struct health *h, uint64_t now);
+
+/* The child exited with @wstatus (from waitpid) and will not be restarted. */
+void health_child_exited(struct health *h, int wstatus);
+
+/*
+ * The child exited with @wstatus and a restart is scheduled after backoff:
+ * still live (SPEC section 5), not ready.
+ */
+void health_child_backoff(struct health *h, int wstatus);
+
+/* SIGTERM, SIGINT or SIGQUIT arrived: not ready from now on, for good. */
+void health_shutdown_begun(struct health *h);
+
+/* The app sent WATCHDOG=1 at @now. */
+void health_watchdog_ping(struct health *h, uint64_t now);
+
+/* The app sent READY=1. */
+void health_notify_ready(struct health *h);
+
+/* The app sent STOPPING=1: not ready until the child is restarted. */
+void health_notify_stopping(struct health *h);
+
+/*
+ * The app sent STATUS=<@len bytes of @text>. Kept (truncated to
+ * HEALTH_STATUS_MAX - 1 bytes at a UTF-8 boundary, control bytes turned
+ * into spaces) and shown while it is not ready yet.
+ */
+void health_notify_status(struct health *h, const char *text, size_t len);
+
+/*
+ * A ready-tcp check finished at @now: @ok, or failed for @reason (e.g.
+ * "connection refused"; copied, truncated and cleaned like STATUS=).
+ */
+void health_tcp_result(struct health *h, uint64_t now, bool ok,
+		       const char *reason);
+
+/*
+ * Should the server run a new ready-tcp check before answering at @now?
+ * True when ready-tcp is configured, the child runs, and there is no
+ * result for it yet or the last one is HEALTH_TCP_CACHE_MS old.
+ */
+bool health_tcp_check_due(const struct health *h, uint64_t now);
+
+/* The /healthz and /livez verdict at @now. */
+bool health_live(const struct health *h, uint64_t now);
+
+/* The /readyz verdict at @now. */
+bool health_ready(const struct health *h, uint64_t now);
+
+/*
+ * Evaluate the checks that apply to @probe at @now into @ret (room for
+ * @n; HEALTH_CHECK_MAX is always enough), in the order of the table above.
+ * Returns how many were written.
+ */
+size_t health_checks(const struct health *h, uint64_t now,
+		     enum health_probe probe, struct health_check *ret,
+		     size_t n);
+
+/*
+ * The default body for @probe at @now: {"status":"ok"} or
+ * {"status":"fail","reason":"<first failing check's reason>"}, reason
+ * JSON-escaped and shortened (never mid-escape, never mid-UTF-8) if @buf
+ * is small. NUL-terminated; *@ret_len excludes the NUL and is written only
+ * on success. Returns 0, or -ENOBUFS when not even the body without its
+ * reason fits.
+ */
+int health_format_json(const struct health *h, uint64_t now,
+		       enum health_probe probe, char *buf, size_t buflen,
+		       size_t *ret_len);
+
+/*
+ * The ?verbose body for @probe at @now, like Kubernetes' apiserver:
+ *
+ *   [+]child ok
+ *   [-]ready-tcp failed: connection refused
+ *   readyz check failed
+ *
+ * The last line is "<@label> check passed|failed"; @label NULL means
+ * "livez" or "readyz" by @probe. Only whole lines are written: when @buf is
+ * too small, the check lines that do not fit are replaced by one "...\n"
+ * line and the verdict line is always kept. NUL-terminated; *@ret_len
+ * excludes the NUL and is written only on success. Returns 0, or -ENOBUFS
+ * when not even the verdict line fits.
+ */
+int health_format_verbose(const struct health *h, uint64_t now,
+			  enum health_probe probe, const char *label, char *buf,
+			  size_t buflen, size_t *ret_len);
+
+#endif

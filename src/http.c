@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.c - the health side port's HTTP/1.1 request-head parser, query
+ * lookup and response-head formatter (the rules are in http.h).
+ *
+ * Pure and zero-copy: no I/O, no globals, no logs, no allocation. The
+ * parser never reads buf[len] or beyond (the unit tests put the input
+ * against a PROT_NONE page and the fuzz target runs it under ASan). Every
+ * check is prefix-safe: running out of bytes is HTTP_PARSE_INCOMPLETE, a
+ * byte that no valid head could hold there is HTTP_PARSE_MALFORMED at once.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "banned.h"
+
+/* Internal parse step result: keep going, or return this value. */
+#define STEP_OK 0
+
+/* RFC 9110 tchar: the bytes of a token (method, header name). */
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z'))
+		return true;
+	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* A byte that may appear in a request target: visible ASCII. */
+static bool is_target_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+/* A byte that may appear in a field value: HTAB, SP, VCHAR, obs-text. */
+static bool is_value_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* A byte that no head may hold anywhere: controls but HTAB/CR/LF, DEL. */
+static bool is_never_char(unsigned char c)
+{
+	return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
+static bool is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Case-insensitive comparison of @len bytes at @s with lower-case @word. */
+static bool span_is(const char *s, size_t len, const char *word)
+{
+	size_t wlen = strlen(word);
+
+	if (len != wlen)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (lower((unsigned char)s[i]) != (unsigned char)word[i])
+			return false;
+	return true;
+}
+
+/* Trim optional whitespace from both ends of [*s, *s + *len). */
+static void trim_ows(const char **s, size_t *len)
+{
+	while (*len > 0 && is_ows((*s)[0])) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_ows((*s)[*len - 1]))
+		(*len)--;
+}
+
+/* The parse state: a cursor over [buf, end). */
+struct cursor {
+	const char *p;
+	const char *end;
+};
+
+/*
+ * Expect "\r\n" at the cursor and step over it. STEP_OK, or
+ * HTTP_PARSE_INCOMPLETE / HTTP_PARSE_MALFORMED.
+ */
+static int expect_crlf(struct cursor *c)
+{
+	if (c->p == c->end)
+		return HTTP_PARSE_INCOMPLETE;
+	if (*c->p != '\r')
+		return HTTP_PARSE_MALFORMED;
+	if (c->p + 1 == c->end)
+		return HTTP_PARSE_INCOMPLETE;
+	if (c->p[1] != '\n')
+		return HTTP_PARSE_MALFORMED;
+	c->p += 2;
+	return STEP_OK;
+}
+
+/* Expect the literal @lit at the cursor (a prefix of it is incomplete). */
+static int expect_literal(struct cursor *c, const char *lit)
+{
+	for (; *lit; lit++, c->p++) {
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		if (*c->p != *lit)
+			return HTTP_PARSE_MALFORMED;
+	}
+	return STEP_OK;
+}
+
+/* "GET /path?query HTTP/1.x\r\n" into @req. */
+static int parse_request_line(struct cursor *c, struct http_request *req)
+{
+	const char *start = c->p;
+	int r;
+
+	/* method SP */
+	for (;;) {
+		if ((size_t)(c->p - start) > HTTP_METHOD_LEN_MAX)
+			return HTTP_PARSE_MALFORMED;
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		if (*c->p == ' ')
+			break;
+		if (!is_tchar((unsigned char)*c->p))
+			return HTTP_PARSE_MALFORMED;
+		c->p++;
+	}
+	if (c->p == start)
+		return HTTP_PARSE_MALFORMED;
+	req->method_text.ptr = start;
+	req->method_text.len = (size_t)(c->p - start);
+	if (req->method_text.len == 3 && memcmp(start, "GET", 3) == 0)
+		req->method = HTTP_METHOD_GET;
+	else if (req->method_text.len == 4 && memcmp(start, "HEAD", 4) == 0)
+		req->method = HTTP_METHOD_HEAD;
+	else
+		req->method = HTTP_METHOD_OTHER;
+	c->p++;
+
+	/* origin-form target SP: "/" first rules out "*" and "http://" */
+	if (c->p == c->end)
+		return HTTP_PARSE_INCOMPLETE;
+	if (*c->p != '/')
+		return HTTP_PARSE_MALFORMED;
+	req->path.ptr = c->p;
+	req->query.ptr = NULL;
+	for (;;) {
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		if (*c->p == ' ')
+			break;
+		if (!is_target_char((unsigned char)*c->p))
+			return HTTP_PARSE_MALFORMED;
+		if (*c->p == '?' && !req->query.ptr)
+			req->query.ptr = c->p + 1;
+		c->p++;
+	}
+	if (req->query.ptr) {
+		req->path.len = (size_t)(req->query.ptr - 1 - req->path.ptr);
+		req->query.len = (size_t)(c->p - req->query.ptr);
+	} else {
+		req->path.len = (size_t)(c->p - req->path.ptr);
+		req->query.len = 0;
+	}
+	c->p++;
+
+	/* version CRLF */
+	r = expect_literal(c, "HTTP/1.");
+	if (r != STEP_OK)
+		return r;
+	if (c->p == c->end)
+		return HTTP_PARSE_INCOMPLETE;
+	if (*c->p != '0' && *c->p != '1')
+		return HTTP_PARSE_MALFORMED;
+	req->minor_version = *c->p - '0';
+	c->p++;
+	return expect_crlf(c);
+}
+
+/* Does the Connection value hold the token @word (case-insensitive)? */
+static bool connection_has(const char *v, size_t len, const char *word)
+{
+	while (len > 0) {
+		const char *comma = memchr(v, ',', len);
+		size_t n = comma ? (size_t)(comma - v) : len;
+		const char *item = v;
+		size_t item_len = n;
+
+		trim_ows(&item, &item_len);
+		if (span_is(item, item_len, word))
+			return true;
+		if (!comma)
+			break;
+		v += n + 1;
+		len -= n + 1;
+	}
+	return false;
+}
+
+/*
+ * Act on the headers we interpret. Content-Length must be digits only (a
+ * list such as "5, 5" or a sign is malformed); only whether it is zero
+ * matters, so no overflow is possible.
+ */
+static int interpret_header(const char *name, size_t name_len, const char *v,
+			    size_t len, struct http_request *req,
+			    bool *conn_close, bool *conn_keep_alive)
+{
+	trim_ows(&v, &len);
+	if (span_is(name, name_len, "connection")) {
+		if (connection_has(v, len, "close"))
+			*conn_close = true;
+		if (connection_has(v, len, "keep-alive"))
+			*conn_keep_alive = true;
+	} else if (span_is(name, name_len, "content-length")) {
+		if (len == 0)
+			return HTTP_PARSE_MALFORMED;
+		for (size_t i = 0; i < len; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return HTTP_PARSE_MALFORMED;
+			if (v[i] != '0')
+				req->has_body = true;
+		}
+	} else if (span_is(name, name_len, "transfer-encoding")) {
+		req->has_body = true;
+	}
+	return STEP_OK;
+}
+
+/* Header lines up to and including the blank line. */
+static int parse_headers(struct cursor *c, struct http_request *req)
+{
+	bool conn_close = false, conn_keep_alive = false;
+	int r;
+
+	for (;;) {
+		const char *name, *value;
+		size_t name_len;
+
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		if (*c->p == '\r')
+			break;
+		/* obs-fold, or whitespace between request line and headers */
+		if (is_ows(*c->p))
+			return HTTP_PARSE_MALFORMED;
+
+		name = c->p;
+		for (;;) {
+			if (c->p == c->end)
+				return HTTP_PARSE_INCOMPLETE;
+			if (*c->p == ':')
+				break;
+			if (!is_tchar((unsigned char)*c->p))
+				return HTTP_PARSE_MALFORMED;
+			c->p++;
+		}
+		name_len = (size_t)(c->p - name);
+		if (name_len == 0)
+			return HTTP_PARSE_MALFORMED;
+		c->p++;
+
+		value = c->p;
+		for (;;) {
+			if (c->p == c->end)
+				return HTTP_PARSE_INCOMPLETE;
+			if (*c->p == '\r')
+				break;
+			if (!is_value_char((unsigned char)*c->p))
+				return HTTP_PARSE_MALFORMED;
+			c->p++;
+		}
+		r = interpret_header(name, name_len, value,
+				     (size_t)(c->p - value), req, &conn_close,
+				     &conn_keep_alive);
+		if (r != STEP_OK)
+			return r;
+		r = expect_crlf(c);
+		if (r != STEP_OK)
+			return r;
+	}
+	r = expect_crlf(c);
+	if (r != STEP_OK)
+		return r;
+
+	if (conn_close || req->has_body)
+		req->keep_alive = false;
+	else
+		req->keep_alive = req->minor_version == 1 || conn_keep_alive;
+	return STEP_OK;
+}
+
+/*
+ * The cheap check for a re-parse, over the bytes from @from (the first
+ * not seen before) to the blank line ("\r\n\r\n") or @len: no byte that
+ * is never allowed, every LF after a CR, every CR before an LF. Bytes after
+ * the blank line belong to the next request and are not looked at.
+ * Returns MALFORMED, INCOMPLETE or STEP_OK (complete: run the full parse).
+ */
+static int quick_check(const char *buf, size_t len, size_t from)
+{
+	/* the blank line may have begun in the 3 bytes seen before */
+	for (size_t i = from >= 3 ? from - 3 : 0; i < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (is_never_char(ch))
+			return HTTP_PARSE_MALFORMED;
+		if (ch == '\n' && (i == 0 || buf[i - 1] != '\r'))
+			return HTTP_PARSE_MALFORMED;
+		if (ch == '\r' && i + 1 < len && buf[i + 1] != '\n')
+			return HTTP_PARSE_MALFORMED;
+		if (ch == '\n' && i >= 3 &&
+		    memcmp(buf + i - 3, "\r\n\r", 3) == 0)
+			return STEP_OK;
+	}
+	return HTTP_PARSE_INCOMPLETE;
+}
+
+int http_parse_request(const char *buf, size_t len, size_t last_len,
+		       struct http_request *ret)
+{
+	struct http_request req = { 0 };
+	struct cursor c;
+	int r;
+
+	if (len == 0)
+		return HTTP_PARSE_INCOMPLETE;
+	if (len > INT_MAX)
+		len = INT_MAX;
+	if (last_len > len)
+		last_len = 0;
+	if (last_len > 0) {
+		r = quick_check(buf, len, last_len);
+		if (r != STEP_OK)
+			return r;
+	}
+
+	c.p = buf;
+	c.end = buf + len;
+	/* RFC 9112 section 2.2: ignore one empty line before the request */
+	if (*c.p == '\r') {
+		r = expect_crlf(&c);
+		if (r != STEP_OK)
+			return r;
+	}
+	r = parse_request_line(&c, &req);
+	if (r != STEP_OK)
+		return r;
+	r = parse_headers(&c, &req);
+	if (r != STEP_OK)
+		return r;
+	*ret = req;
+	return (int)(c.p - buf);
+}
+
+bool http_query_has(const struct http_request *r, const char *name)
+{
+	const char *q = r->query.ptr;
+	size_t len = r->query.len;
+	size_t name_len = strlen(name);
+
+	if (!q)
+		return false;
+	while (len > 0) {
+		const char *amp = memchr(q, '&', len);
+		size_t n = amp ? (size_t)(amp - q) : len;
+		const char *eq = memchr(q, '=', n);
+		size_t key_len = eq ? (size_t)(eq - q) : n;
+
+		if (key_len == name_len && memcmp(q, name, name_len) == 0)
+			return true;
+		if (!amp)
+			break;
+		q += n + 1;
+		len -= n + 1;
+	}
+	return false;
+}
+
+const char *http_reason_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return NULL;
+	}
+}
+
+int http_format_response(char *buf, size_t buflen, int status,
+			 const char *content_type, size_t content_length,
+			 bool keep_alive, const char *extra_headers,
+			 size_t *ret_len)
+{
+	const char *reason = http_reason_phrase(status);
+	int n;
+
+	if (!reason)
+		return -EINVAL;
+	n = snprintf(buf, buflen,
+		     "HTTP/1.1 %d %s\r\n"
+		     "%s%s%s"
+		     "Content-Length: %zu\r\n"
+		     "Cache-Control: no-store\r\n"
+		     "Connection: %s\r\n"
+		     "%s"
+		     "\r\n",
+		     status, reason, content_type ? "Content-Type: " : "",
+		     content_type ? content_type : "",
+		     content_type ? "\r\n" : "", content_length,
+		     keep_alive ? "keep-alive" : "close",
+		     extra_headers ? extra_headers : "");
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= buflen)
+		return -ENOBUFS;
+	*ret_len = (size_t)n;
+	return 0;
+}

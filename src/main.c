@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - pidone's entry point and the only place that ends the process.
+ *
+ * Start-up follows SPEC section 3 and may fail fast with a SPEC exit code;
+ * the comment "pidone must not die" below marks where the event loop
+ * starts, after which every error is logged and survived.
+ */
+#define PIDONE_MAIN
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exitcodes.h"
+#include "fdutil.h"
+#include "log.h"
+#include "pidone.h"
+#include "banned.h"
+
+extern char **environ;
+
+/* libev calls this instead of abort() when a syscall inside it fails. */
+static void loop_syserr(const char *msg)
+{
+	log_error(NULL, "%s, ignoring", msg);
+}
+
+static void write_stdout(const char *text)
+{
+	size_t len = strlen(text);
+
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		text += n;
+		len -= (size_t)n;
+	}
+}
+
+static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
+{
+	struct pidone *p = (struct pidone *)((char *)s -
+					     offsetof(struct pidone, signals));
+
+	if (signals_is_self_raised(si, p->supervisor.self)) {
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+			 LOG_FIELDS(LOG_INT("signal", si->ssi_signo)),
+			 "ignoring a signal pidone raised itself");
+		return;
+	}
+	supervisor_signal(&p->supervisor, (int)si->ssi_signo);
+}
+
+/* SPEC section 2 keys whose feature is not built yet are refused, not ignored. */
+static int refuse_unbuilt(const struct settings *s)
+{
+	static const enum setting_id unbuilt[] = {
+		SETTING_USER,	     SETTING_WRITABLE,	   SETTING_CREATE_DIRS,
+		SETTING_HEALTH_PORT, SETTING_HEALTH_ADDR,  SETTING_READY_DELAY,
+		SETTING_READY_TCP,   SETTING_READY_NOTIFY, SETTING_WATCHDOG,
+	};
+	char where[512];
+
+	for (size_t i = 0; i < sizeof(unbuilt) / sizeof(unbuilt[0]); i++) {
+		enum setting_id id = unbuilt[i];
+
+		if (s->origin[id].kind == ORIGIN_DEFAULT)
+			continue;
+		/* The two values that mean "feature off" are fine. */
+		if (id == SETTING_USER && strcmp(s->user, "keep") == 0)
+			continue;
+		if (id == SETTING_HEALTH_PORT && s->health_port == 0)
+			continue;
+		log_errorx("remove the setting; it arrives in a later release",
+			   "%s: --%s is not supported yet",
+			   settings_origin_text(s, id, where, sizeof(where)),
+			   settings_option_name(id));
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int run(struct pidone *p)
+{
+	int code = EX_SOFTWARE;
+	int r;
+
+	if (refuse_unbuilt(&p->settings) < 0)
+		return EX_CONFIG;
+
+	p->is_pid1 = getpid() == 1;
+	ev_set_syserr_cb(loop_syserr);
+	p->loop = ev_default_loop(EVFLAG_SIGNALFD | EVFLAG_NOSIGMASK |
+				  EVFLAG_NOENV);
+	if (!p->loop) {
+		log_errorx(NULL, "cannot create the event loop");
+		return EX_SOFTWARE;
+	}
+	r = signals_start(&p->signals, p->loop, on_signal);
+	if (r < 0) {
+		errno = -r;
+		log_error(NULL, "cannot open the signalfd");
+		return EX_SOFTWARE;
+	}
+
+	/*
+	 * As PID 1 every orphan comes to us anyway. Otherwise become a
+	 * subreaper so that the child's orphans are reparented to us rather
+	 * than to the host's init, and reaped.
+	 */
+	if (p->settings.subreaper == SUBREAPER_ON ||
+	    (p->settings.subreaper == SUBREAPER_AUTO && !p->is_pid1)) {
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			log_warn("cannot become a child subreaper, orphans "
+				 "will not be reaped by pidone");
+	}
+
+	if (supervisor_start(&p->supervisor, p->loop, &p->settings,
+			     &p->original_mask, &code) < 0)
+		return code;
+
+	/*
+	 * From here on pidone must not die: every error is logged and
+	 * survived. Only the main child's end (or an exhausted restart
+	 * budget) ends the loop.
+	 */
+	ev_run(p->loop, 0);
+	code = p->supervisor.exit_code;
+
+	supervisor_done(&p->supervisor);
+	signals_done(&p->signals, p->loop);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct pidone p = { .signals = { .fd = -1 } };
+	struct config_error error;
+	int action, code;
+
+	/*
+	 * Block every signal before anything else, so that none can arrive
+	 * unseen between here and the loop: they wait in the signalfd.
+	 */
+	if (signals_block_all(&p.original_mask) < 0) {
+		log_error(NULL, "cannot block signals");
+		return EX_SOFTWARE;
+	}
+	if (fd_sanitize_stdio() < 0)
+		log_warn("cannot point closed standard fds at /dev/null");
+
+	settings_init(&p.settings);
+	action = config_load(&p.settings, argc, argv, environ,
+			     CONFIG_DEFAULT_PATH, &error);
+	log_setup(p.settings.log_format, p.settings.log_level);
+
+	switch (action) {
+	case CONFIG_ACTION_RUN:
+		code = run(&p);
+		break;
+	case CONFIG_ACTION_HELP:
+		write_stdout(config_usage());
+		code = 0;
+		break;
+	case CONFIG_ACTION_VERSION:
+		write_stdout("pidone " PACKAGE_VERSION "\n");
+		code = 0;
+		break;
+	case CONFIG_ACTION_CHECK:
+	case CONFIG_ACTION_HEALTH:
+		log_errorx(NULL, "pidone %s: not supported yet",
+			   action == CONFIG_ACTION_CHECK ? "check" : "health");
+		code = EX_USAGE;
+		break;
+	default:
+		log_errorx(error.exit_code == EX_USAGE
+				   ? "see pidone --help"
+				   : NULL,
+			   "%s", error.text);
+		code = error.exit_code;
+		break;
+	}
+	settings_done(&p.settings);
+	return code;
+}

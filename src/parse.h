@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * parse.h - pure parsers for setting values. No I/O, no globals, no logs.
+ *
+ * Each returns 0 and writes its ret_ output only on success; -EINVAL for
+ * text that is not of the form, -ERANGE for a number out of range.
+ */
+#ifndef PIDONE_PARSE_H
+#define PIDONE_PARSE_H
+
+#include <stdbool.h>
+
+/* Decimal digits only (no sign, no spaces, no 0x), value <= @max. */
+int parse_uint(const char *s, unsigned long max, unsigned long *ret);
+
+/*
+ * Seconds as "10", "0.5" or "2.250" (at most 3 decimals), up to @max_s,
+ * into milliseconds.
+ */
+int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms);
+
+/* 1/0, true/false, yes/no, on/off (case-insensitive). */
+int parse_bool(const char *s, bool *ret);
+
+/* A TCP port 0..65535. */
+int parse_port(const char *s, unsigned *ret);
+
+/*
+ * An IPv4 or IPv6 address literal ("0.0.0.0", "::1", no brackets, no
+ * port); *@ret_family is AF_INET or AF_INET6.
+ */
+int parse_ip_address(const char *s, int *ret_family);
+
+/*
+ * "[HOST:]PORT". HOST is an IPv4 literal, "[v6addr]" or "localhost" (no
+ * names that would need DNS or NSS inside PID 1). ret_host is a malloc'd
+ * copy without brackets, or NULL when no host was given; port must be
+ * 1..65535. -ENOMEM possible.
+ */
+int parse_hostport(const char *s, char **ret_host, unsigned *ret_port);
+
+/*
+ * Split a comma-separated list (PIDONE_WRITABLE, PIDONE_SUCCESS_EXIT...):
+ * calls @each with every item, white space (also newlines) around items
+ * trimmed, empty items rejected with -EINVAL. Stops at and returns the
+ * first negative return of @each. @item is NUL-terminated and valid only
+ * during the call. -ENOMEM possible.
+ */
+int parse_list(const char *s, int (*each)(const char *item, void *userdata),
+	       void *userdata);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pidone.h - the one state struct (STYLE point 8): settings plus every
+ * runtime part, owned by main() and reached from watchers through their
+ * embedding structs. There are no other globals but log.c's sink.
+ */
+#ifndef PIDONE_PIDONE_H
+#define PIDONE_PIDONE_H
+
+#include <ev.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "settings.h"
+#include "signals.h"
+#include "supervisor.h"
+
+struct pidone {
+	struct settings settings;
+	struct ev_loop *loop;
+	sigset_t original_mask; /* what pidone was started with */
+	bool is_pid1;
+	struct signals signals;
+	struct supervisor supervisor;
+};
+
+#endif

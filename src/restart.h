@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * restart.h - the --restart policy, its backoff and its budget. Pure: the
+ * caller passes monotonic milliseconds in; nothing here reads a clock.
+ *
+ * Backoff starts at 1 s and doubles up to 30 s; it resets to 1 s when a run
+ * lasted RESTART_WINDOW_MS (the child was healthy for the whole window).
+ * At most restart_max restarts may fall within any RESTART_WINDOW_MS.
+ */
+#ifndef PIDONE_RESTART_H
+#define PIDONE_RESTART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "settings.h"
+
+#define RESTART_BACKOFF_MIN_MS 1000u
+#define RESTART_BACKOFF_MAX_MS 30000u
+#define RESTART_WINDOW_MS (10u * 60u * 1000u)
+#define RESTART_LIMIT 1000u /* the highest --restart-max accepted */
+
+struct restart {
+	unsigned max; /* restarts allowed within the window */
+	unsigned backoff_ms; /* delay before the next restart */
+	unsigned count; /* restarts so far (for metrics) */
+	/* ring of the times of the last `max` restarts */
+	uint64_t stamps[RESTART_LIMIT];
+	unsigned n_stamps;
+	unsigned next_stamp;
+};
+
+void restart_init(struct restart *r, unsigned max);
+
+/* Does @policy want a child that ended with exit code @code restarted? */
+bool restart_wanted(enum restart_policy policy, int code);
+
+/*
+ * Account for a restart decided at @now_ms of a child that ran @ran_ms.
+ * Returns true and the delay to wait in *@ret_delay_ms, or false when the
+ * budget of the last RESTART_WINDOW_MS is spent (nothing is recorded then).
+ */
+bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
+		  unsigned *ret_delay_ms);
+
+#endif

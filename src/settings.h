@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * settings.h - every setting of SPEC section 2, merged from defaults, the
+ * INI file, the environment and the command line, and where each came from.
+ */
+#ifndef PIDONE_SETTINGS_H
+#define PIDONE_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "signame.h"
+
+enum forward_mode { FORWARD_GROUP, FORWARD_CHILD, FORWARD_MAX };
+
+enum restart_policy {
+	RESTART_NEVER,
+	RESTART_ON_FAILURE,
+	RESTART_ALWAYS,
+	RESTART_MAX
+};
+
+enum subreaper_mode {
+	SUBREAPER_AUTO,
+	SUBREAPER_ON,
+	SUBREAPER_OFF,
+	SUBREAPER_MAX
+};
+
+/* One per row of SPEC section 2, in its order, plus the command. */
+enum setting_id {
+	SETTING_COMMAND,
+	SETTING_USER,
+	SETTING_WRITABLE,
+	SETTING_CREATE_DIRS,
+	SETTING_GRACE,
+	SETTING_FORWARD,
+	SETTING_REWRITE,
+	SETTING_SUCCESS_EXIT,
+	SETTING_RESTART,
+	SETTING_RESTART_MAX,
+	SETTING_HEALTH_PORT,
+	SETTING_HEALTH_ADDR,
+	SETTING_READY_DELAY,
+	SETTING_READY_TCP,
+	SETTING_READY_NOTIFY,
+	SETTING_WATCHDOG,
+	SETTING_LOG_FORMAT,
+	SETTING_LOG_LEVEL,
+	SETTING_SUBREAPER,
+	SETTING_MAX
+};
+
+enum origin_kind {
+	ORIGIN_DEFAULT,
+	ORIGIN_FILE,
+	ORIGIN_ENV,
+	ORIGIN_CLI,
+	ORIGIN_MAX
+};
+
+/* Where a setting's value came from, for error messages and `check`. */
+struct origin {
+	enum origin_kind kind;
+	unsigned line; /* ORIGIN_FILE: line in settings.config_path */
+};
+
+#define SETTINGS_EXIT_STATUSES 256
+
+/* Longest "USER[:GROUP]" accepted, NUL included. */
+#define SETTINGS_USER_MAX 256
+#define SETTINGS_DEFAULT_USER "65532:65532"
+
+struct settings {
+	char **command; /* NULL-terminated argv; NULL when none was given */
+	/*
+	 * "USER[:GROUP]", numeric or names, or "keep". An array, not a
+	 * pointer, so that the default needs no allocation and settings_init
+	 * cannot fail.
+	 */
+	char user[SETTINGS_USER_MAX];
+	char **writable; /* NULL-terminated list of directories; NULL: none */
+	bool create_dirs;
+	unsigned grace_ms;
+	enum forward_mode forward;
+	/* rewrite[from] = to; from itself when not rewritten, 0 = drop */
+	int rewrite[SIGNAME_MAX + 1];
+	/* success_exit[status / 8] bit (status % 8): reported as 0 */
+	uint8_t success_exit[SETTINGS_EXIT_STATUSES / 8];
+	enum restart_policy restart;
+	unsigned restart_max;
+	unsigned health_port; /* 0 disables the server */
+	char *health_addr; /* NULL: all interfaces (dual-stack) */
+	unsigned ready_delay_ms;
+	char *ready_tcp_host; /* NULL: loopback */
+	unsigned ready_tcp_port; /* 0: no TCP readiness check */
+	bool ready_notify;
+	unsigned watchdog_ms; /* 0: off */
+	enum log_format log_format;
+	enum log_level log_level;
+	enum subreaper_mode subreaper;
+
+	char *config_path; /* the INI file read, NULL when none */
+	struct origin origin[SETTING_MAX];
+
+	/* `pidone health` only */
+	bool probe_ready;
+	char *probe_url;
+	unsigned probe_timeout_ms;
+};
+
+/*
+ * How a setting is given. On the command line a FLAG takes no value and a
+ * VALUE one; a LIST is a VALUE that may be repeated (comma-separated in
+ * the environment and the INI file), and a higher layer's list replaces a
+ * lower one's. COMMAND is the positional COMMAND [ARG...] on the line and
+ * a JSON array of strings elsewhere.
+ */
+enum setting_kind {
+	SETTING_KIND_VALUE,
+	SETTING_KIND_LIST,
+	SETTING_KIND_FLAG,
+	SETTING_KIND_COMMAND,
+	SETTING_KIND_MAX
+};
+
+/*
+ * Defaults of SPEC section 2. The writable list is left NULL: its default
+ * ($TMPDIR or /tmp) depends on the environment, so config_load fills it.
+ */
+void settings_init(struct settings *s);
+
+/* Free what @s owns and reset it to settings_init's state. */
+void settings_done(struct settings *s);
+
+/* Is @status (0..255) listed in success_exit? */
+bool settings_is_success_exit(const struct settings *s, int status);
+
+/*
+ * The names of setting @id: long option (without "--"; NULL for the
+ * command, which has none), environment variable, INI section and key.
+ * Static strings; NULL for an id out of range.
+ */
+const char *settings_option_name(enum setting_id id);
+const char *settings_env_name(enum setting_id id);
+const char *settings_ini_section(enum setting_id id);
+const char *settings_ini_key(enum setting_id id);
+
+/* The one-letter option of @id ('u', 'w', 't', 'p'), or 0 when none. */
+char settings_short_option(enum setting_id id);
+
+/* How @id is given (SETTING_KIND_MAX for an id out of range). */
+enum setting_kind settings_kind(enum setting_id id);
+
+/* The default of @id as SPEC section 2 words it ("10", "$TMPDIR or /tmp"). */
+const char *settings_default_text(enum setting_id id);
+
+/*
+ * The setting with long option @name (without "--"), short option @c,
+ * environment variable @name, or INI @section and @key. Return the id, or
+ * -ENOENT.
+ */
+int settings_from_option(const char *name);
+int settings_from_short_option(char c);
+int settings_from_env(const char *name);
+int settings_from_ini(const char *section, const char *key);
+
+/* Is @section one of the INI sections settings live in? */
+bool settings_is_ini_section(const char *section);
+
+/*
+ * Where setting @id came from, as text: "default", "--grace",
+ * "PIDONE_GRACE", "/etc/pidone/pidone.ini:12". Returns @buf.
+ */
+const char *settings_origin_text(const struct settings *s, enum setting_id id,
+				 char *buf, unsigned buflen);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * signals.h - every signal pidone can receive, read from one signalfd on
+ * the event loop.
+ *
+ * pidone blocks all signals first thing in main() (the synchronous ones
+ * too: a copy sent with kill(1) is then read here and forwarded, while a
+ * real fault is still forced through the mask by the kernel and stays
+ * fatal). SIGCHLD is the one signal not read here: libev owns it for
+ * ev_child. No handler is ever installed and no disposition is changed.
+ *
+ * We read a signalfd of our own rather than using one ev_signal per
+ * signal because forwarding needs the siginfo: the kernel reports a
+ * SIGPIPE that pidone raised itself (a write to a closed stderr pipe) as
+ * SI_USER from our own pid, and that one must not be forwarded.
+ */
+#ifndef PIDONE_SIGNALS_H
+#define PIDONE_SIGNALS_H
+
+#include <ev.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/signalfd.h>
+
+struct signals;
+
+typedef void signals_cb(struct signals *s, const struct signalfd_siginfo *si);
+
+struct signals {
+	int fd; /* the signalfd, owned; -1 when closed */
+	ev_io watcher;
+	signals_cb *cb;
+};
+
+/*
+ * Block every signal, saving the mask pidone was started with in
+ * *@ret_original (the child gets it back before exec). Returns 0 or -errno.
+ */
+int signals_block_all(sigset_t *ret_original);
+
+/*
+ * Open the signalfd for every blockable signal but SIGCHLD and watch it on
+ * @loop; @cb runs once per signal received. Returns 0 or -errno.
+ */
+int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb);
+
+/* Stop watching and close the fd; accepts a never-started struct. */
+void signals_done(struct signals *s, struct ev_loop *loop);
+
+/* Did pidone raise this signal itself (e.g. EPIPE's SIGPIPE)? */
+bool signals_is_self_raised(const struct signalfd_siginfo *si, pid_t self);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * strv.c - NULL-terminated string vectors. Every vector and string here is
+ * malloc'd and owned by whoever holds the vector.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strv.h"
+#include "banned.h"
+
+char **strv_free(char **v)
+{
+	if (!v)
+		return NULL;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+	return NULL;
+}
+
+size_t strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	if (v)
+		while (v[n])
+			n++;
+	return n;
+}
+
+int strv_push(char ***v, const char *s)
+{
+	size_t n = strv_length(*v);
+	char *copy = strdup(s);
+	char **grown;
+
+	if (!copy)
+		return -ENOMEM;
+	grown = realloc(*v, (n + 2) * sizeof(*grown));
+	if (!grown) {
+		free(copy);
+		return -ENOMEM;
+	}
+	grown[n] = copy;
+	grown[n + 1] = NULL;
+	*v = grown;
+	return 0;
+}
+
+int strv_copy(char *const *v, char ***ret)
+{
+	char **copy = calloc(strv_length(v) + 1, sizeof(*copy));
+
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; v && v[i]; i++) {
+		copy[i] = strdup(v[i]);
+		if (!copy[i]) {
+			strv_free(copy);
+			return -ENOMEM;
+		}
+	}
+	*ret = copy;
+	return 0;
+}

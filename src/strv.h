@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * strv.h - NULL-terminated string vectors (argv-shaped), owned by the caller.
+ */
+#ifndef PIDONE_STRV_H
+#define PIDONE_STRV_H
+
+#include <stddef.h>
+
+/* Free every string and the vector; accepts NULL; returns NULL. */
+char **strv_free(char **v);
+
+/* Number of strings before the terminating NULL (0 for NULL). */
+size_t strv_length(char *const *v);
+
+/*
+ * Append a copy of @s to *@v, growing it; *@v may be NULL.
+ * Returns 0 or -ENOMEM (then *@v is unchanged).
+ */
+int strv_push(char ***v, const char *s);
+
+/* Deep copy of @v into *@ret. Returns 0 or -ENOMEM. */
+int strv_copy(char *const *v, char ***ret);
+
+#endif

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * supervisor.c - the main child's life cycle; see supervisor.h for the
+ * state diagram.
+ *
+ * Invariants: child_pid != 0 only in RUNNING; pgid != 0 from spawn until
+ * the group is found empty; at most one of grace_timer/backoff_timer runs.
+ * Every kill() failure is logged and survived: after start-up pidone must
+ * not die (STYLE point 7). Owns no fd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "execpath.h"
+#include "exitcodes.h"
+#include "exitstatus.h"
+#include "log.h"
+#include "supervisor.h"
+#include "banned.h"
+
+/* How long processes get to vanish after SIGKILL before we stop waiting. */
+#define KILL_WAIT_S 2.0
+
+static uint64_t ms(ev_tstamp t)
+{
+	return (uint64_t)(t * 1000.0);
+}
+
+static bool is_terminating(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
+}
+
+static const char *signal_text(int signo, char *buf, unsigned buflen)
+{
+	const char *name = signame_from_number(signo, buf, buflen);
+
+	if (!name) {
+		snprintf(buf, buflen, "%d", signo);
+		name = buf;
+	}
+	return name;
+}
+
+/* Send @signo to what --forward chose; false when there is no target. */
+static bool send_signal(struct supervisor *sup, pid_t target, int signo)
+{
+	char name[16];
+
+	if (kill(target, signo) == 0)
+		return true;
+	if (errno != ESRCH)
+		log_emit(LOG_LEVEL_WARN, errno, NULL,
+			 LOG_FIELDS(LOG_INT("target", target)),
+			 "cannot send SIG%s, ignoring",
+			 signal_text(signo, name, sizeof(name)));
+	(void)sup;
+	return false;
+}
+
+/* Does any process of the child's group still exist (zombies count)? */
+static bool group_alive(const struct supervisor *sup)
+{
+	if (sup->pgid <= 0)
+		return false;
+	return kill(-sup->pgid, 0) == 0 || errno == EPERM;
+}
+
+static void finish(struct supervisor *sup)
+{
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->kill_timer);
+	ev_timer_stop(sup->loop, &sup->backoff_timer);
+	sup->state = SUPERVISOR_DONE;
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("code", sup->exit_code)), "exiting");
+	ev_break(sup->loop, EVBREAK_ALL);
+}
+
+/* Log why the spawn failed as precisely as we can; returns the exit code. */
+static int report_spawn_failure(char *const *argv,
+				const struct child_failure *failure)
+{
+	const char *path = getenv("PATH");
+	char found[4096], interp[256];
+	int r;
+
+	if (failure->step != CHILD_STEP_EXEC) {
+		log_emit(LOG_LEVEL_ERROR, failure->errnum, NULL,
+			 LOG_FIELDS(LOG_STRV("argv", argv)),
+			 "cannot start the command: %s failed",
+			 child_step_name(failure->step));
+		return EX_SOFTWARE;
+	}
+
+	r = execpath_find(argv[0], path, found, sizeof(found));
+	if (failure->errnum == ENOENT && r == -ENOENT) {
+		log_emit(LOG_LEVEL_ERROR, 0,
+			 "install it in the image or give its full path",
+			 LOG_FIELDS(LOG_STR("command", argv[0]),
+				    LOG_STR("path", strchr(argv[0], '/')
+							    ? NULL
+							    : path ? path
+								   : EXECPATH_DEFAULT_PATH)),
+			 "command not found: %s", argv[0]);
+		return EX_NOTFOUND;
+	}
+	if (failure->errnum == ENOENT && r == 0 &&
+	    execpath_interpreter(found, interp, sizeof(interp)) == 0) {
+		log_emit(LOG_LEVEL_ERROR, 0,
+			 "distroless images have no shell: put the interpreter "
+			 "in the JSON command, e.g. [\"python3\",\"app.py\"]",
+			 LOG_FIELDS(LOG_STR("command", found),
+				    LOG_STR("interpreter", interp)),
+			 "command not executable: its interpreter %s was not found",
+			 interp);
+		return EX_NOEXEC;
+	}
+	log_emit(LOG_LEVEL_ERROR, failure->errnum,
+		 failure->errnum == EACCES
+			 ? "make it executable: chmod +x, or COPY --chmod=755"
+			 : NULL,
+		 LOG_FIELDS(LOG_STR("command", r == -ENOENT ? argv[0] : found),
+			    LOG_STR("path", strchr(argv[0], '/') ? NULL
+				    : path ? path : EXECPATH_DEFAULT_PATH)),
+		 "command not executable: %s", argv[0]);
+	return failure->errnum == ENOENT ? EX_NOTFOUND : EX_NOEXEC;
+}
+
+static int spawn(struct supervisor *sup, int *ret_exit_code)
+{
+	struct child_failure failure;
+	pid_t pid;
+	int r;
+
+	r = child_spawn(sup->settings->command, sup->child_mask, true, &pid,
+			&failure);
+	if (r < 0) {
+		*ret_exit_code =
+			report_spawn_failure(sup->settings->command, &failure);
+		return r;
+	}
+	sup->child_pid = pid;
+	sup->pgid = pid;
+	sup->group_terminated = false;
+	sup->group_killed = false;
+	sup->started_at = ev_now(sup->loop);
+	sup->state = SUPERVISOR_RUNNING;
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("pid", pid),
+			    LOG_STRV("argv", sup->settings->command)),
+		 "child started");
+	return 0;
+}
+
+static void restart_child(struct supervisor *sup)
+{
+	int code;
+
+	if (spawn(sup, &code) < 0) {
+		sup->exit_code = code;
+		finish(sup);
+	}
+}
+
+/* The main child's group is gone: restart it or end. */
+static void group_drained(struct supervisor *sup)
+{
+	ev_tstamp waited;
+	double remaining;
+
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->kill_timer);
+	sup->pgid = 0;
+
+	if (sup->restart_delay_ms == 0 || sup->shutting_down) {
+		finish(sup);
+		return;
+	}
+	waited = ev_now(sup->loop) - sup->exited_at;
+	remaining = sup->restart_delay_ms / 1000.0 - waited;
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("delay_ms", sup->restart_delay_ms),
+			    LOG_INT("restarts", sup->restart.count)),
+		 "restarting the child");
+	sup->restart_delay_ms = 0;
+	if (remaining <= 0) {
+		restart_child(sup);
+		return;
+	}
+	sup->state = SUPERVISOR_BACKOFF;
+	ev_timer_set(&sup->backoff_timer, remaining, 0.);
+	ev_timer_start(sup->loop, &sup->backoff_timer);
+}
+
+static void start_grace(struct supervisor *sup)
+{
+	if (ev_is_active(&sup->grace_timer) || sup->group_killed)
+		return;
+	ev_timer_set(&sup->grace_timer, sup->settings->grace_ms / 1000.0, 0.);
+	ev_timer_start(sup->loop, &sup->grace_timer);
+}
+
+static void main_child_exited(struct supervisor *sup, int wstatus)
+{
+	char how[64];
+	int code = exitstatus_from_wait(wstatus);
+	bool again;
+
+	if (settings_is_success_exit(sup->settings, code))
+		code = 0;
+	sup->exit_code = code;
+	sup->exited_at = ev_now(sup->loop);
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("pid", sup->child_pid),
+			    LOG_INT("code", code)),
+		 "child %s", exitstatus_describe(wstatus, how, sizeof(how)));
+	sup->child_pid = 0;
+
+	sup->restart_delay_ms = 0;
+	again = !sup->shutting_down &&
+		restart_wanted(sup->settings->restart, code);
+	if (again && !restart_next(&sup->restart, ms(sup->exited_at),
+				   ms(sup->exited_at - sup->started_at),
+				   &sup->restart_delay_ms)) {
+		log_emit(LOG_LEVEL_ERROR, 0,
+			 "look at the child's own output above; raise "
+			 "--restart-max if it is expected to fail this often",
+			 LOG_FIELDS(LOG_INT("restart_max",
+					    sup->settings->restart_max)),
+			 "giving up: the child failed again after %u restarts "
+			 "within 10 minutes",
+			 sup->settings->restart_max);
+		again = false;
+	}
+
+	sup->state = SUPERVISOR_DRAINING;
+	if (!group_alive(sup)) {
+		group_drained(sup);
+		return;
+	}
+	/*
+	 * A group that was already sent the stop signal is not sent SIGTERM
+	 * again: many apps take a second SIGTERM as "quit now, skip cleanup".
+	 */
+	if (!sup->group_terminated) {
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
+			 "terminating the rest of the child's process group");
+		send_signal(sup, -sup->pgid, SIGTERM);
+		sup->group_terminated = true;
+	}
+	start_grace(sup);
+}
+
+static void reaped(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct supervisor *sup = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (w->rpid == sup->child_pid && sup->child_pid > 0) {
+		main_child_exited(sup, w->rstatus);
+		return;
+	}
+	sup->zombies_reaped++;
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pid", w->rpid),
+				    LOG_INT("status", w->rstatus)),
+			 "reaped");
+	if (sup->state == SUPERVISOR_DRAINING && !group_alive(sup))
+		group_drained(sup);
+}
+
+static void grace_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct supervisor *sup = w->data;
+
+	(void)revents;
+	log_emit(LOG_LEVEL_WARN, 0, NULL,
+		 LOG_FIELDS(LOG_INT("grace_ms", sup->settings->grace_ms),
+			    LOG_INT("pgid", sup->pgid)),
+		 "grace period over: sending SIGKILL to the child's group");
+	sup->group_killed = true;
+	/* The child may have left its group (setsid): kill it by pid too. */
+	if (sup->child_pid > 0)
+		send_signal(sup, sup->child_pid, SIGKILL);
+	if (sup->pgid > 0)
+		send_signal(sup, -sup->pgid, SIGKILL);
+	ev_timer_set(&sup->kill_timer, KILL_WAIT_S, 0.);
+	ev_timer_start(loop, &sup->kill_timer);
+}
+
+static void kill_wait_over(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct supervisor *sup = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (sup->state != SUPERVISOR_DRAINING)
+		return;
+	log_emit(LOG_LEVEL_WARN, 0, NULL, LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
+		 "processes of the child's group outlived SIGKILL; not "
+		 "waiting for them any longer");
+	group_drained(sup);
+}
+
+static void backoff_over(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	restart_child(w->data);
+}
+
+int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
+		     const struct settings *settings,
+		     const sigset_t *child_mask, int *ret_exit_code)
+{
+	sup->settings = settings;
+	sup->loop = loop;
+	sup->child_mask = child_mask;
+	sup->self = getpid();
+	restart_init(&sup->restart, settings->restart_max);
+
+	ev_child_init(&sup->reaper, reaped, 0, 0);
+	sup->reaper.data = sup;
+	ev_set_priority(&sup->reaper, EV_MAXPRI);
+	ev_child_start(loop, &sup->reaper);
+	ev_init(&sup->grace_timer, grace_expired);
+	sup->grace_timer.data = sup;
+	ev_init(&sup->kill_timer, kill_wait_over);
+	sup->kill_timer.data = sup;
+	ev_init(&sup->backoff_timer, backoff_over);
+	sup->backoff_timer.data = sup;
+
+	return spawn(sup, ret_exit_code);
+}
+
+void supervisor_signal(struct supervisor *sup, int signo)
+{
+	int to = sup->settings->rewrite[signo];
+	char name[16], to_name[16];
+	pid_t target = 0;
+
+	if (is_terminating(signo) && !sup->shutting_down) {
+		sup->shutting_down = true;
+		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
+			 "received SIG%s: shutting down",
+			 signal_text(signo, name, sizeof(name)));
+	}
+
+	switch (sup->state) {
+	case SUPERVISOR_BACKOFF:
+		if (sup->shutting_down)
+			finish(sup);
+		return;
+	case SUPERVISOR_RUNNING:
+		if (sup->settings->forward == FORWARD_CHILD)
+			target = sup->child_pid;
+		else
+			target = -sup->pgid;
+		break;
+	case SUPERVISOR_DRAINING:
+		if (sup->settings->forward == FORWARD_GROUP && sup->pgid > 0)
+			target = -sup->pgid;
+		break;
+	default:
+		return;
+	}
+
+	if (to != 0 && target != 0 && send_signal(sup, target, to)) {
+		sup->signals_forwarded[signo]++;
+		if (target < 0 && is_terminating(signo))
+			sup->group_terminated = true;
+		if (log_enabled(LOG_LEVEL_DEBUG))
+			log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+				 LOG_FIELDS(LOG_STR("signal",
+						    signal_text(signo, name,
+								sizeof(name))),
+					    LOG_STR("sent",
+						    signal_text(to, to_name,
+								sizeof(to_name))),
+					    LOG_INT("target", target)),
+				 "signal forwarded");
+	}
+	if (is_terminating(signo))
+		start_grace(sup);
+}
+
+bool supervisor_child_up(const struct supervisor *sup)
+{
+	return sup->state == SUPERVISOR_RUNNING;
+}
+
+void supervisor_done(struct supervisor *sup)
+{
+	if (!sup->loop)
+		return;
+	ev_child_stop(sup->loop, &sup->reaper);
+	ev_timer_stop(sup->loop, &sup->grace_timer);
+	ev_timer_stop(sup->loop, &sup->kill_timer);
+	ev_timer_stop(sup->loop, &sup->backoff_timer);
+}

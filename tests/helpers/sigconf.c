@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sigconf - integration-test helper: print the process state a PID 1 must
+ * hand to its child, or set up a signal state and exec a command.
+ *
+ * Without a command it prints, one "key: value" line each, and exits 0:
+ *
+ *   pid: 7
+ *   ppid: 1
+ *   pgid: 7
+ *   sid: 1
+ *   blocked: 10 12        signals in the mask (sigprocmask), ascending
+ *   ignored: 13           signals whose disposition is SIG_IGN
+ *   fds: 0 1 2            entries of /proc/self/fd, minus the listing's own
+ *   nonewprivs: 1         prctl(PR_GET_NO_NEW_PRIVS)
+ *
+ * Empty lists print as "blocked:" with nothing after the colon.
+ *
+ *   --block SIG     block signal number SIG first (repeatable)
+ *   --ignore SIG    set SIG to SIG_IGN first (repeatable)
+ *   -- CMD ARG...   after the above, exec CMD instead of printing
+ *
+ * "sigconf --block 10 --ignore 12 -- pidone -- sigconf" starts pidone with
+ * USR1 blocked and USR2 ignored, and the inner sigconf shows what pidone
+ * passed on (the same test as tini's sigconf-test).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sigconf [--block SIG]... [--ignore SIG]... "
+			"[-- CMD [ARG...]]\n");
+}
+
+static int parse_sig(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > SIGRTMAX)
+		return -EINVAL;
+	return (int)v;
+}
+
+static void print_blocked(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigprocmask(SIG_SETMASK, NULL, &set);
+	printf("blocked:");
+	for (sig = 1; sig <= SIGRTMAX; sig++)
+		if (sigismember(&set, sig) == 1)
+			printf(" %d", sig);
+	printf("\n");
+}
+
+static void print_ignored(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	printf("ignored:");
+	for (sig = 1; sig <= SIGRTMAX; sig++) {
+		if (sigaction(sig, NULL, &sa) < 0)
+			continue; /* 32 and 33 belong to glibc */
+		if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+			printf(" %d", sig);
+	}
+	printf("\n");
+}
+
+static int print_fds(void)
+{
+	struct dirent *de;
+	DIR *dir;
+	int self;
+
+	dir = opendir("/proc/self/fd");
+	if (!dir) {
+		perror("sigconf: /proc/self/fd");
+		return -errno;
+	}
+	self = dirfd(dir);
+	printf("fds:");
+	/* readdir lists fds in ascending order in procfs */
+	while ((de = readdir(dir))) {
+		char *end;
+		long fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = strtol(de->d_name, &end, 10);
+		if (*end || fd == self)
+			continue;
+		printf(" %ld", fd);
+	}
+	printf("\n");
+	closedir(dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i, sig, nnp;
+
+	i = 1;
+	while (i < argc) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (i + 1 >= argc) {
+			usage();
+			return 2;
+		}
+		sig = parse_sig(argv[i + 1]);
+		if (sig < 0) {
+			usage();
+			return 2;
+		}
+		if (!strcmp(argv[i], "--block")) {
+			sigset_t set;
+
+			sigemptyset(&set);
+			sigaddset(&set, sig);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+		} else if (!strcmp(argv[i], "--ignore")) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = SIG_IGN;
+			if (sigaction(sig, &sa, NULL) < 0) {
+				perror("sigconf: sigaction");
+				return 2;
+			}
+		} else {
+			usage();
+			return 2;
+		}
+		i += 2;
+	}
+
+	if (i < argc) {
+		execvp(argv[i], argv + i);
+		fprintf(stderr, "sigconf: exec %s: %s\n", argv[i],
+			strerror(errno));
+		return 127;
+	}
+
+	printf("pid: %d\n", (int)getpid());
+	printf("ppid: %d\n", (int)getppid());
+	printf("pgid: %d\n", (int)getpgid(0));
+	printf("sid: %d\n", (int)getsid(0));
+	print_blocked();
+	print_ignored();
+	if (print_fds() < 0)
+		return 1;
+	nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	printf("nonewprivs: %d\n", nnp);
+	return fflush(stdout) ? 1 : 0;
+}

@@ -1,0 +1,591 @@
+# SPDX-License-Identifier: MIT
+"""pidone_harness - run the built pidone as a real PID 1 and observe it.
+
+Every integration test file imports this module and ends with
+``pidone_harness.main()``. The module:
+
+- finds the binary under test in ``PIDONE_BIN`` and the helper programs in
+  ``PIDONE_HELPERS`` (both set by ``make check``);
+- exits 77 (automake SKIP) when not root or when ``unshare --pid`` does not
+  work here, and 1 when the binary or a helper is missing;
+- starts pidone either as PID 1 of a fresh PID namespace
+  (``unshare --pid --fork --mount-proc --kill-child PIDONE_BIN ...``) or
+  directly as a child subreaper (``mode="subreaper"``);
+- captures stdout and stderr separately, on reader threads, so that nothing
+  ever blocks on a full pipe, and parses stderr as one JSON object per line;
+- bounds every wait with a timeout and kills everything it started, by pid:
+  PID 1 of the namespace (which takes the whole namespace with it) and every
+  process of the session it created, in a cleanup that runs even when a test
+  fails or the interpreter exits.
+
+Nothing here touches the network.
+"""
+
+import atexit
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import unittest
+
+EXIT_SKIP = 77
+
+BIN = os.environ.get("PIDONE_BIN", "")
+HELPERS = os.environ.get("PIDONE_HELPERS", "")
+UNSHARE = shutil.which("unshare") or ""
+TINI = shutil.which("tini") or ""
+
+# Health server and privilege drop are not what these tests are about.
+DEFAULT_OPTS = ["--health-port", "0", "--user", "keep"]
+
+# Generous bounds: the box running the suite may be shared and slow.
+START_TIMEOUT = 5.0
+EXIT_TIMEOUT = 15.0
+
+FORWARDABLE = [s for s in range(1, 32)
+               if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)]
+TERMINATING = [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT]
+
+_live = set()
+_live_lock = threading.Lock()
+
+
+def helper(name):
+    """Absolute path of a helper program (tests/helpers/NAME)."""
+    return os.path.join(HELPERS, name)
+
+
+def python_child(code, *args):
+    """argv running a Python snippet (dedented) with sys.argv[1:] = args."""
+    return [sys.executable, "-I", "-c", textwrap.dedent(code)] + [
+        str(a) for a in args]
+
+
+def base_env(extra=None):
+    """The test's environment without any PIDONE_* variable, plus @extra."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PIDONE_")}
+    env.update(extra or {})
+    return env
+
+
+def wait_for(pred, timeout, interval=0.02, what="condition"):
+    """Poll pred() until it returns a true value; return it. Bounded."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s"
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+def proc_stat(pid):
+    """(state, ppid, pgrp, session) of /proc/PID/stat, or None if gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    rest = data.rsplit(")", 1)[1].split()
+    return rest[0], int(rest[1]), int(rest[2]), int(rest[3])
+
+
+def proc_status(pid):
+    """/proc/PID/status as a dict of str, or {} if the process is gone."""
+    fields = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+    except OSError:
+        pass
+    return fields
+
+
+def all_pids():
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def children_of(pid):
+    """Host pids whose parent is @pid."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    out = []
+    for p in all_pids():
+        st = proc_stat(p)
+        if st and st[1] == pid:
+            out.append(p)
+    return out
+
+
+def session_members(sid):
+    out = []
+    for p in all_pids():
+        st = proc_stat(p)
+        if st and st[3] == sid:
+            out.append(p)
+    return out
+
+
+def ctxt_switches(pid):
+    """voluntary + nonvoluntary context switches of @pid's main thread."""
+    st = proc_status(pid)
+    return (int(st.get("voluntary_ctxt_switches", 0))
+            + int(st.get("nonvoluntary_ctxt_switches", 0)))
+
+
+def _kill(pid, sig=signal.SIGKILL):
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def flatten(value):
+    """All strings and numbers inside a JSON value, space-joined."""
+    if isinstance(value, dict):
+        return " ".join(flatten(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(flatten(v) for v in value)
+    return str(value)
+
+
+class _Reader(threading.Thread):
+    """Collects a pipe's lines until EOF; waiters are woken per line."""
+
+    def __init__(self, pipe, name):
+        super().__init__(name=name, daemon=True)
+        self.pipe = pipe
+        self.lines = []
+        self.eof = False
+        self.cond = threading.Condition()
+        self.start()
+
+    def run(self):
+        try:
+            for raw in iter(self.pipe.readline, b""):
+                with self.cond:
+                    self.lines.append(raw.decode("utf-8", "replace"))
+                    self.cond.notify_all()
+        except (OSError, ValueError):
+            pass
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def snapshot(self):
+        with self.cond:
+            return list(self.lines)
+
+    def wait_match(self, regex, timeout, start=0):
+        """The first line (from index @start) matching @regex, or None."""
+        rx = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            i = start
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return m
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    return None
+                self.cond.wait(left)
+
+
+class Pidone:
+    """One pidone run: PID 1 of a new PID namespace, or a subreaper.
+
+    @cmd      the child's argv (after "--")
+    @opts     pidone options; DEFAULT_OPTS are put first unless defaults=False
+    @mode     "pid1" (under unshare) or "subreaper" (run directly)
+    @env      extra environment (the test's own PIDONE_* are removed)
+    @prefix   argv to exec pidone through (e.g. a sigconf --block ... --)
+    @pass_fds fds the pidone process inherits besides 0, 1 and 2
+    @binary   run this instead of PIDONE_BIN (e.g. tini, for comparison)
+    """
+
+    def __init__(self, cmd, opts=(), mode="pid1", env=None, defaults=True,
+                 prefix=(), pass_fds=(), stdin=subprocess.DEVNULL,
+                 separator=True, binary=None):
+        if mode not in ("pid1", "subreaper"):
+            raise ValueError(mode)
+        self.mode = mode
+        self.cmd = [str(c) for c in cmd]
+        argv = [binary or BIN] + (list(DEFAULT_OPTS) if defaults else [])
+        argv += [str(o) for o in opts]
+        if separator:
+            argv.append("--")
+        argv += self.cmd
+        if mode == "pid1":
+            argv = [UNSHARE, "--pid", "--fork", "--mount-proc",
+                    "--kill-child"] + argv
+        self.argv = list(prefix) + argv
+        self._pid = None
+        self._cleaned = False
+        self.returncode = None
+        self.started = time.monotonic()
+        self.ended = None
+        self.proc = subprocess.Popen(
+            self.argv, stdin=stdin, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=base_env(env), close_fds=True,
+            pass_fds=tuple(pass_fds), start_new_session=True)
+        with _live_lock:
+            _live.add(self)
+        self._out = _Reader(self.proc.stdout, "stdout-%d" % self.proc.pid)
+        self._err = _Reader(self.proc.stderr, "stderr-%d" % self.proc.pid)
+
+    # -- pids ---------------------------------------------------------------
+
+    @property
+    def pid(self):
+        """Host pid of the pidone process (the signal target)."""
+        if self._pid is None:
+            if self.mode == "subreaper":
+                self._pid = self.proc.pid
+            else:
+                self._pid = wait_for(self._find_pidone, START_TIMEOUT,
+                                     what="pidone to start under unshare")
+        return self._pid
+
+    def _find_pidone(self):
+        # The child of unshare is unshare itself until it has exec'd pidone.
+        forked = os.path.realpath(UNSHARE)
+        for c in children_of(self.proc.pid):
+            try:
+                if os.readlink("/proc/%d/exe" % c) != forked:
+                    return c
+            except OSError:
+                pass
+        if self.proc.poll() is not None:
+            raise AssertionError("pidone exited before it could be found "
+                                 "(status %s)%s" % (self.proc.returncode,
+                                                    self.describe()))
+        return None
+
+    def child_pid(self, timeout=START_TIMEOUT):
+        """Host pid of pidone's (first) direct child."""
+        return wait_for(lambda: (children_of(self.pid) or [None])[0],
+                        timeout, what="pidone's child")
+
+    def state(self):
+        """Scheduler state letter of pidone ("S", "T", ...), None if gone."""
+        st = proc_stat(self.pid)
+        return st[0] if st else None
+
+    # -- signals and exit ---------------------------------------------------
+
+    def kill(self, sig):
+        """Send @sig to pidone (from outside its namespace)."""
+        os.kill(self.pid, sig)
+
+    def wait(self, timeout=EXIT_TIMEOUT):
+        """Wait for pidone (or unshare) to exit; returns the status.
+
+        A negative status -N means that signal N ended pidone. On timeout,
+        everything is killed and AssertionError is raised.
+        """
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.cleanup()
+            raise AssertionError("pidone did not exit within %.1fs%s"
+                                 % (timeout, self.describe()))
+        self.ended = time.monotonic()
+        # In PID-1 mode the namespace is gone with pidone, so the pipes hit
+        # EOF; a subreaper may leave a process holding them: bounded join.
+        self._out.join(timeout=2)
+        self._err.join(timeout=2)
+        return self.returncode
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    @property
+    def elapsed(self):
+        end = self.ended if self.ended is not None else time.monotonic()
+        return end - self.started
+
+    # -- output ---------------------------------------------------------------
+
+    def stdout(self):
+        return "".join(self._out.snapshot())
+
+    def stdout_lines(self):
+        return [line.rstrip("\n") for line in self._out.snapshot()]
+
+    def stderr(self):
+        return "".join(self._err.snapshot())
+
+    def stderr_lines(self):
+        return [line.rstrip("\n") for line in self._err.snapshot()]
+
+    def wait_stdout(self, regex, timeout=START_TIMEOUT):
+        """The first stdout line matching @regex; AssertionError on timeout."""
+        m = self._out.wait_match(regex, timeout)
+        if m is None:
+            raise AssertionError("no stdout line matching %r within %.1fs%s"
+                                 % (regex, timeout, self.describe()))
+        return m
+
+    def saw_stdout(self, regex):
+        """Is there already a stdout line matching @regex? (no waiting)"""
+        return self._out.wait_match(regex, 0) is not None
+
+    def wait_stderr(self, regex, timeout=START_TIMEOUT):
+        m = self._err.wait_match(regex, timeout)
+        if m is None:
+            raise AssertionError("no stderr line matching %r within %.1fs%s"
+                                 % (regex, timeout, self.describe()))
+        return m
+
+    def logs(self):
+        """pidone's stderr as a list of dicts, one per line.
+
+        Raises AssertionError if any line is not exactly one JSON object.
+        """
+        records = []
+        for line in self.stderr_lines():
+            try:
+                rec = json.loads(line)
+            except ValueError as e:
+                raise AssertionError("stderr line is not JSON (%s): %r%s"
+                                     % (e, line, self.describe()))
+            if not isinstance(rec, dict):
+                raise AssertionError("stderr line is not a JSON object: %r"
+                                     % line)
+            records.append(rec)
+        return records
+
+    def wait_log(self, msg_regex, timeout=START_TIMEOUT):
+        """Wait for a JSON record whose "msg" matches; returns the dict."""
+        rx = re.compile(msg_regex)
+        found = []
+
+        def pred():
+            for line in self.stderr_lines():
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and rx.search(str(rec.get("msg"))):
+                    found.append(rec)
+                    return True
+            return False
+
+        try:
+            wait_for(pred, timeout, what="log record %r" % msg_regex)
+        except AssertionError as e:
+            raise AssertionError(str(e) + self.describe())
+        return found[0]
+
+    def log_text(self):
+        """Every value of every JSON record, space-joined (for searching)."""
+        return "\n".join(flatten(r) for r in self.logs())
+
+    def describe(self):
+        """Context for assertion messages: argv, status, stderr, stdout."""
+        out = self.stdout()
+        if len(out) > 2000:
+            out = out[:2000] + "...(truncated)"
+        return ("\n  argv: %s\n  status: %s\n  stderr:\n%s\n  stdout:\n%s"
+                % (" ".join(self.argv), self.proc.returncode,
+                   textwrap.indent(self.stderr() or "(empty)", "    "),
+                   textwrap.indent(out or "(empty)", "    ")))
+
+    # -- cleanup --------------------------------------------------------------
+
+    def cleanup(self):
+        """SIGKILL everything this run started; idempotent, bounded."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        if self._pid is not None:
+            _kill(self._pid)          # PID 1: takes the namespace with it
+        for _ in range(5):
+            members = [p for p in session_members(self.proc.pid)]
+            if self.proc.poll() is None:
+                members.append(self.proc.pid)
+            if not members:
+                break
+            for p in members:
+                st = proc_stat(p)
+                if st and st[0] != "Z":
+                    _kill(p)
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.02)
+        if self.proc.poll() is None:
+            _kill(self.proc.pid)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._out.join(timeout=2)
+        self._err.join(timeout=2)
+        for f in (self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+        with _live_lock:
+            _live.discard(self)
+
+
+def _cleanup_all():
+    with _live_lock:
+        runs = list(_live)
+    for r in runs:
+        r.cleanup()
+
+
+atexit.register(_cleanup_all)
+
+
+def run(cmd, opts=(), timeout=EXIT_TIMEOUT, **kwargs):
+    """Start pidone, wait for it to exit, clean up; returns the Pidone."""
+    p = Pidone(cmd, opts, **kwargs)
+    try:
+        p.wait(timeout)
+    finally:
+        p.cleanup()
+    return p
+
+
+def run_many(jobs, workers=8):
+    """run() each dict of kwargs in @jobs in parallel; results in order."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
+        futures = [ex.submit(run, **job) for job in jobs]
+        return [f.result() for f in futures]
+
+
+def parse_keyvals(text):
+    """sigconf's "key: value" lines into a dict of str."""
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def numbers(value):
+    """"1 2 3" into [1, 2, 3]."""
+    return [int(x) for x in value.split()]
+
+
+class TestCase(unittest.TestCase):
+    """unittest.TestCase with pidone runs and temp dirs cleaned up."""
+
+    maxDiff = None
+
+    def start(self, cmd, opts=(), **kwargs):
+        p = Pidone(cmd, opts, **kwargs)
+        self.addCleanup(p.cleanup)
+        return p
+
+    def run_pidone(self, cmd, opts=(), timeout=EXIT_TIMEOUT, **kwargs):
+        p = self.start(cmd, opts, **kwargs)
+        p.wait(timeout)
+        p.cleanup()
+        return p
+
+    def tmpdir(self):
+        d = tempfile.mkdtemp(prefix="pidone-it-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def assertExit(self, p, code, msg=""):
+        self.assertEqual(p.returncode, code,
+                         "%sexit status %s, expected %s%s"
+                         % (msg + ": " if msg else "", p.returncode, code,
+                            p.describe()))
+
+
+def skip_reason():
+    """Why this machine cannot run the suite, or None."""
+    if os.geteuid() != 0:
+        return "not root (PID namespaces need CAP_SYS_ADMIN)"
+    if not UNSHARE:
+        return "unshare(1) not found"
+    try:
+        r = subprocess.run([UNSHARE, "--pid", "--fork", "--mount-proc",
+                            "true"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return "unshare --pid does not work here: %s" % e
+    if r.returncode != 0:
+        return ("unshare --pid does not work here: %s"
+                % r.stderr.decode(errors="replace").strip())
+    return None
+
+
+def setup_error():
+    """A missing binary or helper (a hard failure, not a skip), or None."""
+    if not BIN:
+        return "PIDONE_BIN is not set (run through make check)"
+    if not os.access(BIN, os.X_OK):
+        return "PIDONE_BIN=%s is not an executable file" % BIN
+    for name in ("print_signals", "sigconf", "orphans"):
+        if not os.access(helper(name), os.X_OK):
+            return ("helper %s missing (PIDONE_HELPERS=%s; make check "
+                    "builds it)" % (name, HELPERS))
+    return None
+
+
+def main():
+    """Run the calling module's tests; exit 0 pass, 1 fail, 77 skip."""
+    reason = skip_reason()
+    if reason:
+        print("SKIP: %s" % reason)
+        sys.exit(EXIT_SKIP)
+    err = setup_error()
+    if err:
+        print("ERROR: %s" % err)
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    if os.path.exists("/etc/pidone/pidone.ini"):
+        print("warning: /etc/pidone/pidone.ini exists and is read by every "
+              "run; results may differ", file=sys.stderr)
+    module = sys.modules["__main__"]
+    loader = unittest.defaultTestLoader
+    if len(sys.argv) > 1:
+        suite = loader.loadTestsFromNames(sys.argv[1:], module)
+    else:
+        suite = loader.loadTestsFromModule(module)
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(
+        suite)
+    _cleanup_all()
+
+    def ids(pairs):
+        # A failing subTest is reported per subtest: count each test once.
+        return {getattr(t, "test_case", t).id() for t, _ in pairs}
+
+    failed_ids = (ids(result.failures) | ids(result.errors)
+                  | {t.id() for t in result.unexpectedSuccesses})
+    skipped_ids = ids(result.skipped) - failed_ids
+    failed = len(failed_ids)
+    passed = result.testsRun - failed - len(skipped_ids)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.stdout.flush()
+    sys.exit(0 if failed == 0 else 1)

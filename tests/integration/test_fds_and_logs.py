@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: MIT
+"""File descriptors, stdout/stderr discipline, log records, idle wakeups
+(SPEC sections 2, 4 and 7; STYLE points 9 and 15).
+"""
+
+import os
+import re
+import sys
+import time
+
+import pidone_harness as h
+
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+LEVELS = {"error", "warn", "info", "debug"}
+MARKER = "pidone-it-marker-7f3a"
+
+CLOSE_STDIN = ["-I", "-c",
+               "import os, sys; os.close(0); os.execv(sys.argv[1], "
+               "sys.argv[1:])"]
+
+
+class Fds(h.TestCase):
+
+    def sigconf(self, **kwargs):
+        p = self.run_pidone([h.helper("sigconf")], **kwargs)
+        self.assertExit(p, 0)
+        return p, h.parse_keyvals(p.stdout())
+
+    def test_child_sees_only_0_1_2(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode=mode)
+                self.assertEqual(h.numbers(conf["fds"]), [0, 1, 2],
+                                 "an fd pidone opened leaked into the child"
+                                 + p.describe())
+
+    def test_child_sees_only_0_1_2_with_debug_logs(self):
+        p, conf = self.sigconf(opts=["--log-level", "debug"])
+        self.assertEqual(h.numbers(conf["fds"]), [0, 1, 2], p.describe())
+
+    def test_inherited_fd_is_passed_through(self):
+        r, w = os.pipe()
+        self.addCleanup(os.close, r)
+        self.addCleanup(os.close, w)
+        os.set_inheritable(w, True)
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode=mode, pass_fds=(w,))
+                self.assertEqual(h.numbers(conf["fds"]), [0, 1, 2, w],
+                                 p.describe())
+
+    def test_closed_stdin_is_sanitized(self):
+        # pidone started with fd 0 closed: its own first fd must not land
+        # on 0 (STYLE 9: 0, 1, 2 are pointed at /dev/null at start).
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode=mode,
+                                       prefix=[sys.executable] + CLOSE_STDIN)
+                self.assertEqual(h.numbers(conf["fds"]), [0, 1, 2],
+                                 p.describe())
+
+
+class Streams(h.TestCase):
+
+    def test_stdout_is_only_the_childs(self):
+        cmd = h.python_child("print(%r)" % MARKER)
+        for mode in ("pid1", "subreaper"):
+            for level in ("info", "debug"):
+                with self.subTest(mode=mode, level=level):
+                    p = self.run_pidone(cmd, ["--log-level", level],
+                                        mode=mode)
+                    self.assertExit(p, 0)
+                    self.assertEqual(p.stdout(), MARKER + "\n",
+                                     p.describe())
+
+    def test_stdout_empty_on_errors(self):
+        for cmd in (["/nonexistent-pidone-it"],
+                    h.python_child("import sys; sys.exit(3)")):
+            with self.subTest(cmd=cmd[0]):
+                p = self.run_pidone(cmd)
+                self.assertEqual(p.stdout(), "", p.describe())
+
+    def test_child_stderr_passes_through(self):
+        p = self.run_pidone(h.python_child(
+            "import sys; sys.stderr.write('child says hi\\n')"),
+            ["--log-level", "error"])
+        self.assertExit(p, 0)
+        self.assertEqual(p.stderr(), "child says hi\n")
+
+
+class Logs(h.TestCase):
+
+    def check_records(self, p):
+        records = p.logs()            # asserts: one JSON object per line
+        self.assertTrue(records, "no log records" + p.describe())
+        for r in records:
+            self.assertRegex(str(r.get("ts")), TS, r)
+            self.assertIn(r.get("level"), LEVELS, r)
+            self.assertIsInstance(r.get("msg"), str, r)
+            self.assertTrue(r["msg"], r)
+        return records
+
+    def test_every_stderr_line_is_a_json_record(self):
+        cases = [
+            h.python_child("print('ok')"),
+            h.python_child("import sys; sys.exit(9)"),
+            [h.helper("orphans"), "5"],
+            ["/nonexistent-pidone-it"],
+        ]
+        for mode in ("pid1", "subreaper"):
+            for cmd in cases:
+                with self.subTest(mode=mode, cmd=cmd[-1]):
+                    p = self.run_pidone(cmd, ["--log-level", "debug"],
+                                        mode=mode)
+                    self.check_records(p)
+
+    def test_child_started_record(self):
+        cmd = [h.helper("sigconf")]
+        p = self.run_pidone(cmd)
+        self.assertExit(p, 0)
+        conf = h.parse_keyvals(p.stdout())
+        started = [r for r in self.check_records(p)
+                   if r["msg"] == "child started"]
+        self.assertEqual(len(started), 1, p.describe())
+        rec = started[0]
+        self.assertEqual(rec.get("level"), "info")
+        self.assertEqual(rec.get("pid"), int(conf["pid"]),
+                         "pid as the child sees it" + p.describe())
+        self.assertEqual(rec.get("argv"), cmd, p.describe())
+
+    def test_child_started_record_as_subreaper(self):
+        cmd = [h.helper("sigconf"), "--"] + h.python_child(
+            "import os; print('pid: %d' % os.getpid())", "a b", 'q"uote')
+        p = self.run_pidone(cmd, mode="subreaper")
+        self.assertExit(p, 0)
+        rec = [r for r in self.check_records(p)
+               if r["msg"] == "child started"][0]
+        self.assertEqual(rec.get("argv"), cmd)
+        self.assertEqual(rec.get("pid"),
+                         int(h.parse_keyvals(p.stdout())["pid"]))
+
+    def test_error_record_has_hint(self):
+        p = self.run_pidone(["/nonexistent-pidone-it"])
+        self.assertExit(p, 127)
+        errors = [r for r in self.check_records(p)
+                  if r["level"] == "error"]
+        self.assertTrue(errors, p.describe())
+        self.assertTrue(any(isinstance(r.get("hint"), str) and r["hint"]
+                            for r in errors), p.describe())
+
+    def test_text_format(self):
+        for how in ("option", "env"):
+            with self.subTest(how=how):
+                opts = ["--log-format", "text"] if how == "option" else []
+                env = {"PIDONE_LOG_FORMAT": "text"} if how == "env" else {}
+                p = self.run_pidone(h.python_child("print('ok')"), opts,
+                                    env=env)
+                self.assertExit(p, 0)
+                lines = p.stderr_lines()
+                self.assertTrue(lines, p.describe())
+                for line in lines:
+                    self.assertTrue(line.startswith("pidone: "), line)
+                self.assertTrue(any(re.match(r"^pidone: info: child "
+                                             r"started", x)
+                                    for x in lines), p.describe())
+
+    def test_level_error_is_quiet_on_success(self):
+        p = self.run_pidone(h.python_child("print('ok')"),
+                            ["--log-level", "error"])
+        self.assertExit(p, 0)
+        self.assertEqual(p.stderr(), "", p.describe())
+
+    def test_level_debug_keeps_info_records(self):
+        info = self.run_pidone(h.python_child("print('ok')"))
+        debug = self.run_pidone(h.python_child("print('ok')"),
+                                ["--log-level", "debug"])
+        msgs = [r["msg"] for r in self.check_records(debug)]
+        self.assertGreaterEqual(len(msgs), len(self.check_records(info)))
+        self.assertIn("child started", msgs, debug.describe())
+
+    def test_level_warn_hides_info(self):
+        p = self.run_pidone(h.python_child("print('ok')"),
+                            ["--log-level", "warn"])
+        self.assertExit(p, 0)
+        levels = {r["level"] for r in p.logs()}
+        self.assertLessEqual(levels, {"warn", "error"}, p.describe())
+
+
+class Idle(h.TestCase):
+
+    def test_idle_pidone_never_wakes_up(self):
+        # pidone as PID 1 with a sleeping child, no health server: nothing
+        # can happen, so it must not be scheduled at all (tini wakes every
+        # second; its count over the same window is printed for reference).
+        sleeper = h.python_child("import time; print('ready', flush=True);"
+                                 " time.sleep(60)")
+        runs = [("pidone", self.start(sleeper))]
+        if h.TINI:
+            runs.append(("tini", self.start(sleeper, defaults=False,
+                                            binary=h.TINI)))
+        for name, p in runs:
+            p.wait_stdout("^ready$")
+        time.sleep(0.5)                  # let start-up settle
+        before = {name: h.ctxt_switches(p.pid) for name, p in runs}
+        time.sleep(3.0)
+        after = {name: h.ctxt_switches(p.pid) for name, p in runs}
+        for name, p in runs:
+            self.assertTrue(p.alive(), p.describe())
+            print("\n    idle 3 s: %s context switches: %d"
+                  % (name, after[name] - before[name]), file=sys.stderr,
+                  end="")
+        delta = after["pidone"] - before["pidone"]
+        self.assertLessEqual(delta, 1, "pidone woke up %d times while idle%s"
+                             % (delta, runs[0][1].describe()))
+
+
+if __name__ == "__main__":
+    h.main()

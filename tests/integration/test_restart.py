@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+"""--restart supervision with exponential backoff (SPEC sections 2 and 4).
+
+The child appends its start time (CLOCK_MONOTONIC, the same clock inside
+the namespace) to a file and exits with a given status, so the test can
+count the starts and measure the spacing between them.
+"""
+
+import os
+import signal
+import time
+
+import pidone_harness as h
+
+STARTS = """
+import sys, time
+with open(sys.argv[1], "a") as f:
+    f.write("%.6f\\n" % time.monotonic())
+sys.exit(int(sys.argv[2]))
+"""
+
+
+def starts(path):
+    try:
+        with open(path) as f:
+            return [float(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+class Restart(h.TestCase):
+
+    def counter(self):
+        return os.path.join(self.tmpdir(), "starts")
+
+    def test_on_failure_backoff_then_gives_up(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 3),
+                            ["--restart", "on-failure", "--restart-max", "2"],
+                            timeout=20)
+        self.assertExit(p, 3)
+        t = starts(path)
+        self.assertEqual(len(t), 3, "1 start + 2 restarts" + p.describe())
+        self.assertGreaterEqual(t[1] - t[0], 0.9, "first backoff ~1 s")
+        self.assertGreaterEqual(t[2] - t[1], 1.8, "second backoff ~2 s")
+        self.assertLess(t[1] - t[0], 3.0)
+        self.assertLess(t[2] - t[1], 5.0)
+
+    def test_on_failure_restarts_after_signal_death(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(
+            STARTS.replace("sys.exit(int(sys.argv[2]))",
+                           "import os, signal\n"
+                           "os.kill(os.getpid(), signal.SIGTERM)\n"
+                           "time.sleep(5)"), path, 0),
+            ["--restart", "on-failure", "--restart-max", "1"], timeout=20)
+        self.assertEqual(len(starts(path)), 2, p.describe())
+        self.assertExit(p, 143)
+
+    def test_always_restarts_after_success(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 0),
+                            ["--restart", "always", "--restart-max", "1"],
+                            timeout=20)
+        self.assertEqual(len(starts(path)), 2, p.describe())
+        self.assertExit(p, 0)
+
+    def test_never_does_not_restart(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 3),
+                            ["--restart", "never"], timeout=20)
+        self.assertExit(p, 3)
+        self.assertEqual(len(starts(path)), 1, p.describe())
+
+    def test_default_is_never(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 3), timeout=20)
+        self.assertExit(p, 3)
+        self.assertEqual(len(starts(path)), 1, p.describe())
+
+    def test_on_failure_does_not_restart_after_success(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 0),
+                            ["--restart", "on-failure"], timeout=20)
+        self.assertExit(p, 0)
+        self.assertEqual(len(starts(path)), 1, p.describe())
+
+    def test_restart_from_env(self):
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 2),
+                            env={"PIDONE_RESTART": "on-failure",
+                                 "PIDONE_RESTART_MAX": "1"}, timeout=20)
+        self.assertExit(p, 2)
+        self.assertEqual(len(starts(path)), 2, p.describe())
+
+    def test_success_exit_status_is_not_a_failure(self):
+        # 143 listed as success: on-failure does not restart, exit 0.
+        path = self.counter()
+        p = self.run_pidone(h.python_child(STARTS, path, 143),
+                            ["--restart", "on-failure",
+                             "--success-exit", "143"], timeout=20)
+        self.assertExit(p, 0)
+        self.assertEqual(len(starts(path)), 1, p.describe())
+
+    def test_term_during_backoff_ends_promptly(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                path = self.counter()
+                p = self.start(h.python_child(STARTS, path, 3),
+                               ["--restart", "on-failure",
+                                "--restart-max", "5", "--grace", "10"],
+                               mode=mode)
+                # After the 2nd start pidone sits in a 2 s backoff.
+                h.wait_for(lambda: len(starts(path)) >= 2, 8,
+                           what="the second start")
+                time.sleep(0.4)
+                t0 = time.monotonic()
+                p.kill(signal.SIGTERM)
+                p.wait(10)
+                took = time.monotonic() - t0
+                self.assertLess(took, 1.5, "SIGTERM in backoff" +
+                                p.describe())
+                self.assertEqual(len(starts(path)), 2,
+                                 "restarted after SIGTERM" + p.describe())
+                self.assertNotEqual(p.returncode, 0, p.describe())
+
+
+if __name__ == "__main__":
+    h.main()

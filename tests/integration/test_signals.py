@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: MIT
+"""Signal forwarding and the child's signal state (SPEC sections 3.5, 4).
+
+Signals are sent from outside the namespace to the pidone process (PID 1
+inside it); print_signals, as the child, reports what reaches it. sigconf
+reports the mask, dispositions, process group and no_new_privs the child
+was started with.
+"""
+
+import signal
+import time
+
+import pidone_harness as h
+
+# Forwarded without starting a shutdown.
+PLAIN = [s for s in h.FORWARDABLE if s not in h.TERMINATING]
+STOPS = [signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU]
+USR1 = int(signal.SIGUSR1)
+USR2 = int(signal.SIGUSR2)
+
+
+class Forwarding(h.TestCase):
+
+    def send_all(self, p, sigs):
+        """Send each signal and wait until the child reports it."""
+        p.wait_stdout(r"^ready$")
+        for sig in sigs:
+            p.kill(sig)
+            p.wait_stdout(r"^signal %d$" % sig, timeout=3)
+            self.assertNotEqual(p.state(), "T",
+                                "pidone stopped after signal %d" % sig)
+
+    def check_plain_signals(self, mode, opts=()):
+        p = self.start([h.helper("print_signals")],
+                       ["--grace", "30"] + list(opts), mode=mode)
+        self.send_all(p, PLAIN)
+        # End with TERM: forwarded, the child exits 0, so does pidone.
+        p.kill(signal.SIGTERM)
+        p.wait_stdout(r"^signal 15$", timeout=3)
+        p.wait(10)
+        self.assertExit(p, 0)
+
+    def test_every_signal_reaches_child_group_mode(self):
+        self.check_plain_signals("pid1")
+
+    def test_every_signal_reaches_child_explicit_group(self):
+        self.check_plain_signals("pid1", ["--forward", "group"])
+
+    def test_every_signal_reaches_child_child_mode(self):
+        self.check_plain_signals("pid1", ["--forward", "child"])
+
+    def test_every_signal_reaches_child_as_subreaper(self):
+        # Not PID 1: a signal pidone does not block would kill or stop it.
+        self.check_plain_signals("subreaper")
+
+    def test_terminating_signals_forwarded(self):
+        for mode in ("pid1", "subreaper"):
+            for sig in h.TERMINATING:
+                with self.subTest(mode=mode, sig=sig):
+                    p = self.start([h.helper("print_signals"),
+                                    "--exit-after", "1"],
+                                   ["--grace", "30"], mode=mode)
+                    p.wait_stdout(r"^ready$")
+                    p.kill(sig)
+                    p.wait_stdout(r"^signal %d$" % sig, timeout=3)
+                    p.wait(10)
+                    self.assertExit(p, 0)
+
+    def test_realtime_signals_forwarded(self):
+        sigs = [signal.SIGRTMIN, signal.SIGRTMIN + 1, signal.SIGRTMAX]
+        p = self.start([h.helper("print_signals")], ["--grace", "30"])
+        self.send_all(p, [int(s) for s in sigs])
+
+    def test_stop_signals_do_not_stop_pidone(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p = self.start([h.helper("print_signals")],
+                               ["--grace", "30"], mode=mode)
+                self.send_all(p, STOPS)
+                time.sleep(0.2)
+                self.assertNotEqual(p.state(), "T", p.describe())
+                # ... and it still forwards afterwards.
+                self.send_all(p, [signal.SIGCONT, signal.SIGUSR1])
+
+    def grandchild_sees(self, forward, sig=signal.SIGUSR1):
+        p = self.start([h.helper("print_signals"), "--grandchild"],
+                       ["--grace", "30", "--forward", forward])
+        p.wait_stdout(r"^ready$")
+        p.wait_stdout(r"^grandchild ready$")
+        p.kill(sig)
+        p.wait_stdout(r"^signal %d$" % sig, timeout=3)
+        if forward == "group":
+            p.wait_stdout(r"^grandchild signal %d$" % sig, timeout=3)
+        else:
+            time.sleep(0.5)
+        return p, p.saw_stdout(r"^grandchild signal %d$" % sig)
+
+    def test_forward_group_reaches_grandchild(self):
+        p, seen = self.grandchild_sees("group")
+        self.assertTrue(seen, p.describe())
+
+    def test_forward_child_spares_grandchild(self):
+        p, seen = self.grandchild_sees("child")
+        self.assertFalse(seen, "--forward child signalled the whole group"
+                         + p.describe())
+
+    def test_forward_from_env(self):
+        p = self.start([h.helper("print_signals"), "--grandchild"],
+                       ["--grace", "30"], env={"PIDONE_FORWARD": "child"})
+        p.wait_stdout(r"^grandchild ready$")
+        p.wait_stdout(r"^ready$")
+        p.kill(signal.SIGUSR2)
+        p.wait_stdout(r"^signal %d$" % USR2, timeout=3)
+        time.sleep(0.5)
+        self.assertFalse(p.saw_stdout(r"^grandchild signal"), p.describe())
+
+    def test_rewrite_term_to_quit(self):
+        p = self.start([h.helper("print_signals"), "--exit-after", "1"],
+                       ["--grace", "30", "--rewrite", "TERM:QUIT"])
+        p.wait_stdout(r"^ready$")
+        p.kill(signal.SIGTERM)
+        p.wait_stdout(r"^signal %d$" % signal.SIGQUIT, timeout=3)
+        p.wait(10)
+        self.assertExit(p, 0)
+        self.assertNotIn("signal 15", p.stdout())
+
+    def test_rewrite_to_zero_drops(self):
+        p = self.start([h.helper("print_signals")],
+                       ["--grace", "30", "--rewrite", "USR1:0"])
+        p.wait_stdout(r"^ready$")
+        p.kill(signal.SIGUSR1)
+        time.sleep(0.2)
+        p.kill(signal.SIGUSR2)
+        p.wait_stdout(r"^signal %d$" % USR2, timeout=3)
+        time.sleep(0.2)
+        self.assertFalse(p.saw_stdout(r"^signal %d$" % USR1),
+                         "USR1 was not dropped" + p.describe())
+
+    def test_rewrite_from_env(self):
+        p = self.start([h.helper("print_signals"), "--exit-after", "1"],
+                       ["--grace", "30"],
+                       env={"PIDONE_REWRITE": "USR1:USR2"})
+        p.wait_stdout(r"^ready$")
+        p.kill(signal.SIGUSR1)
+        p.wait_stdout(r"^signal %d$" % USR2, timeout=3)
+        p.wait(10)
+        self.assertExit(p, 0)
+        self.assertNotIn("signal %d\n" % USR1, p.stdout())
+
+
+class ChildState(h.TestCase):
+
+    def sigconf(self, mode="pid1", prefix=()):
+        p = self.run_pidone([h.helper("sigconf")], mode=mode, prefix=prefix)
+        self.assertExit(p, 0)
+        return p, h.parse_keyvals(p.stdout())
+
+    def test_clean_mask_and_dispositions(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode)
+                self.assertEqual(h.numbers(conf["blocked"]), [],
+                                 "child's blocked mask" + p.describe())
+                self.assertEqual(h.numbers(conf["ignored"]), [],
+                                 "child's ignored signals" + p.describe())
+
+    def test_own_process_group(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode)
+                self.assertEqual(conf["pgid"], conf["pid"], p.describe())
+                if mode == "pid1":
+                    self.assertEqual(conf["ppid"], "1", p.describe())
+                else:
+                    self.assertEqual(int(conf["ppid"]), p.proc.pid)
+                    self.assertNotEqual(int(conf["pgid"]), p.proc.pid)
+
+    def test_no_new_privs(self):
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode)
+                self.assertEqual(conf["nonewprivs"], "1", p.describe())
+
+    def test_original_mask_restored_exactly(self):
+        # pidone started with USR1 blocked and USR2 ignored by its parent:
+        # the child gets exactly the original mask back (no extra TSTP,
+        # TTIN, TTOU bits, nothing cleared), and no new SIG_IGN.
+        prefix = [h.helper("sigconf"), "--block", USR1, "--ignore", USR2,
+                  "--"]
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p, conf = self.sigconf(mode, [str(x) for x in prefix])
+                self.assertEqual(h.numbers(conf["blocked"]), [USR1],
+                                 p.describe())
+                self.assertLessEqual(set(h.numbers(conf["ignored"])),
+                                     {USR2}, p.describe())
+
+
+if __name__ == "__main__":
+    h.main()

@@ -1,0 +1,1586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_config.c - config_load: the shape of the command line, the four
+ * layers (default < INI < environment < command line) for every setting,
+ * list replacement and accumulation, and every error with its exit code
+ * and the parts of its message. INI files are temporary files in /tmp;
+ * the environment is always an explicit array and the default config path
+ * one that does not exist, so nothing depends on the machine running it.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exitcodes.h"
+#include "settings.h"
+#include "strv.h"
+
+#define NOFILE "/nonexistent/pidone-test/pidone.ini"
+#ifndef PIDONE_TEST_SRCDIR
+#define PIDONE_TEST_SRCDIR "." /* else $srcdir, set by make check */
+#endif
+#define MAX_ARGS 24
+
+/* A temporary INI file holding @len bytes of @text; returns its path. */
+static char *tmp_ini_len(const char *text, size_t len)
+{
+	char path[] = "/tmp/pidone-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return strdup(path);
+}
+
+static char *tmp_ini(const char *text)
+{
+	return tmp_ini_len(text, strlen(text));
+}
+
+static void drop_ini(char *path)
+{
+	if (path) {
+		unlink(path);
+		free(path);
+	}
+}
+
+/*
+ * config_load with "pidone" + @args as argv and @env (plus
+ * PIDONE_CONFIG=<a file holding @ini> when @ini is not NULL) as envp.
+ * *@ret_path receives the file's path (caller drops it), or NULL.
+ */
+static int load(struct settings *s, struct config_error *e, const char *ini,
+		const char *const *args, const char *const *env,
+		char **ret_path)
+{
+	char *argv[MAX_ARGS + 2], *envp[MAX_ARGS + 2], envbuf[4200];
+	int argc = 0, envc = 0, r;
+	char *path = NULL;
+
+	argv[argc++] = (char *)"pidone";
+	for (; args && args[argc - 1]; argc++) {
+		cr_assert_lt(argc, MAX_ARGS);
+		argv[argc] = (char *)args[argc - 1];
+	}
+	argv[argc] = NULL;
+	for (; env && env[envc]; envc++) {
+		cr_assert_lt(envc, MAX_ARGS);
+		envp[envc] = (char *)env[envc];
+	}
+	if (ini) {
+		path = tmp_ini(ini);
+		snprintf(envbuf, sizeof(envbuf), "PIDONE_CONFIG=%s", path);
+		envp[envc++] = envbuf;
+	}
+	envp[envc] = NULL;
+	settings_init(s);
+	memset(e, 0x5a, sizeof(*e));
+	r = config_load(s, argc, argv, envp, NOFILE, e);
+	if (ret_path)
+		*ret_path = path;
+	else
+		drop_ini(path);
+	return r;
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NO_ARGS ((const char *const[]){ NULL })
+#define ENV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NO_ENV ((const char *const[]){ NULL })
+
+/* ------------------------------------------------------------------ */
+/* Precedence for every setting                                          */
+/* ------------------------------------------------------------------ */
+
+static void join_strv(char *const *v, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; v && v[i]; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+				      v[i]);
+}
+
+static const char *const forward_names[] = { "group", "child" };
+static const char *const restart_names[] = { "never", "on-failure", "always" };
+static const char *const format_names[] = { "json", "text" };
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const subreaper_names[] = { "auto", "on", "off" };
+
+/* Setting @id of @s as text, to compare layers in one table. */
+static void render(const struct settings *s, enum setting_id id, char *buf,
+		   size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	switch (id) {
+	case SETTING_COMMAND:
+		join_strv(s->command, buf, len);
+		break;
+	case SETTING_USER:
+		snprintf(buf, len, "%s", s->user);
+		break;
+	case SETTING_WRITABLE:
+		join_strv(s->writable, buf, len);
+		break;
+	case SETTING_CREATE_DIRS:
+		snprintf(buf, len, "%d", s->create_dirs);
+		break;
+	case SETTING_GRACE:
+		snprintf(buf, len, "%u", s->grace_ms);
+		break;
+	case SETTING_FORWARD:
+		snprintf(buf, len, "%s", forward_names[s->forward]);
+		break;
+	case SETTING_REWRITE:
+		for (int sig = 1; sig <= SIGNAME_MAX; sig++)
+			if (s->rewrite[sig] != sig)
+				o += (size_t)snprintf(buf + o, len - o,
+						      "%s%d>%d", o ? "," : "",
+						      sig, s->rewrite[sig]);
+		break;
+	case SETTING_SUCCESS_EXIT:
+		for (int st = 0; st < 256; st++)
+			if (settings_is_success_exit(s, st))
+				o += (size_t)snprintf(buf + o, len - o, "%s%d",
+						      o ? "," : "", st);
+		break;
+	case SETTING_RESTART:
+		snprintf(buf, len, "%s", restart_names[s->restart]);
+		break;
+	case SETTING_RESTART_MAX:
+		snprintf(buf, len, "%u", s->restart_max);
+		break;
+	case SETTING_HEALTH_PORT:
+		snprintf(buf, len, "%u", s->health_port);
+		break;
+	case SETTING_HEALTH_ADDR:
+		snprintf(buf, len, "%s", s->health_addr ? s->health_addr : "-");
+		break;
+	case SETTING_READY_DELAY:
+		snprintf(buf, len, "%u", s->ready_delay_ms);
+		break;
+	case SETTING_READY_TCP:
+		snprintf(buf, len, "%s/%u",
+			 s->ready_tcp_host ? s->ready_tcp_host : "-",
+			 s->ready_tcp_port);
+		break;
+	case SETTING_READY_NOTIFY:
+		snprintf(buf, len, "%d", s->ready_notify);
+		break;
+	case SETTING_WATCHDOG:
+		snprintf(buf, len, "%u", s->watchdog_ms);
+		break;
+	case SETTING_LOG_FORMAT:
+		snprintf(buf, len, "%s", format_names[s->log_format]);
+		break;
+	case SETTING_LOG_LEVEL:
+		snprintf(buf, len, "%s", level_names[s->log_level]);
+		break;
+	case SETTING_SUBREAPER:
+		snprintf(buf, len, "%s", subreaper_names[s->subreaper]);
+		break;
+	default:
+		cr_assert_fail("no render for setting %d", id);
+	}
+}
+
+struct layer_row {
+	enum setting_id id;
+	const char *ini_value; /* under [section] key = */
+	const char *env_value;
+	const char *cli[5]; /* options (the command row: the command) */
+	const char *want_default;
+	const char *want_ini;
+	const char *want_env;
+	const char *want_cli;
+};
+
+#define STR(x) #x
+#define S(x) STR(x)
+
+static const struct layer_row layer_rows[] = {
+	{ SETTING_COMMAND,
+	  "[\"ini\", \"a b\"]",
+	  "[\"env\"]",
+	  { "cli", "x" },
+	  "",
+	  "ini,a b",
+	  "env",
+	  "cli,x" },
+	{ SETTING_USER,
+	  "1000",
+	  "app:app",
+	  { "--user=keep" },
+	  "65532:65532",
+	  "1000",
+	  "app:app",
+	  "keep" },
+	{ SETTING_WRITABLE,
+	  "/ini1, /ini2",
+	  "/env",
+	  { "-w", "/cli1", "-w/cli2" },
+	  "/tmp",
+	  "/ini1,/ini2",
+	  "/env",
+	  "/cli1,/cli2" },
+	{ SETTING_CREATE_DIRS,
+	  "yes",
+	  "0",
+	  { "--create-dirs" },
+	  "0",
+	  "1",
+	  "0",
+	  "1" },
+	{ SETTING_GRACE,
+	  "3",
+	  "0.5",
+	  { "-t", "20" },
+	  "10000",
+	  "3000",
+	  "500",
+	  "20000" },
+	{ SETTING_FORWARD,
+	  "child",
+	  "group",
+	  { "--forward", "child" },
+	  "group",
+	  "child",
+	  "group",
+	  "child" },
+	{ SETTING_REWRITE,
+	  "TERM:QUIT, HUP:0",
+	  "USR1:USR2",
+	  { "--rewrite", "WINCH:0", "--rewrite=INT:TERM" },
+	  "",
+	  S(SIGHUP) ">0," S(SIGTERM) ">" S(SIGQUIT),
+	  S(SIGUSR1) ">" S(SIGUSR2),
+	  S(SIGINT) ">" S(SIGTERM) "," S(SIGWINCH) ">0" },
+	{ SETTING_SUCCESS_EXIT,
+	  "1,2",
+	  "143",
+	  { "--success-exit", "3", "--success-exit=0" },
+	  "",
+	  "1,2",
+	  "143",
+	  "0,3" },
+	{ SETTING_RESTART,
+	  "on-failure",
+	  "always",
+	  { "--restart=never" },
+	  "never",
+	  "on-failure",
+	  "always",
+	  "never" },
+	{ SETTING_RESTART_MAX,
+	  "0",
+	  "1000",
+	  { "--restart-max", "7" },
+	  "5",
+	  "0",
+	  "1000",
+	  "7" },
+	{ SETTING_HEALTH_PORT, "0", "9000", { "-p1" }, "8081", "0", "9000", "1" },
+	{ SETTING_HEALTH_ADDR,
+	  "127.0.0.1",
+	  "::1",
+	  { "--health-addr=0.0.0.0" },
+	  "-",
+	  "127.0.0.1",
+	  "::1",
+	  "0.0.0.0" },
+	{ SETTING_READY_DELAY,
+	  "1",
+	  "2.5",
+	  { "--ready-delay", "86400" },
+	  "0",
+	  "1000",
+	  "2500",
+	  "86400000" },
+	{ SETTING_READY_TCP,
+	  "8080",
+	  "localhost:1",
+	  { "--ready-tcp=[::1]:443" },
+	  "-/0",
+	  "-/8080",
+	  "localhost/1",
+	  "::1/443" },
+	{ SETTING_READY_NOTIFY,
+	  "on",
+	  "false",
+	  { "--ready-notify" },
+	  "0",
+	  "1",
+	  "0",
+	  "1" },
+	{ SETTING_WATCHDOG,
+	  "30",
+	  "0",
+	  { "--watchdog", "0.25" },
+	  "0",
+	  "30000",
+	  "0",
+	  "250" },
+	{ SETTING_LOG_FORMAT,
+	  "text",
+	  "json",
+	  { "--log-format", "text" },
+	  "json",
+	  "text",
+	  "json",
+	  "text" },
+	{ SETTING_LOG_LEVEL,
+	  "debug",
+	  "error",
+	  { "--log-level=warn" },
+	  "info",
+	  "debug",
+	  "error",
+	  "warn" },
+	{ SETTING_SUBREAPER,
+	  "on",
+	  "off",
+	  { "--subreaper" },
+	  "auto",
+	  "on",
+	  "off",
+	  "on" },
+};
+
+/* The four loads of one row: nothing, +INI, +env, +command line. */
+static void check_layers(const struct layer_row *row)
+{
+	const char *section = settings_ini_section(row->id);
+	const char *key = settings_ini_key(row->id);
+	const char *envname = settings_env_name(row->id);
+	char ini[512], env[256], got[512], origin[512], want_origin[600];
+	const char *args[8] = { "check" };
+	struct settings s;
+	struct config_error e;
+	char *path = NULL;
+	int n = 1, r;
+
+	for (int i = 0; i < 5 && row->cli[i]; i++)
+		args[n++] = row->cli[i];
+	args[n] = NULL;
+	snprintf(ini, sizeof(ini), "# test\n[%s]\n%s = %s\n", section, key,
+		 row->ini_value);
+	snprintf(env, sizeof(env), "%s=%s", envname, row->env_value);
+
+	/* Defaults only. */
+	r = load(&s, &e, NULL, ARGS("check"), NO_ENV, NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s default: %s", key, e.text);
+	render(&s, row->id, got, sizeof(got));
+	cr_expect_str_eq(got, row->want_default, "%s default", key);
+	cr_expect_eq(s.origin[row->id].kind, ORIGIN_DEFAULT, "%s", key);
+	settings_done(&s);
+
+	/* INI over default. */
+	r = load(&s, &e, ini, ARGS("check"), NO_ENV, &path);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s ini: %s", key, e.text);
+	render(&s, row->id, got, sizeof(got));
+	cr_expect_str_eq(got, row->want_ini, "%s ini", key);
+	cr_expect_eq(s.origin[row->id].kind, ORIGIN_FILE, "%s", key);
+	cr_expect_eq(s.origin[row->id].line, 3, "%s", key);
+	snprintf(want_origin, sizeof(want_origin), "%s:3", path);
+	cr_expect_str_eq(settings_origin_text(&s, row->id, origin,
+					      sizeof(origin)),
+			 want_origin);
+	settings_done(&s);
+	drop_ini(path);
+
+	/* Environment over INI. */
+	r = load(&s, &e, ini, ARGS("check"), ENV(env), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s env: %s", key, e.text);
+	render(&s, row->id, got, sizeof(got));
+	cr_expect_str_eq(got, row->want_env, "%s env", key);
+	cr_expect_eq(s.origin[row->id].kind, ORIGIN_ENV, "%s", key);
+	cr_expect_str_eq(settings_origin_text(&s, row->id, origin,
+					      sizeof(origin)),
+			 envname);
+	settings_done(&s);
+
+	/* Command line over environment and INI. */
+	r = load(&s, &e, ini, args, ENV(env), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s cli: %s", key, e.text);
+	render(&s, row->id, got, sizeof(got));
+	cr_expect_str_eq(got, row->want_cli, "%s cli", key);
+	cr_expect_eq(s.origin[row->id].kind, ORIGIN_CLI, "%s", key);
+	if (settings_option_name(row->id)) {
+		snprintf(want_origin, sizeof(want_origin), "--%s",
+			 settings_option_name(row->id));
+		cr_expect_str_eq(settings_origin_text(&s, row->id, origin,
+						      sizeof(origin)),
+				 want_origin);
+	}
+	settings_done(&s);
+}
+
+Test(config, every_setting_every_layer)
+{
+	bool covered[SETTING_MAX] = { false };
+
+	for (size_t i = 0; i < sizeof(layer_rows) / sizeof(layer_rows[0]);
+	     i++) {
+		check_layers(&layer_rows[i]);
+		covered[layer_rows[i].id] = true;
+	}
+	for (int id = 0; id < SETTING_MAX; id++)
+		cr_expect(covered[id], "setting %s has no layer row",
+			  settings_env_name(id));
+}
+
+/* ------------------------------------------------------------------ */
+/* Lists: replaced by a higher layer, accumulated inside one              */
+/* ------------------------------------------------------------------ */
+
+Test(config, lists_accumulate_in_a_layer_and_replace_across)
+{
+	struct settings s;
+	struct config_error e;
+	char got[256];
+	int r;
+
+	/* INI: a repeated list key accumulates; continuation lines too. */
+	r = load(&s, &e,
+		 "[dirs]\nwritable = /a,\n   /b\nwritable = /c\n"
+		 "[process]\nsuccess_exit = 1\nsuccess_exit = 2, 3\n"
+		 "[signals]\nrewrite = TERM:QUIT\nrewrite = HUP:0\n",
+		 ARGS("check"), NO_ENV, NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	render(&s, SETTING_WRITABLE, got, sizeof(got));
+	cr_expect_str_eq(got, "/a,/b,/c");
+	render(&s, SETTING_SUCCESS_EXIT, got, sizeof(got));
+	cr_expect_str_eq(got, "1,2,3");
+	cr_expect_eq(s.rewrite[SIGTERM], SIGQUIT);
+	cr_expect_eq(s.rewrite[SIGHUP], 0);
+	cr_expect_eq(s.origin[SETTING_WRITABLE].line, 2);
+	settings_done(&s);
+
+	/* The environment replaces each list entirely. */
+	r = load(&s, &e,
+		 "[dirs]\nwritable = /a,/b\n[process]\nsuccess_exit = 1\n"
+		 "[signals]\nrewrite = TERM:QUIT\n",
+		 ARGS("check"),
+		 ENV("PIDONE_WRITABLE=/e1,/e2", "PIDONE_SUCCESS_EXIT=143",
+		     "PIDONE_REWRITE=USR1:USR2"),
+		 NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	render(&s, SETTING_WRITABLE, got, sizeof(got));
+	cr_expect_str_eq(got, "/e1,/e2");
+	render(&s, SETTING_SUCCESS_EXIT, got, sizeof(got));
+	cr_expect_str_eq(got, "143");
+	cr_expect_eq(s.rewrite[SIGTERM], SIGTERM, "INI rewrite not replaced");
+	cr_expect_eq(s.rewrite[SIGUSR1], SIGUSR2);
+	settings_done(&s);
+
+	/* The command line replaces the environment's, and accumulates. */
+	r = load(&s, &e, NULL, ARGS("check", "-w", "/x", "--writable=/y"),
+		 ENV("PIDONE_WRITABLE=/e"), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	render(&s, SETTING_WRITABLE, got, sizeof(got));
+	cr_expect_str_eq(got, "/x,/y");
+	settings_done(&s);
+}
+
+Test(config, empty_list_value_means_none)
+{
+	struct settings s;
+	struct config_error e;
+	int r;
+
+	r = load(&s, &e, "[dirs]\nwritable =\n", ARGS("check"), NO_ENV, NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(strv_length(s.writable), 0);
+	cr_expect_eq(s.origin[SETTING_WRITABLE].kind, ORIGIN_FILE);
+	settings_done(&s);
+
+	r = load(&s, &e, NULL, ARGS("check", "-w", ""),
+		 ENV("PIDONE_WRITABLE=/e"), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(strv_length(s.writable), 0);
+	settings_done(&s);
+
+	/* An empty variable counts as unset: the lower layer stays. */
+	r = load(&s, &e, "[process]\ngrace = 3\n", ARGS("check"),
+		 ENV("PIDONE_GRACE=", "PIDONE_WRITABLE="), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 3000);
+	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_FILE);
+	cr_expect_str_eq(s.writable[0], "/tmp");
+	settings_done(&s);
+}
+
+Test(config, writable_default_follows_tmpdir)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(load(&s, &e, NULL, ARGS("check"), ENV("TMPDIR=/var/tmp"),
+			  NULL),
+		     CONFIG_ACTION_CHECK);
+	cr_expect_eq(strv_length(s.writable), 1);
+	cr_expect_str_eq(s.writable[0], "/var/tmp");
+	cr_expect_eq(s.origin[SETTING_WRITABLE].kind, ORIGIN_DEFAULT);
+	settings_done(&s);
+
+	cr_assert_eq(load(&s, &e, NULL, ARGS("check"), ENV("TMPDIR=rel/tmp"),
+			  NULL),
+		     CONFIG_ACTION_CHECK);
+	cr_expect_str_eq(s.writable[0], "/tmp");
+	settings_done(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The shape of the command line                                         */
+/* ------------------------------------------------------------------ */
+
+Test(config, subcommands_only_as_first_argument)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_expect_eq(load(&s, &e, NULL, ARGS("health"), NO_ENV, NULL),
+		     CONFIG_ACTION_HEALTH, "%s", e.text);
+	cr_expect_null(s.command);
+	settings_done(&s);
+
+	cr_expect_eq(load(&s, &e, NULL, ARGS("check"), NO_ENV, NULL),
+		     CONFIG_ACTION_CHECK, "%s", e.text);
+	settings_done(&s);
+
+	cr_expect_eq(load(&s, &e, NULL, ARGS("check", "--", "python", "-V"),
+			  NO_ENV, NULL),
+		     CONFIG_ACTION_CHECK);
+	cr_expect_eq(strv_length(s.command), 2);
+	cr_expect_str_eq(s.command[1], "-V");
+	settings_done(&s);
+
+	/* A command named health runs after --, or after an option. */
+	cr_expect_eq(load(&s, &e, NULL, ARGS("--", "health"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_assert_eq(strv_length(s.command), 1);
+	cr_expect_str_eq(s.command[0], "health");
+	cr_expect_eq(s.origin[SETTING_COMMAND].kind, ORIGIN_CLI);
+	settings_done(&s);
+
+	cr_expect_eq(load(&s, &e, NULL, ARGS("-t", "1", "check"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN);
+	cr_expect_str_eq(s.command[0], "check");
+	cr_expect_eq(s.grace_ms, 1000);
+	settings_done(&s);
+}
+
+Test(config, options_stop_at_the_command)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(
+		load(&s, &e, NULL,
+		     ARGS("-u", "app", "python", "--grace", "5", "--", "-t"),
+		     NO_ENV, NULL),
+		CONFIG_ACTION_RUN, "%s", e.text);
+	cr_assert_eq(strv_length(s.command), 5);
+	cr_expect_str_eq(s.command[0], "python");
+	cr_expect_str_eq(s.command[1], "--grace");
+	cr_expect_str_eq(s.command[3], "--");
+	cr_expect_str_eq(s.command[4], "-t");
+	cr_expect_eq(s.grace_ms, 10000, "an option after the command was used");
+	cr_expect_str_eq(s.user, "app");
+	settings_done(&s);
+
+	/* "-" alone is a command, "--" then "--help" too. */
+	cr_assert_eq(load(&s, &e, NULL, ARGS("-"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN);
+	cr_expect_str_eq(s.command[0], "-");
+	settings_done(&s);
+	cr_assert_eq(load(&s, &e, NULL, ARGS("--", "--help"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN);
+	cr_expect_str_eq(s.command[0], "--help");
+	settings_done(&s);
+}
+
+Test(config, option_spellings)
+{
+	static const struct {
+		const char *args[4];
+		unsigned grace_ms;
+		const char *user;
+	} rows[] = {
+		{ { "--grace", "7", "--user", "u1" }, 7000, "u1" },
+		{ { "--grace=7", "--user=u1" }, 7000, "u1" },
+		{ { "-t", "7", "-u", "u1" }, 7000, "u1" },
+		{ { "-t7", "-uu1" }, 7000, "u1" },
+		{ { "-t7", "-t", "8", "-u1000:1000" }, 8000, "1000:1000" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *args[8] = { 0 };
+		struct settings s;
+		struct config_error e;
+		int n = 0;
+
+		for (int k = 0; k < 4 && rows[i].args[k]; k++)
+			args[n++] = rows[i].args[k];
+		args[n++] = "app";
+		cr_assert_eq(load(&s, &e, NULL, args, NO_ENV, NULL),
+			     CONFIG_ACTION_RUN, "row %zu: %s", i, e.text);
+		cr_expect_eq(s.grace_ms, rows[i].grace_ms, "row %zu", i);
+		cr_expect_str_eq(s.user, rows[i].user, "row %zu", i);
+		cr_expect_str_eq(s.command[0], "app", "row %zu", i);
+		settings_done(&s);
+	}
+}
+
+Test(config, help_and_version_win)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_expect_eq(load(&s, &e, NULL, ARGS("--help"), NO_ENV, NULL),
+		     CONFIG_ACTION_HELP);
+	settings_done(&s);
+	cr_expect_eq(load(&s, &e, NULL, ARGS("-h"), NO_ENV, NULL),
+		     CONFIG_ACTION_HELP);
+	settings_done(&s);
+	cr_expect_eq(load(&s, &e, NULL, ARGS("--version"), NO_ENV, NULL),
+		     CONFIG_ACTION_VERSION);
+	settings_done(&s);
+	cr_expect_eq(load(&s, &e, NULL, ARGS("-V"), NO_ENV, NULL),
+		     CONFIG_ACTION_VERSION);
+	settings_done(&s);
+	cr_expect_eq(load(&s, &e, NULL, ARGS("health", "--help"), NO_ENV, NULL),
+		     CONFIG_ACTION_HELP);
+	settings_done(&s);
+	/* Even with a missing named file, a bad option and no command. */
+	cr_expect_eq(load(&s, &e, NULL,
+			  ARGS("--config", NOFILE, "--bogus", "--help"),
+			  ENV("PIDONE_GRACE=abc"), NULL),
+		     CONFIG_ACTION_HELP);
+	settings_done(&s);
+	/* After the command, --help belongs to the command. */
+	cr_expect_eq(load(&s, &e, NULL, ARGS("python", "--help"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN);
+	cr_expect_str_eq(s.command[1], "--help");
+	settings_done(&s);
+}
+
+Test(config, health_probe_options)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(load(&s, &e, "[health]\nport = 9000\n", ARGS("health"),
+			  NO_ENV, NULL),
+		     CONFIG_ACTION_HEALTH, "%s", e.text);
+	cr_expect_not(s.probe_ready);
+	cr_expect_null(s.probe_url);
+	cr_expect_eq(s.probe_timeout_ms, 3000);
+	cr_expect_eq(s.health_port, 9000, "health reads the config file");
+	settings_done(&s);
+
+	cr_assert_eq(load(&s, &e, NULL,
+			  ARGS("health", "--ready", "--url",
+			       "http://127.0.0.1:8081/readyz", "--timeout=1.5"),
+			  ENV("PIDONE_HEALTH_PORT=9001"), NULL),
+		     CONFIG_ACTION_HEALTH, "%s", e.text);
+	cr_expect(s.probe_ready);
+	cr_expect_str_eq(s.probe_url, "http://127.0.0.1:8081/readyz");
+	cr_expect_eq(s.probe_timeout_ms, 1500);
+	cr_expect_eq(s.health_port, 9001, "health reads the environment");
+	settings_done(&s);
+
+	cr_assert_eq(load(&s, &e, NULL, ARGS("health", "--timeout", "60"),
+			  NO_ENV, NULL),
+		     CONFIG_ACTION_HEALTH, "%s", e.text);
+	cr_expect_eq(s.probe_timeout_ms, 60000);
+	settings_done(&s);
+
+	/* health takes --config too; '' overrides PIDONE_CONFIG. */
+	cr_assert_eq(load(&s, &e, "[health]\nport = 9002\n",
+			  ARGS("health", "--config="), NO_ENV, NULL),
+		     CONFIG_ACTION_HEALTH, "%s", e.text);
+	cr_expect_eq(s.health_port, 8081);
+	cr_expect_null(s.config_path);
+	settings_done(&s);
+}
+
+Test(config, command_from_env_ini_and_line)
+{
+	struct settings s;
+	struct config_error e;
+
+	/* The line wins over PIDONE_COMMAND, which wins over the file. */
+	cr_assert_eq(load(&s, &e, "[process]\ncommand = [\"ini\"]\n",
+			  ARGS("line"), ENV("PIDONE_COMMAND=[\"env\"]"), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_str_eq(s.command[0], "line");
+	settings_done(&s);
+	cr_assert_eq(load(&s, &e, "[process]\ncommand = [\"ini\"]\n", NO_ARGS,
+			  ENV("PIDONE_COMMAND=[\"env\", \"x y\"]"), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_eq(strv_length(s.command), 2);
+	cr_expect_str_eq(s.command[1], "x y");
+	settings_done(&s);
+	cr_assert_eq(load(&s, &e, "[process]\ncommand = [\"ini\"]\n", NO_ARGS,
+			  NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_str_eq(s.command[0], "ini");
+	cr_expect_eq(s.origin[SETTING_COMMAND].kind, ORIGIN_FILE);
+	settings_done(&s);
+	/* `--` with nothing after it gives no command: the env's is used. */
+	cr_assert_eq(load(&s, &e, NULL, ARGS("--"),
+			  ENV("PIDONE_COMMAND=[\"env\"]"), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_str_eq(s.command[0], "env");
+	settings_done(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The INI file itself                                                    */
+/* ------------------------------------------------------------------ */
+
+Test(config, multiline_command_and_semicolons_kept)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(load(&s, &e,
+			  "[process]\n"
+			  "command = [\"python\",\n"
+			  "    \"-c\",\n"
+			  "  # a comment line inside is skipped\n"
+			  "\n"
+			  "\t\"print(1) ; print(2)\",\n"
+			  "    \"a;b\"]\n"
+			  "grace = 2\n",
+			  NO_ARGS, NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_assert_eq(strv_length(s.command), 4);
+	cr_expect_str_eq(s.command[0], "python");
+	cr_expect_str_eq(s.command[1], "-c");
+	cr_expect_str_eq(s.command[2], "print(1) ; print(2)");
+	cr_expect_str_eq(s.command[3], "a;b");
+	cr_expect_eq(s.origin[SETTING_COMMAND].line, 2);
+	cr_expect_eq(s.grace_ms, 2000, "the key after a continuation");
+	settings_done(&s);
+
+	/* " ;" on the key's own line is no comment either. */
+	cr_assert_eq(load(&s, &e,
+			  "[process]\n"
+			  "command = [\"sh\", \"-c\", \"a ; b\"] \n"
+			  "[dirs]\n"
+			  "writable = /data ;x, /b #;y\n",
+			  NO_ARGS, NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_assert_eq(strv_length(s.command), 3);
+	cr_expect_str_eq(s.command[2], "a ; b");
+	cr_assert_eq(strv_length(s.writable), 2);
+	cr_expect_str_eq(s.writable[0], "/data ;x");
+	cr_expect_str_eq(s.writable[1], "/b #;y");
+	settings_done(&s);
+}
+
+Test(config, comments_crlf_bom_and_repeated_sections)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(load(&s, &e,
+			  "\xef\xbb\xbf; comment\r\n"
+			  "# another\r\n"
+			  "[process]\r\n"
+			  "grace=4\r\n"
+			  "[log]\r\n"
+			  "  level = debug\r\n"
+			  "[process]\r\n"
+			  "restart: always\r\n",
+			  ARGS("x"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 4000);
+	cr_expect_eq(s.log_level, LOG_LEVEL_DEBUG,
+		     "an indented first key of a section is a key");
+	cr_expect_eq(s.restart, RESTART_ALWAYS);
+	cr_expect_eq(s.origin[SETTING_RESTART].line, 8);
+	settings_done(&s);
+}
+
+Test(config, line_length_limit)
+{
+	char text[512], value[300];
+	struct settings s;
+	struct config_error e;
+	char *path;
+	int r;
+
+	/* "user = " is 7 bytes: a 197-byte line is accepted... */
+	memset(value, 'a', 190);
+	value[190] = '\0';
+	snprintf(text, sizeof(text), "[process]\nuser = %s\n", value);
+	r = load(&s, &e, text, ARGS("x"), NO_ENV, NULL);
+	cr_expect_eq(r, CONFIG_ACTION_RUN, "197 bytes: %s", e.text);
+	cr_expect_eq(strlen(s.user), 190);
+	settings_done(&s);
+
+	/* ... also with CRLF, and a 198-byte one is not. */
+	snprintf(text, sizeof(text), "[process]\r\nuser = %s\r\n", value);
+	r = load(&s, &e, text, ARGS("x"), NO_ENV, NULL);
+	cr_expect_eq(r, CONFIG_ACTION_RUN, "197 bytes + CRLF: %s", e.text);
+	settings_done(&s);
+
+	value[190] = 'a';
+	value[191] = '\0';
+	snprintf(text, sizeof(text), "[process]\nuser = %s\n", value);
+	r = load(&s, &e, text, ARGS("x"), NO_ENV, &path);
+	cr_expect_eq(r, -EINVAL);
+	cr_expect_eq(e.exit_code, EX_CONFIG);
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want),
+			 "%s:2: line too long (max 197 bytes); split a long "
+			 "command over indented continuation lines",
+			 path);
+		cr_expect_str_eq(e.text, want);
+	}
+	cr_expect_str_eq(s.user, "65532:65532", "the long line was applied");
+	settings_done(&s);
+	drop_ini(path);
+
+	/* A comment line is a line too; no newline at the end either. */
+	memset(value, '#', 250);
+	value[250] = '\0';
+	r = load(&s, &e, value, ARGS("x"), NO_ENV, NULL);
+	cr_expect_eq(r, -EINVAL);
+	cr_expect(strstr(e.text, ":1: line too long"), "%s", e.text);
+	settings_done(&s);
+}
+
+Test(config, shipped_example_gives_exactly_the_defaults)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[4096], env[4200], a[256], b[256];
+	struct settings s, d;
+	struct config_error e;
+	const char *const args[] = { "--config", path, "app", NULL };
+
+	snprintf(path, sizeof(path), "%s/conf/pidone.ini",
+		 srcdir ? srcdir : ".");
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/conf/pidone.ini",
+			 PIDONE_TEST_SRCDIR);
+	cr_assert_eq(access(path, R_OK), 0, "cannot find %s", path);
+	snprintf(env, sizeof(env), "TMPDIR=/tmp");
+	cr_assert_eq(load(&s, &e, NULL, args, ENV(env), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_str_eq(s.config_path, path);
+	cr_assert_eq(load(&d, &e, NULL, ARGS("app"), ENV(env), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	for (int id = 0; id < SETTING_MAX; id++) {
+		render(&s, id, a, sizeof(a));
+		render(&d, id, b, sizeof(b));
+		cr_expect_str_eq(a, b, "%s differs", settings_env_name(id));
+		if (id != SETTING_COMMAND)
+			cr_expect_eq(s.origin[id].kind, ORIGIN_DEFAULT, "%s",
+				     settings_env_name(id));
+	}
+	settings_done(&s);
+	settings_done(&d);
+}
+
+Test(config, shipped_example_names_every_key)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[4096], line[512], want[128];
+	bool seen[SETTING_MAX] = { false };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/conf/pidone.ini",
+		 srcdir ? srcdir : ".");
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/conf/pidone.ini",
+			 PIDONE_TEST_SRCDIR);
+	f = fopen(path, "re");
+	cr_assert_not_null(f, "cannot open %s", path);
+	while (fgets(line, sizeof(line), f))
+		for (int id = 0; id < SETTING_MAX; id++) {
+			snprintf(want, sizeof(want),
+				 "# %s =", settings_ini_key(id));
+			if (strncmp(line, want, strlen(want)) == 0)
+				seen[id] = true;
+		}
+	fclose(f);
+	for (int id = 0; id < SETTING_MAX; id++)
+		cr_expect(seen[id], "pidone.ini lacks \"# %s =\"",
+			  settings_ini_key(id));
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                                */
+/* ------------------------------------------------------------------ */
+
+struct err_row {
+	const char *ini; /* NULL: no file */
+	const char *args[6];
+	const char *env[3];
+	int exit_code;
+	/* Parts the message must contain; "@" stands for the file's path. */
+	const char *parts[3];
+};
+
+static const struct err_row err_rows[] = {
+	/* Command line shape: EX_USAGE. */
+	{ NULL,
+	  { "--gracee", "1", "x" },
+	  { 0 },
+	  EX_USAGE,
+	  { "unknown option \"--gracee\"" } },
+	{ NULL,
+	  { "--gracee=1", "x" },
+	  { 0 },
+	  EX_USAGE,
+	  { "unknown option \"--gracee\"" } },
+	{ NULL, { "-x", "app" }, { 0 }, EX_USAGE, { "unknown option \"-x\"" } },
+	{ NULL,
+	  { "--version=1" },
+	  { 0 },
+	  EX_USAGE,
+	  { "--version takes no value" } },
+	{ NULL, { "--grace" }, { 0 }, EX_USAGE, { "--grace: missing value" } },
+	{ NULL, { "-u" }, { 0 }, EX_USAGE, { "-u: missing value" } },
+	{ NULL,
+	  { "--create-dirs=yes", "x" },
+	  { 0 },
+	  EX_USAGE,
+	  { "--create-dirs takes no value" } },
+	{ NULL,
+	  { "health", "now" },
+	  { 0 },
+	  EX_USAGE,
+	  { "health: unexpected argument \"now\"" } },
+	{ NULL,
+	  { "health", "--grace", "1" },
+	  { 0 },
+	  EX_USAGE,
+	  { "unknown option \"--grace\"" } },
+	{ NULL,
+	  { "check", "--ready" },
+	  { 0 },
+	  EX_USAGE,
+	  { "unknown option \"--ready\"" } },
+	{ NULL,
+	  { 0 },
+	  { 0 },
+	  EX_USAGE,
+	  { "no command: give one after -- or set PIDONE_COMMAND or "
+	    "command = in the config file" } },
+	{ NULL, { "--" }, { 0 }, EX_USAGE, { "no command:" } },
+	{ NULL, { "-t", "1" }, { 0 }, EX_USAGE, { "no command:" } },
+
+	/* Values, from each layer: EX_CONFIG naming where. */
+	{ NULL,
+	  { "--grace", "abc", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--grace: \"abc\" is not a number of seconds" } },
+	{ NULL,
+	  { "-tabc", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "-t: \"abc\" is not a number of seconds" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_GRACE=abc" },
+	  EX_CONFIG,
+	  { "PIDONE_GRACE: \"abc\" is not a number of seconds" } },
+	{ "[process]\ngrace = abc\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [process] grace: \"abc\" is not a number of seconds" } },
+	{ NULL,
+	  { "--grace=3601", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--grace: \"3601\" is more than the maximum of 3600 seconds" } },
+	{ NULL,
+	  { "--grace=0.0001", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "not a number of seconds" } },
+	{ NULL,
+	  { "-u", "", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "-u: \"\" is not USER[:GROUP]" } },
+	{ NULL,
+	  { "--user=app:", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--user: \"app:\" is not USER[:GROUP]" } },
+	{ NULL, { "--user=:app", "x" }, { 0 }, EX_CONFIG, { "is not USER" } },
+	{ NULL, { "--user=a:b:c", "x" }, { 0 }, EX_CONFIG, { "is not USER" } },
+	{ NULL, { "--user=a b", "x" }, { 0 }, EX_CONFIG, { "is not USER" } },
+	{ NULL,
+	  { "-w", "tmp", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "-w: \"tmp\" is not an absolute path" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_WRITABLE=/a,,/b" },
+	  EX_CONFIG,
+	  { "PIDONE_WRITABLE: \"/a,,/b\" has an empty item" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_WRITABLE=/a,rel" },
+	  EX_CONFIG,
+	  { "PIDONE_WRITABLE: \"rel\" is not an absolute path" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_CREATE_DIRS=maybe" },
+	  EX_CONFIG,
+	  { "PIDONE_CREATE_DIRS: \"maybe\" is not a boolean" } },
+	{ NULL,
+	  { "--forward", "parent", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--forward: \"parent\" is not one of group|child" } },
+	{ NULL,
+	  { "--rewrite", "TERM-QUIT", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--rewrite: \"TERM-QUIT\" is not FROM:TO" } },
+	{ NULL,
+	  { "--rewrite", "KILL:TERM", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "\"KILL:TERM\" is not FROM:TO" } },
+	{ NULL,
+	  { "--rewrite", "TERM:QUIT", "--rewrite", "15:INT", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--rewrite: \"15:INT\" rewrites TERM a second time" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_SUCCESS_EXIT=0,256" },
+	  EX_CONFIG,
+	  { "PIDONE_SUCCESS_EXIT: \"256\" is not an exit status (0..255)" } },
+	{ NULL,
+	  { "--success-exit=-1", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "\"-1\" is not an exit status" } },
+	{ NULL,
+	  { "--restart", "sometimes", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--restart: \"sometimes\" is not one of never|on-failure|always" } },
+	{ NULL,
+	  { "--restart-max=1001", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--restart-max: \"1001\" is more than the maximum of 1000" } },
+	{ NULL,
+	  { "--restart-max=x", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "is not a whole number" } },
+	{ NULL,
+	  { "-p", "65536", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "-p: \"65536\" is not a port number" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_HEALTH_PORT=http" },
+	  EX_CONFIG,
+	  { "PIDONE_HEALTH_PORT: \"http\" is not a port number" } },
+	{ NULL,
+	  { "--health-addr", "localhost", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--health-addr: \"localhost\" is not an IPv4 or IPv6 address" } },
+	{ NULL,
+	  { "--ready-delay", "86401", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--ready-delay: \"86401\" is more than the maximum of 86400" } },
+	{ NULL,
+	  { "--ready-tcp", "db:5432", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--ready-tcp: \"db:5432\" is not [HOST:]PORT" } },
+	{ NULL,
+	  { "--ready-tcp", "0", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "is not [HOST:]PORT" } },
+	{ "[health]\nready_notify = sure\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [health] ready_notify: \"sure\" is not a boolean" } },
+	{ NULL,
+	  { "--watchdog", "-1", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--watchdog: \"-1\" is not a number of seconds" } },
+	{ NULL,
+	  { "--log-format", "xml", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--log-format: \"xml\" is not one of json|text" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_LOG_LEVEL=verbose" },
+	  EX_CONFIG,
+	  { "PIDONE_LOG_LEVEL: \"verbose\" is not one of "
+	    "error|warn|info|debug" } },
+	{ "[process]\nsubreaper = sometimes\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [process] subreaper: \"sometimes\" is not auto or a "
+	    "boolean" } },
+	{ NULL,
+	  { "health", "--url", "https://x/" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--url: \"https://x/\" is not an http:// URL" } },
+	{ NULL,
+	  { "health", "--timeout", "61" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--timeout: \"61\" is not a number of seconds" } },
+	{ NULL,
+	  { "health", "--timeout=0" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--timeout: \"0\"" } },
+	{ NULL,
+	  { "--user", "a\nb", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--user: \"a\\nb\" is not" } },
+
+	/* JSON commands. */
+	{ NULL,
+	  { 0 },
+	  { "PIDONE_COMMAND=python app.py" },
+	  EX_CONFIG,
+	  { "PIDONE_COMMAND: ", "not shell form",
+	    "(at byte 0 of \"python app.py\")" } },
+	{ NULL,
+	  { 0 },
+	  { "PIDONE_COMMAND=[\"a\", 1]" },
+	  EX_CONFIG,
+	  { "PIDONE_COMMAND: ", "at byte 6 of \"[\\\"a\\\", 1]\"" } },
+	{ NULL,
+	  { 0 },
+	  { "PIDONE_COMMAND=[]" },
+	  EX_CONFIG,
+	  { "PIDONE_COMMAND: ", "at byte 1" } },
+	/* A bad command elsewhere is an error even when the line has one. */
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_COMMAND=[\"a\"" },
+	  EX_CONFIG,
+	  { "PIDONE_COMMAND: " } },
+	{ "[process]\ncommand = [\"a\",\n  \"b\",\n  3]\n",
+	  { 0 },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:4: [process] command: ", "at byte 11 of " } },
+
+	/* The file. */
+	{ "[bogus]\nx = 1\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:1: unknown section \"bogus\"" } },
+	{ "[process]\ngracee = 1\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: unknown key \"gracee\" in [process]" } },
+	{ "[dirs]\ngrace = 1\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: unknown key \"grace\" in [dirs]" } },
+	{ "grace = 1\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:1: key \"grace\" is outside any section" } },
+	{ "[process]\ngrace = 1\n\ngrace = 2\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:4: duplicate key \"grace\" in [process] (first set on line 2)" } },
+	{ "[process]\ncommand = [\"a\"]\n[process]\ncommand = [\"b\"]\n",
+	  { 0 },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:4: duplicate key \"command\"" } },
+	{ "[process]\njust words\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: syntax error" } },
+	{ "[process\ngrace = 1\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:1: syntax error" } },
+	{ NULL,
+	  { "--config", NOFILE, "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--config: cannot open " NOFILE ": No such file or directory" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_CONFIG=" NOFILE },
+	  EX_CONFIG,
+	  { "PIDONE_CONFIG: cannot open " NOFILE ": No such file" } },
+	{ NULL,
+	  { "--config=/tmp", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "/tmp: not a regular file" } },
+	{ NULL,
+	  { "--config=/dev/null", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "/dev/null: not a regular file" } },
+};
+
+static void check_err_row(size_t i, const struct err_row *row)
+{
+	const char *args[8] = { 0 }, *env[4] = { 0 };
+	struct settings s;
+	struct config_error e;
+	char *path = NULL;
+	int r;
+
+	for (int k = 0; k < 6 && row->args[k]; k++)
+		args[k] = row->args[k];
+	for (int k = 0; k < 3 && row->env[k]; k++)
+		env[k] = row->env[k];
+	r = load(&s, &e, row->ini, args, env, &path);
+	cr_expect_eq(r, -EINVAL, "row %zu: r = %d (%s)", i, r, e.text);
+	cr_expect_eq(e.exit_code, row->exit_code, "row %zu: exit %d: %s", i,
+		     e.exit_code, e.text);
+	cr_expect_null(memchr(e.text, '\n', strnlen(e.text, sizeof(e.text))),
+		       "row %zu: one line", i);
+	for (int k = 0; k < 3 && row->parts[k]; k++) {
+		char want[600];
+
+		if (row->parts[k][0] == '@')
+			snprintf(want, sizeof(want), "%s%s", path,
+				 row->parts[k] + 1);
+		else
+			snprintf(want, sizeof(want), "%s", row->parts[k]);
+		cr_expect(strstr(e.text, want), "row %zu: \"%s\" not in \"%s\"",
+			  i, want, e.text);
+	}
+	settings_done(&s);
+	drop_ini(path);
+}
+
+Test(config, errors_table)
+{
+	for (size_t i = 0; i < sizeof(err_rows) / sizeof(err_rows[0]); i++)
+		check_err_row(i, &err_rows[i]);
+}
+
+Test(config, file_too_large_or_with_nul)
+{
+	size_t big = 64 * 1024 + 1;
+	char *text = malloc(big);
+	struct settings s;
+	struct config_error e;
+	char args_cfg[4200];
+	char *path;
+
+	cr_assert_not_null(text);
+	memset(text, '\n', big);
+	memcpy(text, "[process]\n", 10);
+	path = tmp_ini_len(text, big);
+	snprintf(args_cfg, sizeof(args_cfg), "--config=%s", path);
+	cr_expect_eq(load(&s, &e, NULL, ARGS(args_cfg, "x"), NO_ENV, NULL),
+		     -EINVAL);
+	cr_expect_eq(e.exit_code, EX_CONFIG);
+	cr_expect(strstr(e.text, "larger than 64 KiB"), "%s", e.text);
+	settings_done(&s);
+	drop_ini(path);
+
+	/* Exactly 64 KiB is fine. */
+	path = tmp_ini_len(text, big - 1);
+	snprintf(args_cfg, sizeof(args_cfg), "--config=%s", path);
+	cr_expect_eq(load(&s, &e, NULL, ARGS(args_cfg, "x"), NO_ENV, NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	settings_done(&s);
+	drop_ini(path);
+	free(text);
+
+	path = tmp_ini_len("[process]\ngrace = 1\0\n", 21);
+	snprintf(args_cfg, sizeof(args_cfg), "--config=%s", path);
+	cr_expect_eq(load(&s, &e, NULL, ARGS(args_cfg, "x"), NO_ENV, NULL),
+		     -EINVAL);
+	cr_expect(strstr(e.text, ":2: NUL byte"), "%s", e.text);
+	settings_done(&s);
+	drop_ini(path);
+}
+
+Test(config, default_file_used_only_when_it_exists)
+{
+	char *path = tmp_ini("[process]\ngrace = 9\n");
+	char *argv[] = { (char *)"pidone", (char *)"x", NULL };
+	char *envp[] = { NULL };
+	char cfg_env[4200];
+	char *envp2[] = { cfg_env, NULL };
+	char *argv2[] = { (char *)"pidone", (char *)"--config=", (char *)"x",
+			  NULL };
+	struct settings s;
+	struct config_error e;
+
+	settings_init(&s);
+	cr_assert_eq(config_load(&s, 2, argv, envp, path, &e),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 9000);
+	cr_expect_str_eq(s.config_path, path);
+	settings_done(&s);
+
+	/* Missing default: no file, no error. NULL: never. */
+	cr_assert_eq(config_load(&s, 2, argv, envp, NOFILE, &e),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_null(s.config_path);
+	settings_done(&s);
+	cr_assert_eq(config_load(&s, 2, argv, envp, NULL, &e),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	settings_done(&s);
+
+	/* PIDONE_CONFIG replaces the default; --config '' reads nothing. */
+	snprintf(cfg_env, sizeof(cfg_env), "PIDONE_CONFIG=%s", NOFILE);
+	cr_assert_eq(config_load(&s, 2, argv, envp2, path, &e), -EINVAL);
+	cr_expect(strstr(e.text, "PIDONE_CONFIG: cannot open"), "%s", e.text);
+	settings_done(&s);
+	cr_assert_eq(config_load(&s, 3, argv2, envp2, path, &e),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 10000);
+	cr_expect_null(s.config_path);
+	settings_done(&s);
+	drop_ini(path);
+}
+
+Test(config, first_error_kept_and_the_rest_applied)
+{
+	struct settings s;
+	struct config_error e;
+	char *path;
+
+	/* Errors on lines 2 (multi-line value) and 5: line 2 wins. */
+	cr_assert_eq(load(&s, &e,
+			  "[process]\ncommand = [\"a\",\n  1]\n[log]\n"
+			  "bad = 1\nformat = text\n",
+			  ARGS("x"),
+			  ENV("PIDONE_GRACE=abc", "PIDONE_LOG_LEVEL=debug"),
+			  &path),
+		     -EINVAL);
+	cr_expect(strstr(e.text, ":3: [process] command"), "%s", e.text);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT, "later entries applied");
+	cr_expect_eq(s.log_level, LOG_LEVEL_DEBUG, "env applied after error");
+	settings_done(&s);
+	drop_ini(path);
+
+	/* A usage error comes before any file or value error. */
+	cr_assert_eq(load(&s, &e, "[process]\ngracee = 1\n",
+			  ARGS("--bogus", "--log-format=text", "x"),
+			  ENV("PIDONE_GRACE=abc"), NULL),
+		     -EINVAL);
+	cr_expect_eq(e.exit_code, EX_USAGE);
+	cr_expect(strstr(e.text, "--bogus"), "%s", e.text);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	settings_done(&s);
+
+	/* File errors before environment errors before option errors. */
+	cr_assert_eq(load(&s, &e, "[process]\ngrace = x\n",
+			  ARGS("--grace=y", "x"), ENV("PIDONE_GRACE=z"), NULL),
+		     -EINVAL);
+	cr_expect(strstr(e.text, "\"x\""), "%s", e.text);
+	settings_done(&s);
+	cr_assert_eq(load(&s, &e, NULL, ARGS("--grace=y", "x"),
+			  ENV("PIDONE_GRACE=z"), NULL),
+		     -EINVAL);
+	cr_expect(strstr(e.text, "PIDONE_GRACE: \"z\""), "%s", e.text);
+	cr_expect_eq(s.grace_ms, 10000, "a bad value changes nothing");
+	settings_done(&s);
+
+	/* A bad value leaves the lower layer's value in place. */
+	cr_assert_eq(load(&s, &e, "[process]\ngrace = 4\n",
+			  ARGS("--grace=y", "x"), NO_ENV, NULL),
+		     -EINVAL);
+	cr_expect_eq(s.grace_ms, 4000);
+	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_FILE);
+	settings_done(&s);
+}
+
+Test(config, long_bad_values_are_quoted_bounded)
+{
+	char big[2000], env[2100];
+	struct settings s;
+	struct config_error e;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(env, sizeof(env), "PIDONE_FORWARD=%s\"\x01", big);
+	cr_assert_eq(load(&s, &e, NULL, ARGS("x"), ENV(env), NULL), -EINVAL);
+	cr_expect_lt(strlen(e.text), 300, "%s", e.text);
+	cr_expect(strstr(e.text, "xxx\"..."), "%s", e.text);
+	settings_done(&s);
+
+	/* Deep into a long command: the excerpt shows the bad byte. */
+	snprintf(env, sizeof(env), "PIDONE_COMMAND=[\"%.*s\", \"b\", \x01]",
+		 200, big);
+	cr_assert_eq(load(&s, &e, NULL, NO_ARGS, ENV(env), NULL), -EINVAL);
+	cr_expect(strstr(e.text, "at byte 210 of ..."), "%s", e.text);
+	cr_expect(strstr(e.text, "\\x01"), "%s", e.text);
+	settings_done(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Names and help                                                        */
+/* ------------------------------------------------------------------ */
+
+Test(config, name_tables_are_consistent)
+{
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const char *opt = settings_option_name(id);
+		char c = settings_short_option(id);
+
+		cr_assert_not_null(settings_env_name(id));
+		cr_expect_eq(strncmp(settings_env_name(id), "PIDONE_", 7), 0);
+		cr_expect_eq(settings_from_env(settings_env_name(id)), id);
+		cr_expect_eq(settings_from_ini(settings_ini_section(id),
+					       settings_ini_key(id)),
+			     id);
+		cr_expect(settings_is_ini_section(settings_ini_section(id)));
+		cr_expect_not_null(settings_default_text(id));
+		if (id == SETTING_COMMAND) {
+			cr_expect_null(opt);
+			continue;
+		}
+		cr_assert_not_null(opt, "%d", id);
+		cr_expect_eq(settings_from_option(opt), id, "%s", opt);
+		if (c)
+			cr_expect_eq(settings_from_short_option(c), id);
+	}
+	cr_expect_eq(settings_from_short_option('u'), SETTING_USER);
+	cr_expect_eq(settings_from_short_option('w'), SETTING_WRITABLE);
+	cr_expect_eq(settings_from_short_option('t'), SETTING_GRACE);
+	cr_expect_eq(settings_from_short_option('p'), SETTING_HEALTH_PORT);
+	cr_expect_eq(settings_from_short_option('x'), -ENOENT);
+	cr_expect_eq(settings_from_option("gracee"), -ENOENT);
+	cr_expect_eq(settings_from_env("PIDONE_CONFIG"), -ENOENT);
+	cr_expect_eq(settings_from_ini("process", "port"), -ENOENT);
+	cr_expect_not(settings_is_ini_section("bogus"));
+	cr_expect_null(settings_env_name(SETTING_MAX));
+	cr_expect_eq(settings_kind(SETTING_MAX), SETTING_KIND_MAX);
+	/* SPEC section 2 spellings. */
+	cr_expect_str_eq(settings_ini_key(SETTING_HEALTH_ADDR), "address");
+	cr_expect_str_eq(settings_ini_key(SETTING_CREATE_DIRS), "create");
+	cr_expect_str_eq(settings_option_name(SETTING_SUCCESS_EXIT),
+			 "success-exit");
+	cr_expect_str_eq(settings_ini_key(SETTING_SUCCESS_EXIT),
+			 "success_exit");
+}
+
+Test(config, defaults_and_origin_text)
+{
+	struct settings s;
+	char buf[64];
+
+	settings_init(&s);
+	cr_expect_str_eq(s.user, "65532:65532");
+	cr_expect_eq(s.grace_ms, 10000);
+	cr_expect_eq(s.forward, FORWARD_GROUP);
+	cr_expect_eq(s.restart, RESTART_NEVER);
+	cr_expect_eq(s.restart_max, 5);
+	cr_expect_eq(s.health_port, 8081);
+	cr_expect_eq(s.log_format, LOG_FORMAT_JSON);
+	cr_expect_eq(s.log_level, LOG_LEVEL_INFO);
+	cr_expect_eq(s.subreaper, SUBREAPER_AUTO);
+	cr_expect_eq(s.probe_timeout_ms, 3000);
+	for (int sig = 0; sig <= SIGNAME_MAX; sig++)
+		cr_expect_eq(s.rewrite[sig], sig);
+	cr_expect_not(settings_is_success_exit(&s, 0));
+	cr_expect_not(settings_is_success_exit(&s, -1));
+	cr_expect_not(settings_is_success_exit(&s, 256));
+	cr_expect_str_eq(settings_origin_text(&s, SETTING_GRACE, buf,
+					      sizeof(buf)),
+			 "default");
+	s.origin[SETTING_GRACE] = (struct origin){ ORIGIN_CLI, 0 };
+	cr_expect_str_eq(settings_origin_text(&s, SETTING_GRACE, buf,
+					      sizeof(buf)),
+			 "--grace");
+	s.origin[SETTING_COMMAND] = (struct origin){ ORIGIN_CLI, 0 };
+	cr_expect_str_eq(settings_origin_text(&s, SETTING_COMMAND, buf,
+					      sizeof(buf)),
+			 "command line");
+	/* Truncated, still terminated. */
+	cr_expect_str_eq(settings_origin_text(&s, SETTING_GRACE, buf, 4),
+			 "--g");
+	settings_done(&s);
+	cr_expect_eq(s.grace_ms, 10000, "settings_done resets");
+	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_DEFAULT);
+}
+
+Test(config, usage_names_every_option_and_variable)
+{
+	const char *u = config_usage();
+	char want[64];
+
+	for (int id = 0; id < SETTING_MAX; id++) {
+		cr_expect(strstr(u, settings_env_name(id)), "usage lacks %s",
+			  settings_env_name(id));
+		if (settings_option_name(id)) {
+			snprintf(want, sizeof(want), "--%s ",
+				 settings_option_name(id));
+			if (settings_kind(id) == SETTING_KIND_FLAG)
+				snprintf(want, sizeof(want), "--%s",
+					 settings_option_name(id));
+			cr_expect(strstr(u, want), "usage lacks %s", want);
+		}
+		if (settings_short_option(id)) {
+			snprintf(want, sizeof(want), "-%c, --%s",
+				 settings_short_option(id),
+				 settings_option_name(id));
+			cr_expect(strstr(u, want), "usage lacks %s", want);
+		}
+		if (id != SETTING_COMMAND)
+			cr_expect(strstr(u, settings_ini_key(id)),
+				  "usage lacks key %s", settings_ini_key(id));
+	}
+	cr_expect(strstr(u, "pidone [OPTIONS] [--] COMMAND [ARG...]"));
+	cr_expect(strstr(u, "pidone check [OPTIONS] [--] [COMMAND...]"));
+	cr_expect(strstr(
+		u, "pidone health [--ready] [--url URL] [--timeout SECS]"));
+	cr_expect(strstr(u, "--version | -V"));
+	cr_expect(strstr(u, "PIDONE_CONFIG"));
+	cr_expect(strstr(u, "64 usage error"));
+	cr_expect(strstr(u, "78 configuration error"));
+	cr_expect(strstr(u, "127 command"));
+}

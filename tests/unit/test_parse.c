@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_parse.c - the pure value parsers of src/parse.c, row by row, each
+ * input placed flush against a PROT_NONE page (NUL included) so that a
+ * read past the terminator faults.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "guard.h"
+#include "parse.h"
+
+/* A guarded NUL-terminated copy of @s. */
+static struct guard gstr(const char *s)
+{
+	return guard_copy(s, strlen(s) + 1);
+}
+
+struct uint_row {
+	const char *in;
+	unsigned long max;
+	int r;
+	unsigned long v;
+};
+
+static const struct uint_row uint_rows[] = {
+	{ "0", 10, 0, 0 },
+	{ "7", 10, 0, 7 },
+	{ "10", 10, 0, 10 },
+	{ "007", 10, 0, 7 },
+	{ "65535", 65535, 0, 65535 },
+	{ "18446744073709551615", (unsigned long)-1, 0, (unsigned long)-1 },
+	{ "11", 10, -ERANGE, 0 },
+	{ "65536", 65535, -ERANGE, 0 },
+	{ "18446744073709551616", (unsigned long)-1, -ERANGE, 0 },
+	{ "99999999999999999999999", 1000, -ERANGE, 0 },
+	{ "", 10, -EINVAL, 0 },
+	{ "-1", 10, -EINVAL, 0 },
+	{ "+1", 10, -EINVAL, 0 },
+	{ " 1", 10, -EINVAL, 0 },
+	{ "1 ", 10, -EINVAL, 0 },
+	{ "0x1", 10, -EINVAL, 0 },
+	{ "1.0", 10, -EINVAL, 0 },
+	{ "abc", 10, -EINVAL, 0 },
+	{ "99999999999999999999999x", 1000, -EINVAL, 0 },
+	{ "5", 3, -ERANGE, 0 },
+};
+
+Test(parse, uint_table)
+{
+	for (size_t i = 0; i < sizeof(uint_rows) / sizeof(uint_rows[0]); i++) {
+		const struct uint_row *row = &uint_rows[i];
+		struct guard g = gstr(row->in);
+		unsigned long v = 4242;
+		int r = parse_uint(g.data, row->max, &v);
+
+		cr_expect_eq(r, row->r, "parse_uint(\"%s\", %lu) = %d, want %d",
+			     row->in, row->max, r, row->r);
+		if (row->r == 0)
+			cr_expect_eq(v, row->v, "\"%s\" -> %lu", row->in, v);
+		else
+			cr_expect_eq(v, 4242,
+				     "ret written on failure for \"%s\"",
+				     row->in);
+		guard_free(&g);
+	}
+}
+
+struct seconds_row {
+	const char *in;
+	unsigned max_s;
+	int r;
+	unsigned ms;
+};
+
+static const struct seconds_row seconds_rows[] = {
+	{ "0", 10, 0, 0 },
+	{ "10", 3600, 0, 10000 },
+	{ "0.5", 10, 0, 500 },
+	{ "2.250", 10, 0, 2250 },
+	{ "2.25", 10, 0, 2250 },
+	{ "0.001", 10, 0, 1 },
+	{ "3600", 3600, 0, 3600000 },
+	{ "3600.0", 3600, 0, 3600000 },
+	{ "86400", 86400, 0, 86400000 },
+	{ "3600.001", 3600, -ERANGE, 0 },
+	{ "3601", 3600, -ERANGE, 0 },
+	{ "99999999999999999999", 3600, -ERANGE, 0 },
+	{ "0.0001", 10, -EINVAL, 0 },
+	{ "1.", 10, -EINVAL, 0 },
+	{ ".5", 10, -EINVAL, 0 },
+	{ "", 10, -EINVAL, 0 },
+	{ "abc", 10, -EINVAL, 0 },
+	{ "10s", 10, -EINVAL, 0 },
+	{ "-1", 10, -EINVAL, 0 },
+	{ "1e3", 10000, -EINVAL, 0 },
+	{ " 1", 10, -EINVAL, 0 },
+	{ "1..5", 10, -EINVAL, 0 },
+	{ "1.5.0", 10, -EINVAL, 0 },
+};
+
+Test(parse, seconds_table)
+{
+	for (size_t i = 0; i < sizeof(seconds_rows) / sizeof(seconds_rows[0]);
+	     i++) {
+		const struct seconds_row *row = &seconds_rows[i];
+		struct guard g = gstr(row->in);
+		unsigned ms = 4242;
+		int r = parse_seconds(g.data, row->max_s, &ms);
+
+		cr_expect_eq(r, row->r,
+			     "parse_seconds(\"%s\", %u) = %d, want %d", row->in,
+			     row->max_s, r, row->r);
+		cr_expect_eq(ms, row->r == 0 ? row->ms : 4242u,
+			     "\"%s\" -> %u ms", row->in, ms);
+		guard_free(&g);
+	}
+}
+
+struct bool_row {
+	const char *in;
+	int r;
+	bool v;
+};
+
+static const struct bool_row bool_rows[] = {
+	{ "1", 0, true },
+	{ "true", 0, true },
+	{ "TRUE", 0, true },
+	{ "yes", 0, true },
+	{ "Yes", 0, true },
+	{ "on", 0, true },
+	{ "0", 0, false },
+	{ "false", 0, false },
+	{ "no", 0, false },
+	{ "off", 0, false },
+	{ "OFF", 0, false },
+	{ "", -EINVAL, false },
+	{ "2", -EINVAL, false },
+	{ "y", -EINVAL, false },
+	{ "onn", -EINVAL, false },
+	{ " on", -EINVAL, false },
+	{ "enabled", -EINVAL, false },
+};
+
+Test(parse, bool_table)
+{
+	for (size_t i = 0; i < sizeof(bool_rows) / sizeof(bool_rows[0]); i++) {
+		const struct bool_row *row = &bool_rows[i];
+		struct guard g = gstr(row->in);
+		bool v = !row->v;
+		int r = parse_bool(g.data, &v);
+
+		cr_expect_eq(r, row->r, "parse_bool(\"%s\") = %d", row->in, r);
+		if (row->r == 0)
+			cr_expect_eq(v, row->v, "\"%s\"", row->in);
+		guard_free(&g);
+	}
+}
+
+Test(parse, port)
+{
+	static const struct {
+		const char *in;
+		int r;
+		unsigned v;
+	} rows[] = {
+		{ "0", 0, 0 },		 { "80", 0, 80 },
+		{ "8081", 0, 8081 },	 { "65535", 0, 65535 },
+		{ "65536", -ERANGE, 0 }, { "-1", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },	 { "http", -EINVAL, 0 },
+		{ "80 ", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct guard g = gstr(rows[i].in);
+		unsigned v = 4242;
+		int r = parse_port(g.data, &v);
+
+		cr_expect_eq(r, rows[i].r, "parse_port(\"%s\") = %d",
+			     rows[i].in, r);
+		cr_expect_eq(v, rows[i].r == 0 ? rows[i].v : 4242u, "\"%s\"",
+			     rows[i].in);
+		guard_free(&g);
+	}
+}
+
+Test(parse, ip_address)
+{
+	static const struct {
+		const char *in;
+		int r;
+		int family;
+	} rows[] = {
+		{ "0.0.0.0", 0, AF_INET },
+		{ "127.0.0.1", 0, AF_INET },
+		{ "::", 0, AF_INET6 },
+		{ "::1", 0, AF_INET6 },
+		{ "fe80::1", 0, AF_INET6 },
+		{ "::ffff:10.0.0.1", 0, AF_INET6 },
+		{ "", -EINVAL, 0 },
+		{ "localhost", -EINVAL, 0 },
+		{ "[::1]", -EINVAL, 0 },
+		{ "127.0.0.1:80", -EINVAL, 0 },
+		{ "256.0.0.1", -EINVAL, 0 },
+		{ "1.2.3", -EINVAL, 0 },
+		{ " 127.0.0.1", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct guard g = gstr(rows[i].in);
+		int family = -1;
+		int r = parse_ip_address(g.data, &family);
+
+		cr_expect_eq(r, rows[i].r, "parse_ip_address(\"%s\") = %d",
+			     rows[i].in, r);
+		cr_expect_eq(family, rows[i].r == 0 ? rows[i].family : -1,
+			     "\"%s\"", rows[i].in);
+		guard_free(&g);
+	}
+}
+
+struct hostport_row {
+	const char *in;
+	int r;
+	const char *host; /* NULL: none */
+	unsigned port;
+};
+
+static const struct hostport_row hostport_rows[] = {
+	{ "8080", 0, NULL, 8080 },
+	{ "1", 0, NULL, 1 },
+	{ "65535", 0, NULL, 65535 },
+	{ "127.0.0.1:5432", 0, "127.0.0.1", 5432 },
+	{ "localhost:80", 0, "localhost", 80 },
+	{ "[::1]:8080", 0, "::1", 8080 },
+	{ "[fe80::1]:1", 0, "fe80::1", 1 },
+	{ "0", -ERANGE, NULL, 0 },
+	{ "65536", -ERANGE, NULL, 0 },
+	{ "127.0.0.1:0", -ERANGE, NULL, 0 },
+	{ "", -EINVAL, NULL, 0 },
+	{ ":8080", -EINVAL, NULL, 0 },
+	{ "127.0.0.1:", -EINVAL, NULL, 0 },
+	{ "::1:8080", -EINVAL, NULL, 0 },
+	{ "[::1]", -EINVAL, NULL, 0 },
+	{ "[::1]8080", -EINVAL, NULL, 0 },
+	{ "[127.0.0.1]:80", -EINVAL, NULL, 0 },
+	{ "[::1:80", -EINVAL, NULL, 0 },
+	{ "db.internal:5432", -EINVAL, NULL, 0 },
+	{ "::1", -EINVAL, NULL, 0 },
+	{ "http", -EINVAL, NULL, 0 },
+	{ "localhost", -EINVAL, NULL, 0 },
+};
+
+Test(parse, hostport_table)
+{
+	for (size_t i = 0; i < sizeof(hostport_rows) / sizeof(hostport_rows[0]);
+	     i++) {
+		const struct hostport_row *row = &hostport_rows[i];
+		struct guard g = gstr(row->in);
+		char *host = (char *)"untouched";
+		unsigned port = 4242;
+		int r = parse_hostport(g.data, &host, &port);
+
+		cr_expect_eq(r, row->r, "parse_hostport(\"%s\") = %d, want %d",
+			     row->in, r, row->r);
+		if (row->r == 0) {
+			if (row->host)
+				cr_expect_str_eq(host, row->host, "\"%s\"",
+						 row->in);
+			else
+				cr_expect_null(host, "\"%s\"", row->in);
+			cr_expect_eq(port, row->port, "\"%s\"", row->in);
+			free(host);
+		} else {
+			cr_expect_str_eq(host, "untouched", "\"%s\"", row->in);
+			cr_expect_eq(port, 4242u, "\"%s\"", row->in);
+		}
+		guard_free(&g);
+	}
+}
+
+struct collect {
+	char items[8][32];
+	int n;
+	int fail_at; /* return -ECANCELED at this item (0-based), -1 never */
+};
+
+static int collect_each(const char *item, void *userdata)
+{
+	struct collect *c = userdata;
+
+	if (c->n == c->fail_at)
+		return -ECANCELED;
+	cr_assert_lt(c->n, 8);
+	snprintf(c->items[c->n++], sizeof(c->items[0]), "%s", item);
+	return 0;
+}
+
+struct list_row {
+	const char *in;
+	int r;
+	int n;
+	const char *items[4];
+};
+
+static const struct list_row list_rows[] = {
+	{ "/tmp", 0, 1, { "/tmp" } },
+	{ "/a,/b", 0, 2, { "/a", "/b" } },
+	{ " /a , /b ,/c ", 0, 3, { "/a", "/b", "/c" } },
+	{ "0,\n143", 0, 2, { "0", "143" } },
+	{ "/a,\n\t/b\r\n", 0, 2, { "/a", "/b" } },
+	{ "a b", 0, 1, { "a b" } },
+	{ "", -EINVAL, 0, { 0 } },
+	{ "  ", -EINVAL, 0, { 0 } },
+	{ ",", -EINVAL, 0, { 0 } },
+	{ "/a,", -EINVAL, 1, { "/a" } },
+	{ ",/a", -EINVAL, 0, { 0 } },
+	{ "/a,,/b", -EINVAL, 1, { "/a" } },
+	{ "/a, ,/b", -EINVAL, 1, { "/a" } },
+};
+
+Test(parse, list_table)
+{
+	for (size_t i = 0; i < sizeof(list_rows) / sizeof(list_rows[0]); i++) {
+		const struct list_row *row = &list_rows[i];
+		struct guard g = gstr(row->in);
+		struct collect c = { .fail_at = -1 };
+		int r = parse_list(g.data, collect_each, &c);
+
+		cr_expect_eq(r, row->r, "parse_list(\"%s\") = %d", row->in, r);
+		cr_expect_eq(c.n, row->n, "\"%s\": %d items", row->in, c.n);
+		for (int k = 0; k < row->n && k < c.n; k++)
+			cr_expect_str_eq(c.items[k], row->items[k],
+					 "\"%s\" item %d", row->in, k);
+		guard_free(&g);
+	}
+}
+
+Test(parse, list_stops_at_callback_error)
+{
+	struct guard g = gstr("a,b,c");
+	struct collect c = { .fail_at = 1 };
+
+	cr_assert_eq(parse_list(g.data, collect_each, &c), -ECANCELED);
+	cr_assert_eq(c.n, 1);
+	cr_assert_str_eq(c.items[0], "a");
+	guard_free(&g);
+}

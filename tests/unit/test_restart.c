@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "restart.h"
+
+static struct restart *new_restart(unsigned max)
+{
+	struct restart *r = malloc(sizeof(*r));
+
+	cr_assert_not_null(r);
+	restart_init(r, max);
+	return r;
+}
+
+Test(restart, policy_table)
+{
+	static const struct {
+		enum restart_policy policy;
+		int code;
+		bool wanted;
+	} rows[] = {
+		{ RESTART_NEVER, 0, false },	  { RESTART_NEVER, 1, false },
+		{ RESTART_NEVER, 137, false },	  { RESTART_ON_FAILURE, 0, false },
+		{ RESTART_ON_FAILURE, 1, true },  { RESTART_ON_FAILURE, 143, true },
+		{ RESTART_ALWAYS, 0, true },	  { RESTART_ALWAYS, 2, true },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		cr_assert_eq(restart_wanted(rows[i].policy, rows[i].code),
+			     rows[i].wanted, "row %zu", i);
+}
+
+Test(restart, backoff_doubles_from_1s_to_30s)
+{
+	static const unsigned expected[] = { 1000,  2000,  4000,  8000,
+					     16000, 30000, 30000, 30000 };
+	struct restart *r = new_restart(100);
+	uint64_t now = 1000000;
+	unsigned delay;
+
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		cr_assert(restart_next(r, now, 500, &delay));
+		cr_assert_eq(delay, expected[i], "restart %zu: %u", i, delay);
+		now += delay + 500;
+	}
+	cr_assert_eq(r->count, 8);
+	free(r);
+}
+
+Test(restart, backoff_resets_after_a_long_healthy_run)
+{
+	struct restart *r = new_restart(100);
+	unsigned delay;
+
+	cr_assert(restart_next(r, 10000, 10, &delay));
+	cr_assert(restart_next(r, 20000, 10, &delay));
+	cr_assert_eq(delay, 2000);
+	cr_assert(restart_next(r, 30000 + RESTART_WINDOW_MS, RESTART_WINDOW_MS,
+			       &delay));
+	cr_assert_eq(delay, 1000);
+	free(r);
+}
+
+Test(restart, budget_counts_within_the_window_only)
+{
+	struct restart *r = new_restart(2);
+	uint64_t t0 = 5000000;
+	unsigned delay = 12345;
+
+	cr_assert(restart_next(r, t0, 10, &delay));
+	cr_assert(restart_next(r, t0 + 1000, 10, &delay));
+	delay = 12345;
+	cr_assert_not(restart_next(r, t0 + 2000, 10, &delay),
+		      "third restart within 10 min must be refused");
+	cr_assert_eq(delay, 12345, "delay untouched on refusal");
+	cr_assert_eq(r->count, 2);
+	/* Once the first restart is older than the window, one more is fine. */
+	cr_assert(restart_next(r, t0 + RESTART_WINDOW_MS + 1, 10, &delay));
+	cr_assert_not(restart_next(r, t0 + RESTART_WINDOW_MS + 2, 10, &delay));
+	free(r);
+}
+
+Test(restart, max_zero_never_restarts)
+{
+	struct restart *r = new_restart(0);
+	unsigned delay;
+
+	cr_assert_not(restart_next(r, 100000, 10, &delay));
+	free(r);
+}
