@@ -7,15 +7,69 @@
  * atoi/atol by the checked parsers in parse.h; getpwnam/getgrnam by
  * passwd.h, because NSS must never run inside a static PID 1; system/popen
  * because distroless images have no shell; signal() because pidone never
- * changes a disposition; dup because its copy is not close-on-exec.
- * exit() is poisoned everywhere but main.c (STYLE point 6).
+ * changes a disposition; dup because its copy is not close-on-exec. exit() is poisoned everywhere but main.c (STYLE point 6).
+ *
+ * A name that a libc header already defines as a macro (clang with
+ * _FORTIFY_SOURCE does that for sprintf, strcpy...) cannot be poisoned
+ * without an error; `make check-style` greps for those calls instead.
  */
 #ifndef PIDONE_BANNED_H
 #define PIDONE_BANNED_H
 
-#pragma GCC poison sprintf vsprintf strcpy strcat strncat strncpy gets strtok
-#pragma GCC poison atoi atol system popen getpwnam getgrnam basename dirname
+#ifndef sprintf
+#pragma GCC poison sprintf
+#endif
+#ifndef vsprintf
+#pragma GCC poison vsprintf
+#endif
+#ifndef strcpy
+#pragma GCC poison strcpy
+#endif
+#ifndef strcat
+#pragma GCC poison strcat
+#endif
+#ifndef strncat
+#pragma GCC poison strncat
+#endif
+#ifndef strncpy
+#pragma GCC poison strncpy
+#endif
+#ifndef gets
+#pragma GCC poison gets
+#endif
+#ifndef strtok
+#pragma GCC poison strtok
+#endif
+#ifndef atoi
+#pragma GCC poison atoi
+#endif
+#ifndef atol
+#pragma GCC poison atol
+#endif
+#ifndef system
+#pragma GCC poison system
+#endif
+#ifndef popen
+#pragma GCC poison popen
+#endif
+#ifndef getpwnam
+#pragma GCC poison getpwnam
+#endif
+#ifndef getgrnam
+#pragma GCC poison getgrnam
+#endif
+#ifndef basename
+#pragma GCC poison basename
+#endif
+#ifndef dirname
+#pragma GCC poison dirname
+#endif
+#ifndef dup
 #pragma GCC poison dup
+#endif
+#ifndef signal
+#pragma GCC poison signal
+#endif
 #ifndef PIDONE_MAIN
 #pragma GCC poison exit
 #endif

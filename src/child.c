@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@ static const char *const step_names[CHILD_STEP_MAX] = {
 	[CHILD_STEP_SETPGID] = "setpgid",
 	[CHILD_STEP_TCSETPGRP] = "tcsetpgrp",
 	[CHILD_STEP_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
+	[CHILD_STEP_SETENV] = "setenv(WATCHDOG_PID)",
 	[CHILD_STEP_SIGMASK] = "sigprocmask",
 	[CHILD_STEP_EXEC] = "execvp",
 };
@@ -48,8 +51,7 @@ static __attribute__((noreturn)) void child_fail(int report_fd,
 /* Runs in the child; never returns. */
 static __attribute__((noreturn)) void child_exec(char *const *argv,
 						 const sigset_t *mask,
-						 bool no_new_privs,
-						 int report_fd)
+						 unsigned flags, int report_fd)
 {
 	if (setpgid(0, 0) < 0)
 		child_fail(report_fd, CHILD_STEP_SETPGID);
@@ -66,8 +68,22 @@ static __attribute__((noreturn)) void child_exec(char *const *argv,
 	    errno != ENXIO && errno != EBADF)
 		child_fail(report_fd, CHILD_STEP_TCSETPGRP);
 
-	if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((flags & CHILD_NO_NEW_PRIVS) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(report_fd, CHILD_STEP_NO_NEW_PRIVS);
+
+	/*
+	 * sd_watchdog_enabled() wants the pid of the process that pings, which
+	 * exists only now. pidone is single-threaded, so setenv (malloc) is
+	 * safe after fork.
+	 */
+	if (flags & CHILD_WATCHDOG_PID) {
+		char pid_text[16];
+
+		snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+		if (setenv("WATCHDOG_PID", pid_text, 1) < 0)
+			child_fail(report_fd, CHILD_STEP_SETENV);
+	}
 
 	/*
 	 * Exactly the mask pidone inherited: nothing pidone blocked for its
@@ -81,7 +97,7 @@ static __attribute__((noreturn)) void child_exec(char *const *argv,
 	child_fail(report_fd, CHILD_STEP_EXEC);
 }
 
-int child_spawn(char *const *argv, const sigset_t *mask, bool no_new_privs,
+int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
 		pid_t *ret_pid, struct child_failure *reterr)
 {
 	struct child_failure failure;
@@ -100,7 +116,7 @@ int child_spawn(char *const *argv, const sigset_t *mask, bool no_new_privs,
 		goto err_close_pipe;
 	}
 	if (pid == 0)
-		child_exec(argv, mask, no_new_privs, report[1]);
+		child_exec(argv, mask, flags, report[1]);
 
 	fd_close(&report[1]);
 	do {

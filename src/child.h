@@ -18,9 +18,16 @@ enum child_step {
 	CHILD_STEP_SETPGID,
 	CHILD_STEP_TCSETPGRP,
 	CHILD_STEP_NO_NEW_PRIVS,
+	CHILD_STEP_SETENV,
 	CHILD_STEP_SIGMASK,
 	CHILD_STEP_EXEC,
 	CHILD_STEP_MAX
+};
+
+/* What child_spawn does in the child besides the fixed steps. */
+enum child_flags {
+	CHILD_NO_NEW_PRIVS = 1 << 0, /* prctl(PR_SET_NO_NEW_PRIVS) */
+	CHILD_WATCHDOG_PID = 1 << 1, /* export WATCHDOG_PID=<its own pid> */
 };
 
 struct child_failure {
@@ -33,7 +40,7 @@ struct child_failure {
  * and the pid in *@ret_pid once the exec has succeeded. On failure returns
  * -errnum and fills @reterr; a child that failed has already been reaped.
  */
-int child_spawn(char *const *argv, const sigset_t *mask, bool no_new_privs,
+int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
 		pid_t *ret_pid, struct child_failure *reterr);
 
 /* "execvp", "setpgid"... for messages. */

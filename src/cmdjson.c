@@ -138,15 +138,18 @@ static bool has_prefix(const struct cmdjson_parser *p, const char *lit)
 	return p->len - p->pos >= n && memcmp(p->s + p->pos, lit, n) == 0;
 }
 
-static int hex_value(unsigned char c)
+/* The value of hex digit @c in *@ret; false when @c is not one. */
+static bool hex_value(unsigned char c, unsigned *ret)
 {
 	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+		*ret = c - '0';
+	else if (c >= 'a' && c <= 'f')
+		*ret = c - 'a' + 10u;
+	else if (c >= 'A' && c <= 'F')
+		*ret = c - 'A' + 10u;
+	else
+		return false;
+	return true;
 }
 
 /* Read the four hex digits starting at @at. */
@@ -155,14 +158,13 @@ static int read_hex4(struct cmdjson_parser *p, size_t at, uint32_t *ret)
 	uint32_t v = 0;
 
 	for (size_t i = 0; i < 4; i++) {
-		int d;
+		unsigned d;
 
 		if (at + i >= p->len)
 			return fail(p, p->len, R_UNTERM_STRING);
-		d = hex_value(p->s[at + i]);
-		if (d < 0)
+		if (!hex_value(p->s[at + i], &d))
 			return fail(p, at + i, R_BAD_HEX);
-		v = v << 4 | (uint32_t)d;
+		v = v << 4 | d;
 	}
 	*ret = v;
 	return 0;

@@ -124,6 +124,7 @@ void health_child_started(struct health *h, uint64_t now)
 	h->child_started_ms = now;
 	/* systemd counts the first watchdog period from the start, too */
 	h->watchdog_last_ms = now;
+	h->watchdog_triggered = false;
 	h->notify_ready = false;
 	h->notify_stopping = false;
 	h->tcp = HEALTH_TCP_UNKNOWN;
@@ -152,6 +153,11 @@ void health_shutdown_begun(struct health *h)
 void health_watchdog_ping(struct health *h, uint64_t now)
 {
 	h->watchdog_last_ms = now;
+}
+
+void health_watchdog_trigger(struct health *h)
+{
+	h->watchdog_triggered = true;
 }
 
 void health_notify_ready(struct health *h)
@@ -281,7 +287,16 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 	char for_s[32], limit_s[32];
 
 	/* nothing to watch while no child runs; the child check says so */
-	if (h->child != HEALTH_CHILD_RUNNING || quiet <= h->cfg.watchdog_ms) {
+	if (h->child != HEALTH_CHILD_RUNNING) {
+		c->ok = true;
+		return;
+	}
+	if (h->watchdog_triggered) {
+		snprintf(c->reason, sizeof(c->reason),
+			 "app sent WATCHDOG=trigger");
+		return;
+	}
+	if (quiet <= h->cfg.watchdog_ms) {
 		c->ok = true;
 		return;
 	}

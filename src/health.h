@@ -14,7 +14,8 @@
  *   child         live   the child is not running (ok during a restart
  *                        backoff for live, failed then for ready)
  *   watchdog      live   --watchdog: no WATCHDOG=1 within the limit, counted
- *                        from the child's start until the first ping
+ *                        from the child's start until the first ping;
+ *                        or the app sent WATCHDOG=trigger
  *   ready-delay   ready  --ready-delay: the child has not run that long
  *   ready-tcp     ready  --ready-tcp: the last check failed or none ran yet
  *   ready-notify  ready  --ready-notify: no READY=1 from this child yet
@@ -90,6 +91,7 @@ struct health {
 	uint64_t child_started_ms;
 
 	uint64_t watchdog_last_ms; /* last WATCHDOG=1, or the child's start */
+	bool watchdog_triggered; /* WATCHDOG=trigger from the current child */
 	bool notify_ready; /* READY=1 from the current child */
 	bool notify_stopping; /* STOPPING=1 from the current child */
 	bool shutdown; /* a terminating signal arrived */
@@ -134,6 +136,14 @@ void health_shutdown_begun(struct health *h);
 
 /* The app sent WATCHDOG=1 at @now. */
 void health_watchdog_ping(struct health *h, uint64_t now);
+
+/*
+ * The app sent WATCHDOG=trigger (sd_notify: "I am broken, act as if the
+ * watchdog fired"): with --watchdog, not live until the child is
+ * restarted; later WATCHDOG=1 pings do not undo it. Without --watchdog
+ * there is no watchdog check and this has no visible effect.
+ */
+void health_watchdog_trigger(struct health *h);
 
 /* The app sent READY=1. */
 void health_notify_ready(struct health *h);

@@ -21,6 +21,7 @@
  * log fd is not owned here: it is fd 2 unless log_set_fd() says otherwise.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,8 @@ static struct {
 	.dropped = 0,
 };
 
-static const char *const level_names[LOG_LEVEL_MAX] = {
+/* An array of arrays, not of pointers: it stays in .rodata. */
+static const char level_names[LOG_LEVEL_MAX][6] = {
 	[LOG_LEVEL_ERROR] = "error",
 	[LOG_LEVEL_WARN] = "warn",
 	[LOG_LEVEL_INFO] = "info",
@@ -465,9 +467,10 @@ static void log_vemit(enum log_level level, int errnum, const char *hint,
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n > 0)
 		msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	if (errnum != 0)
-		errtext = error_text(errnum < 0 ? -errnum : errnum, errbuf,
-				     sizeof(errbuf));
+	if (errnum != 0) /* accept -errno too, but never negate INT_MIN */
+		errtext = error_text(errnum < 0 && errnum != INT_MIN ? -errnum :
+								       errnum,
+				     errbuf, sizeof(errbuf));
 
 	if (sink.format == LOG_FORMAT_TEXT) {
 		put_str(&l, "pidone: ");

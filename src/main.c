@@ -14,11 +14,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
+#include "dirs.h"
 #include "exitcodes.h"
 #include "fdutil.h"
 #include "log.h"
 #include "pidone.h"
+#include "privdrop.h"
 #include "banned.h"
 
 extern char **environ;
@@ -47,8 +50,8 @@ static void write_stdout(const char *text)
 
 static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
 {
-	struct pidone *p = (struct pidone *)((char *)s -
-					     offsetof(struct pidone, signals));
+	struct pidone *p =
+		(struct pidone *)((char *)s - offsetof(struct pidone, signals));
 
 	if (signals_is_self_raised(si, p->supervisor.self)) {
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
@@ -63,7 +66,6 @@ static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
 static int refuse_unbuilt(const struct settings *s)
 {
 	static const enum setting_id unbuilt[] = {
-		SETTING_USER,	     SETTING_WRITABLE,	   SETTING_CREATE_DIRS,
 		SETTING_HEALTH_PORT, SETTING_HEALTH_ADDR,  SETTING_READY_DELAY,
 		SETTING_READY_TCP,   SETTING_READY_NOTIFY, SETTING_WATCHDOG,
 	};
@@ -75,8 +77,6 @@ static int refuse_unbuilt(const struct settings *s)
 		if (s->origin[id].kind == ORIGIN_DEFAULT)
 			continue;
 		/* The two values that mean "feature off" are fine. */
-		if (id == SETTING_USER && strcmp(s->user, "keep") == 0)
-			continue;
 		if (id == SETTING_HEALTH_PORT && s->health_port == 0)
 			continue;
 		log_errorx("remove the setting; it arrives in a later release",
@@ -84,6 +84,56 @@ static int refuse_unbuilt(const struct settings *s)
 			   settings_origin_text(s, id, where, sizeof(where)),
 			   settings_option_name(id));
 		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* One start-up error line: privdrop and dirs say what and how to fix it. */
+static void log_startup_error(const struct privdrop_error *e, const char *key,
+			      const char *value)
+{
+	log_emit(LOG_LEVEL_ERROR, 0, e->hint[0] ? e->hint : NULL,
+		 LOG_FIELDS(LOG_STR(key, value)), "%s", e->text);
+}
+
+/*
+ * SPEC section 3, steps 3 and 4: resolve the final user, create the
+ * writable dirs when asked (as root, before the drop, owned by the final
+ * user), become the final user for good, then prove every writable dir
+ * writable as that user. Returns 0, or the exit code (already logged).
+ */
+static int become_final_user(const struct settings *s)
+{
+	struct credentials cred, final;
+	struct privdrop_error e;
+	char where[512];
+	int r;
+
+	r = privdrop_resolve(s->user, PRIVDROP_PASSWD_PATH, PRIVDROP_GROUP_PATH,
+			     &cred, &e);
+	if (r < 0) {
+		log_startup_error(&e, "setting",
+				  settings_origin_text(s, SETTING_USER, where,
+						       sizeof(where)));
+		return privdrop_resolve_exit_code(r);
+	}
+	privdrop_final(&cred, &final);
+	for (size_t i = 0; s->create_dirs && s->writable && s->writable[i];
+	     i++) {
+		if (dirs_create(s->writable[i], final.uid, final.gid, &e) < 0) {
+			log_startup_error(&e, "dir", s->writable[i]);
+			return EX_NOPERM;
+		}
+	}
+	if (privdrop_apply(&cred, &e) < 0) {
+		log_startup_error(&e, "user", s->user);
+		return EX_NOPERM;
+	}
+	for (size_t i = 0; s->writable && s->writable[i]; i++) {
+		if (dirs_verify(s->writable[i], &e) < 0) {
+			log_startup_error(&e, "dir", s->writable[i]);
+			return EX_NOPERM;
+		}
 	}
 	return 0;
 }
@@ -110,6 +160,10 @@ static int run(struct pidone *p)
 		log_error(NULL, "cannot open the signalfd");
 		return EX_SOFTWARE;
 	}
+
+	r = become_final_user(&p->settings);
+	if (r != 0)
+		return r;
 
 	/*
 	 * As PID 1 every orphan comes to us anyway. Otherwise become a
@@ -175,15 +229,15 @@ int main(int argc, char **argv)
 		code = 0;
 		break;
 	case CONFIG_ACTION_CHECK:
+		code = check_run(&p.settings, environ, STDOUT_FILENO);
+		break;
 	case CONFIG_ACTION_HEALTH:
-		log_errorx(NULL, "pidone %s: not supported yet",
-			   action == CONFIG_ACTION_CHECK ? "check" : "health");
+		log_errorx(NULL, "pidone health: not supported yet");
 		code = EX_USAGE;
 		break;
 	default:
-		log_errorx(error.exit_code == EX_USAGE
-				   ? "see pidone --help"
-				   : NULL,
+		log_errorx(error.exit_code == EX_USAGE ? "see pidone --help" :
+							 NULL,
 			   "%s", error.text);
 		code = error.exit_code;
 		break;

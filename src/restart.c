@@ -41,8 +41,8 @@ static unsigned restarts_since(const struct restart *r, uint64_t since)
 bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
 		  unsigned *ret_delay_ms)
 {
-	uint64_t since = now_ms > RESTART_WINDOW_MS ? now_ms - RESTART_WINDOW_MS
-						    : 0;
+	uint64_t since =
+		now_ms > RESTART_WINDOW_MS ? now_ms - RESTART_WINDOW_MS : 0;
 
 	if (r->max == 0 || restarts_since(r, since) >= r->max)
 		return false;
@@ -50,9 +50,9 @@ bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
 	if (ran_ms >= RESTART_WINDOW_MS)
 		r->backoff_ms = RESTART_BACKOFF_MIN_MS;
 	*ret_delay_ms = r->backoff_ms;
-	r->backoff_ms = r->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS
-				? RESTART_BACKOFF_MAX_MS
-				: r->backoff_ms * 2;
+	r->backoff_ms = r->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS ?
+				RESTART_BACKOFF_MAX_MS :
+				r->backoff_ms * 2;
 
 	/* The ring holds `max` stamps: the oldest is the one to overwrite. */
 	r->stamps[r->next_stamp] = now_ms;

@@ -14,20 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "execpath.h"
 #include "exitcodes.h"
 #include "exitstatus.h"
+#include "health.h"
 #include "log.h"
 #include "supervisor.h"
 #include "banned.h"
 
 /* How long processes get to vanish after SIGKILL before we stop waiting. */
 #define KILL_WAIT_S 2.0
-
-static uint64_t ms(ev_tstamp t)
-{
-	return (uint64_t)(t * 1000.0);
-}
 
 static bool is_terminating(int signo)
 {
@@ -101,31 +98,33 @@ static int report_spawn_failure(char *const *argv,
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "install it in the image or give its full path",
 			 LOG_FIELDS(LOG_STR("command", argv[0]),
-				    LOG_STR("path", strchr(argv[0], '/')
-							    ? NULL
-							    : path ? path
-								   : EXECPATH_DEFAULT_PATH)),
+				    LOG_STR("path",
+					    strchr(argv[0], '/') ? NULL :
+					    path		 ? path :
+						   EXECPATH_DEFAULT_PATH)),
 			 "command not found: %s", argv[0]);
 		return EX_NOTFOUND;
 	}
 	if (failure->errnum == ENOENT && r == 0 &&
 	    execpath_interpreter(found, interp, sizeof(interp)) == 0) {
-		log_emit(LOG_LEVEL_ERROR, 0,
-			 "distroless images have no shell: put the interpreter "
-			 "in the JSON command, e.g. [\"python3\",\"app.py\"]",
-			 LOG_FIELDS(LOG_STR("command", found),
-				    LOG_STR("interpreter", interp)),
-			 "command not executable: its interpreter %s was not found",
-			 interp);
+		log_emit(
+			LOG_LEVEL_ERROR, 0,
+			"distroless images have no shell: put the interpreter "
+			"in the JSON command, e.g. [\"python3\",\"app.py\"]",
+			LOG_FIELDS(LOG_STR("command", found),
+				   LOG_STR("interpreter", interp)),
+			"command not executable: its interpreter %s was not found",
+			interp);
 		return EX_NOEXEC;
 	}
 	log_emit(LOG_LEVEL_ERROR, failure->errnum,
-		 failure->errnum == EACCES
-			 ? "make it executable: chmod +x, or COPY --chmod=755"
-			 : NULL,
+		 failure->errnum == EACCES ?
+			 "make it executable: chmod +x, or COPY --chmod=755" :
+			 NULL,
 		 LOG_FIELDS(LOG_STR("command", r == -ENOENT ? argv[0] : found),
-			    LOG_STR("path", strchr(argv[0], '/') ? NULL
-				    : path ? path : EXECPATH_DEFAULT_PATH)),
+			    LOG_STR("path", strchr(argv[0], '/') ? NULL :
+					    path		 ? path :
+						   EXECPATH_DEFAULT_PATH)),
 		 "command not executable: %s", argv[0]);
 	return failure->errnum == ENOENT ? EX_NOTFOUND : EX_NOEXEC;
 }
@@ -136,8 +135,11 @@ static int spawn(struct supervisor *sup, int *ret_exit_code)
 	pid_t pid;
 	int r;
 
-	r = child_spawn(sup->settings->command, sup->child_mask, true, &pid,
-			&failure);
+	r = child_spawn(sup->settings->command, sup->child_mask,
+			CHILD_NO_NEW_PRIVS | (sup->settings->watchdog_ms ?
+						      CHILD_WATCHDOG_PID :
+						      0),
+			&pid, &failure);
 	if (r < 0) {
 		*ret_exit_code =
 			report_spawn_failure(sup->settings->command, &failure);
@@ -147,8 +149,10 @@ static int spawn(struct supervisor *sup, int *ret_exit_code)
 	sup->pgid = pid;
 	sup->group_terminated = false;
 	sup->group_killed = false;
-	sup->started_at = ev_now(sup->loop);
+	sup->started_ms = clock_monotonic_ms();
 	sup->state = SUPERVISOR_RUNNING;
+	if (sup->health)
+		health_child_started(sup->health, sup->started_ms);
 	log_emit(LOG_LEVEL_INFO, 0, NULL,
 		 LOG_FIELDS(LOG_INT("pid", pid),
 			    LOG_STRV("argv", sup->settings->command)),
@@ -169,7 +173,6 @@ static void restart_child(struct supervisor *sup)
 /* The main child's group is gone: restart it or end. */
 static void group_drained(struct supervisor *sup)
 {
-	ev_tstamp waited;
 	double remaining;
 
 	ev_timer_stop(sup->loop, &sup->grace_timer);
@@ -180,8 +183,9 @@ static void group_drained(struct supervisor *sup)
 		finish(sup);
 		return;
 	}
-	waited = ev_now(sup->loop) - sup->exited_at;
-	remaining = sup->restart_delay_ms / 1000.0 - waited;
+	remaining = ((double)sup->restart_delay_ms -
+		     (double)(clock_monotonic_ms() - sup->exited_ms)) /
+		    1000.0;
 	log_emit(LOG_LEVEL_INFO, 0, NULL,
 		 LOG_FIELDS(LOG_INT("delay_ms", sup->restart_delay_ms),
 			    LOG_INT("restarts", sup->restart.count)),
@@ -213,7 +217,7 @@ static void main_child_exited(struct supervisor *sup, int wstatus)
 	if (settings_is_success_exit(sup->settings, code))
 		code = 0;
 	sup->exit_code = code;
-	sup->exited_at = ev_now(sup->loop);
+	sup->exited_ms = clock_monotonic_ms();
 	log_emit(LOG_LEVEL_INFO, 0, NULL,
 		 LOG_FIELDS(LOG_INT("pid", sup->child_pid),
 			    LOG_INT("code", code)),
@@ -223,8 +227,8 @@ static void main_child_exited(struct supervisor *sup, int wstatus)
 	sup->restart_delay_ms = 0;
 	again = !sup->shutting_down &&
 		restart_wanted(sup->settings->restart, code);
-	if (again && !restart_next(&sup->restart, ms(sup->exited_at),
-				   ms(sup->exited_at - sup->started_at),
+	if (again && !restart_next(&sup->restart, sup->exited_ms,
+				   sup->exited_ms - sup->started_ms,
 				   &sup->restart_delay_ms)) {
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "look at the child's own output above; raise "
@@ -236,6 +240,10 @@ static void main_child_exited(struct supervisor *sup, int wstatus)
 			 sup->settings->restart_max);
 		again = false;
 	}
+	if (sup->health && again)
+		health_child_backoff(sup->health, wstatus);
+	else if (sup->health)
+		health_child_exited(sup->health, wstatus);
 
 	sup->state = SUPERVISOR_DRAINING;
 	if (!group_alive(sup)) {
@@ -303,7 +311,8 @@ static void kill_wait_over(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (sup->state != SUPERVISOR_DRAINING)
 		return;
-	log_emit(LOG_LEVEL_WARN, 0, NULL, LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
+	log_emit(LOG_LEVEL_WARN, 0, NULL,
+		 LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
 		 "processes of the child's group outlived SIGKILL; not "
 		 "waiting for them any longer");
 	group_drained(sup);
@@ -348,6 +357,8 @@ void supervisor_signal(struct supervisor *sup, int signo)
 
 	if (is_terminating(signo) && !sup->shutting_down) {
 		sup->shutting_down = true;
+		if (sup->health)
+			health_shutdown_begun(sup->health);
 		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
 			 "received SIG%s: shutting down",
 			 signal_text(signo, name, sizeof(name)));
@@ -378,13 +389,14 @@ void supervisor_signal(struct supervisor *sup, int signo)
 			sup->group_terminated = true;
 		if (log_enabled(LOG_LEVEL_DEBUG))
 			log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-				 LOG_FIELDS(LOG_STR("signal",
-						    signal_text(signo, name,
-								sizeof(name))),
-					    LOG_STR("sent",
-						    signal_text(to, to_name,
-								sizeof(to_name))),
-					    LOG_INT("target", target)),
+				 LOG_FIELDS(
+					 LOG_STR("signal",
+						 signal_text(signo, name,
+							     sizeof(name))),
+					 LOG_STR("sent",
+						 signal_text(to, to_name,
+							     sizeof(to_name))),
+					 LOG_INT("target", target)),
 				 "signal forwarded");
 	}
 	if (is_terminating(signo))

@@ -52,8 +52,8 @@ struct supervisor {
 	bool shutting_down;
 	bool group_terminated; /* a terminating signal went to the group */
 	bool group_killed; /* SIGKILL sent to the group */
-	ev_tstamp started_at;
-	ev_tstamp exited_at;
+	uint64_t started_ms; /* monotonic, see clock.h */
+	uint64_t exited_ms;
 	unsigned restart_delay_ms;
 
 	ev_child reaper; /* pid 0: every child, orphans included */

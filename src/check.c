@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.c - `pidone check`: what a real start would do with these
+ * settings, and the exit code it would end with, without doing it.
+ *
+ * The report goes to the caller's fd (stdout): every setting with its
+ * value and origin, then one verdict line per start-up step. The steps
+ * that depend on who runs them (writable dirs, the command on PATH) are
+ * checked in a forked process that becomes the final user with the same
+ * privdrop_apply a real start uses, and sends its results back over a
+ * close-on-exec pipe; pidone itself keeps its ids. Missing dirs are never
+ * created: with --create-dirs the nearest existing parent is tested for
+ * write access instead. Nothing is exec'd.
+ *
+ * Owns the two pipe ends while the check child runs; both are closed
+ * before check_run returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dirs.h"
+#include "execpath.h"
+#include "exitcodes.h"
+#include "fdutil.h"
+#include "log.h"
+#include "privdrop.h"
+#include "strv.h"
+#include "banned.h"
+
+#define CHECK_LABEL_WIDTH 13
+#define CHECK_VALUE_WIDTH_MAX 60
+#define CHECK_LINE_MAX 4096
+
+/* A dir record that was not checked (the drop failed, or it is missing). */
+#define CHECK_SKIPPED 1
+
+/* What the check child sends back for one step. */
+struct check_result {
+	int err; /* 0, -errno, or CHECK_SKIPPED */
+	int code; /* the exit code this step would end the start with */
+	char detail[PATH_MAX]; /* command: the file found */
+	struct privdrop_error e;
+};
+
+/* A missing dir --create-dirs would make: the child skips it. */
+struct check_missing {
+	bool missing;
+	int err; /* 0: it can be created; -errno: it cannot */
+	struct privdrop_error e;
+};
+
+/* The report being written: the fd and the first write error. */
+struct report {
+	int fd;
+	int err;
+};
+
+static void put(struct report *rp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Append one formatted piece of the report (cut at CHECK_LINE_MAX). */
+static void put(struct report *rp, const char *fmt, ...)
+{
+	char buf[CHECK_LINE_MAX];
+	va_list ap;
+	size_t len, done = 0;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || rp->err)
+		return;
+	len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+	while (done < len) {
+		ssize_t w = write(rp->fd, buf + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rp->err = w < 0 ? -errno : -EIO;
+			return;
+		}
+		done += (size_t)w;
+	}
+}
+
+/* "label        text" plus, when @hint is set, an indented hint line. */
+static void row(struct report *rp, const char *label, const char *hint,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void row(struct report *rp, const char *label, const char *hint,
+		const char *fmt, ...)
+{
+	char text[CHECK_LINE_MAX - 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	put(rp, "%-*s %s\n", CHECK_LABEL_WIDTH, label, text);
+	if (hint && hint[0])
+		put(rp, "%-*s   hint: %s\n", CHECK_LABEL_WIDTH, "", hint);
+}
+
+static void say(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* snprintf for messages, where a cut long path is fine. */
+static void say(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+/* A bounded string being built piece by piece. */
+struct text {
+	char *buf;
+	size_t size;
+	size_t len;
+};
+
+static void add(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len + 1 >= t->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->len += (size_t)n;
+	if (t->len >= t->size)
+		t->len = t->size - 1;
+}
+
+/* Milliseconds as SPEC's seconds: "10", "0.5", "2.25". */
+static void add_seconds(struct text *t, unsigned ms)
+{
+	unsigned frac = ms % 1000;
+
+	if (frac == 0) {
+		add(t, "%u", ms / 1000);
+		return;
+	}
+	while (frac % 10 == 0)
+		frac /= 10;
+	add(t, "%u.%0*u", ms / 1000,
+	    ms % 100 == 0 ? 1 :
+	    ms % 10 == 0  ? 2 :
+			    3,
+	    frac);
+}
+
+static void add_strv(struct text *t, char *const *v, const char *sep,
+		     bool quoted)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		add(t, quoted ? "%s\"%s\"" : "%s%s", i ? sep : "", v[i]);
+}
+
+/* Arrays of char, not of pointers: nothing to relocate, all read-only. */
+#define CHECK_NAME_MAX 32
+static const char forward_names[FORWARD_MAX][CHECK_NAME_MAX] = { "group",
+								 "child" };
+static const char restart_names[RESTART_MAX][CHECK_NAME_MAX] = { "never",
+								 "on-failure",
+								 "always" };
+static const char subreaper_names[SUBREAPER_MAX][CHECK_NAME_MAX] = {
+	"automatic when not PID 1", "on", "off"
+};
+static const char format_names[LOG_FORMAT_MAX][CHECK_NAME_MAX] = { "json",
+								   "text" };
+static const char level_names[LOG_LEVEL_MAX][CHECK_NAME_MAX] = { "error",
+								 "warn", "info",
+								 "debug" };
+
+static const char *name_or(const char (*names)[CHECK_NAME_MAX], unsigned n,
+			   unsigned i)
+{
+	return i < n && names[i][0] ? names[i] : "?";
+}
+
+/* The value of setting @id as a user would write it. */
+static void value_text(const struct settings *s, enum setting_id id, char *buf,
+		       size_t size)
+{
+	struct text t = { .buf = buf, .size = size };
+	bool any = false;
+	char from[32], to[32];
+	const char *f, *o;
+
+	buf[0] = '\0';
+	switch (id) {
+	case SETTING_COMMAND:
+		if (!s->command) {
+			add(&t, "none");
+			break;
+		}
+		add(&t, "[");
+		add_strv(&t, s->command, ",", true);
+		add(&t, "]");
+		break;
+	case SETTING_USER:
+		add(&t, "%s", s->user);
+		break;
+	case SETTING_WRITABLE:
+		add_strv(&t, s->writable, ",", false);
+		if (!s->writable || !s->writable[0])
+			add(&t, "none");
+		break;
+	case SETTING_CREATE_DIRS:
+		add(&t, "%s", s->create_dirs ? "on" : "off");
+		break;
+	case SETTING_GRACE:
+		add_seconds(&t, s->grace_ms);
+		break;
+	case SETTING_FORWARD:
+		add(&t, "%s", name_or(forward_names, FORWARD_MAX, s->forward));
+		break;
+	case SETTING_REWRITE:
+		for (int sig = 1; sig <= SIGNAME_MAX; sig++) {
+			if (s->rewrite[sig] == sig)
+				continue;
+			/* The names are static strings, or written in buf. */
+			f = signame_from_number(sig, from, sizeof(from));
+			if (!f) {
+				snprintf(from, sizeof(from), "%d", sig);
+				f = from;
+			}
+			o = s->rewrite[sig] ?
+				    signame_from_number(s->rewrite[sig], to,
+							sizeof(to)) :
+				    NULL;
+			if (!o) {
+				snprintf(to, sizeof(to), "%d", s->rewrite[sig]);
+				o = to;
+			}
+			add(&t, "%s%s:%s", any ? "," : "", f, o);
+			any = true;
+		}
+		if (!any)
+			add(&t, "none");
+		break;
+	case SETTING_SUCCESS_EXIT:
+		for (int status = 0; status < SETTINGS_EXIT_STATUSES;
+		     status++) {
+			if (!settings_is_success_exit(s, status))
+				continue;
+			add(&t, "%s%d", any ? "," : "", status);
+			any = true;
+		}
+		if (!any)
+			add(&t, "none");
+		break;
+	case SETTING_RESTART:
+		add(&t, "%s", name_or(restart_names, RESTART_MAX, s->restart));
+		break;
+	case SETTING_RESTART_MAX:
+		add(&t, "%u", s->restart_max);
+		break;
+	case SETTING_HEALTH_PORT:
+		add(&t, s->health_port ? "%u" : "%u (off)", s->health_port);
+		break;
+	case SETTING_HEALTH_ADDR:
+		add(&t, "%s",
+		    s->health_addr ? s->health_addr : "all interfaces");
+		break;
+	case SETTING_READY_DELAY:
+		add_seconds(&t, s->ready_delay_ms);
+		break;
+	case SETTING_READY_TCP:
+		if (s->ready_tcp_port == 0)
+			add(&t, "none");
+		else if (s->ready_tcp_host && strchr(s->ready_tcp_host, ':'))
+			add(&t, "[%s]:%u", s->ready_tcp_host,
+			    s->ready_tcp_port);
+		else
+			add(&t, "%s:%u",
+			    s->ready_tcp_host ? s->ready_tcp_host : "localhost",
+			    s->ready_tcp_port);
+		break;
+	case SETTING_READY_NOTIFY:
+		add(&t, "%s", s->ready_notify ? "on" : "off");
+		break;
+	case SETTING_WATCHDOG:
+		if (s->watchdog_ms == 0)
+			add(&t, "off");
+		else
+			add_seconds(&t, s->watchdog_ms);
+		break;
+	case SETTING_LOG_FORMAT:
+		add(&t, "%s",
+		    name_or(format_names, LOG_FORMAT_MAX, s->log_format));
+		break;
+	case SETTING_LOG_LEVEL:
+		add(&t, "%s",
+		    name_or(level_names, LOG_LEVEL_MAX, s->log_level));
+		break;
+	case SETTING_SUBREAPER:
+		add(&t, "%s",
+		    name_or(subreaper_names, SUBREAPER_MAX, s->subreaper));
+		break;
+	case SETTING_MAX:
+	default:
+		add(&t, "?");
+		break;
+	}
+}
+
+static void report_settings(struct report *rp, const struct settings *s)
+{
+	char value[SETTING_MAX][512], from[PATH_MAX + 32];
+	int width = (int)strlen("value");
+
+	/* The value column is as wide as the widest value, within reason. */
+	for (int id = 0; id < SETTING_MAX; id++) {
+		int len;
+
+		value_text(s, id, value[id], sizeof(value[id]));
+		len = (int)strlen(value[id]);
+		if (len > width)
+			width = len < CHECK_VALUE_WIDTH_MAX ?
+					len :
+					CHECK_VALUE_WIDTH_MAX;
+	}
+	put(rp, "%-*s %-*s %s\n", CHECK_LABEL_WIDTH, "setting", width, "value",
+	    "from");
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const char *name = settings_option_name(id);
+
+		settings_origin_text(s, id, from, sizeof(from));
+		put(rp, "%-*s %-*s %s\n", CHECK_LABEL_WIDTH,
+		    name ? name : "command", width, value[id], from);
+	}
+	put(rp, "\n");
+}
+
+/* PATH from @envp, or NULL when it is not set (execvp's default then). */
+static const char *env_path(char *const *envp)
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0)
+			return envp[i] + 5;
+	return NULL;
+}
+
+/* Would execvp(argv[0]) work for the current user? Fills @res. */
+static void check_command(char *const *argv, const char *path,
+			  struct check_result *res)
+{
+	char interp[256], searched[PATH_MAX];
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (strchr(argv[0], '/'))
+		snprintf(searched, sizeof(searched), "given as a path");
+	else
+		say(searched, sizeof(searched), "searched PATH=%s",
+		    path ? path : EXECPATH_DEFAULT_PATH);
+	r = execpath_find(argv[0], path, res->detail, sizeof(res->detail));
+	if (r == -EACCES) {
+		res->err = r;
+		res->code = EX_NOEXEC;
+		say(res->e.text, sizeof(res->e.text),
+		    "command not executable: %s (%s)", res->detail, searched);
+		snprintf(res->e.hint, sizeof(res->e.hint),
+			 "make it executable: chmod +x, or COPY --chmod=755");
+		return;
+	}
+	if (r < 0) {
+		res->err = r;
+		res->code = EX_NOTFOUND;
+		say(res->e.text, sizeof(res->e.text),
+		    "command not found: %s (%s)", argv[0], searched);
+		snprintf(res->e.hint, sizeof(res->e.hint),
+			 "install it in the image or give its full path");
+		return;
+	}
+	if (execpath_interpreter(res->detail, interp, sizeof(interp)) == 0 &&
+	    access(interp, X_OK) < 0) {
+		res->err = -errno;
+		res->code = EX_NOEXEC;
+		say(res->e.text, sizeof(res->e.text),
+		    "command not executable: %s: its interpreter %s: %s",
+		    res->detail, interp, strerror(-res->err));
+		snprintf(res->e.hint, sizeof(res->e.hint),
+			 "distroless images have no shell: put the interpreter "
+			 "in the JSON command, e.g. [\"python3\",\"app.py\"]");
+	}
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The check child: become the final user, then send one result for the
+ * drop, one per writable dir and one for the command. Never returns.
+ */
+static __attribute__((noreturn)) void
+check_child(const struct settings *s, const struct credentials *cred,
+	    const struct check_missing *missing, const char *path, int fd)
+{
+	struct check_result res;
+	int r;
+
+	/* The parent reports; the child's own log lines would be noise. */
+	log_set_fd(-1);
+
+	memset(&res, 0, sizeof(res));
+	r = privdrop_apply(cred, &res.e);
+	res.err = r;
+	res.code = r < 0 ? EX_NOPERM : 0;
+	if (write_all(fd, &res, sizeof(res)) < 0)
+		_exit(EX_SOFTWARE);
+
+	for (size_t i = 0; s->writable && s->writable[i]; i++) {
+		memset(&res, 0, sizeof(res));
+		if (r < 0 || missing[i].missing) {
+			res.err = CHECK_SKIPPED;
+		} else {
+			res.err = dirs_verify(s->writable[i], &res.e);
+			res.code = res.err < 0 ? EX_NOPERM : 0;
+		}
+		if (write_all(fd, &res, sizeof(res)) < 0)
+			_exit(EX_SOFTWARE);
+	}
+
+	memset(&res, 0, sizeof(res));
+	if (r < 0)
+		res.err = CHECK_SKIPPED;
+	else if (s->command && s->command[0])
+		check_command(s->command, path, &res);
+	if (write_all(fd, &res, sizeof(res)) < 0)
+		_exit(EX_SOFTWARE);
+	_exit(0);
+}
+
+/*
+ * A missing @dir that --create-dirs would make: can the nearest existing
+ * parent take a new dir? (faccessat, so nothing is created.) Returns 0 or
+ * -errno with @reterr filled like dirs_create's error.
+ */
+static int check_creatable(const char *dir, uid_t uid, gid_t gid,
+			   struct privdrop_error *reterr)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if ((size_t)snprintf(parent, sizeof(parent), "%s", dir) >=
+	    sizeof(parent))
+		return -ENAMETOOLONG;
+	for (;;) {
+		slash = strrchr(parent, '/');
+		if (!slash) {
+			snprintf(parent, sizeof(parent), ".");
+			break;
+		}
+		if (slash == parent) {
+			parent[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+		if (stat(parent, &st) == 0 || errno != ENOENT)
+			break;
+	}
+	if (faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
+		return 0;
+	say(reterr->text, sizeof(reterr->text),
+	    "cannot create writable dir %s: %s is not writable by uid %u "
+	    "gid %u: %s",
+	    dir, parent, (unsigned)geteuid(), (unsigned)getegid(),
+	    strerror(errno));
+	dirs_hint(errno, parent, uid, gid, reterr->hint, sizeof(reterr->hint));
+	return -errno;
+}
+
+/* What the final user line says for @cred, before the child's verdict. */
+static void user_text(const struct settings *s, const struct credentials *cred,
+		      char *buf, size_t size)
+{
+	if (cred->keep && geteuid() == 0)
+		snprintf(buf, size,
+			 "WARNING: keep: the command runs as root (uid 0 gid "
+			 "%u)",
+			 (unsigned)getegid());
+	else if (cred->keep)
+		snprintf(buf, size, "ok: keep: runs as uid %u gid %u",
+			 (unsigned)geteuid(), (unsigned)getegid());
+	else if (geteuid() != 0)
+		snprintf(buf, size,
+			 "ok: not root: runs as uid %u gid %u, as started "
+			 "(--user %s is not applied)",
+			 (unsigned)geteuid(), (unsigned)getegid(), s->user);
+	else if (cred->uid == 0)
+		snprintf(buf, size,
+			 "WARNING: %s: the command runs as root (uid 0 gid %u)",
+			 s->user, (unsigned)cred->gid);
+	else
+		snprintf(buf, size,
+			 "ok: %s: uid %u gid %u (pidone drops root for good)",
+			 s->user, (unsigned)cred->uid, (unsigned)cred->gid);
+}
+
+/* Keep the first failure: the start stops at the first failing step. */
+static void first_failure(int *code, int step_code)
+{
+	if (*code == 0 && step_code != 0)
+		*code = step_code;
+}
+
+/*
+ * Which dirs --create-dirs would make, tested here as pidone is (a real
+ * start creates them before the drop).
+ */
+static void find_missing_dirs(const struct settings *s,
+			      const struct credentials *final,
+			      struct check_missing *missing)
+{
+	struct stat st;
+
+	for (size_t i = 0; s->create_dirs && s->writable && s->writable[i];
+	     i++) {
+		const char *dir = s->writable[i];
+
+		if (stat(dir, &st) == 0 || errno != ENOENT)
+			continue;
+		missing[i].missing = true;
+		missing[i].err = check_creatable(dir, final->uid, final->gid,
+						 &missing[i].e);
+	}
+}
+
+/* The verdict line of writable dir @dir. */
+static void report_dir(struct report *rp, const char *dir,
+		       const struct credentials *final,
+		       const struct check_missing *missing,
+		       const struct check_result *res, int *code)
+{
+	if (missing->missing && missing->err < 0) {
+		row(rp, "writable dir", missing->e.hint, "%s: FAIL: %s", dir,
+		    missing->e.text);
+		first_failure(code, EX_NOPERM);
+	} else if (missing->missing) {
+		row(rp, "writable dir", NULL,
+		    "%s: missing, would be created by --create-dirs (owner "
+		    "%u:%u mode 0755)",
+		    dir, (unsigned) final->uid, (unsigned) final->gid);
+	} else if (res->err == CHECK_SKIPPED) {
+		row(rp, "writable dir", NULL,
+		    "%s: not checked (privileges not dropped)", dir);
+	} else if (res->err < 0) {
+		row(rp, "writable dir", res->e.hint, "%s: FAIL: %s", dir,
+		    res->e.text);
+		first_failure(code, EX_NOPERM);
+	} else {
+		row(rp, "writable dir", NULL,
+		    "%s: ok: writable by uid %u gid %u", dir,
+		    (unsigned) final->uid, (unsigned) final->gid);
+	}
+}
+
+/*
+ * Fork the check child, which drops to @cred, and report the drop and
+ * every writable dir it checked. The command's result is left in
+ * @ret_command. Returns 0, or -errno when the check itself failed.
+ */
+static int check_as_final_user(struct report *rp, const struct settings *s,
+			       const struct credentials *cred, const char *path,
+			       int *code, struct check_result *ret_command)
+{
+	size_t n_dirs = strv_length(s->writable);
+	struct check_missing *missing;
+	struct credentials final;
+	struct check_result res;
+	int pipefd[2] = { -1, -1 };
+	int r, status;
+	pid_t pid;
+
+	missing = calloc(n_dirs + 1, sizeof(*missing));
+	if (!missing)
+		return -ENOMEM;
+	privdrop_final(cred, &final);
+	find_missing_dirs(s, &final, missing);
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out_free_missing;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto out_close_pipe;
+	}
+	if (pid == 0) {
+		fd_close(&pipefd[0]);
+		check_child(s, cred, missing, path, pipefd[1]);
+	}
+	fd_close(&pipefd[1]);
+
+	/* The drop, as the child saw it. */
+	r = read_all(pipefd[0], &res, sizeof(res));
+	if (r < 0)
+		goto out_reap_child;
+	if (res.err < 0) {
+		row(rp, "final user", res.e.hint, "FAIL: %s", res.e.text);
+		first_failure(code, EX_NOPERM);
+	} else {
+		char text[512];
+
+		user_text(s, cred, text, sizeof(text));
+		row(rp, "final user", NULL, "%s", text);
+	}
+	for (size_t i = 0; i < n_dirs; i++) {
+		r = read_all(pipefd[0], &res, sizeof(res));
+		if (r < 0)
+			goto out_reap_child;
+		report_dir(rp, s->writable[i], &final, &missing[i], &res, code);
+	}
+	r = read_all(pipefd[0], ret_command, sizeof(*ret_command));
+
+out_reap_child:
+	fd_close(&pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+out_close_pipe:
+	fd_close(&pipefd[0]);
+	fd_close(&pipefd[1]);
+out_free_missing:
+	free(missing);
+	return r;
+}
+
+/* The command's verdict line. */
+static void report_command(struct report *rp, const struct settings *s,
+			   const struct check_result *res, int *code)
+{
+	if (!s->command || !s->command[0]) {
+		row(rp, "command path",
+		    "give it after --, in PIDONE_COMMAND or as command = in "
+		    "the config file, each a JSON array like "
+		    "[\"python3\",\"app.py\"]",
+		    "FAIL: no command to run");
+		return;
+	}
+	if (res->err == CHECK_SKIPPED) {
+		row(rp, "command path", NULL,
+		    "not checked (privileges not dropped)");
+	} else if (res->err < 0) {
+		row(rp, "command path", res->e.hint, "FAIL: %s", res->e.text);
+		first_failure(code, res->code);
+	} else {
+		row(rp, "command path", NULL, "ok: %s -> %s", s->command[0],
+		    res->detail);
+	}
+}
+
+int check_run(const struct settings *s, char *const *envp, int out_fd)
+{
+	struct report rp = { .fd = out_fd };
+	struct credentials cred;
+	struct privdrop_error e;
+	struct check_result command;
+	const char *path = env_path(envp);
+	bool has_command = s->command && s->command[0];
+	int code = 0, r;
+
+	put(&rp, "pidone check: a dry run of the start-up; nothing is "
+		 "changed\n\n");
+	report_settings(&rp, s);
+	if (!has_command)
+		first_failure(&code, EX_USAGE);
+	memset(&command, 0, sizeof(command));
+
+	r = privdrop_resolve(s->user, PRIVDROP_PASSWD_PATH, PRIVDROP_GROUP_PATH,
+			     &cred, &e);
+	if (r < 0) {
+		row(&rp, "final user", e.hint, "FAIL: %s", e.text);
+		first_failure(&code, privdrop_resolve_exit_code(r));
+		for (size_t i = 0; s->writable && s->writable[i]; i++)
+			row(&rp, "writable dir", NULL,
+			    "%s: not checked (the user is not resolved)",
+			    s->writable[i]);
+		/* Whether the command exists can still be said, as we are. */
+		if (has_command)
+			check_command(s->command, path, &command);
+	} else {
+		r = check_as_final_user(&rp, s, &cred, path, &code, &command);
+		if (r < 0) {
+			row(&rp, "result", NULL,
+			    "exit %d: the check itself failed: %s", EX_SOFTWARE,
+			    strerror(-r));
+			return EX_SOFTWARE;
+		}
+	}
+	report_command(&rp, s, &command, &code);
+
+	if (code == 0)
+		row(&rp, "result", NULL,
+		    "exit 0: a real start would run the command");
+	else
+		row(&rp, "result", NULL,
+		    "exit %d: a real start would stop with this code", code);
+	return code;
+}

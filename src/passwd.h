@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * passwd.h - look up users and groups in the image's /etc/passwd and
+ * /etc/group by reading the files themselves (fgetpwent/fgetgrent on a
+ * close-on-exec stream), never through NSS: getpwnam in a static glibc
+ * binary running as PID 1 would try to dlopen NSS modules (STYLE point 13).
+ *
+ * No logging, no globals. Every function returns 0 and fills its ret_
+ * outputs only on success; -ENOENT when the name or id is not listed (or
+ * the file does not exist); another -errno when the file cannot be read.
+ */
+#ifndef PIDONE_PASSWD_H
+#define PIDONE_PASSWD_H
+
+#include <sys/types.h>
+
+/* The uid and primary gid of user @name in the passwd file @path. */
+int passwd_find_user(const char *path, const char *name, uid_t *ret_uid,
+		     gid_t *ret_gid);
+
+/* The primary gid of the first user with uid @uid in @path. */
+int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid);
+
+/* The gid of group @name in the group file @path. */
+int passwd_find_group(const char *path, const char *name, gid_t *ret_gid);
+
+#endif
