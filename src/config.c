@@ -131,17 +131,6 @@ struct load {
 };
 
 /*
- * HOOK for features not built yet: return false for a setting whose
- * feature this build lacks, and any value given for it is rejected with
- * "not supported yet" (EX_CONFIG) naming where it was set.
- */
-static bool setting_is_built(enum setting_id id)
-{
-	(void)id;
-	return true;
-}
-
-/*
  * Record an error unless one is already kept. While the INI file is being
  * applied, entries are not always finished in line order (a multi-line
  * value is applied when the next key starts), so there the error on the
@@ -557,11 +546,6 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 	int i, family;
 	bool b;
 
-	if (!setting_is_built(id)) {
-		bad_value(L, id, v ? v : "on",
-			  "is not supported yet by this build of pidone");
-		return;
-	}
 	if (settings_kind(id) == SETTING_KIND_LIST) {
 		set_list(L, id, v);
 		return;
@@ -803,7 +787,7 @@ static void cli_long(struct load *L, int argc, char *const *argv, int *i)
 
 	if (cli_lookup(L->action, name, len, false, &o) < 0) {
 		quote_at(q, sizeof(q), arg, (size_t)(len + 2), 0);
-		fail(L, EX_USAGE, "unknown option %s (see pidone --help)", q);
+		fail(L, EX_USAGE, "unknown option %s", q);
 		return;
 	}
 	if (!o.takes_value) {
@@ -836,7 +820,7 @@ static void cli_short(struct load *L, int argc, char *const *argv, int *i)
 
 			quote_at(q, sizeof(q), opt, 2, 0);
 			fail(L, EX_USAGE,
-			     "unknown option %s (see pidone --help)", q);
+			     "unknown option %s", q);
 			return;
 		}
 		if (!o.takes_value) {

@@ -17,13 +17,18 @@
 #include "fdutil.h"
 #include "banned.h"
 
-/* 0 when @candidate is an executable regular file, else -errno. */
-static int check_candidate(const char *candidate)
+/*
+ * 0 when @candidate is an executable regular file, else -errno. A file we
+ * cannot even stat is one we cannot see: in a PATH search a directory the
+ * final user may not search (a root-only dir left on PATH) hides nothing,
+ * so @in_path turns that EACCES into ENOENT, as shells report it.
+ */
+static int check_candidate(const char *candidate, bool in_path)
 {
 	struct stat st;
 
 	if (stat(candidate, &st) < 0)
-		return -errno;
+		return in_path && errno == EACCES ? -ENOENT : -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
 	if (access(candidate, X_OK) < 0)
@@ -42,7 +47,7 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 	if (strchr(file, '/')) {
 		if ((size_t)snprintf(buf, buflen, "%s", file) >= buflen)
 			return -ENAMETOOLONG;
-		r = check_candidate(file);
+		r = check_candidate(file, false);
 		return r == -ENOENT || r == -ENOTDIR ? -ENOENT : r;
 	}
 	if (!path)
@@ -58,7 +63,7 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 		if ((size_t)snprintf(candidate, sizeof(candidate), "%.*s%s%s",
 				     dir_len, dir, dir_len ? "/" : "",
 				     file) < sizeof(candidate)) {
-			r = check_candidate(candidate);
+			r = check_candidate(candidate, true);
 			if (r == 0 || (r != -ENOENT && r != -ENOTDIR &&
 				       !found_unusable)) {
 				if ((size_t)snprintf(buf, buflen, "%s",

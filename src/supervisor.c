@@ -82,6 +82,12 @@ static int report_spawn_failure(char *const *argv,
 				const struct child_failure *failure)
 {
 	const char *path = getenv("PATH");
+	/* The PATH that was searched; none for a name with a '/'. */
+	const char *searched = strchr(argv[0], '/') ? NULL :
+			       path		    ? path :
+						      EXECPATH_DEFAULT_PATH;
+	/* A NULL key leaves the field out of the log line. */
+	const char *path_key = searched ? "path" : NULL;
 	char found[4096], interp[256];
 	int r;
 
@@ -93,15 +99,17 @@ static int report_spawn_failure(char *const *argv,
 		return EX_SOFTWARE;
 	}
 
+	/*
+	 * execvp's errno alone misleads: it says EACCES when a PATH dir could
+	 * not be searched, even though the command is nowhere. What is on
+	 * disk decides between "not found" and "not executable".
+	 */
 	r = execpath_find(argv[0], path, found, sizeof(found));
-	if (failure->errnum == ENOENT && r == -ENOENT) {
+	if (r == -ENOENT) {
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "install it in the image or give its full path",
 			 LOG_FIELDS(LOG_STR("command", argv[0]),
-				    LOG_STR("path",
-					    strchr(argv[0], '/') ? NULL :
-					    path		 ? path :
-						   EXECPATH_DEFAULT_PATH)),
+				    LOG_STR(path_key, searched)),
 			 "command not found: %s", argv[0]);
 		return EX_NOTFOUND;
 	}
@@ -121,12 +129,10 @@ static int report_spawn_failure(char *const *argv,
 		 failure->errnum == EACCES ?
 			 "make it executable: chmod +x, or COPY --chmod=755" :
 			 NULL,
-		 LOG_FIELDS(LOG_STR("command", r == -ENOENT ? argv[0] : found),
-			    LOG_STR("path", strchr(argv[0], '/') ? NULL :
-					    path		 ? path :
-						   EXECPATH_DEFAULT_PATH)),
+		 LOG_FIELDS(LOG_STR("command", found),
+			    LOG_STR(path_key, searched)),
 		 "command not executable: %s", argv[0]);
-	return failure->errnum == ENOENT ? EX_NOTFOUND : EX_NOEXEC;
+	return EX_NOEXEC;
 }
 
 static int spawn(struct supervisor *sup, int *ret_exit_code)

@@ -247,6 +247,18 @@ class Drop(NonrootCase):
         self.assertIn(f, p.log_text(), p.describe())
         self.assertIn("not executable", self.one_error(p)["msg"])
 
+    def test_missing_command_behind_a_root_only_path_dir_is_127(self):
+        # execvp reports EACCES when a PATH dir cannot be searched, though
+        # the command exists nowhere: it must still be "not found" (127).
+        d = self.tmpdir()          # 0700 root: 65532 cannot search it
+        p = self.run_pidone(["no-such-command-pidone"], NO_HEALTH,
+                            defaults=False,
+                            env={"PATH": d + ":/usr/bin:/bin"})
+        self.assertExit(p, 127)
+        err = self.one_error(p)
+        self.assertIn("command not found", err["msg"], p.describe())
+        self.assertEqual(err.get("path"), d + ":/usr/bin:/bin", p.describe())
+
 
 class MissingCapabilities(NonrootCase):
     """Root without some capabilities (docker run --cap-drop ...)."""
