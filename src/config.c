@@ -819,8 +819,7 @@ static void cli_short(struct load *L, int argc, char *const *argv, int *i)
 			const char opt[2] = { '-', *p };
 
 			quote_at(q, sizeof(q), opt, 2, 0);
-			fail(L, EX_USAGE,
-			     "unknown option %s", q);
+			fail(L, EX_USAGE, "unknown option %s", q);
 			return;
 		}
 		if (!o.takes_value) {
