@@ -186,6 +186,51 @@ class Logs(h.TestCase):
         self.assertLessEqual(levels, {"warn", "error"}, p.describe())
 
 
+class DeadStderr(h.TestCase):
+    """Whoever read pidone's stderr went away: every log write now fails
+    with EPIPE and raises a SIGPIPE at pidone itself. pidone must neither
+    die of it nor forward it, and must keep forwarding and exiting right."""
+
+    def test_reader_gone_pidone_keeps_working(self):
+        import signal
+        import subprocess
+        r, w = os.pipe()
+        child = ("import signal,sys,time\n"
+                 "signal.signal(signal.SIGUSR1,"
+                 " lambda *a: print('usr1', flush=True))\n"
+                 "signal.signal(signal.SIGPIPE,"
+                 " lambda *a: print('pipe', flush=True))\n"
+                 "signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))\n"
+                 "print('up', flush=True)\n"
+                 "while True: time.sleep(1)\n")
+        argv = [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
+                h.BIN] + h.DEFAULT_OPTS + ["--log-level", "debug", "--",
+                                           sys.executable, "-c", child]
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=w,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        os.close(w)
+        try:
+            self.assertEqual(p.stdout.readline().strip(), b"up")
+            os.close(r)
+            r = -1
+            init = int(h.wait_for(lambda: h.children_of(p.pid), 5,
+                                  what="pidone's pid")[0])
+            # Each of these makes pidone log (debug), hitting EPIPE.
+            for _ in range(3):
+                os.kill(init, signal.SIGUSR1)
+                self.assertEqual(p.stdout.readline().strip(), b"usr1")
+            os.kill(init, signal.SIGTERM)
+            rest = p.stdout.read()
+            self.assertEqual(p.wait(timeout=10), 7)
+            self.assertNotIn(b"pipe", rest,
+                             "pidone forwarded its own SIGPIPE")
+        finally:
+            if r >= 0:
+                os.close(r)
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=5)
+
 class Idle(h.TestCase):
 
     def test_idle_pidone_never_wakes_up(self):
