@@ -21,10 +21,34 @@
 #include "fdutil.h"
 #include "log.h"
 #include "pidone.h"
+#include "probe.h"
 #include "privdrop.h"
 #include "banned.h"
 
 extern char **environ;
+
+static void no_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/*
+ * Without a periodic watcher libev wakes every 59.7 s (MAX_BLOCKTIME) to
+ * notice wall-clock jumps. Starting one makes it arm a timerfd that reports
+ * those jumps instead, and from then on it blocks for up to 17 days: an
+ * idle pidone then sleeps until an event arrives. The timerfd stays after
+ * the watcher is stopped; it fires only if the wall clock is set.
+ */
+static void loop_wait_without_timeout(struct ev_loop *loop)
+{
+	ev_periodic arm;
+
+	ev_periodic_init(&arm, no_periodic, 4e9, 0., NULL);
+	ev_periodic_start(loop, &arm);
+	ev_periodic_stop(loop, &arm);
+}
 
 /* libev calls this instead of abort() when a syscall inside it fails. */
 static void loop_syserr(const char *msg)
@@ -60,32 +84,6 @@ static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
 		return;
 	}
 	supervisor_signal(&p->supervisor, (int)si->ssi_signo);
-}
-
-/* SPEC section 2 keys whose feature is not built yet are refused, not ignored. */
-static int refuse_unbuilt(const struct settings *s)
-{
-	static const enum setting_id unbuilt[] = {
-		SETTING_HEALTH_PORT, SETTING_HEALTH_ADDR,  SETTING_READY_DELAY,
-		SETTING_READY_TCP,   SETTING_READY_NOTIFY, SETTING_WATCHDOG,
-	};
-	char where[512];
-
-	for (size_t i = 0; i < sizeof(unbuilt) / sizeof(unbuilt[0]); i++) {
-		enum setting_id id = unbuilt[i];
-
-		if (s->origin[id].kind == ORIGIN_DEFAULT)
-			continue;
-		/* The two values that mean "feature off" are fine. */
-		if (id == SETTING_HEALTH_PORT && s->health_port == 0)
-			continue;
-		log_errorx("remove the setting; it arrives in a later release",
-			   "%s: --%s is not supported yet",
-			   settings_origin_text(s, id, where, sizeof(where)),
-			   settings_option_name(id));
-		return -ENOTSUP;
-	}
-	return 0;
 }
 
 /* One start-up error line: privdrop and dirs say what and how to fix it. */
@@ -143,8 +141,9 @@ static int run(struct pidone *p)
 	int code = EX_SOFTWARE;
 	int r;
 
-	if (refuse_unbuilt(&p->settings) < 0)
-		return EX_CONFIG;
+	/* before the privilege drop: a port below 1024 needs root */
+	if (health_http_open(&p->http, &p->settings, &code) < 0)
+		return code;
 
 	p->is_pid1 = getpid() == 1;
 	ev_set_syserr_cb(loop_syserr);
@@ -154,6 +153,7 @@ static int run(struct pidone *p)
 		log_errorx(NULL, "cannot create the event loop");
 		return EX_SOFTWARE;
 	}
+	loop_wait_without_timeout(p->loop);
 	r = signals_start(&p->signals, p->loop, on_signal);
 	if (r < 0) {
 		errno = -r;
@@ -177,6 +177,29 @@ static int run(struct pidone *p)
 				 "will not be reaped by pidone");
 	}
 
+	if (p->http.listen_fd >= 0) {
+		struct health_config hc = {
+			.watchdog_ms = p->settings.watchdog_ms,
+			.ready_delay_ms = p->settings.ready_delay_ms,
+			.ready_tcp = p->settings.ready_tcp_port != 0,
+			.ready_notify = p->settings.ready_notify,
+		};
+
+		health_init(&p->health, &hc);
+		p->supervisor.health = &p->health;
+		/* before the spawn: the child inherits NOTIFY_SOCKET */
+		if (notify_start(&p->notify, p->loop, &p->settings, &p->health,
+				 &p->supervisor) < 0)
+			return EX_SOFTWARE;
+		if (health_http_start(&p->http, p->loop, &p->settings,
+				      &p->health, &p->supervisor) < 0)
+			return EX_SOFTWARE;
+	} else if (p->settings.ready_delay_ms || p->settings.ready_tcp_port ||
+		   p->settings.ready_notify || p->settings.watchdog_ms) {
+		log_warnx("--ready-delay, --ready-tcp, --ready-notify and "
+			  "--watchdog have no effect with --health-port 0");
+	}
+
 	if (supervisor_start(&p->supervisor, p->loop, &p->settings,
 			     &p->original_mask, &code) < 0)
 		return code;
@@ -189,6 +212,8 @@ static int run(struct pidone *p)
 	ev_run(p->loop, 0);
 	code = p->supervisor.exit_code;
 
+	health_http_done(&p->http);
+	notify_done(&p->notify, p->loop);
 	supervisor_done(&p->supervisor);
 	signals_done(&p->signals, p->loop);
 	return code;
@@ -199,6 +224,9 @@ int main(int argc, char **argv)
 	struct pidone p = { .signals = { .fd = -1 } };
 	struct config_error error;
 	int action, code;
+
+	health_http_init(&p.http);
+	notify_init(&p.notify);
 
 	/*
 	 * Block every signal before anything else, so that none can arrive
@@ -232,8 +260,7 @@ int main(int argc, char **argv)
 		code = check_run(&p.settings, environ, STDOUT_FILENO);
 		break;
 	case CONFIG_ACTION_HEALTH:
-		log_errorx(NULL, "pidone health: not supported yet");
-		code = EX_USAGE;
+		code = probe_run(&p.settings, STDOUT_FILENO);
 		break;
 	default:
 		log_errorx(error.exit_code == EX_USAGE ? "see pidone --help" :

@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "health.h"
+#include "health_http.h"
+#include "notify.h"
 #include "settings.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -22,6 +25,9 @@ struct pidone {
 	bool is_pid1;
 	struct signals signals;
 	struct supervisor supervisor;
+	struct health health; /* the verdicts behind /healthz and /readyz */
+	struct health_http http; /* the health side port; listen_fd -1: off */
+	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
 };
 
 #endif

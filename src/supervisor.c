@@ -358,23 +358,25 @@ int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 void supervisor_signal(struct supervisor *sup, int signo)
 {
 	int to = sup->settings->rewrite[signo];
+	bool terminating = is_terminating(signo);
+	bool first_stop = terminating && !sup->shutting_down && to != 0;
 	char name[16], to_name[16];
 	pid_t target = 0;
 
-	if (is_terminating(signo) && !sup->shutting_down) {
+	/* --rewrite SIG:0 drops SIG: no forwarding, and no shutdown either. */
+	if (to == 0) {
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL, NULL, 0,
+			 "dropped SIG%s (--rewrite)",
+			 signal_text(signo, name, sizeof(name)));
+		return;
+	}
+	if (first_stop) {
 		sup->shutting_down = true;
 		if (sup->health)
 			health_shutdown_begun(sup->health);
-		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
-			 "received SIG%s: shutting down",
-			 signal_text(signo, name, sizeof(name)));
 	}
 
 	switch (sup->state) {
-	case SUPERVISOR_BACKOFF:
-		if (sup->shutting_down)
-			finish(sup);
-		return;
 	case SUPERVISOR_RUNNING:
 		if (sup->settings->forward == FORWARD_CHILD)
 			target = sup->child_pid;
@@ -386,12 +388,13 @@ void supervisor_signal(struct supervisor *sup, int signo)
 			target = -sup->pgid;
 		break;
 	default:
-		return;
+		break;
 	}
 
-	if (to != 0 && target != 0 && send_signal(sup, target, to)) {
+	/* Forward first: the app hears of the signal before we log it. */
+	if (target != 0 && send_signal(sup, target, to)) {
 		sup->signals_forwarded[signo]++;
-		if (target < 0 && is_terminating(signo))
+		if (target < 0 && terminating)
 			sup->group_terminated = true;
 		if (log_enabled(LOG_LEVEL_DEBUG))
 			log_emit(LOG_LEVEL_DEBUG, 0, NULL,
@@ -405,7 +408,14 @@ void supervisor_signal(struct supervisor *sup, int signo)
 					 LOG_INT("target", target)),
 				 "signal forwarded");
 	}
-	if (is_terminating(signo))
+	if (first_stop)
+		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
+			 "received SIG%s: shutting down",
+			 signal_text(signo, name, sizeof(name)));
+
+	if (sup->state == SUPERVISOR_BACKOFF && sup->shutting_down)
+		finish(sup);
+	else if (terminating && target != 0)
 		start_grace(sup);
 }
 

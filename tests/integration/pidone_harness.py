@@ -18,7 +18,9 @@ Every integration test file imports this module and ends with
   process of the session it created, in a cleanup that runs even when a test
   fails or the interpreter exits.
 
-Nothing here touches the network.
+Nothing here touches the network beyond loopback: the health-port helpers
+(``free_port``, ``HttpConn``, ``http_get``, ``wait_http``) talk only to
+127.0.0.1 and ::1.
 """
 
 import atexit
@@ -28,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -476,6 +479,175 @@ def run_many(jobs, workers=8):
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
         futures = [ex.submit(run, **job) for job in jobs]
         return [f.result() for f in futures]
+
+
+# -- health side port ---------------------------------------------------------
+
+
+def free_port(host="127.0.0.1"):
+    """A TCP port that was free on @host a moment ago (bound, then closed).
+
+    Both loopback families are checked when IPv6 is there, so that pidone's
+    dual-stack listener can take the port.
+    """
+    for _ in range(50):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if not has_ipv6() or ":" in host:
+            return port
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s6:
+                s6.bind(("::1", port))
+        except OSError:
+            continue
+        return port
+    raise AssertionError("no free loopback port found")
+
+
+_ipv6 = None
+
+
+def has_ipv6():
+    """Can we listen on and connect to [::1] here?"""
+    global _ipv6
+    if _ipv6 is None:
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.bind(("::1", 0))
+            _ipv6 = True
+        except OSError:
+            _ipv6 = False
+    return _ipv6
+
+
+def health_opts(port, *more):
+    """pidone options for a run with the health server on @port."""
+    return ["--user", "keep", "--health-port", str(port)] + [
+        str(m) for m in more]
+
+
+class HttpAnswer:
+    """One parsed HTTP/1.x answer: status, reason, headers (lower-case
+    names), body (bytes, empty for HEAD), head (the raw head bytes)."""
+
+    def __init__(self, status, reason, headers, body, head):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self.head = head
+
+    def json(self):
+        return json.loads(self.body.decode())
+
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "<HttpAnswer %d %r %r>" % (self.status, self.headers,
+                                         self.body[:200])
+
+
+class HttpConn:
+    """A raw client connection to the health port, for tests that need
+    control over every byte (pipelining, partial heads, garbage)."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=5.0):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect((host, port))
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def answer(self, head_only=False):
+        """Read one answer (Content-Length body unless @head_only)."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        version, status, reason = (lines[0].split(" ", 2) + [""])[:3]
+        if not version.startswith("HTTP/1."):
+            raise AssertionError("not an HTTP answer: %r" % head[:100])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = 0 if head_only else int(headers.get("content-length", 0))
+        while len(self.buf) < length:
+            self._fill()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return HttpAnswer(int(status), reason, headers, body, head)
+
+    def closed_by_server(self, timeout=2.0):
+        """True when the server closes (EOF or reset) within @timeout
+        with no further bytes; False if it stays open; raises on data."""
+        self.sock.settimeout(timeout)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        if chunk:
+            raise AssertionError("unexpected bytes: %r" % chunk[:200])
+        return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def http_get(port, path="/healthz", method="GET", host="127.0.0.1",
+             headers=(), timeout=5.0):
+    """One request on a new connection with Connection: close."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: test"]
+    lines += list(headers) + ["Connection: close", "", ""]
+    with HttpConn(port, host, timeout) as c:
+        c.send("\r\n".join(lines))
+        return c.answer(head_only=(method == "HEAD"))
+
+
+def wait_http(port, path="/healthz", status=200, timeout=START_TIMEOUT,
+              host="127.0.0.1"):
+    """Poll until @path answers @status; returns that answer. Bounded."""
+    last = []
+
+    def pred():
+        try:
+            a = http_get(port, path, host=host, timeout=2.0)
+        except (OSError, EOFError) as e:
+            last[:] = [e]
+            return None
+        last[:] = [a]
+        return a if a.status == status else None
+
+    try:
+        return wait_for(pred, timeout, interval=0.05,
+                        what="%s to answer %d" % (path, status))
+    except AssertionError as e:
+        raise AssertionError("%s (last: %r)" % (e, last[0] if last else
+                                                None))
 
 
 def parse_keyvals(text):

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.c - the Prometheus text of /metrics (see metrics.h).
+ *
+ * Pure: a struct of numbers in, text in the caller's buffer out. No I/O,
+ * no globals, no logs, no allocation. Every label value written here is a
+ * constant of this file or a signal name from signame.c, so no escaping is
+ * needed and no client can add a series.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "banned.h"
+
+/* The path label values, in enum metrics_path order. */
+static const char path_labels[METRICS_PATH_MAX][12] = {
+	[METRICS_PATH_HEALTHZ] = "/healthz",
+	[METRICS_PATH_LIVEZ] = "/livez",
+	[METRICS_PATH_READYZ] = "/readyz",
+	[METRICS_PATH_METRICS] = "/metrics",
+	[METRICS_PATH_OTHER] = "other",
+};
+
+/* The status codes, in enum metrics_code order. */
+static const int codes[METRICS_CODE_MAX] = {
+	[METRICS_CODE_200] = 200, [METRICS_CODE_400] = 400,
+	[METRICS_CODE_404] = 404, [METRICS_CODE_405] = 405,
+	[METRICS_CODE_408] = 408, [METRICS_CODE_431] = 431,
+	[METRICS_CODE_503] = 503,
+};
+
+/* Signals whose series is always present, in this order. */
+static const int usual_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+
+/* An output cursor: once a write does not fit, every later one is skipped. */
+struct out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	bool full;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len) {
+		o->full = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* The HELP and TYPE lines of one metric family. */
+static void family(struct out *o, const char *name, const char *type,
+		   const char *help)
+{
+	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void signal_series(struct out *o, const struct metrics_sample *m,
+			  int sig)
+{
+	char name[16];
+	const char *text = signame_from_number(sig, name, sizeof(name));
+
+	if (!text) {
+		snprintf(name, sizeof(name), "%d", sig);
+		text = name;
+	}
+	put(o, "pidone_signals_forwarded_total{signal=\"%s\"} %" PRIu64 "\n",
+	    text, m->signals_forwarded[sig]);
+}
+
+static bool is_usual_signal(int sig)
+{
+	for (size_t i = 0; i < sizeof(usual_signals) / sizeof(usual_signals[0]);
+	     i++)
+		if (usual_signals[i] == sig)
+			return true;
+	return false;
+}
+
+/* See metrics.h. */
+enum metrics_path metrics_path_from(const char *path, size_t len)
+{
+	for (enum metrics_path p = 0; p < METRICS_PATH_OTHER; p++)
+		if (strlen(path_labels[p]) == len &&
+		    memcmp(path_labels[p], path, len) == 0)
+			return p;
+	return METRICS_PATH_OTHER;
+}
+
+/* See metrics.h. */
+enum metrics_code metrics_code_from(int status)
+{
+	for (enum metrics_code c = 0; c < METRICS_CODE_MAX; c++)
+		if (codes[c] == status)
+			return c;
+	return METRICS_CODE_MAX;
+}
+
+/* See metrics.h. */
+int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
+		   size_t *ret_len)
+{
+	struct out o = { .buf = buf, .cap = buflen };
+
+	if (buflen == 0)
+		return -ENOBUFS;
+	buf[0] = '\0';
+
+	family(&o, "pidone_child_up", "gauge",
+	       "Whether the main child process is running (1) or not (0).");
+	put(&o, "pidone_child_up %d\n", m->child_up ? 1 : 0);
+	family(&o, "pidone_live", "gauge",
+	       "Whether /livez and /healthz answer 200 (1) or 503 (0).");
+	put(&o, "pidone_live %d\n", m->live ? 1 : 0);
+	family(&o, "pidone_ready", "gauge",
+	       "Whether /readyz answers 200 (1) or 503 (0).");
+	put(&o, "pidone_ready %d\n", m->ready ? 1 : 0);
+
+	family(&o, "pidone_child_restarts_total", "counter",
+	       "Times the main child was restarted after it exited.");
+	put(&o, "pidone_child_restarts_total %" PRIu64 "\n", m->child_restarts);
+	family(&o, "pidone_zombies_reaped_total", "counter",
+	       "Processes reaped other than the main child (orphans and the "
+	       "rest of its group).");
+	put(&o, "pidone_zombies_reaped_total %" PRIu64 "\n", m->zombies_reaped);
+
+	family(&o, "pidone_signals_forwarded_total", "counter",
+	       "Signals pidone received and forwarded, by the signal "
+	       "received (before --rewrite).");
+	for (size_t i = 0; i < sizeof(usual_signals) / sizeof(usual_signals[0]);
+	     i++)
+		signal_series(&o, m, usual_signals[i]);
+	for (int sig = 1; sig <= SIGNAME_MAX; sig++)
+		if (m->signals_forwarded[sig] > 0 && !is_usual_signal(sig))
+			signal_series(&o, m, sig);
+
+	family(&o, "pidone_health_requests_total", "counter",
+	       "Requests answered by the health server, by path and status "
+	       "code.");
+	for (enum metrics_path p = 0; p < METRICS_PATH_MAX; p++)
+		for (enum metrics_code c = 0; c < METRICS_CODE_MAX; c++)
+			put(&o,
+			    "pidone_health_requests_total{path=\"%s\","
+			    "code=\"%d\"} %" PRIu64 "\n",
+			    path_labels[p], codes[c], m->health_requests[p][c]);
+	family(&o, "pidone_health_connections", "gauge",
+	       "Connections open to the health server.");
+	put(&o, "pidone_health_connections %u\n", m->health_connections);
+	family(&o, "pidone_health_connections_rejected_total", "counter",
+	       "Connections answered 503 and closed because the health "
+	       "server's connection limit was reached.");
+	put(&o, "pidone_health_connections_rejected_total %" PRIu64 "\n",
+	    m->health_connections_rejected);
+
+	family(&o, "pidone_log_lines_dropped_total", "counter",
+	       "Log lines pidone could not write to stderr.");
+	put(&o, "pidone_log_lines_dropped_total %" PRIu64 "\n",
+	    m->log_lines_dropped);
+
+	if (o.full)
+		return -ENOBUFS;
+	*ret_len = o.len;
+	return 0;
+}

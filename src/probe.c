@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * probe.c - `pidone health` (see probe.h): connect, GET, read the status
+ * line, print one line, exit 0 or 1.
+ *
+ * One deadline (--timeout, default 3 s, on the monotonic clock) bounds the
+ * whole run, connects to both loopback addresses included; every wait is a
+ * poll() on the socket with what is left of it. Owns at most one socket at
+ * a time, close-on-exec, closed before returning. No allocation, no
+ * signals touched (a closed peer is EPIPE through MSG_NOSIGNAL).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fdutil.h"
+#include "probe.h"
+#include "banned.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+/* The answer bytes kept: the status line and the start of the body. */
+#define PROBE_ANSWER_MAX 4096
+/* The longest body excerpt on the line. */
+#define PROBE_EXCERPT_MAX 240
+
+/* --- pure helpers ----------------------------------------------------- */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Decimal 1..65535 of exactly @len bytes. */
+static int parse_port_span(const char *s, size_t len, unsigned *ret)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 5)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+/* Fill t->addr from the literal @host of @len bytes (no brackets). */
+static int set_address(struct probe_target *t, const char *host, size_t len,
+		       bool bracketed)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&t->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->addr;
+	char text[PROBE_HOST_MAX - 2]; /* room for the brackets */
+
+	if (len == 0 || len >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, host, len);
+	text[len] = '\0';
+	if (!bracketed && strcmp(text, "localhost") == 0)
+		snprintf(text, sizeof(text), "127.0.0.1");
+
+	memset(&t->addr, 0, sizeof(t->addr));
+	if (!bracketed && inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		t->addr_len = sizeof(*sin);
+		snprintf(t->host, sizeof(t->host), "%s", text);
+		return 0;
+	}
+	if (bracketed && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		t->addr_len = sizeof(*sin6);
+		snprintf(t->host, sizeof(t->host), "[%s]", text);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void set_port(struct probe_target *t, unsigned port)
+{
+	t->port = port;
+	if (t->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&t->addr)->sin6_port =
+			htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&t->addr)->sin_port =
+			htons((uint16_t)port);
+}
+
+/* See probe.h. */
+int probe_parse_url(const char *url, struct probe_target *ret)
+{
+	static const char scheme[] = "http://";
+	struct probe_target t;
+	const char *p, *host, *host_end, *path;
+	unsigned port = 80;
+	bool bracketed = false;
+	size_t path_len;
+
+	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return -EINVAL;
+	p = url + sizeof(scheme) - 1;
+	memset(&t, 0, sizeof(t));
+
+	if (*p == '[') {
+		bracketed = true;
+		host = p + 1;
+		host_end = strchr(host, ']');
+		if (!host_end)
+			return -EINVAL;
+		p = host_end + 1;
+	} else {
+		host = p;
+		while (*p && *p != ':' && *p != '/')
+			p++;
+		host_end = p;
+	}
+	if (set_address(&t, host, (size_t)(host_end - host), bracketed) < 0)
+		return -EINVAL;
+
+	if (*p == ':') {
+		const char *port_start = ++p;
+
+		while (*p && *p != '/')
+			p++;
+		if (parse_port_span(port_start, (size_t)(p - port_start),
+				    &port) < 0)
+			return -EINVAL;
+	} else if (*p != '\0' && *p != '/') {
+		return -EINVAL;
+	}
+	set_port(&t, port);
+
+	path = *p ? p : "/";
+	path_len = strlen(path);
+	if (path_len >= sizeof(t.path))
+		return -EINVAL;
+	for (size_t i = 0; i < path_len; i++)
+		if (path[i] <= 0x20 || path[i] >= 0x7f || path[i] == '#')
+			return -EINVAL;
+	memcpy(t.path, path, path_len + 1);
+	*ret = t;
+	return 0;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Does the header line [line, line + len) have the name @name? */
+static bool header_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || line[n] != ':')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(line[i]) != name[i])
+			return false;
+	return true;
+}
+
+/* Content-Length when there is none or it is not a plain number. */
+#define NO_LENGTH (-1L)
+
+/* A Content-Length value: digits between optional blanks, else NO_LENGTH. */
+static long content_length_value(const char *v, size_t len)
+{
+	long n = 0;
+	size_t i = 0;
+	bool any = false;
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	for (; i < len && is_digit(v[i]); i++) {
+		if (n > 100000000L)
+			return NO_LENGTH;
+		n = n * 10 + (v[i] - '0');
+		any = true;
+	}
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	return any && i == len ? n : NO_LENGTH;
+}
+
+/* See probe.h. */
+int probe_parse_response(const char *buf, size_t len, int *ret_status,
+			 size_t *ret_body_offset, long *ret_content_length)
+{
+	static const char version[] = "HTTP/1.";
+	const char *end, *line;
+	long content_length = NO_LENGTH;
+	size_t vlen = sizeof(version) - 1;
+	int status;
+
+	/* "HTTP/1.x NNN": a prefix that cannot become one is not HTTP */
+	for (size_t i = 0; i < len && i < vlen; i++)
+		if (buf[i] != version[i])
+			return -EPROTO;
+	if (len < vlen + 5)
+		return -EAGAIN;
+	if (!is_digit(buf[vlen]) || buf[vlen + 1] != ' ' ||
+	    !is_digit(buf[vlen + 2]) || !is_digit(buf[vlen + 3]) ||
+	    !is_digit(buf[vlen + 4]))
+		return -EPROTO;
+	status = (buf[vlen + 2] - '0') * 100 + (buf[vlen + 3] - '0') * 10 +
+		 (buf[vlen + 4] - '0');
+	if (status < 100)
+		return -EPROTO;
+
+	/* the end of the head, then Content-Length among the lines */
+	end = NULL;
+	for (size_t i = 3; i < len; i++) {
+		if (buf[i] == '\n' && buf[i - 1] == '\r' &&
+		    buf[i - 2] == '\n' && buf[i - 3] == '\r') {
+			end = buf + i + 1;
+			break;
+		}
+	}
+	if (!end)
+		return -EAGAIN;
+	line = (const char *)memchr(buf, '\n', (size_t)(end - buf)) + 1;
+	while (line < end - 2) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)(nl - line);
+
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (header_is(line, n, "content-length"))
+			content_length =
+				content_length_value(line + 15, n - 15);
+		line = nl + 1;
+	}
+	*ret_status = status;
+	*ret_body_offset = (size_t)(end - buf);
+	*ret_content_length = content_length;
+	return 0;
+}
+
+/* See probe.h. */
+size_t probe_body_excerpt(const char *body, size_t len, char *dst, size_t size)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < len && out + 1 < size; i++) {
+		unsigned char c = (unsigned char)body[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		dst[out++] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	dst[out] = '\0';
+	return out;
+}
+
+/* --- I/O -------------------------------------------------------------- */
+
+/* Write all of @len bytes to @fd (stdout: a pipe Docker reads). */
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+say(int fd, const char *fmt, ...)
+{
+	char line[PROBE_PATH_MAX + 512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	write_all(fd, line, (size_t)n);
+}
+
+/* "3.0", "2.5", "0.25", "0.001": @ms as seconds, at least one decimal. */
+static void fmt_seconds(char *buf, size_t size, unsigned ms)
+{
+	unsigned frac = ms % 1000;
+
+	if (frac % 100 == 0)
+		snprintf(buf, size, "%u.%u", ms / 1000, frac / 100);
+	else if (frac % 10 == 0)
+		snprintf(buf, size, "%u.%02u", ms / 1000, frac / 10);
+	else
+		snprintf(buf, size, "%u.%03u", ms / 1000, frac);
+}
+
+/* Milliseconds left until @deadline, 0 when it has passed. */
+static int left_ms(uint64_t deadline)
+{
+	uint64_t now = clock_monotonic_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* Wait until @fd is ready for @events; 0, -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		int r = poll(&pfd, 1, left_ms(deadline));
+
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Connect to @t before @deadline; the socket into *@ret_fd. */
+static int connect_to(const struct probe_target *t, uint64_t deadline,
+		      int *ret_fd)
+{
+	socklen_t len = sizeof(int);
+	int fd, err = 0, r;
+
+	fd = socket(t->addr.ss_family,
+		    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&t->addr, t->addr_len) < 0) {
+		if (errno != EINPROGRESS) {
+			r = -errno;
+			goto err_close_fd;
+		}
+		r = wait_fd(fd, POLLOUT, deadline);
+		if (r < 0)
+			goto err_close_fd;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			r = -err;
+			goto err_close_fd;
+		}
+	}
+	*ret_fd = fd;
+	return 0;
+
+err_close_fd:
+	fd_close(&fd);
+	return r;
+}
+
+/* Send all of @len bytes before @deadline. */
+static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int r = wait_fd(fd, POLLOUT, deadline);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return n < 0 ? -errno : -EPIPE;
+	}
+	return 0;
+}
+
+/*
+ * Read the answer into @buf until the head and Content-Length bytes of
+ * body are in, the peer closes, or @buf is full. Returns the bytes read
+ * (0: closed without a byte) or -errno / -ETIMEDOUT.
+ */
+static ssize_t read_answer(int fd, char *buf, size_t size, uint64_t deadline)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = recv(fd, buf + len, size - len, 0);
+		size_t body_off;
+		long clen;
+		int status, r;
+
+		if (n > 0) {
+			len += (size_t)n;
+			r = probe_parse_response(buf, len, &status, &body_off,
+						 &clen);
+			if (r == -EPROTO)
+				break;
+			if (r == 0 && clen >= 0 &&
+			    len - body_off >= (size_t)clen)
+				break;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* a reset after the answer still leaves the answer */
+			if (len > 0)
+				break;
+			return -errno;
+		}
+		r = wait_fd(fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+	}
+	return (ssize_t)len;
+}
+
+/* The loopback targets for an "all interfaces" listener, in order. */
+static size_t loopback_targets(const struct settings *s,
+			       struct probe_target *ret, size_t n)
+{
+	size_t count = 0;
+
+	if (n < 2)
+		return 0;
+	if (probe_parse_url("http://127.0.0.1/", &ret[count]) == 0)
+		count++;
+	/* a 0.0.0.0 listener has no IPv6 side to try */
+	if ((!s->health_addr || strcmp(s->health_addr, "0.0.0.0") != 0) &&
+	    probe_parse_url("http://[::1]/", &ret[count]) == 0)
+		count++;
+	return count;
+}
+
+/* Where `pidone health` without --url goes. */
+static size_t config_targets(const struct settings *s, struct probe_target *ret,
+			     size_t n)
+{
+	char url[PROBE_HOST_MAX + 16];
+	const char *a = s->health_addr;
+	size_t count;
+
+	if (!a || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0) {
+		count = loopback_targets(s, ret, n);
+	} else {
+		snprintf(url, sizeof(url),
+			 strchr(a, ':') ? "http://[%s]/" : "http://%s/", a);
+		count = n > 0 && probe_parse_url(url, &ret[0]) == 0 ? 1 : 0;
+	}
+	for (size_t i = 0; i < count; i++) {
+		set_port(&ret[i], s->health_port);
+		snprintf(ret[i].path, sizeof(ret[i].path), "%s",
+			 s->probe_ready ? "/readyz" : "/healthz");
+	}
+	return count;
+}
+
+/* Is @err worth trying the next loopback address after? */
+static bool try_next(int err)
+{
+	return err == -ECONNREFUSED || err == -EADDRNOTAVAIL ||
+	       err == -ENETUNREACH || err == -EAFNOSUPPORT ||
+	       err == -EHOSTUNREACH;
+}
+
+/* See probe.h. */
+int probe_run(const struct settings *s, int out_fd)
+{
+	struct probe_target targets[2];
+	const struct probe_target *t = NULL;
+	char answer[PROBE_ANSWER_MAX], request[PROBE_PATH_MAX + 256];
+	char secs[32], excerpt[PROBE_EXCERPT_MAX];
+	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
+	size_t n_targets, body_off;
+	int fd = -1, first_err = 0, status, n, r;
+	ssize_t got;
+	long clen;
+
+	fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
+	if (s->probe_url) {
+		if (probe_parse_url(s->probe_url, &targets[0]) < 0) {
+			say(out_fd,
+			    "fail: --url %s: not http://IP[:PORT][/PATH] "
+			    "(IPv4, [IPv6] or localhost; no names)",
+			    s->probe_url);
+			return 1;
+		}
+		n_targets = 1;
+	} else {
+		if (s->health_port == 0) {
+			say(out_fd,
+			    "fail: health port disabled (--health-port 0)");
+			return 1;
+		}
+		n_targets = config_targets(s, targets, 2);
+		if (n_targets == 0) {
+			say(out_fd,
+			    "fail: --health-addr %s is not an IP address",
+			    s->health_addr);
+			return 1;
+		}
+	}
+
+	for (size_t i = 0; i < n_targets; i++) {
+		r = connect_to(&targets[i], deadline, &fd);
+		if (r == 0) {
+			t = &targets[i];
+			break;
+		}
+		if (i == 0)
+			first_err = r;
+		if (!try_next(r))
+			break;
+	}
+	if (!t) {
+		if (first_err == -ETIMEDOUT)
+			say(out_fd, "fail: connect %s:%u: timeout after %s s",
+			    targets[0].host, targets[0].port, secs);
+		else
+			say(out_fd, "fail: connect %s:%u: %s", targets[0].host,
+			    targets[0].port, strerror(-first_err));
+		return 1;
+	}
+
+	n = snprintf(request, sizeof(request),
+		     "GET %s HTTP/1.1\r\n"
+		     "Host: %s:%u\r\n"
+		     "User-Agent: pidone-health/" PACKAGE_VERSION "\r\n"
+		     "Accept: */*\r\n"
+		     "Connection: close\r\n"
+		     "\r\n",
+		     t->path, t->host, t->port);
+	if (n < 0 || (size_t)n >= sizeof(request)) {
+		r = -ENAMETOOLONG;
+		goto out_report_error;
+	}
+	r = send_all(fd, request, (size_t)n, deadline);
+	if (r < 0)
+		goto out_report_error;
+	got = read_answer(fd, answer, sizeof(answer), deadline);
+	if (got < 0) {
+		r = (int)got;
+		goto out_report_error;
+	}
+	fd_close(&fd);
+	if (got == 0) {
+		say(out_fd,
+		    "fail: GET http://%s:%u%s: connection closed "
+		    "without an answer",
+		    t->host, t->port, t->path);
+		return 1;
+	}
+	r = probe_parse_response(answer, (size_t)got, &status, &body_off,
+				 &clen);
+	if (r < 0) {
+		say(out_fd, "fail: GET http://%s:%u%s: not an HTTP/1.x answer",
+		    t->host, t->port, t->path);
+		return 1;
+	}
+	if (status >= 200 && status <= 299) {
+		say(out_fd, "ok: GET http://%s:%u%s -> %d", t->host, t->port,
+		    t->path, status);
+		return 0;
+	}
+	probe_body_excerpt(answer + body_off, (size_t)got - body_off, excerpt,
+			   sizeof(excerpt));
+	say(out_fd, "fail: GET http://%s:%u%s -> %d%s%s", t->host, t->port,
+	    t->path, status, excerpt[0] ? " " : "", excerpt);
+	return 1;
+
+out_report_error:
+	fd_close(&fd);
+	if (r == -ETIMEDOUT)
+		say(out_fd, "fail: GET http://%s:%u%s: timeout after %s s",
+		    t->host, t->port, t->path, secs);
+	else
+		say(out_fd, "fail: GET http://%s:%u%s: %s", t->host, t->port,
+		    t->path, strerror(-r));
+	return 1;
+}

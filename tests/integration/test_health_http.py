@@ -1,0 +1,597 @@
+# SPDX-License-Identifier: MIT
+"""The health side port as HTTP/1.1 (SPEC section 5; STYLE point 16):
+endpoints, HEAD, keep-alive and pipelining, every class of bad input with
+its status (each followed by a normal probe that must still pass), the
+connection cap, time limits, clients that reset, IPv6, metrics, and
+start-up errors. Real binary, real clients (curl and raw sockets), loopback
+only.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+import pidone_harness as h
+
+SLEEPER = ["sleep", "120"]
+CURL = shutil.which("curl")
+KUBELET = ("GET /readyz HTTP/1.1\r\nHost: 10.1.2.3:%d\r\n"
+           "User-Agent: kube-probe/1.31\r\nAccept: */*\r\n"
+           "Connection: close\r\n\r\n")
+METRIC_FAMILIES = [
+    "pidone_child_up", "pidone_child_restarts_total",
+    "pidone_zombies_reaped_total", "pidone_signals_forwarded_total",
+    "pidone_ready", "pidone_live", "pidone_health_requests_total",
+    "pidone_log_lines_dropped_total",
+]
+
+
+def metric(text, name, labels=""):
+    """The value of one series in a /metrics body, or None."""
+    m = re.search(r"^%s%s (\d+)$" % (re.escape(name), re.escape(labels)),
+                  text, re.M)
+    return int(m.group(1)) if m else None
+
+
+class Server(h.TestCase):
+    """One pidone with a sleeping child serves the protocol tests; after
+    each test a plain probe must still pass and pidone must still run."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = h.free_port()
+        cls.p = h.Pidone(SLEEPER, h.health_opts(cls.port), defaults=False)
+        h.wait_http(cls.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.p.cleanup()
+
+    def tearDown(self):
+        # the server survived whatever the test did
+        self.assertTrue(self.p.alive(), self.p.describe())
+        a = h.http_get(self.port, "/healthz")
+        self.assertEqual(a.status, 200, self.p.describe())
+
+    def conn(self, timeout=5.0):
+        c = h.HttpConn(self.port, timeout=timeout)
+        self.addCleanup(c.close)
+        return c
+
+    # -- endpoints -------------------------------------------------------------
+
+    def test_health_endpoints(self):
+        for path in ("/healthz", "/livez", "/readyz"):
+            with self.subTest(path=path):
+                a = h.http_get(self.port, path)
+                self.assertEqual(a.status, 200)
+                self.assertEqual(a.headers["content-type"],
+                                 "application/json")
+                self.assertEqual(a.json(), {"status": "ok"})
+                self.assertEqual(a.headers["cache-control"], "no-store")
+                self.assertEqual(a.headers["connection"], "close")
+
+    def test_verbose(self):
+        a = h.http_get(self.port, "/readyz?verbose")
+        self.assertEqual(a.status, 200)
+        self.assertTrue(a.headers["content-type"].startswith("text/plain"))
+        self.assertEqual(a.text(), "[+]child ok\n[+]shutdown ok\n"
+                         "readyz check passed\n")
+        a = h.http_get(self.port, "/healthz?verbose=1&x")
+        self.assertEqual(a.text(), "[+]child ok\nhealthz check passed\n")
+        a = h.http_get(self.port, "/livez?verbos")
+        self.assertEqual(a.json(), {"status": "ok"})
+
+    def test_metrics(self):
+        a = h.http_get(self.port, "/metrics")
+        self.assertEqual(a.status, 200)
+        self.assertEqual(a.headers["content-type"],
+                         "text/plain; version=0.0.4; charset=utf-8")
+        text = a.text()
+        for name in METRIC_FAMILIES:
+            self.assertIn("# TYPE %s " % name, text)
+        self.assertEqual(metric(text, "pidone_child_up"), 1)
+        self.assertEqual(metric(text, "pidone_ready"), 1)
+        self.assertEqual(metric(text, "pidone_live"), 1)
+        self.assertEqual(metric(text, "pidone_signals_forwarded_total",
+                                '{signal="TERM"}'), 0)
+        # nothing about the command line or the environment
+        self.assertNotIn("sleep", text)
+        self.assertNotIn("PATH", text)
+
+    def test_metrics_count_requests(self):
+        def count(path, code):
+            t = h.http_get(self.port, "/metrics").text()
+            return metric(t, "pidone_health_requests_total",
+                          '{path="%s",code="%d"}' % (path, code))
+
+        before = count("/livez", 200), count("other", 404)
+        for _ in range(3):
+            h.http_get(self.port, "/livez")
+        h.http_get(self.port, "/no/such/path")
+        self.assertEqual(count("/livez", 200), before[0] + 3)
+        self.assertEqual(count("other", 404), before[1] + 1)
+        m1 = count("/metrics", 200)
+        self.assertEqual(count("/metrics", 200), m1 + 1)
+
+    def test_curl(self):
+        if not CURL:
+            self.skipTest("curl not installed")
+        r = subprocess.run([CURL, "-sS", "-i", "--max-time", "5",
+                            "http://127.0.0.1:%d/readyz" % self.port],
+                           capture_output=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith(b"HTTP/1.1 200 OK\r\n"))
+        self.assertTrue(r.stdout.endswith(b'\r\n\r\n{"status":"ok"}'))
+        # curl -I sends HEAD; --http1.0 without keep-alive
+        r = subprocess.run([CURL, "-sS", "-I", "--http1.0", "--max-time",
+                            "5", "http://127.0.0.1:%d/livez" % self.port],
+                           capture_output=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"Content-Length: 15\r\n", r.stdout)
+        self.assertIn(b"Connection: close\r\n", r.stdout)
+
+    def test_unknown_path_404(self):
+        for path in ("/", "/healthz/", "/HEALTHZ", "/readyz/../livez",
+                     "/favicon.ico"):
+            with self.subTest(path=path):
+                c = self.conn()
+                c.send("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+                a = c.answer()
+                self.assertEqual(a.status, 404)
+                self.assertEqual(a.headers["connection"], "close")
+                self.assertTrue(c.closed_by_server())
+
+    def test_other_methods_405(self):
+        for method in ("POST", "PUT", "DELETE", "OPTIONS", "get",
+                       "PROPFIND"):
+            with self.subTest(method=method):
+                c = self.conn()
+                c.send("%s /healthz HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Length: 0\r\n\r\n" % method)
+                a = c.answer()
+                self.assertEqual(a.status, 405)
+                self.assertEqual(a.headers["allow"], "GET, HEAD")
+                self.assertTrue(c.closed_by_server())
+
+    def test_post_with_body_gets_405_not_reset(self):
+        # The body is never read, and it is larger than the socket
+        # buffers: the server must drain it (lingering close) or the
+        # client's send would fail with a reset before it reads the 405.
+        c = self.conn()
+        c.send(b"POST /readyz HTTP/1.1\r\nContent-Length: 4000000\r\n\r\n"
+               + b"x" * 4000000)
+        a = c.answer()
+        self.assertEqual(a.status, 405)
+        self.assertTrue(c.closed_by_server())
+
+    # -- HEAD ------------------------------------------------------------------
+
+    def test_head_has_no_body(self):
+        for path in ("/healthz", "/livez", "/readyz", "/metrics",
+                     "/readyz?verbose", "/nope"):
+            with self.subTest(path=path):
+                get = h.http_get(self.port, path)
+                c = self.conn()
+                c.send("HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close"
+                       "\r\n\r\n" % path)
+                a = c.answer(head_only=True)
+                self.assertEqual(a.status, get.status)
+                self.assertEqual(a.headers["content-type"],
+                                 get.headers["content-type"])
+                if path != "/metrics":  # counters move between the two
+                    self.assertEqual(a.headers["content-length"],
+                                     str(len(get.body)))
+                self.assertTrue(c.closed_by_server(), "bytes after HEAD")
+                self.assertEqual(c.buf, b"", "a body after HEAD")
+
+    # -- keep-alive and pipelining ------------------------------------------
+
+    def test_keep_alive(self):
+        c = self.conn()
+        for i in range(5):
+            c.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+            a = c.answer()
+            self.assertEqual(a.status, 200, i)
+            self.assertEqual(a.headers["connection"], "keep-alive")
+        self.assertFalse(c.closed_by_server(timeout=0.3))
+        c.send("GET /livez HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertEqual(c.answer().headers["connection"], "close")
+        self.assertTrue(c.closed_by_server())
+
+    def test_http10_closes_unless_keep_alive(self):
+        c = self.conn()
+        c.send("GET /livez HTTP/1.0\r\n\r\n")
+        self.assertEqual(c.answer().headers["connection"], "close")
+        self.assertTrue(c.closed_by_server())
+        c = self.conn()
+        c.send("GET /livez HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        self.assertEqual(c.answer().headers["connection"], "keep-alive")
+        self.assertFalse(c.closed_by_server(timeout=0.3))
+
+    def test_pipelined_in_one_write(self):
+        paths = ["/healthz", "/livez", "/readyz", "/metrics",
+                 "/readyz?verbose", "/healthz"] * 10
+        reqs = "".join("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % p
+                       for p in paths)
+        c = self.conn()
+        c.send(reqs + "HEAD /livez HTTP/1.1\r\n\r\n"
+               "GET /nope HTTP/1.1\r\n\r\nGET /livez HTTP/1.1\r\n\r\n")
+        for i, path in enumerate(paths):
+            a = c.answer()
+            self.assertEqual(a.status, 200, (i, path))
+            if path == "/metrics":
+                self.assertIn(b"pidone_child_up 1", a.body)
+            elif "verbose" in path:
+                self.assertTrue(a.body.endswith(b"readyz check passed\n"))
+            else:
+                self.assertEqual(a.body, b'{"status":"ok"}', (i, path))
+        self.assertEqual(c.answer(head_only=True).status, 200)
+        a = c.answer()
+        self.assertEqual(a.status, 404)
+        # the 404 closes: the request after it is not answered
+        self.assertTrue(c.closed_by_server())
+
+    def test_pipelined_requests_split_anywhere(self):
+        # two requests sent in odd-sized pieces, the cut inside the CRLFs
+        data = (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /readyz?verbose HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: close\r\n\r\n")
+        c = self.conn()
+        for i in range(0, len(data), 7):
+            c.send(data[i:i + 7])
+            time.sleep(0.005)
+        self.assertEqual(c.answer().body, b'{"status":"ok"}')
+        self.assertTrue(c.answer().text().endswith("readyz check passed\n"))
+        self.assertTrue(c.closed_by_server())
+
+    def test_request_line_byte_by_byte(self):
+        c = self.conn()
+        for b in b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n":
+            c.send(bytes([b]))
+            time.sleep(0.002)
+        self.assertEqual(c.answer().status, 200)
+
+    # -- bad input -------------------------------------------------------------
+
+    def bad(self, data, status):
+        c = self.conn()
+        try:
+            c.send(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        a = c.answer()
+        self.assertEqual(a.status, status, a)
+        self.assertEqual(a.headers["connection"], "close")
+        self.assertTrue(c.closed_by_server())
+        return a
+
+    def test_garbage_400(self):
+        cases = [
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,
+            b"hello\r\n\r\n",
+            b"GET /healthz\r\n\r\n",
+            b"GET /healthz HTTP/2.0\r\n\r\n",
+            b"GET http://x/healthz HTTP/1.1\r\n\r\n",
+            b"GET /healthz HTTP/1.1\nHost: x\n\n",
+            b"GET  /healthz HTTP/1.1\r\n\r\n",
+            b"GET /healthz HTTP/1.1\r\n folded: x\r\n\r\n",
+            b"GET /healthz HTTP/1.1\r\nNo Colon\r\n\r\n",
+            b"GET /healthz HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+            b"\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        ]
+        for data in cases:
+            with self.subTest(data=data[:30]):
+                a = self.bad(data, 400)
+                self.assertEqual(a.body, b"400 Bad Request\n")
+
+    def test_nul_bytes_400(self):
+        for data in (b"GET /healthz\x00 HTTP/1.1\r\n\r\n",
+                     b"GET /healthz HTTP/1.1\r\nX: a\x00b\r\n\r\n",
+                     b"\x00" * 100):
+            with self.subTest(data=data[:30]):
+                self.bad(data, 400)
+
+    def test_huge_head_431(self):
+        # one header line over 8 KiB, then more bytes the server must
+        # drain (lingering close) so that the client still reads the 431
+        data = (b"GET /healthz HTTP/1.1\r\nX-Big: " + b"a" * 9000
+                + b"\r\n\r\n")
+        a = self.bad(data, 431)
+        self.assertEqual(a.body, b"431 Request Header Fields Too Large\n")
+        # many small headers add up too
+        data = b"GET /healthz HTTP/1.1\r\n" + b"X-H: 0123456789\r\n" * 600
+        self.bad(data, 431)
+        # megabytes of head: the client's send must not fail either
+        c = self.conn()
+        c.send(b"GET /healthz HTTP/1.1\r\nX-Big: " + b"a" * 4000000)
+        self.assertEqual(c.answer().status, 431)
+
+    def test_head_of_exactly_8k_is_fine(self):
+        head = b"GET /healthz HTTP/1.1\r\nX: "
+        pad = 8192 - len(head) - 4
+        c = self.conn()
+        c.send(head + b"a" * pad + b"\r\n\r\n")
+        self.assertEqual(c.answer().status, 200)
+
+    def test_timeouts(self):
+        """408 for a slow head, a silent close for an idle connection:
+        both run at once (about 5 s), with probes passing meanwhile."""
+        slow = self.conn(timeout=10)
+        idle = self.conn(timeout=10)
+        t0 = time.monotonic()
+        slow.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        ticks = 0
+        while time.monotonic() - t0 < 3.5:
+            slow.send("X-Drip: %d\r\n" % ticks)      # bytes keep coming
+            self.assertEqual(h.http_get(self.port, "/livez").status, 200)
+            ticks += 1
+            time.sleep(0.5)
+        a = slow.answer()
+        took = time.monotonic() - t0
+        self.assertEqual(a.status, 408)
+        self.assertTrue(4.5 <= took <= 7.0, "408 after %.2f s" % took)
+        self.assertTrue(slow.closed_by_server())
+        # the idle one was closed without a word after about 5 s
+        self.assertTrue(idle.closed_by_server(timeout=3.0))
+        self.assertEqual(idle.buf, b"")
+        took = time.monotonic() - t0
+        self.assertTrue(4.5 <= took <= 8.0, "idle close after %.2f s" % took)
+
+    def test_client_resets_mid_answer(self):
+        # hundreds of pipelined /metrics: megabytes of answers the client
+        # never reads, so the server blocks on a full socket; then a reset
+        c = self.conn()
+        req = b"GET /metrics HTTP/1.1\r\n\r\n"
+        c.send(req * (8000 // len(req)))
+        c.send(req * 40)
+        time.sleep(0.3)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                          struct.pack("ii", 1, 0))
+        c.close()
+        # and one that reads half an answer, then resets
+        c = self.conn()
+        c.send(b"GET /metrics HTTP/1.1\r\n\r\n" * 3)
+        c.sock.recv(100)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                          struct.pack("ii", 1, 0))
+        c.close()
+        time.sleep(0.2)
+
+    def test_kubelet_style_within_1s(self):
+        worst = 0.0
+        for _ in range(30):
+            t0 = time.monotonic()
+            with h.HttpConn(self.port, timeout=2) as c:
+                c.send(KUBELET % self.port)
+                a = c.answer()
+                self.assertTrue(c.closed_by_server())
+            worst = max(worst, time.monotonic() - t0)
+            self.assertEqual(a.status, 200)
+            self.assertEqual(a.json(), {"status": "ok"})
+        self.assertLess(worst, 1.0, "slowest kubelet-style probe")
+
+    def test_listener_not_inherited(self):
+        child = self.p.child_pid()
+        fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % child))
+        self.assertEqual(fds, [0, 1, 2])
+
+
+class ConnectionCap(h.TestCase):
+
+    def test_300_idle_connections(self):
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False)
+        h.wait_http(port)
+        socks = []
+        try:
+            for _ in range(300):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                socks.append(s)
+            rejected, alive = 0, 0
+            time.sleep(0.5)
+            for s in socks:
+                s.setblocking(False)
+                try:
+                    data = s.recv(4096)
+                except BlockingIOError:
+                    alive += 1
+                    continue
+                except ConnectionResetError:
+                    data = b""
+                if data.startswith(b"HTTP/1.1 503 "):
+                    self.assertIn(b"too many connections", data)
+                    rejected += 1
+            self.assertEqual(alive, 256, p.describe())
+            self.assertEqual(rejected, 300 - 256)
+            # one more is refused too, while the cap holds
+            a = h.http_get(port, "/healthz")
+            self.assertEqual(a.status, 503)
+            # a kept connection still gets answers
+            socks[0].settimeout(5)
+            socks[0].sendall(b"GET /livez HTTP/1.1\r\n\r\n")
+            self.assertTrue(socks[0].recv(4096).startswith(
+                b"HTTP/1.1 200 OK"))
+        finally:
+            for s in socks:
+                s.close()
+        a = h.wait_http(port, "/metrics", timeout=5)
+        self.assertEqual(metric(a.text(),
+                                "pidone_health_connections_rejected_total"),
+                         45)
+        self.assertTrue(p.alive())
+        warn = [r for r in p.logs() if "connection limit" in r["msg"]]
+        self.assertEqual(len(warn), 1, "logged once")
+
+
+    def test_out_of_fds_does_not_spin(self):
+        prlimit = shutil.which("prlimit")
+        if not prlimit:
+            self.skipTest("prlimit(1) not found")
+        port = h.free_port()
+        # about 10 fds left for connections after pidone's own
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False,
+                       prefix=[prlimit, "--nofile=20:20"])
+        h.wait_http(port)
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
+                 for _ in range(40)]
+        try:
+            time.sleep(0.3)
+            cpu0 = cpu_ticks(p.pid)
+            time.sleep(1.0)
+            spent = cpu_ticks(p.pid) - cpu0
+            self.assertLessEqual(spent, 5, "pidone spun: %d ticks" % spent)
+            shed = kept = 0
+            for s in socks:
+                s.setblocking(False)
+                try:
+                    shed += s.recv(1) == b""
+                except BlockingIOError:
+                    kept += 1
+                except ConnectionResetError:
+                    shed += 1
+            self.assertGreater(shed, 0)
+            self.assertGreater(kept, 0)
+            self.assertEqual(shed + kept, 40)
+        finally:
+            for s in socks:
+                s.close()
+        # once the fds are back, service is back
+        h.wait_http(port, timeout=5)
+        self.assertTrue(p.alive())
+        warn = [r for r in p.logs() if "file descriptors" in r["msg"]]
+        self.assertEqual(len(warn), 1, p.describe())
+        self.assertIn("ulimit", warn[0]["hint"])
+
+
+def cpu_ticks(pid):
+    """utime + stime of @pid, in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        rest = f.read().rsplit(")", 1)[1].split()
+    return int(rest[11]) + int(rest[12])
+
+
+class Listening(h.TestCase):
+
+    def test_default_is_dual_stack(self):
+        if not h.has_ipv6():
+            self.skipTest("no IPv6 loopback")
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False)
+        h.wait_http(port)
+        self.assertEqual(h.http_get(port, host="::1").status, 200)
+        self.assertEqual(p.wait_log("health server listening")["address"],
+                         "[::]:%d" % port)
+
+    def test_ipv6_loopback_only(self):
+        if not h.has_ipv6():
+            self.skipTest("no IPv6 loopback")
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port, "--health-addr", "::1"),
+                       defaults=False)
+        h.wait_http(port, host="::1")
+        a = h.http_get(port, "/readyz?verbose", host="::1")
+        self.assertEqual(a.status, 200)
+        with self.assertRaises(ConnectionRefusedError):
+            h.http_get(port, host="127.0.0.1")
+        self.assertTrue(p.alive())
+
+    def test_ipv4_address(self):
+        port = h.free_port()
+        self.start(SLEEPER, h.health_opts(port, "--health-addr",
+                                          "127.0.0.1"), defaults=False)
+        h.wait_http(port)
+        if h.has_ipv6():
+            with self.assertRaises(ConnectionRefusedError):
+                h.http_get(port, host="::1")
+
+    def test_idle_server_never_wakes(self):
+        # no timers run while no connection is open: pidone sleeps
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False)
+        h.wait_http(port)
+        for _ in range(5):
+            h.http_get(port, "/metrics")
+        time.sleep(0.2)
+        before = h.ctxt_switches(p.pid)
+        time.sleep(1.5)
+        self.assertLessEqual(h.ctxt_switches(p.pid) - before, 1)
+
+    def test_port_zero_opens_nothing(self):
+        p = self.start(SLEEPER, ["--user", "keep", "--health-port", "0"],
+                       defaults=False)
+        p.child_pid()
+        links = [os.readlink("/proc/%d/fd/%s" % (p.pid, f))
+                 for f in os.listdir("/proc/%d/fd" % p.pid)]
+        self.assertEqual([l for l in links if l.startswith("socket:")], [],
+                         "pidone --health-port 0 holds a socket")
+        self.assertFalse(any("health server" in r["msg"] for r in p.logs()))
+
+    def test_port_in_use_is_an_error(self):
+        with socket.socket(socket.AF_INET6 if h.has_ipv6()
+                           else socket.AF_INET) as busy:
+            busy.bind(("::" if h.has_ipv6() else "0.0.0.0", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            p = self.run_pidone(SLEEPER, h.health_opts(port),
+                                defaults=False)
+        self.assertExit(p, 70)
+        rec = [r for r in p.logs() if r["level"] == "error"][0]
+        self.assertIn("cannot listen on", rec["msg"])
+        self.assertIn("--health-port", rec["hint"])
+        self.assertIn("in use", rec["hint"])
+        self.assertIn("error", rec)
+        self.assertFalse(any(r["msg"] == "child started" for r in p.logs()))
+
+    def test_address_not_on_this_host_is_a_config_error(self):
+        # TEST-NET-1: never assigned to a host
+        p = self.run_pidone(SLEEPER, h.health_opts(
+            h.free_port(), "--health-addr", "192.0.2.1"), defaults=False)
+        self.assertExit(p, 78)
+        rec = [r for r in p.logs() if r["level"] == "error"][0]
+        self.assertIn("--health-addr", rec["hint"])
+
+
+class Counters(h.TestCase):
+
+    def test_signals_and_restarts_in_metrics(self):
+        port = h.free_port()
+        marker = os.path.join(self.tmpdir(), "ran")
+        # fails on its first run, then waits; an orphan is reaped each run
+        child = h.python_child("""
+            import os, signal, sys, time
+            marker = sys.argv[1]
+            signal.signal(signal.SIGHUP, lambda *a: os.write(1, b"hup\\n"))
+            if os.fork() == 0:
+                os._exit(0)
+            if not os.path.exists(marker):
+                open(marker, "w").close()
+                sys.exit(1)
+            print("ready", flush=True)
+            time.sleep(60)
+            """, marker)
+        p = self.start(child, h.health_opts(port, "--restart", "on-failure"),
+                       defaults=False)
+        p.wait_stdout("^ready$", timeout=10)
+        h.wait_http(port)
+        p.kill(signal.SIGHUP)
+        p.wait_stdout("^hup$")
+        t = h.http_get(port, "/metrics").text()
+        self.assertEqual(metric(t, "pidone_signals_forwarded_total",
+                                '{signal="HUP"}'), 1)
+        self.assertEqual(metric(t, "pidone_child_restarts_total"), 1)
+        self.assertEqual(metric(t, "pidone_child_up"), 1)
+        self.assertGreaterEqual(metric(t, "pidone_zombies_reaped_total"), 1)
+        self.assertEqual(metric(t, "pidone_log_lines_dropped_total"), 0)
+
+
+if __name__ == "__main__":
+    h.main()

@@ -1,0 +1,346 @@
+# SPDX-License-Identifier: MIT
+"""Readiness and liveness at run time (SPEC sections 2 and 5): --ready-delay,
+--ready-tcp, --ready-notify and --watchdog with real Python children that
+speak sd_notify over $NOTIFY_SOCKET (AF_UNIX datagrams, abstract address),
+the drain on SIGTERM, STOPPING=1, restart backoff, and who may notify.
+"""
+
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+import pidone_harness as h
+
+# Send each argv item as one datagram to $NOTIFY_SOCKET, one per "step"
+# given on the command line as DELAY:MESSAGE (\n escapes allowed), then
+# wait. Prints the socket name first and "sent MESSAGE" after each send.
+NOTIFIER = r"""
+import os, socket, sys, time
+name = os.environ.get("NOTIFY_SOCKET", "")
+print("socket %s" % name, flush=True)
+print("watchdog_usec %s" % os.environ.get("WATCHDOG_USEC", ""), flush=True)
+print("watchdog_pid %s self %d" % (os.environ.get("WATCHDOG_PID", ""),
+                                   os.getpid()), flush=True)
+# (listdir's own fd is gone when it returns: keep the fds still open)
+fds = [f for f in os.listdir("/proc/self/fd")
+       if os.path.exists("/proc/self/fd/" + f)]
+print("fds %s" % " ".join(sorted(fds, key=int)), flush=True)
+addr = "\0" + name[1:] if name.startswith("@") else name
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for step in sys.argv[1:]:
+    delay, _, msg = step.partition(":")
+    time.sleep(float(delay))
+    s.sendto(msg.replace("\\n", "\n").encode(), addr)
+    print("sent %s" % msg, flush=True)
+time.sleep(120)
+"""
+
+
+def unix_sockets(pid):
+    """How many AF_UNIX sockets process @pid holds."""
+    inodes = set()
+    for f in os.listdir("/proc/%d/fd" % pid):
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, f))
+        except OSError:
+            continue
+        m = re.match(r"^socket:\[(\d+)\]$", link)
+        if m:
+            inodes.add(m.group(1))
+    with open("/proc/net/unix") as f:
+        unix = {line.split()[6] for line in f.readlines()[1:]}
+    return len(inodes & unix)
+
+
+def readyz(port, verbose=False):
+    return h.http_get(port, "/readyz?verbose" if verbose else "/readyz")
+
+
+class Readiness(h.TestCase):
+
+    def start_health(self, child, *opts, **kwargs):
+        port = h.free_port()
+        p = self.start(child, h.health_opts(port, *opts), defaults=False,
+                       **kwargs)
+        h.wait_http(port, "/livez")
+        return p, port
+
+    def test_ready_delay(self):
+        p, port = self.start_health(["sleep", "60"], "--ready-delay", "1.5")
+        a = readyz(port)
+        self.assertEqual(a.status, 503)
+        self.assertRegex(a.json()["reason"], r"^running 0\.\d s of 1\.5 s$")
+        self.assertEqual(h.http_get(port, "/livez").status, 200)
+        t0 = time.monotonic()
+        h.wait_http(port, "/readyz", 200, timeout=5)
+        waited = time.monotonic() - t0
+        self.assertLess(waited, 2.0)
+        self.assertGreater(p.elapsed, 1.4)
+        self.assertIn("[+]ready-delay ok", readyz(port, True).text())
+
+    def test_ready_tcp(self):
+        app_port = h.free_port()
+        child = h.python_child("""
+            import socket, sys, time
+            time.sleep(1.0)
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", int(sys.argv[1])))
+            s.listen(64)
+            print("listening", flush=True)
+            n = 0
+            while True:
+                c, _ = s.accept()
+                n += 1
+                print("accepted %d" % n, flush=True)
+                c.close()
+            """, app_port)
+        p, port = self.start_health(child, "--ready-tcp", app_port)
+        a = readyz(port)
+        self.assertEqual(a.status, 503)
+        self.assertEqual(a.json()["reason"],
+                         "127.0.0.1:%d: connection refused" % app_port)
+        # liveness does not depend on the app's port
+        self.assertEqual(h.http_get(port, "/healthz").status, 200)
+        p.wait_stdout("^listening$")
+        h.wait_http(port, "/readyz", 200, timeout=5)
+        self.assertIn("[+]ready-tcp ok", readyz(port, True).text())
+
+        # a probe storm costs one connect per second, not one per probe
+        before = len([l for l in p.stdout_lines() if l.startswith("acc")])
+        answers = []
+
+        def storm():
+            for _ in range(10):
+                answers.append(readyz(port).status)
+
+        threads = [threading.Thread(target=storm) for _ in range(8)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        took = time.monotonic() - t0
+        time.sleep(0.1)
+        after = len([l for l in p.stdout_lines() if l.startswith("acc")])
+        self.assertEqual(answers, [200] * 80)
+        self.assertLessEqual(after - before, int(took) + 2,
+                             "%d connects for 80 probes in %.2f s"
+                             % (after - before, took))
+
+    def test_ready_tcp_timeout_parks_probes(self):
+        # a listener whose backlog is full drops SYNs: connect() hangs
+        with socket.socket() as app:
+            app.bind(("127.0.0.1", 0))
+            app.listen(0)
+            app_port = app.getsockname()[1]
+            fillers = []
+            for _ in range(3):
+                f = socket.socket()
+                f.setblocking(False)
+                f.connect_ex(("127.0.0.1", app_port))
+                fillers.append(f)
+            time.sleep(0.1)
+            try:
+                p, port = self.start_health(["sleep", "60"], "--ready-tcp",
+                                            "127.0.0.1:%d" % app_port)
+                results = []
+
+                def probe():
+                    t0 = time.monotonic()
+                    a = readyz(port)
+                    results.append((a.status, a.json().get("reason"),
+                                    time.monotonic() - t0))
+
+                threads = [threading.Thread(target=probe) for _ in range(5)]
+                for t in threads:
+                    t.start()
+                # liveness is not held up meanwhile
+                t0 = time.monotonic()
+                self.assertEqual(h.http_get(port, "/livez").status, 200)
+                self.assertLess(time.monotonic() - t0, 0.5)
+                for t in threads:
+                    t.join(5)
+            finally:
+                for f in fillers:
+                    f.close()
+        self.assertEqual(len(results), 5)
+        for status, reason, took in results:
+            self.assertEqual(status, 503)
+            self.assertEqual(reason, "127.0.0.1:%d: no answer within 1 s"
+                             % app_port)
+            self.assertLess(took, 2.5)
+        self.assertGreater(max(r[2] for r in results), 0.8)
+
+    def test_ready_notify(self):
+        child = h.python_child(NOTIFIER, "0:STATUS=warming up",
+                               "1.0:READY=1")
+        p, port = self.start_health(child, "--ready-notify")
+        m = p.wait_stdout(r"^socket (\S*)$")
+        self.assertRegex(m.group(1), r"^@pidone-notify-1-[0-9a-f]{16}$")
+        self.assertEqual(p.wait_stdout(r"^fds (.*)$").group(1), "0 1 2")
+        self.assertEqual(unix_sockets(p.pid), 1, "the notify socket")
+        self.assertEqual(p.wait_stdout(r"^watchdog_usec ?(.*)$").group(1), "")
+        p.wait_stdout("^sent STATUS")
+        a = h.wait_http(port, "/readyz", 503)
+        reason = a.json()["reason"]
+        if reason != "no READY=1 yet (STATUS=warming up)":
+            time.sleep(0.2)   # the datagram may still be on its way
+            reason = readyz(port).json()["reason"]
+        self.assertEqual(reason, "no READY=1 yet (STATUS=warming up)")
+        p.wait_stdout("^sent READY=1$")
+        h.wait_http(port, "/readyz", 200, timeout=2)
+        p.wait_log("child sent READY=1")
+
+    def test_stopping(self):
+        child = h.python_child(NOTIFIER, "0:READY=1", "1.0:STOPPING=1")
+        p, port = self.start_health(child, "--ready-notify")
+        h.wait_http(port, "/readyz", 200)
+        p.wait_stdout("^sent STOPPING=1$")
+        a = h.wait_http(port, "/readyz", 503, timeout=2)
+        self.assertEqual(a.json()["reason"], "app sent STOPPING=1")
+        self.assertEqual(h.http_get(port, "/livez").status, 200)
+
+    def test_only_the_childs_group_may_notify(self):
+        # a grandchild in its own session, then the test itself (outside
+        # the PID namespace) send READY=1: both are refused; the child's
+        # own READY=1 a second later counts.
+        child = h.python_child("""
+            import os, socket, sys, time
+            name = os.environ["NOTIFY_SOCKET"]
+            print("socket " + name, flush=True)
+            addr = "\\0" + name[1:]
+            if os.fork() == 0:
+                os.setsid()
+                socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(
+                    b"READY=1", addr)
+                print("outsider sent", flush=True)
+                time.sleep(60)
+            time.sleep(1.5)
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(
+                b"READY=1", addr)
+            print("child sent", flush=True)
+            time.sleep(60)
+            """)
+        p, port = self.start_health(child, "--ready-notify",
+                                    "--log-level", "debug")
+        name = p.wait_stdout(r"^socket (\S+)$").group(1)
+        p.wait_stdout("^outsider sent$")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.sendto(b"READY=1", "\0" + name[1:])
+        time.sleep(0.3)
+        if not p.saw_stdout("^child sent$"):
+            self.assertEqual(readyz(port).status, 503)
+        p.wait_stdout("^child sent$", timeout=5)
+        h.wait_http(port, "/readyz", 200, timeout=2)
+        dropped = [r for r in p.logs()
+                   if r["msg"].startswith("notify: datagram dropped")]
+        self.assertEqual(len(dropped), 2, p.describe())
+
+    def test_watchdog(self):
+        steps = ["0.2:WATCHDOG=1"] * 8
+        child = h.python_child(NOTIFIER, *steps)
+        p, port = self.start_health(child, "--watchdog", "1")
+        self.assertEqual(p.wait_stdout(r"^watchdog_usec (\d+)$").group(1),
+                         "1000000")
+        m = p.wait_stdout(r"^watchdog_pid (\d+) self (\d+)$")
+        self.assertEqual(m.group(1), m.group(2), "WATCHDOG_PID is the child")
+        self.assertRegex(p.wait_stdout(r"^socket (\S*)$").group(1),
+                         r"^@pidone-notify-")
+        # live all the time it pings (1.6 s, longer than the limit)
+        while not p.saw_stdout("^sent WATCHDOG=1$"):
+            time.sleep(0.05)
+        deadline = time.monotonic() + 1.2
+        while time.monotonic() < deadline:
+            self.assertEqual(h.http_get(port, "/livez").status, 200)
+            time.sleep(0.1)
+        # then not, about a second after the last ping
+        a = h.wait_http(port, "/livez", 503, timeout=4)
+        self.assertRegex(a.json()["reason"],
+                         r"^no WATCHDOG=1 for 1\.\d s \(limit 1 s\)$")
+        self.assertEqual(readyz(port).status, 503)
+
+    def test_watchdog_trigger(self):
+        child = h.python_child(NOTIFIER, "0:WATCHDOG=1",
+                               "0.5:WATCHDOG=trigger", "0.1:WATCHDOG=1")
+        p, port = self.start_health(child, "--watchdog", "30")
+        p.wait_stdout("^sent WATCHDOG=trigger$")
+        a = h.wait_http(port, "/livez", 503, timeout=2)
+        self.assertEqual(a.json()["reason"], "app sent WATCHDOG=trigger")
+        p.wait_stdout("^sent WATCHDOG=1$")
+        time.sleep(0.2)
+        self.assertEqual(h.http_get(port, "/livez").status, 503)
+
+    def test_drain_on_sigterm(self):
+        child = h.python_child("""
+            import os, signal, time
+            def term(*a):
+                os.write(1, b"term\\n")
+                time.sleep(3)
+                os._exit(0)
+            signal.signal(signal.SIGTERM, term)
+            print("ready", flush=True)
+            while True:
+                time.sleep(60)
+            """)
+        p, port = self.start_health(child, "--log-level", "debug")
+        p.wait_stdout("^ready$")
+        self.assertEqual(readyz(port).status, 200)
+        t0 = time.monotonic()
+        p.kill(signal.SIGTERM)
+        try:
+            p.wait_stdout("^term$")
+        except AssertionError as e:
+            # what the child's signal state was (a diagnosis for a flake)
+            kid = h.children_of(p.pid)
+            st = h.proc_status(kid[0]) if kid else {}
+            raise AssertionError("%s\n  child %s: state %s SigBlk %s SigPnd "
+                                 "%s ShdPnd %s SigCgt %s; pidone state %s"
+                                 % (e, kid, st.get("State"),
+                                    st.get("SigBlk"), st.get("SigPnd"),
+                                    st.get("ShdPnd"), st.get("SigCgt"),
+                                    h.proc_status(p.pid).get("State")))
+        a = readyz(port)
+        self.assertEqual(a.status, 503)
+        self.assertEqual(a.json()["reason"], "shutdown in progress")
+        self.assertLess(time.monotonic() - t0, 1.0)
+        # still live until the child is gone
+        while time.monotonic() - t0 < 2.5:
+            self.assertEqual(h.http_get(port, "/livez").status, 200)
+            self.assertEqual(readyz(port).status, 503)
+            time.sleep(0.2)
+        p.wait(10)
+        self.assertExit(p, 0)
+        self.assertGreater(time.monotonic() - t0, 2.9)
+
+    def test_restart_backoff_is_live_not_ready(self):
+        child = h.python_child("""
+            import time
+            time.sleep(0.3)
+            raise SystemExit(1)
+            """)
+        p, port = self.start_health(child, "--restart", "always")
+
+        def in_backoff():
+            a = readyz(port, verbose=True)
+            return a if "restart pending" in a.text() else None
+
+        a = h.wait_for(in_backoff, 5, interval=0.05, what="backoff")
+        self.assertEqual(a.status, 503)
+        self.assertIn("[-]child failed: child exited with status 1, "
+                      "restart pending", a.text())
+        self.assertEqual(h.http_get(port, "/livez").status, 200)
+
+    def test_no_notify_socket_unless_asked(self):
+        child = h.python_child(NOTIFIER)
+        p, port = self.start_health(child, env={"NOTIFY_SOCKET": "@outer"})
+        # passed through untouched: pidone made none of its own
+        self.assertEqual(p.wait_stdout(r"^socket (\S*)$").group(1), "@outer")
+        self.assertEqual(unix_sockets(p.pid), 0, "pidone holds one")
+
+
+if __name__ == "__main__":
+    h.main()
