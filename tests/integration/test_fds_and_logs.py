@@ -258,6 +258,30 @@ class Idle(h.TestCase):
         self.assertLessEqual(delta, 1, "pidone woke up %d times while idle%s"
                              % (delta, runs[0][1].describe()))
 
+    def test_idle_wait_has_no_timeout(self):
+        # A few seconds cannot show a wakeup every minute: read the
+        # timeout of the call pidone sleeps in instead. epoll_wait's fourth
+        # argument is in ms; libev's default cap is 59743 ms, which is a
+        # poll. With the health server on, too.
+        sleeper = h.python_child("import time; print('ready', flush=True);"
+                                 " time.sleep(60)")
+        port = h.free_port()
+        for opts in ([], ["--health-port", str(port),
+                          "--health-addr", "127.0.0.1"]):
+            p = self.start(sleeper, opts=opts)
+            p.wait_stdout("^ready$")
+            time.sleep(0.3)
+            with open("/proc/%d/syscall" % p.pid) as f:
+                fields = f.read().split()
+            self.assertEqual(fields[0], "232",          # epoll_wait
+                             "idle in syscall %s" % fields[0])
+            timeout_ms = int(fields[4], 16)
+            self.assertGreater(timeout_ms, 24 * 3600 * 1000,
+                               "epoll_wait times out after %d ms with %s"
+                               % (timeout_ms, opts))
+            p.kill(15)
+            p.wait()
+
 
 if __name__ == "__main__":
     h.main()
