@@ -143,7 +143,7 @@ static int run(struct pidone *p)
 
 	/* before the privilege drop: a port below 1024 needs root */
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
-		return code;
+		goto out;
 
 	p->is_pid1 = getpid() == 1;
 	ev_set_syserr_cb(loop_syserr);
@@ -151,19 +151,22 @@ static int run(struct pidone *p)
 				  EVFLAG_NOENV);
 	if (!p->loop) {
 		log_errorx(NULL, "cannot create the event loop");
-		return EX_SOFTWARE;
+		code = EX_SOFTWARE;
+		goto out;
 	}
 	loop_wait_without_timeout(p->loop);
 	r = signals_start(&p->signals, p->loop, on_signal);
 	if (r < 0) {
 		errno = -r;
 		log_error(NULL, "cannot open the signalfd");
-		return EX_SOFTWARE;
+		code = EX_SOFTWARE;
+		goto out;
 	}
 
-	r = become_final_user(&p->settings);
-	if (r != 0)
-		return r;
+	code = become_final_user(&p->settings);
+	if (code != 0)
+		goto out;
+	code = EX_SOFTWARE;
 
 	/*
 	 * As PID 1 every orphan comes to us anyway. Otherwise become a
@@ -190,10 +193,10 @@ static int run(struct pidone *p)
 		/* before the spawn: the child inherits NOTIFY_SOCKET */
 		if (notify_start(&p->notify, p->loop, &p->settings, &p->health,
 				 &p->supervisor) < 0)
-			return EX_SOFTWARE;
+			goto out;
 		if (health_http_start(&p->http, p->loop, &p->settings,
 				      &p->health, &p->supervisor) < 0)
-			return EX_SOFTWARE;
+			goto out;
 	} else if (p->settings.ready_delay_ms || p->settings.ready_tcp_port ||
 		   p->settings.ready_notify || p->settings.watchdog_ms) {
 		log_warnx("--ready-delay, --ready-tcp, --ready-notify and "
@@ -202,7 +205,7 @@ static int run(struct pidone *p)
 
 	if (supervisor_start(&p->supervisor, p->loop, &p->settings,
 			     &p->original_mask, &code) < 0)
-		return code;
+		goto out;
 
 	/*
 	 * From here on pidone must not die: every error is logged and
@@ -212,10 +215,14 @@ static int run(struct pidone *p)
 	ev_run(p->loop, 0);
 	code = p->supervisor.exit_code;
 
+out:
+	/* Each of these accepts a part that was never started. */
 	health_http_done(&p->http);
-	notify_done(&p->notify, p->loop);
-	supervisor_done(&p->supervisor);
-	signals_done(&p->signals, p->loop);
+	if (p->loop) {
+		notify_done(&p->notify, p->loop);
+		supervisor_done(&p->supervisor);
+		signals_done(&p->signals, p->loop);
+	}
 	return code;
 }
 

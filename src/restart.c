@@ -3,16 +3,32 @@
  * restart.c - restart policy, exponential backoff and the sliding-window
  * budget of --restart-max.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "restart.h"
 #include "banned.h"
 
-void restart_init(struct restart *r, unsigned max)
+int restart_init(struct restart *r, enum restart_policy policy, unsigned max)
 {
 	memset(r, 0, sizeof(*r));
-	r->max = max < RESTART_LIMIT ? max : RESTART_LIMIT;
 	r->backoff_ms = RESTART_BACKOFF_MIN_MS;
+	if (policy == RESTART_NEVER || max == 0)
+		return 0;
+	r->stamps = calloc(max < RESTART_LIMIT ? max : RESTART_LIMIT,
+			   sizeof(*r->stamps));
+	if (!r->stamps)
+		return -ENOMEM;
+	r->max = max < RESTART_LIMIT ? max : RESTART_LIMIT;
+	return 0;
+}
+
+void restart_done(struct restart *r)
+{
+	free(r->stamps);
+	r->stamps = NULL;
+	r->max = 0;
 }
 
 bool restart_wanted(enum restart_policy policy, int code)

@@ -24,13 +24,24 @@ struct restart {
 	unsigned max; /* restarts allowed within the window */
 	unsigned backoff_ms; /* delay before the next restart */
 	unsigned count; /* restarts so far (for metrics) */
-	/* ring of the times of the last `max` restarts */
-	uint64_t stamps[RESTART_LIMIT];
+	/*
+	 * Ring of the times of the last `max` restarts; allocated by
+	 * restart_init only for a policy that restarts, so that a plain run
+	 * does not pay for (and zero) up to 8 KB it never uses.
+	 */
+	uint64_t *stamps;
 	unsigned n_stamps;
 	unsigned next_stamp;
 };
 
-void restart_init(struct restart *r, unsigned max);
+/*
+ * Prepare @r for @policy with a budget of @max restarts per window.
+ * Returns 0 or -ENOMEM. Free with restart_done.
+ */
+int restart_init(struct restart *r, enum restart_policy policy, unsigned max);
+
+/* Free what restart_init allocated; accepts a zeroed struct. */
+void restart_done(struct restart *r);
 
 /* Does @policy want a child that ended with exit code @code restarted? */
 bool restart_wanted(enum restart_policy policy, int code);
@@ -38,7 +49,8 @@ bool restart_wanted(enum restart_policy policy, int code);
 /*
  * Account for a restart decided at @now_ms of a child that ran @ran_ms.
  * Returns true and the delay to wait in *@ret_delay_ms, or false when the
- * budget of the last RESTART_WINDOW_MS is spent (nothing is recorded then).
+ * budget of the last RESTART_WINDOW_MS is spent (nothing is recorded then)
+ * or the policy never restarts.
  */
 bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
 		  unsigned *ret_delay_ms);

@@ -339,7 +339,12 @@ int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 	sup->loop = loop;
 	sup->child_mask = child_mask;
 	sup->self = getpid();
-	restart_init(&sup->restart, settings->restart_max);
+	if (restart_init(&sup->restart, settings->restart,
+			 settings->restart_max) < 0) {
+		log_errorx(NULL, "out of memory");
+		*ret_exit_code = EX_SOFTWARE;
+		return -ENOMEM;
+	}
 
 	ev_child_init(&sup->reaper, reaped, 0, 0);
 	sup->reaper.data = sup;
@@ -432,4 +437,5 @@ void supervisor_done(struct supervisor *sup)
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->kill_timer);
 	ev_timer_stop(sup->loop, &sup->backoff_timer);
+	restart_done(&sup->restart);
 }
