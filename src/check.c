@@ -33,8 +33,10 @@
 #include "exitcodes.h"
 #include "fdutil.h"
 #include "log.h"
+#include "parse.h"
 #include "privdrop.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "banned.h"
 
 #define CHECK_LABEL_WIDTH 13
@@ -126,56 +128,20 @@ static void say(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A bounded string being built piece by piece. */
-struct text {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-static void add(struct text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->len + 1 >= t->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->len, t->size - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	t->len += (size_t)n;
-	if (t->len >= t->size)
-		t->len = t->size - 1;
-}
-
 /* Milliseconds as SPEC's seconds: "10", "0.5", "2.25". */
-static void add_seconds(struct text *t, unsigned ms)
+static void add_seconds(struct textbuf *t, unsigned ms)
 {
-	unsigned frac = ms % 1000;
+	char buf[32];
 
-	if (frac == 0) {
-		add(t, "%u", ms / 1000);
-		return;
-	}
-	while (frac % 10 == 0)
-		frac /= 10;
-	add(t, "%u.%0*u", ms / 1000,
-	    ms % 100 == 0 ? 1 :
-	    ms % 10 == 0  ? 2 :
-			    3,
-	    frac);
+	textbuf_printf(t, "%s", seconds_text(ms, buf, sizeof(buf)));
 }
 
-static void add_strv(struct text *t, char *const *v, const char *sep,
+static void add_strv(struct textbuf *t, char *const *v, const char *sep,
 		     bool quoted)
 {
 	for (size_t i = 0; v && v[i]; i++)
-		add(t, quoted ? "%s\"%s\"" : "%s%s", i ? sep : "", v[i]);
+		textbuf_printf(t, quoted ? "%s\"%s\"" : "%s%s", i ? sep : "",
+			       v[i]);
 }
 
 /* Arrays of char, not of pointers: nothing to relocate, all read-only. */
@@ -204,38 +170,39 @@ static const char *name_or(const char (*names)[CHECK_NAME_MAX], unsigned n,
 static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		       size_t size)
 {
-	struct text t = { .buf = buf, .size = size };
+	struct textbuf t;
 	bool any = false;
 	char from[32], to[32];
 	const char *f, *o;
 
-	buf[0] = '\0';
+	textbuf_init(&t, buf, size);
 	switch (id) {
 	case SETTING_COMMAND:
 		if (!s->command) {
-			add(&t, "none");
+			textbuf_printf(&t, "none");
 			break;
 		}
-		add(&t, "[");
+		textbuf_printf(&t, "[");
 		add_strv(&t, s->command, ",", true);
-		add(&t, "]");
+		textbuf_printf(&t, "]");
 		break;
 	case SETTING_USER:
-		add(&t, "%s", s->user);
+		textbuf_printf(&t, "%s", s->user);
 		break;
 	case SETTING_WRITABLE:
 		add_strv(&t, s->writable, ",", false);
 		if (!s->writable || !s->writable[0])
-			add(&t, "none");
+			textbuf_printf(&t, "none");
 		break;
 	case SETTING_CREATE_DIRS:
-		add(&t, "%s", s->create_dirs ? "on" : "off");
+		textbuf_printf(&t, "%s", s->create_dirs ? "on" : "off");
 		break;
 	case SETTING_GRACE:
 		add_seconds(&t, s->grace_ms);
 		break;
 	case SETTING_FORWARD:
-		add(&t, "%s", name_or(forward_names, FORWARD_MAX, s->forward));
+		textbuf_printf(&t, "%s",
+			       name_or(forward_names, FORWARD_MAX, s->forward));
 		break;
 	case SETTING_REWRITE:
 		for (int sig = 1; sig <= SIGNAME_MAX; sig++) {
@@ -255,74 +222,81 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 				snprintf(to, sizeof(to), "%d", s->rewrite[sig]);
 				o = to;
 			}
-			add(&t, "%s%s:%s", any ? "," : "", f, o);
+			textbuf_printf(&t, "%s%s:%s", any ? "," : "", f, o);
 			any = true;
 		}
 		if (!any)
-			add(&t, "none");
+			textbuf_printf(&t, "none");
 		break;
 	case SETTING_SUCCESS_EXIT:
 		for (int status = 0; status < SETTINGS_EXIT_STATUSES;
 		     status++) {
 			if (!settings_is_success_exit(s, status))
 				continue;
-			add(&t, "%s%d", any ? "," : "", status);
+			textbuf_printf(&t, "%s%d", any ? "," : "", status);
 			any = true;
 		}
 		if (!any)
-			add(&t, "none");
+			textbuf_printf(&t, "none");
 		break;
 	case SETTING_RESTART:
-		add(&t, "%s", name_or(restart_names, RESTART_MAX, s->restart));
+		textbuf_printf(&t, "%s",
+			       name_or(restart_names, RESTART_MAX, s->restart));
 		break;
 	case SETTING_RESTART_MAX:
-		add(&t, "%u", s->restart_max);
+		textbuf_printf(&t, "%u", s->restart_max);
 		break;
 	case SETTING_HEALTH_PORT:
-		add(&t, s->health_port ? "%u" : "%u (off)", s->health_port);
+		textbuf_printf(&t, s->health_port ? "%u" : "%u (off)",
+			       s->health_port);
 		break;
 	case SETTING_HEALTH_ADDR:
-		add(&t, "%s",
-		    s->health_addr ? s->health_addr : "all interfaces");
+		textbuf_printf(&t, "%s",
+			       s->health_addr ? s->health_addr :
+						"all interfaces");
 		break;
 	case SETTING_READY_DELAY:
 		add_seconds(&t, s->ready_delay_ms);
 		break;
 	case SETTING_READY_TCP:
 		if (s->ready_tcp_port == 0)
-			add(&t, "none");
+			textbuf_printf(&t, "none");
 		else if (s->ready_tcp_host && strchr(s->ready_tcp_host, ':'))
-			add(&t, "[%s]:%u", s->ready_tcp_host,
-			    s->ready_tcp_port);
+			textbuf_printf(&t, "[%s]:%u", s->ready_tcp_host,
+				       s->ready_tcp_port);
 		else
-			add(&t, "%s:%u",
-			    s->ready_tcp_host ? s->ready_tcp_host : "localhost",
-			    s->ready_tcp_port);
+			textbuf_printf(&t, "%s:%u",
+				       s->ready_tcp_host ? s->ready_tcp_host :
+							   "localhost",
+				       s->ready_tcp_port);
 		break;
 	case SETTING_READY_NOTIFY:
-		add(&t, "%s", s->ready_notify ? "on" : "off");
+		textbuf_printf(&t, "%s", s->ready_notify ? "on" : "off");
 		break;
 	case SETTING_WATCHDOG:
 		if (s->watchdog_ms == 0)
-			add(&t, "off");
+			textbuf_printf(&t, "off");
 		else
 			add_seconds(&t, s->watchdog_ms);
 		break;
 	case SETTING_LOG_FORMAT:
-		add(&t, "%s",
-		    name_or(format_names, LOG_FORMAT_MAX, s->log_format));
+		textbuf_printf(&t, "%s",
+			       name_or(format_names, LOG_FORMAT_MAX,
+				       s->log_format));
 		break;
 	case SETTING_LOG_LEVEL:
-		add(&t, "%s",
-		    name_or(level_names, LOG_LEVEL_MAX, s->log_level));
+		textbuf_printf(&t, "%s",
+			       name_or(level_names, LOG_LEVEL_MAX,
+				       s->log_level));
 		break;
 	case SETTING_SUBREAPER:
-		add(&t, "%s",
-		    name_or(subreaper_names, SUBREAPER_MAX, s->subreaper));
+		textbuf_printf(&t, "%s",
+			       name_or(subreaper_names, SUBREAPER_MAX,
+				       s->subreaper));
 		break;
 	case SETTING_MAX:
 	default:
-		add(&t, "?");
+		textbuf_printf(&t, "?");
 		break;
 	}
 }

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "exitstatus.h"
 #include "health.h"
+#include "parse.h"
 #include "banned.h"
 
 /* "no READY=1 yet (STATUS=...)" never truncates the status text. */
@@ -201,35 +203,6 @@ static void fmt_tenths(char *buf, size_t size, uint64_t ms)
 	snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000, ms % 1000 / 100);
 }
 
-/* "10", "2.5", "0.25": @ms in seconds, no trailing zeros. */
-static void fmt_exact(char *buf, size_t size, uint64_t ms)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%" PRIu64, ms / 1000);
-	else if (ms % 100 == 0)
-		snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000,
-			 ms % 1000 / 100);
-	else if (ms % 10 == 0)
-		snprintf(buf, size, "%" PRIu64 ".%02" PRIu64, ms / 1000,
-			 ms % 1000 / 10);
-	else
-		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
-			 ms % 1000);
-}
-
-/* "exited with status 3" / "killed by signal 9" for a wait status. */
-static void fmt_exit(char *buf, size_t size, int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		snprintf(buf, size, "exited with status %d",
-			 WEXITSTATUS(wstatus));
-	else if (WIFSIGNALED(wstatus))
-		snprintf(buf, size, "killed by signal %d", WTERMSIG(wstatus));
-	else
-		snprintf(buf, size, "ended (wait status 0x%x)",
-			 (unsigned)wstatus);
-}
-
 /* Is check @id listed for @probe with this configuration? */
 static bool check_applies(const struct health *h, enum health_probe probe,
 			  enum health_check_id id)
@@ -265,13 +238,13 @@ static void eval_child(const struct health *h, enum health_probe probe,
 		/* SPEC section 5: live during a restart backoff */
 		c->ok = probe == HEALTH_PROBE_LIVE;
 		if (!c->ok) {
-			fmt_exit(how, sizeof(how), h->child_wstatus);
+			exitstatus_describe(h->child_wstatus, how, sizeof(how));
 			snprintf(c->reason, sizeof(c->reason),
 				 "child %s, restart pending", how);
 		}
 		break;
 	case HEALTH_CHILD_EXITED:
-		fmt_exit(how, sizeof(how), h->child_wstatus);
+		exitstatus_describe(h->child_wstatus, how, sizeof(how));
 		snprintf(c->reason, sizeof(c->reason), "child %s", how);
 		break;
 	default:
@@ -301,7 +274,7 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 		return;
 	}
 	fmt_tenths(for_s, sizeof(for_s), quiet);
-	fmt_exact(limit_s, sizeof(limit_s), h->cfg.watchdog_ms);
+	seconds_text(h->cfg.watchdog_ms, limit_s, sizeof(limit_s));
 	snprintf(c->reason, sizeof(c->reason),
 		 "no WATCHDOG=1 for %s s (limit %s s)", for_s, limit_s);
 }
@@ -317,7 +290,7 @@ static void eval_ready_delay(const struct health *h, uint64_t now,
 		return;
 	}
 	fmt_tenths(ran_s, sizeof(ran_s), ran);
-	fmt_exact(delay_s, sizeof(delay_s), h->cfg.ready_delay_ms);
+	seconds_text(h->cfg.ready_delay_ms, delay_s, sizeof(delay_s));
 	snprintf(c->reason, sizeof(c->reason), "running %s s of %s s", ran_s,
 		 delay_s);
 }

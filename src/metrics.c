@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* The path label values, in enum metrics_path order. */
@@ -37,40 +38,15 @@ static const int codes[METRICS_CODE_MAX] = {
 /* Signals whose series is always present, in this order. */
 static const int usual_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
 
-/* An output cursor: once a write does not fit, every later one is skipped. */
-struct out {
-	char *buf;
-	size_t cap;
-	size_t len;
-	bool full;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len) {
-		o->full = true;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
 /* The HELP and TYPE lines of one metric family. */
-static void family(struct out *o, const char *name, const char *type,
+static void family(struct textbuf *o, const char *name, const char *type,
 		   const char *help)
 {
-	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	textbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+		       type);
 }
 
-static void signal_series(struct out *o, const struct metrics_sample *m,
+static void signal_series(struct textbuf *o, const struct metrics_sample *m,
 			  int sig)
 {
 	char name[16];
@@ -80,8 +56,10 @@ static void signal_series(struct out *o, const struct metrics_sample *m,
 		snprintf(name, sizeof(name), "%d", sig);
 		text = name;
 	}
-	put(o, "pidone_signals_forwarded_total{signal=\"%s\"} %" PRIu64 "\n",
-	    text, m->signals_forwarded[sig]);
+	textbuf_printf(o,
+		       "pidone_signals_forwarded_total{signal=\"%s\"} %" PRIu64
+		       "\n",
+		       text, m->signals_forwarded[sig]);
 }
 
 static bool is_usual_signal(int sig)
@@ -116,29 +94,31 @@ enum metrics_code metrics_code_from(int status)
 int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 		   size_t *ret_len)
 {
-	struct out o = { .buf = buf, .cap = buflen };
+	struct textbuf o;
 
 	if (buflen == 0)
 		return -ENOBUFS;
-	buf[0] = '\0';
+	textbuf_init(&o, buf, buflen);
 
 	family(&o, "pidone_child_up", "gauge",
 	       "Whether the main child process is running (1) or not (0).");
-	put(&o, "pidone_child_up %d\n", m->child_up ? 1 : 0);
+	textbuf_printf(&o, "pidone_child_up %d\n", m->child_up ? 1 : 0);
 	family(&o, "pidone_live", "gauge",
 	       "Whether /livez and /healthz answer 200 (1) or 503 (0).");
-	put(&o, "pidone_live %d\n", m->live ? 1 : 0);
+	textbuf_printf(&o, "pidone_live %d\n", m->live ? 1 : 0);
 	family(&o, "pidone_ready", "gauge",
 	       "Whether /readyz answers 200 (1) or 503 (0).");
-	put(&o, "pidone_ready %d\n", m->ready ? 1 : 0);
+	textbuf_printf(&o, "pidone_ready %d\n", m->ready ? 1 : 0);
 
 	family(&o, "pidone_child_restarts_total", "counter",
 	       "Times the main child was restarted after it exited.");
-	put(&o, "pidone_child_restarts_total %" PRIu64 "\n", m->child_restarts);
+	textbuf_printf(&o, "pidone_child_restarts_total %" PRIu64 "\n",
+		       m->child_restarts);
 	family(&o, "pidone_zombies_reaped_total", "counter",
 	       "Processes reaped other than the main child (orphans and the "
 	       "rest of its group).");
-	put(&o, "pidone_zombies_reaped_total %" PRIu64 "\n", m->zombies_reaped);
+	textbuf_printf(&o, "pidone_zombies_reaped_total %" PRIu64 "\n",
+		       m->zombies_reaped);
 
 	family(&o, "pidone_signals_forwarded_total", "counter",
 	       "Signals pidone received and forwarded, by the signal "
@@ -155,25 +135,29 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	       "code.");
 	for (enum metrics_path p = 0; p < METRICS_PATH_MAX; p++)
 		for (enum metrics_code c = 0; c < METRICS_CODE_MAX; c++)
-			put(&o,
-			    "pidone_health_requests_total{path=\"%s\","
-			    "code=\"%d\"} %" PRIu64 "\n",
-			    path_labels[p], codes[c], m->health_requests[p][c]);
+			textbuf_printf(
+				&o,
+				"pidone_health_requests_total{path=\"%s\","
+				"code=\"%d\"} %" PRIu64 "\n",
+				path_labels[p], codes[c],
+				m->health_requests[p][c]);
 	family(&o, "pidone_health_connections", "gauge",
 	       "Connections open to the health server.");
-	put(&o, "pidone_health_connections %u\n", m->health_connections);
+	textbuf_printf(&o, "pidone_health_connections %u\n",
+		       m->health_connections);
 	family(&o, "pidone_health_connections_rejected_total", "counter",
 	       "Connections answered 503 and closed because the health "
 	       "server's connection limit was reached.");
-	put(&o, "pidone_health_connections_rejected_total %" PRIu64 "\n",
-	    m->health_connections_rejected);
+	textbuf_printf(&o,
+		       "pidone_health_connections_rejected_total %" PRIu64 "\n",
+		       m->health_connections_rejected);
 
 	family(&o, "pidone_log_lines_dropped_total", "counter",
 	       "Log lines pidone could not write to stderr.");
-	put(&o, "pidone_log_lines_dropped_total %" PRIu64 "\n",
-	    m->log_lines_dropped);
+	textbuf_printf(&o, "pidone_log_lines_dropped_total %" PRIu64 "\n",
+		       m->log_lines_dropped);
 
-	if (o.full)
+	if (o.truncated)
 		return -ENOBUFS;
 	*ret_len = o.len;
 	return 0;

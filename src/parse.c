@@ -15,6 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "parse.h"
 #include "banned.h"
 
@@ -234,4 +237,20 @@ int parse_list(const char *s, int (*each)(const char *item, void *userdata),
 	}
 	free(copy);
 	return r < 0 ? r : 0;
+}
+
+const char *seconds_text(uint64_t ms, char *buf, size_t size)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%" PRIu64, ms / 1000);
+	else if (ms % 100 == 0)
+		snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000,
+			 ms % 1000 / 100);
+	else if (ms % 10 == 0)
+		snprintf(buf, size, "%" PRIu64 ".%02" PRIu64, ms / 1000,
+			 ms % 1000 / 10);
+	else
+		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+			 ms % 1000);
+	return buf;
 }

@@ -9,6 +9,8 @@
 #define PIDONE_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Decimal digits only (no sign, no spaces, no 0x), value <= @max. */
 int parse_uint(const char *s, unsigned long max, unsigned long *ret);
@@ -18,6 +20,12 @@ int parse_uint(const char *s, unsigned long max, unsigned long *ret);
  * into milliseconds.
  */
 int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms);
+
+/*
+ * The inverse of parse_seconds: @ms as "10", "2.5" or "0.25" (no trailing
+ * zeros), into @buf. Returns @buf.
+ */
+const char *seconds_text(uint64_t ms, char *buf, size_t size);
 
 /* 1/0, true/false, yes/no, on/off (case-insensitive). */
 int parse_bool(const char *s, bool *ret);

@@ -351,3 +351,24 @@ Test(parse, list_stops_at_callback_error)
 	cr_assert_str_eq(c.items[0], "a");
 	guard_free(&g);
 }
+
+Test(parse, seconds_text_is_the_inverse_of_parse_seconds)
+{
+	static const struct {
+		uint64_t ms;
+		const char *text;
+	} rows[] = {
+		{ 0, "0" },	    { 10000, "10" },	{ 500, "0.5" },
+		{ 2250, "2.25" },   { 1, "0.001" },	{ 3600000, "3600" },
+		{ 1010, "1.01" },   { 999, "0.999" },
+	};
+	char buf[32];
+	unsigned back;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cr_assert_str_eq(seconds_text(rows[i].ms, buf, sizeof(buf)),
+				 rows[i].text, "row %zu", i);
+		cr_assert_eq(parse_seconds(buf, 3600, &back), 0);
+		cr_assert_eq(back, rows[i].ms, "round trip of %s", buf);
+	}
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * textbuf.h - a bounded text being built piece by piece in a caller's
+ * buffer. Pure: no I/O, no allocation.
+ *
+ * Once a piece does not fit, the text is cut at the buffer's end (always
+ * NUL-terminated), `truncated` is set and every later piece is skipped,
+ * so a caller that needs all or nothing checks `truncated` at the end.
+ */
+#ifndef PIDONE_TEXTBUF_H
+#define PIDONE_TEXTBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct textbuf {
+	char *buf;
+	size_t size; /* of buf, the NUL included */
+	size_t len; /* of the text so far */
+	bool truncated;
+};
+
+/* Start an empty text in @buf of @size bytes (@size > 0). */
+void textbuf_init(struct textbuf *t, char *buf, size_t size);
+
+/* Append printf-style. */
+void textbuf_printf(struct textbuf *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "textbuf.h"
+
+Test(textbuf, appends_and_terminates)
+{
+	char buf[32];
+	struct textbuf t;
+
+	textbuf_init(&t, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "");
+	textbuf_printf(&t, "%s=%d", "grace", 10);
+	textbuf_printf(&t, ", %s", "ok");
+	cr_assert_str_eq(buf, "grace=10, ok");
+	cr_assert_eq(t.len, strlen(buf));
+	cr_assert_not(t.truncated);
+}
+
+Test(textbuf, exact_fit_is_not_truncated)
+{
+	char buf[4];
+	struct textbuf t;
+
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_printf(&t, "abc");
+	cr_assert_str_eq(buf, "abc");
+	cr_assert_not(t.truncated);
+}
+
+Test(textbuf, overflow_cuts_marks_and_skips_the_rest)
+{
+	char buf[8];
+	struct textbuf t;
+
+	memset(buf, 'x', sizeof(buf));
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_printf(&t, "abcd");
+	textbuf_printf(&t, "efghij");
+	cr_assert(t.truncated);
+	cr_assert_str_eq(buf, "abcdefg");
+	cr_assert_eq(t.len, 7);
+	textbuf_printf(&t, "k");
+	cr_assert_str_eq(buf, "abcdefg", "nothing is added after a cut");
+}
