@@ -19,7 +19,8 @@
  * never holds more than HTTP_HEAD_MAX bytes and the out buffer is sized
  * for the largest answer plus room to coalesce small ones, so a request
  * is only handled when its answer is sure to fit. No client can make this
- * file allocate: the pool is calloc'd once in health_http_start.
+ * file allocate: the pool is calloc'd once in health_http_start (its
+ * pages are touched only as slots come into use).
  *
  * After start-up nothing here may end pidone (STYLE point 7): every error
  * closes one connection or pauses the listener, and is logged once per
@@ -371,7 +372,7 @@ static void tcp_finish(struct health_http *srv, bool ok, const char *why)
 				    LOG_STR("result", ok ? "ok" : why)),
 			 "ready-tcp check done");
 
-	for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++) {
+	for (unsigned i = 0; i < srv->n_slots; i++) {
 		struct health_http_conn *c = &srv->conns[i];
 
 		if (c->fd < 0 || !c->parked)
@@ -645,6 +646,19 @@ static void conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* --- accepting -------------------------------------------------------- */
 
+/* First use of a slot: calloc left it zeroed, make it a closed conn. */
+static void slot_setup(struct health_http *srv, struct health_http_conn *c)
+{
+	c->srv = srv;
+	c->fd = -1;
+	ev_init(&c->io, conn_io);
+	c->io.data = c;
+	ev_set_priority(&c->io, EV_MINPRI);
+	ev_init(&c->timer, conn_timeout);
+	c->timer.data = c;
+	ev_set_priority(&c->timer, EV_MINPRI);
+}
+
 static void conn_open(struct health_http *srv, int fd)
 {
 	struct health_http_conn *c = NULL;
@@ -664,14 +678,15 @@ static void conn_open(struct health_http *srv, int fd)
 		fd_close(&fd);
 		return;
 	}
-	for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++) {
-		unsigned slot = (srv->next_slot + i) % HEALTH_HTTP_CONNS_MAX;
-
-		if (srv->conns[slot].fd < 0) {
-			c = &srv->conns[slot];
-			srv->next_slot = (slot + 1) % HEALTH_HTTP_CONNS_MAX;
+	for (unsigned i = 0; i < srv->n_slots; i++) {
+		if (srv->conns[i].fd < 0) {
+			c = &srv->conns[i];
 			break;
 		}
+	}
+	if (!c && srv->n_slots < HEALTH_HTTP_CONNS_MAX) {
+		c = &srv->conns[srv->n_slots++];
+		slot_setup(srv, c);
 	}
 	if (!c) {
 		/* n_open says there is room, so this cannot happen */
@@ -913,18 +928,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 			  HEALTH_HTTP_CONNS_MAX);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++) {
-		struct health_http_conn *c = &srv->conns[i];
-
-		c->srv = srv;
-		c->fd = -1;
-		ev_init(&c->io, conn_io);
-		c->io.data = c;
-		ev_set_priority(&c->io, EV_MINPRI);
-		ev_init(&c->timer, conn_timeout);
-		c->timer.data = c;
-		ev_set_priority(&c->timer, EV_MINPRI);
-	}
+	srv->n_slots = 0;
 
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv->spare_fd < 0 && !(srv->logged & LOGGED_SPARE)) {
@@ -989,7 +993,7 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 void health_http_done(struct health_http *srv)
 {
 	if (srv->conns) {
-		for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++)
+		for (unsigned i = 0; i < srv->n_slots; i++)
 			conn_close(&srv->conns[i]);
 		free(srv->conns);
 		srv->conns = NULL;

@@ -78,9 +78,16 @@ struct health_http {
 	ev_io accept_io;
 	ev_timer accept_pause; /* listener paused after ENOBUFS and such */
 
-	struct health_http_conn *conns; /* HEALTH_HTTP_CONNS_MAX of them */
+	/*
+	 * HEALTH_HTTP_CONNS_MAX slots, allocated once; only the first
+	 * n_slots have been set up (a slot is set up when first needed, and
+	 * the lowest free one is always taken), so the pages an idle or
+	 * lightly probed pidone touches track its peak concurrency, not the
+	 * cap.
+	 */
+	struct health_http_conn *conns;
+	unsigned n_slots;
 	unsigned n_open;
-	unsigned next_slot; /* where the search for a free slot begins */
 	struct health_http_tcp tcp;
 
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];

@@ -106,9 +106,11 @@ static bool file_exists(const char *path)
 
 /*
  * The user part: numeric, or a name from the passwd file. *@ret_listed
- * says whether the passwd file gave a primary group in *@ret_gid.
+ * says whether the passwd file gave a primary group in *@ret_gid. A
+ * numeric uid is looked up only when @want_gid (no group was given): the
+ * default 65532:65532 reads no file at all.
  */
-static int resolve_user(const char *spec, const char *user,
+static int resolve_user(const char *spec, const char *user, bool want_gid,
 			const char *passwd_path, uid_t *ret_uid, gid_t *ret_gid,
 			bool *ret_listed, struct privdrop_error *reterr)
 {
@@ -124,7 +126,8 @@ static int resolve_user(const char *spec, const char *user,
 			    spec, PRIVDROP_ID_MAX);
 	if (r == 0) {
 		uid = (uid_t)num;
-		r = passwd_find_uid(passwd_path, uid, &gid);
+		r = want_gid ? passwd_find_uid(passwd_path, uid, &gid) :
+			       -ENOENT;
 		if (r < 0 && r != -ENOENT)
 			return fail(reterr, r,
 				    "give the group as well, e.g. "
@@ -245,8 +248,8 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 				    spec);
 	}
 
-	r = resolve_user(spec, user, passwd_path, &uid, &pw_gid, &listed,
-			 reterr);
+	r = resolve_user(spec, user, !group, passwd_path, &uid, &pw_gid,
+			 &listed, reterr);
 	if (r < 0)
 		return r;
 	if (group) {
