@@ -64,8 +64,8 @@ static __attribute__((noreturn)) void child_exec(char *const *argv,
 	 * (ENXIO) or a closed stdin (EBADF) simply mean there is nothing to
 	 * hand over.
 	 */
-	if (tcsetpgrp(STDIN_FILENO, getpid()) < 0 && errno != ENOTTY &&
-	    errno != ENXIO && errno != EBADF)
+	if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpid()) < 0 &&
+	    errno != ENOTTY && errno != ENXIO && errno != EBADF)
 		child_fail(report_fd, CHILD_STEP_TCSETPGRP);
 
 	if ((flags & CHILD_NO_NEW_PRIVS) &&

@@ -18,13 +18,35 @@
  * reads TZ and /etc/localtime the first time it runs.
  *
  * The sink settings below are the only process-wide state in pidone. The
- * log fd is not owned here: it is fd 2 unless log_set_fd() says otherwise.
+ * log fd is fd 2 unless log_set_fd() says otherwise, and it is not owned
+ * here. What is owned here is at most one fd, sink.own_fd: when fd 2 is a
+ * pipe, log_open_sink() reopens it through /proc/self/fd/2 with
+ * O_NONBLOCK, which gives pidone a private open file description of the
+ * same pipe. O_NONBLOCK is never set on fd 2 itself: the child shares that
+ * description, and a flag set there would make the app's own writes fail
+ * with EAGAIN. Where the reopen is refused (no /proc, or a pipe owned by
+ * another uid), each write asks for RWF_NOWAIT instead (Linux >= 6.0 for
+ * pipes); only where neither works does a full pipe block, as before.
+ * Sockets get send(MSG_DONTWAIT | MSG_NOSIGNAL), and a cut record's rest is
+ * kept and sent before anything else, so records never interleave.
+ * Regular files and terminals get a plain write(2).
+ *
+ * A record that cannot be written is dropped and counted, never waited
+ * for: PID 1 must go on reaping. Before the next record that does get
+ * through, one warning "N log lines dropped" is written (one write, like
+ * every record), and a caller with an event loop can ask to be told when
+ * that is pending (log_set_backlog_cb) to write it as soon as the pipe
+ * drains (log_flush).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -40,16 +62,33 @@ _Static_assert(LOG_TAIL_RESERVE >= 2 + sizeof(LOG_TRUNC_JSON) - 1 + 1,
 _Static_assert(LOG_TAIL_RESERVE >= 2 + sizeof(LOG_TRUNC_TEXT) - 1 + 1,
 	       "tail reserve too small for the text close");
 
+/* How a record leaves: see the file comment. */
+enum sink_kind {
+	SINK_WRITE, /* write(2): files, terminals, and the last resort */
+	SINK_NOWAIT, /* pwritev2(RWF_NOWAIT) on a shared pipe description */
+	SINK_SEND, /* send(MSG_DONTWAIT | MSG_NOSIGNAL) on a socket */
+	SINK_KIND_MAX
+};
+
 static struct {
 	enum log_format format;
 	enum log_level level;
-	int fd;
-	uint64_t dropped;
+	int fd; /* where records go: 2, the caller's fd, or own_fd */
+	int own_fd; /* the private non-blocking pipe description, or -1 */
+	enum sink_kind kind;
+	uint64_t dropped; /* records not written, since start */
+	uint64_t unreported; /* dropped since the last notice */
+	void (*backlog_cb)(void *data);
+	void *backlog_data;
+	size_t tail_off; /* SINK_SEND: the rest of a record cut short */
+	size_t tail_len;
+	char tail[LOG_LINE_MAX];
 } sink = {
 	.format = LOG_FORMAT_JSON,
 	.level = LOG_LEVEL_INFO,
 	.fd = 2,
-	.dropped = 0,
+	.own_fd = -1,
+	.kind = SINK_WRITE,
 };
 
 /* An array of arrays, not of pointers: it stays in .rodata. */
@@ -197,6 +236,15 @@ size_t log_json_escape(char *dst, size_t dstlen, const char *src, size_t len,
 	return consumed;
 }
 
+/* @v (>= 0) as exactly @width decimal digits, zero-padded, no NUL. */
+static void put_digits(char *dst, long long v, int width)
+{
+	while (width-- > 0) {
+		dst[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 /* See log.h. */
 int log_format_time(const struct timespec *t, char *dst, size_t dstlen)
 {
@@ -225,9 +273,25 @@ int log_format_time(const struct timespec *t, char *dst, size_t dstlen)
 		return -EOVERFLOW;
 	if (dstlen < LOG_TIME_LEN + 1)
 		return -ENOSPC;
-	snprintf(dst, dstlen,
-		 "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03ldZ", year,
-		 month, day, sod / 3600, sod / 60 % 60, sod % 60, ms);
+	/*
+	 * Digits by hand: this runs for every record, and snprintf made it
+	 * a fifth of pidone's start-up instructions.
+	 */
+	put_digits(dst, year, 4);
+	dst[4] = '-';
+	put_digits(dst + 5, month, 2);
+	dst[7] = '-';
+	put_digits(dst + 8, day, 2);
+	dst[10] = 'T';
+	put_digits(dst + 11, sod / 3600, 2);
+	dst[13] = ':';
+	put_digits(dst + 14, sod / 60 % 60, 2);
+	dst[16] = ':';
+	put_digits(dst + 17, sod % 60, 2);
+	dst[19] = '.';
+	put_digits(dst + 20, ms, 3);
+	dst[23] = 'Z';
+	dst[24] = '\0';
 	errno = saved;
 	return LOG_TIME_LEN;
 }
@@ -305,9 +369,18 @@ static bool put_json_strv(struct line *l, char *const *v)
 static bool put_number(struct line *l, long long num)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%lld", num);
+	char *p = tmp + sizeof(tmp);
+	/* Negate in unsigned arithmetic: -LLONG_MIN does not fit. */
+	unsigned long long u = num < 0 ? 0ull - (unsigned long long)num :
+					 (unsigned long long)num;
 
-	return put(l, tmp, (size_t)n);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (num < 0)
+		*--p = '-';
+	return put(l, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 static void json_field(struct line *l, const struct log_field *f)
@@ -430,20 +503,228 @@ static const char *error_text(int errnum, char *buf, size_t len)
 #endif
 }
 
+/* Build one record in @l; returns its length (finished, '\n' included). */
+static size_t format_record(struct line *l, enum log_level level, int errnum,
+			    const char *hint, const struct log_field *fields,
+			    size_t n_fields, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
+
+static size_t format_record(struct line *l, enum log_level level, int errnum,
+			    const char *hint, const struct log_field *fields,
+			    size_t n_fields, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX], ts[LOG_TIME_LEN + 1], errbuf[128];
+	const char *errtext = NULL;
+	struct timespec now;
+	size_t msg_len = 0;
+	int n;
+
+	l->len = 0; /* not the whole struct: no 4 KiB memset per record */
+	l->full = l->in_str = l->in_arr = false;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n > 0)
+		msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	if (errnum != 0) /* accept -errno too, but never negate INT_MIN */
+		errtext = error_text(errnum < 0 && errnum != INT_MIN ? -errnum :
+								       errnum,
+				     errbuf, sizeof(errbuf));
+
+	if (sink.format == LOG_FORMAT_TEXT) {
+		put_str(l, "pidone: ");
+		put_str(l, level_names[level]);
+		put(l, ": ", 2);
+		put_escaped(l, msg, msg_len, ESC_TEXT);
+		if (errtext) {
+			put(l, ": ", 2);
+			put_escaped(l, errtext, strlen(errtext), ESC_TEXT);
+		}
+		for (size_t i = 0; i < n_fields; i++)
+			if (fields[i].key)
+				text_field(l, &fields[i], false);
+		if (hint)
+			text_field(l, &LOG_STR("hint", hint), true);
+	} else {
+		if (clock_gettime(CLOCK_REALTIME, &now) < 0 ||
+		    log_format_time(&now, ts, sizeof(ts)) < 0)
+			memcpy(ts, "0000-00-00T00:00:00.000Z", sizeof(ts));
+		put_str(l, "{\"ts\":\"");
+		put_str(l, ts);
+		put_str(l, "\",\"level\":\"");
+		put_str(l, level_names[level]);
+		put_str(l, "\",\"msg\":");
+		put_json_string(l, msg, msg_len);
+		if (errtext)
+			json_field(l, &LOG_STR("error", errtext));
+		if (hint)
+			json_field(l, &LOG_STR("hint", hint));
+		for (size_t i = 0; i < n_fields; i++)
+			if (fields[i].key)
+				json_field(l, &fields[i]);
+	}
+	if (n >= (int)sizeof(msg))
+		l->full = true; /* the message itself was cut */
+	return line_finish(l, sink.format);
+}
+
+/* One record into @l, printf-style (for the drop notice). */
+static size_t format_recordf(struct line *l, enum log_level level,
+			     const struct log_field *fields, size_t n_fields,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static size_t format_recordf(struct line *l, enum log_level level,
+			     const struct log_field *fields, size_t n_fields,
+			     const char *fmt, ...)
+{
+	va_list ap;
+	size_t len;
+
+	va_start(ap, fmt);
+	len = format_record(l, level, 0, NULL, fields, n_fields, fmt, ap);
+	va_end(ap);
+	return len;
+}
+
 /*
- * One write(2). EINTR is retried; any other failure or a short write
- * drops the line (counted), and nothing is ever raised: pidone keeps
- * SIGPIPE blocked, so a closed stderr pipe just returns EPIPE here.
+ * One attempt at writing @len bytes, without blocking unless the sink
+ * could be made no other way (SINK_WRITE on a blocking pipe). EINTR is
+ * retried. Returns the bytes written or -errno.
+ */
+static ssize_t sink_try(const char *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	ssize_t n;
+
+	for (;;) {
+		switch (sink.kind) {
+		case SINK_SEND:
+			n = send(sink.fd, buf, len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			break;
+		case SINK_NOWAIT:
+#ifdef RWF_NOWAIT
+			n = pwritev2(sink.fd, &iov, 1, -1, RWF_NOWAIT);
+#else
+			n = -1;
+			errno = EOPNOTSUPP;
+#endif
+			/* A kernel without RWF_NOWAIT for pipes: blocking. */
+			if (n < 0 && (errno == EOPNOTSUPP || errno == ENOSYS ||
+				      errno == EINVAL)) {
+				sink.kind = SINK_WRITE;
+				continue;
+			}
+			break;
+		default:
+			n = write(sink.fd, buf, len);
+			break;
+		}
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static bool sink_owes(void)
+{
+	return sink.unreported > 0 || sink.tail_len > 0;
+}
+
+/* Keep the unsent rest of a record cut short on a socket. */
+static void sink_keep_tail(const char *buf, size_t len, size_t sent)
+{
+	memcpy(sink.tail, buf + sent, len - sent);
+	sink.tail_off = 0;
+	sink.tail_len = len - sent;
+}
+
+static bool is_full(ssize_t n)
+{
+	return n == -EAGAIN || n == -EWOULDBLOCK;
+}
+
+/*
+ * Write what is owed before any new record: the rest of a cut record,
+ * then the "N log lines dropped" notice. Returns 0 when nothing is owed
+ * now, -EAGAIN when the fd is full, or another -errno when it is broken
+ * (EPIPE, EBADF, EFBIG...: waiting for it to drain would be pointless).
+ */
+static int sink_settle(void)
+{
+	struct line l;
+	ssize_t n;
+	size_t len;
+
+	if (sink.tail_len > 0) {
+		n = sink_try(sink.tail + sink.tail_off, sink.tail_len);
+		if (n < 0 && !is_full(n)) {
+			/* The socket is broken: the cut record is lost. */
+			sink.tail_len = 0;
+			sink.dropped++;
+			sink.unreported++;
+		}
+		if (n < 0)
+			return (int)n;
+		sink.tail_off += (size_t)n;
+		sink.tail_len -= (size_t)n;
+		if (sink.tail_len > 0)
+			return -EAGAIN;
+	}
+	if (sink.unreported == 0)
+		return 0;
+	if (!log_enabled(LOG_LEVEL_WARN)) {
+		sink.unreported = 0;
+		return 0;
+	}
+	len = format_recordf(&l, LOG_LEVEL_WARN,
+			     LOG_FIELDS(LOG_INT("dropped", sink.unreported),
+					LOG_INT("dropped_total", sink.dropped)),
+			     "%llu log lines dropped",
+			     (unsigned long long)sink.unreported);
+	n = sink_try(l.buf, len);
+	if (n < 0)
+		return (int)n;
+	sink.unreported = 0;
+	if ((size_t)n == len)
+		return 0;
+	if (sink.kind == SINK_SEND) {
+		sink_keep_tail(l.buf, len, (size_t)n);
+		return -EAGAIN;
+	}
+	/* A file cut it short (EFBIG, ENOSPC): count the notice as lost. */
+	sink.unreported++;
+	return -EIO;
+}
+
+/*
+ * Write one finished record, or drop and count it. Never waits for the
+ * reader: a full pipe or socket drops the record (see the file comment).
+ * The backlog callback runs when the sink starts owing because the fd
+ * is full, the one case where waiting for writability helps.
  */
 static void sink_write(const char *buf, size_t len)
 {
+	bool owed = sink_owes();
 	ssize_t n;
 
-	do {
-		n = write(sink.fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 || (size_t)n != len)
+	n = sink_settle();
+	if (n == 0)
+		n = sink_try(buf, len);
+	if (n < 0) {
 		sink.dropped++;
+		sink.unreported++;
+	} else if ((size_t)n < len) {
+		if (sink.kind == SINK_SEND) {
+			sink_keep_tail(buf, len, (size_t)n);
+			n = -EAGAIN;
+		} else {
+			sink.dropped++;
+			sink.unreported++;
+		}
+	}
+	if (!owed && is_full(n) && sink_owes() && sink.backlog_cb)
+		sink.backlog_cb(sink.backlog_data);
 }
 
 static void log_vemit(enum log_level level, int errnum, const char *hint,
@@ -455,58 +736,13 @@ static void log_vemit(enum log_level level, int errnum, const char *hint,
 		      const struct log_field *fields, size_t n_fields,
 		      const char *fmt, va_list ap)
 {
-	struct line l = { .len = 0 };
-	char msg[LOG_LINE_MAX], ts[LOG_TIME_LEN + 1], errbuf[128];
-	const char *errtext = NULL;
-	struct timespec now;
-	size_t msg_len = 0;
-	int n;
+	struct line l;
+	size_t len;
 
 	if (!log_enabled(level))
 		return;
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n > 0)
-		msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-	if (errnum != 0) /* accept -errno too, but never negate INT_MIN */
-		errtext = error_text(errnum < 0 && errnum != INT_MIN ? -errnum :
-								       errnum,
-				     errbuf, sizeof(errbuf));
-
-	if (sink.format == LOG_FORMAT_TEXT) {
-		put_str(&l, "pidone: ");
-		put_str(&l, level_names[level]);
-		put(&l, ": ", 2);
-		put_escaped(&l, msg, msg_len, ESC_TEXT);
-		if (errtext) {
-			put(&l, ": ", 2);
-			put_escaped(&l, errtext, strlen(errtext), ESC_TEXT);
-		}
-		for (size_t i = 0; i < n_fields; i++)
-			if (fields[i].key)
-				text_field(&l, &fields[i], false);
-		if (hint)
-			text_field(&l, &LOG_STR("hint", hint), true);
-	} else {
-		if (clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-		    log_format_time(&now, ts, sizeof(ts)) < 0)
-			memcpy(ts, "0000-00-00T00:00:00.000Z", sizeof(ts));
-		put_str(&l, "{\"ts\":\"");
-		put_str(&l, ts);
-		put_str(&l, "\",\"level\":\"");
-		put_str(&l, level_names[level]);
-		put_str(&l, "\",\"msg\":");
-		put_json_string(&l, msg, msg_len);
-		if (errtext)
-			json_field(&l, &LOG_STR("error", errtext));
-		if (hint)
-			json_field(&l, &LOG_STR("hint", hint));
-		for (size_t i = 0; i < n_fields; i++)
-			if (fields[i].key)
-				json_field(&l, &fields[i]);
-	}
-	if (n >= (int)sizeof(msg))
-		l.full = true; /* the message itself was cut */
-	sink_write(l.buf, line_finish(&l, sink.format));
+	len = format_record(&l, level, errnum, hint, fields, n_fields, fmt, ap);
+	sink_write(l.buf, len);
 }
 
 /* See log.h. */
@@ -530,10 +766,102 @@ uint64_t log_dropped(void)
 	return sink.dropped;
 }
 
+static void sink_close_own(void)
+{
+	if (sink.own_fd >= 0) {
+		(void)close(sink.own_fd);
+		sink.own_fd = -1;
+	}
+}
+
 /* See log.h. */
 void log_set_fd(int fd)
 {
+	int saved = errno;
+
+	sink_close_own();
 	sink.fd = fd;
+	sink.kind = SINK_WRITE;
+	sink.tail_len = 0;
+	errno = saved;
+}
+
+/* See log.h. */
+int log_open_sink(void)
+{
+	char path[32];
+	struct stat st;
+	int saved = errno, fd, r = 0;
+
+	sink_close_own();
+	sink.kind = SINK_WRITE;
+	sink.tail_len = 0;
+	if (sink.fd < 0 || fstat(sink.fd, &st) < 0) {
+		r = sink.fd < 0 ? -EBADF : -errno;
+		/*
+		 * A closed stderr that could not be pointed at /dev/null: its
+		 * number will be reused by one of pidone's own fds (epoll,
+		 * signalfd, a socket), which must never receive log lines.
+		 */
+		if (r == -EBADF)
+			sink.fd = -1;
+		goto out;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		sink.kind = SINK_SEND;
+		goto out;
+	}
+	if (!S_ISFIFO(st.st_mode))
+		goto out; /* a file or a terminal: write(2) */
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", sink.fd);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		/* No /proc, another uid's pipe, or a reader gone (ENXIO). */
+		r = -errno;
+		sink.kind = SINK_NOWAIT;
+		goto out;
+	}
+	if (fd <= 2) {
+		/* Never sit on a standard fd (they are open at start-up). */
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		r = high < 0 ? -errno : 0;
+		(void)close(fd);
+		if (high < 0) {
+			sink.kind = SINK_NOWAIT;
+			goto out;
+		}
+		fd = high;
+	}
+	sink.own_fd = fd;
+	sink.fd = fd;
+out:
+	errno = saved;
+	return r;
+}
+
+/* See log.h. */
+int log_flush(void)
+{
+	int saved = errno;
+	int r = sink_settle();
+
+	errno = saved;
+	return r;
+}
+
+/* See log.h. */
+int log_sink_fd(void)
+{
+	return sink.fd;
+}
+
+/* See log.h. */
+void log_set_backlog_cb(void (*cb)(void *data), void *data)
+{
+	sink.backlog_cb = cb;
+	sink.backlog_data = data;
 }
 
 /* See log.h. */

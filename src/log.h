@@ -73,10 +73,51 @@ bool log_enabled(enum log_level level);
 uint64_t log_dropped(void);
 
 /*
- * Send records to @fd instead of fd 2 (tests; later the non-blocking sink).
- * The fd stays owned by the caller; a negative fd drops every record.
+ * Send records to @fd instead of fd 2 (tests), with a plain write(2). The
+ * fd stays owned by the caller; a negative fd drops every record. Closes
+ * the private fd log_open_sink() may have opened.
  */
 void log_set_fd(int fd);
+
+/*
+ * Make the sink (fd 2, or log_set_fd's) never block pidone, without
+ * touching the open file description the child shares (no O_NONBLOCK on
+ * fd 2). A pipe is reopened through /proc/self/fd/N with O_NONBLOCK and
+ * O_CLOEXEC into a private description (an fd >= 3 owned by log.c); if
+ * that is refused, every write asks for RWF_NOWAIT instead. A socket gets
+ * send(MSG_DONTWAIT | MSG_NOSIGNAL); files and terminals a plain write.
+ * Call once, after fds 0-2 are sanitized and before the privilege drop.
+ * Returns 0, or a negative errno when the pipe could not be reopened and
+ * the RWF_NOWAIT fallback is in place (blocking only on kernels older
+ * than 6.0), or -EBADF when the fd is closed: then every record is
+ * dropped, so that one of pidone's own fds reusing the number later
+ * never receives log lines. A record that cannot be written at once is dropped and
+ * counted; the next one that can is preceded by one warning
+ * "N log lines dropped".
+ */
+int log_open_sink(void);
+
+/*
+ * Try to write what the sink owes: the rest of a record cut short on a
+ * socket, then the "N log lines dropped" warning. Returns 0 when nothing
+ * is owed any more, -EAGAIN when the fd is still full (try again when
+ * log_sink_fd() is writable), or another negative errno when the fd is
+ * broken (EPIPE, EBADF...): then stop watching it. Never blocks (but see
+ * log_open_sink).
+ */
+int log_flush(void);
+
+/* The fd records are written to (to watch for writability). */
+int log_sink_fd(void);
+
+/*
+ * Call @cb(@data) each time the sink goes from owing nothing to owing
+ * something because its fd is full (EAGAIN, or a send cut short): the
+ * caller then watches log_sink_fd() for writability and calls log_flush()
+ * until it returns anything but -EAGAIN. Not called for a broken fd.
+ * @cb runs inside a log call: it must not log. NULL turns it off.
+ */
+void log_set_backlog_cb(void (*cb)(void *data), void *data);
 
 /*
  * The one primitive: a record at @level with message @fmt, the text of

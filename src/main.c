@@ -8,6 +8,7 @@
  */
 #define PIDONE_MAIN
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,55 @@ static void loop_wait_without_timeout(struct ev_loop *loop)
 	ev_periodic_stop(loop, &arm);
 }
 
+/*
+ * libev retries a failed pipe() forever once loop_syserr returns (ev.c,
+ * evpipe_init: "while (pipe (fds)) ev_syserr (...)"), so running out of
+ * fds inside ev_default_loop spins at full CPU and floods stderr. Make
+ * sure the fds the loop opens exist first: epoll, the SIGCHLD signalfd,
+ * the timerfd of loop_wait_without_timeout, and an eventfd or pipe.
+ */
+#define LOOP_FDS 5
+
+static int check_loop_fds(void)
+{
+	int fds[LOOP_FDS], n, r = 0;
+
+	for (n = 0; n < LOOP_FDS; n++) {
+		/* O_PATH of "/": works with fds 0-2 closed, no /dev/null */
+		fds[n] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			r = -errno;
+			break;
+		}
+	}
+	while (n > 0)
+		close(fds[--n]);
+	return r;
+}
+
 /* libev calls this instead of abort() when a syscall inside it fails. */
 static void loop_syserr(const char *msg)
 {
 	log_error(NULL, "%s, ignoring", msg);
+}
+
+/* stderr drained after drops: write the "N log lines dropped" line. */
+static void log_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)revents;
+	if (log_flush() != -EAGAIN)
+		ev_io_stop(loop, w);
+}
+
+/* log.c dropped a record on a full stderr: wake up when it drains. */
+static void log_backlog(void *data)
+{
+	struct pidone *p = data;
+
+	if (ev_is_active(&p->log_watcher))
+		return;
+	ev_io_set(&p->log_watcher, log_sink_fd(), EV_WRITE);
+	ev_io_start(p->loop, &p->log_watcher);
 }
 
 static void write_stdout(const char *text)
@@ -146,6 +192,15 @@ static int run(struct pidone *p)
 		goto out;
 
 	p->is_pid1 = getpid() == 1;
+	r = check_loop_fds();
+	if (r < 0) {
+		errno = -r;
+		log_error("raise the open-files limit (ulimit -n, docker run "
+			  "--ulimit nofile=...)",
+			  "too few file descriptors for the event loop");
+		code = EX_SOFTWARE;
+		goto out;
+	}
 	ev_set_syserr_cb(loop_syserr);
 	p->loop = ev_default_loop(EVFLAG_SIGNALFD | EVFLAG_NOSIGMASK |
 				  EVFLAG_NOENV);
@@ -155,6 +210,8 @@ static int run(struct pidone *p)
 		goto out;
 	}
 	loop_wait_without_timeout(p->loop);
+	ev_init(&p->log_watcher, log_writable);
+	log_set_backlog_cb(log_backlog, p);
 	r = signals_start(&p->signals, p->loop, on_signal);
 	if (r < 0) {
 		errno = -r;
@@ -219,6 +276,9 @@ out:
 	/* Each of these accepts a part that was never started. */
 	health_http_done(&p->http);
 	if (p->loop) {
+		log_set_backlog_cb(NULL, NULL);
+		ev_io_stop(p->loop, &p->log_watcher);
+		(void)log_flush(); /* a last chance for the drop count */
 		notify_done(&p->notify, p->loop);
 		supervisor_done(&p->supervisor);
 		signals_done(&p->signals, p->loop);
@@ -230,7 +290,7 @@ int main(int argc, char **argv)
 {
 	struct pidone p = { .signals = { .fd = -1 } };
 	struct config_error error;
-	int action, code;
+	int action, code, sink_r;
 
 	health_http_init(&p.http);
 	notify_init(&p.notify);
@@ -245,11 +305,17 @@ int main(int argc, char **argv)
 	}
 	if (fd_sanitize_stdio() < 0)
 		log_warn("cannot point closed standard fds at /dev/null");
+	/* After the sanitizing: the private stderr fd must land above 2. */
+	sink_r = log_open_sink();
 
 	settings_init(&p.settings);
 	action = config_load(&p.settings, argc, argv, environ,
 			     CONFIG_DEFAULT_PATH, &error);
 	log_setup(p.settings.log_format, p.settings.log_level);
+	if (sink_r < 0 && sink_r != -EBADF)
+		log_emit(LOG_LEVEL_DEBUG, sink_r, NULL, NULL, 0,
+			 "stderr pipe not reopened non-blocking; using "
+			 "RWF_NOWAIT writes");
 
 	switch (action) {
 	case CONFIG_ACTION_RUN:

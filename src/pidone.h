@@ -28,6 +28,7 @@ struct pidone {
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
+	ev_io log_watcher; /* on log_sink_fd() while dropped lines wait */
 };
 
 #endif

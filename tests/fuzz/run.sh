@@ -5,34 +5,76 @@
 # (-fsanitize=fuzzer,address,undefined) and run each for a bounded time.
 # Without autotools: `make fuzz` in a configured build does the same.
 #
-#   tests/fuzz/run.sh [SECONDS] [TARGET...]     (default: 60, http health)
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]
+#       (default: 60, http health cmdjson config signame)
 #
 # Environment: CC (default clang), FUZZ_WORK (default ./fuzz-work): where
 # the binaries, the grown corpora and any crash-* reproducers go. The seed
-# corpora in tests/fuzz/corpus/ are only read. Exit status: non-zero when a
+# corpora in tests/fuzz/corpus/ and the regressions in tests/fuzz/regress/
+# are only read (libFuzzer writes new inputs to the first corpus dir only). Exit status: non-zero when a
 # target crashed; the reproducer path is printed by libFuzzer.
+# FUZZ_RUNS (optional): stop each target after that many executions too.
+# FUZZ_JOBS (optional): libFuzzer -fork=N workers (default: 1 process).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-http health}
+targets=${*:-http health cmdjson config signame}
 cc=${CC:-clang}
 work=${FUZZ_WORK:-./fuzz-work}
 flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
+# The src/ files each target needs (its module and what that calls), and
+# extra link flags.
+sources() {
+	case $1 in
+	cmdjson) echo "cmdjson.c strv.c" ;;
+	signame) echo "signame.c parse.c" ;;
+	health) echo "health.c exitstatus.c signame.c parse.c" ;;
+	config) echo "config.c settings.c parse.c signame.c cmdjson.c strv.c" ;;
+	*) echo "$1.c" ;;
+	esac
+}
+libs() {
+	case $1 in
+	config) pkg-config --libs inih 2>/dev/null || echo -linih ;;
+	esac
+}
+# config.c keeps " ;" inside values only with Debian's runtime switches
+# (configure's HAVE_INI_RUNTIME_SWITCHES check, repeated here).
+defs=
+printf '#include <ini.h>\nint main(void){ini_allow_inline_comments=0;return 0;}\n' \
+	>"${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c"
+if $cc -o /dev/null "${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c" \
+	$(pkg-config --cflags --libs inih 2>/dev/null || echo -linih) \
+	2>/dev/null; then
+	defs=-DHAVE_INI_RUNTIME_SWITCHES=1
+fi
+rm -f "${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c"
+
 mkdir -p "$work"
 for t in $targets; do
-	# shellcheck disable=SC2086 # $flags is a word list
-	$cc $flags -I"$top/src" -o "$work/fuzz_$t" \
-		"$here/fuzz_$t.c" "$top/src/$t.c"
+	srcs=
+	for f in $(sources "$t"); do
+		srcs="$srcs $top/src/$f"
+	done
+	# shellcheck disable=SC2086 # $flags, $srcs and $(libs) are word lists
+	$cc $flags $defs -I"$top/src" -o "$work/fuzz_$t" \
+		"$here/fuzz_$t.c" $srcs $(libs "$t")
 	mkdir -p "$work/corpus-$t"
 	dict=
 	[ -f "$here/$t.dict" ] && dict="-dict=$here/$t.dict"
-	# shellcheck disable=SC2086 # $dict is empty or one word
+	runs=
+	[ -n "${FUZZ_RUNS:-}" ] && runs="-runs=$FUZZ_RUNS"
+	jobs=
+	[ -n "${FUZZ_JOBS:-}" ] && jobs="-fork=$FUZZ_JOBS"
+	regress=
+	[ -d "$here/regress/$t" ] && regress="$here/regress/$t"
+	# shellcheck disable=SC2086 # $dict, $runs, $jobs, $regress: 0 or 1 word
 	"$work/fuzz_$t" -max_total_time="$secs" -timeout=10 -max_len=9216 \
 		-print_final_stats=1 -artifact_prefix="$work/crash-$t-" \
-		$dict "$work/corpus-$t" "$here/corpus/$t"
+		$dict $runs $jobs "$work/corpus-$t" "$here/corpus/$t" $regress
 done

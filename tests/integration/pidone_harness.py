@@ -16,7 +16,11 @@ Every integration test file imports this module and ends with
 - bounds every wait with a timeout and kills everything it started, by pid:
   PID 1 of the namespace (which takes the whole namespace with it) and every
   process of the session it created, in a cleanup that runs even when a test
-  fails or the interpreter exits.
+  fails or the interpreter exits;
+- runs the binary under a wrapper when ``PIDONE_WRAP`` is set, e.g.
+  ``PIDONE_WRAP="valgrind --error-exitcode=99 --leak-check=full -q"``
+  (every timeout is then multiplied by ``PIDONE_TIMEOUT_SCALE``, default 4;
+  tests that measure timing are not meant to pass under such a wrapper).
 
 Nothing here touches the network beyond loopback: the health-port helpers
 (``free_port``, ``HttpConn``, ``http_get``, ``wait_http``) talk only to
@@ -28,6 +32,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -49,9 +54,16 @@ TINI = shutil.which("tini") or ""
 # Health server and privilege drop are not what these tests are about.
 DEFAULT_OPTS = ["--health-port", "0", "--user", "keep"]
 
+# A wrapper the binary under test runs under (valgrind, strace...).
+WRAP = shlex.split(os.environ.get("PIDONE_WRAP", ""))
+if WRAP:  # an absolute path: some tests exec through os.execv
+    WRAP[0] = shutil.which(WRAP[0]) or WRAP[0]
+TIMEOUT_SCALE = float(os.environ.get("PIDONE_TIMEOUT_SCALE",
+                                     "4" if WRAP else "1"))
+
 # Generous bounds: the box running the suite may be shared and slow.
-START_TIMEOUT = 5.0
-EXIT_TIMEOUT = 15.0
+START_TIMEOUT = 5.0 * TIMEOUT_SCALE
+EXIT_TIMEOUT = 15.0 * TIMEOUT_SCALE
 
 FORWARDABLE = [s for s in range(1, 32)
                if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)]
@@ -222,7 +234,8 @@ class Pidone:
     @env      extra environment (the test's own PIDONE_* are removed)
     @prefix   argv to exec pidone through (e.g. a sigconf --block ... --)
     @pass_fds fds the pidone process inherits besides 0, 1 and 2
-    @binary   run this instead of PIDONE_BIN (e.g. tini, for comparison)
+    @binary   run this instead of PIDONE_BIN (e.g. tini, for comparison);
+              PIDONE_WRAP applies to PIDONE_BIN only
     """
 
     def __init__(self, cmd, opts=(), mode="pid1", env=None, defaults=True,
@@ -232,7 +245,8 @@ class Pidone:
             raise ValueError(mode)
         self.mode = mode
         self.cmd = [str(c) for c in cmd]
-        argv = [binary or BIN] + (list(DEFAULT_OPTS) if defaults else [])
+        argv = [binary] if binary else WRAP + [BIN]
+        argv += list(DEFAULT_OPTS) if defaults else []
         argv += [str(o) for o in opts]
         if separator:
             argv.append("--")

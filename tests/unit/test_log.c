@@ -3,7 +3,9 @@
  * test_log.c - the log module: exact bytes of records in both formats, the
  * level threshold, safe truncation (still one valid JSON object / one
  * line), one write(2) per record, errno preservation, dropped lines, the
- * pure JSON escaper and the hand-made UTC timestamp.
+ * non-blocking sink (a private O_NONBLOCK description of a pipe, send on a
+ * socket, RWF_NOWAIT when the reopen is refused) with its "N log lines
+ * dropped" notice, the pure JSON escaper and the hand-made UTC timestamp.
  *
  * Records are read from a packet-mode pipe (O_DIRECT): each read(2)
  * returns exactly what one write(2) put in, so "one record, one write" is
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -1007,6 +1010,7 @@ Test(log_drop, full_nonblocking_pipe_counts_and_returns)
 	char buf[LOG_LINE_MAX + 16];
 	uint64_t before;
 
+	/* O_NONBLOCK only: F_SETFL also clears O_DIRECT, so reads merge */
 	cr_assert_eq(fcntl(s.wr, F_SETFL, O_NONBLOCK), 0);
 	while (write(s.wr, junk, sizeof(junk)) > 0)
 		;
@@ -1018,9 +1022,13 @@ Test(log_drop, full_nonblocking_pipe_counts_and_returns)
 	while (read(s.rd, buf, sizeof(buf)) > 0)
 		;
 	log_info("works again");
-	sink_read(&s, buf, sizeof(buf));
+	/* the drop notice first, then the record, each whole */
+	cr_assert_gt(read(s.rd, buf, sizeof(buf) - 1), 0);
 	cr_assert_eq(log_dropped(), before + 1);
-	cr_assert_not_null(strstr(buf, "\"msg\":\"works again\""));
+	cr_assert_not_null(strstr(buf, "\"level\":\"warn\",\"msg\":\"1 log "
+				       "lines dropped\",\"dropped\":1,"));
+	cr_assert_not_null(strstr(buf, "}\n{\"ts\":"));
+	cr_assert_not_null(strstr(buf, "\"msg\":\"works again\"}\n"));
 	sink_close(&s);
 }
 
@@ -1125,6 +1133,383 @@ Test(log_drop, eintr_is_retried, .timeout = 20)
 	timer_delete(timer);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* The non-blocking sink (log_open_sink) and the drop notice            */
+/* ------------------------------------------------------------------ */
+
+/* Read everything there is (non-blocking) into @buf; returns the length. */
+static size_t drain_all(int fd, char *buf, size_t size)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	while (have < size - 1 &&
+	       (n = read(fd, buf + have, size - 1 - have)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+	return have;
+}
+
+/* Every line of @buf (@len bytes) is a whole JSON-looking record. */
+static size_t assert_whole_lines(const char *buf, size_t len)
+{
+	size_t lines = 0;
+
+	for (const char *p = buf; p < buf + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(buf + len - p));
+
+		cr_assert_not_null(nl, "a record without its newline");
+		cr_assert(nl - p >= 2 && p[0] == '{' && nl[-1] == '}',
+			  "a cut or interleaved record: %.*s", (int)(nl - p),
+			  p);
+		p = nl + 1;
+		lines++;
+	}
+	return lines;
+}
+
+/* Log until a record is dropped; fails (test timeout) if a write blocks. */
+static uint64_t log_until_dropped(void)
+{
+	uint64_t before = log_dropped();
+
+	for (int i = 0; i < 100000 && log_dropped() == before; i++)
+		log_warnx("filling the sink, record %d", i);
+	cr_assert_gt(log_dropped(), before, "the sink never filled up");
+	return log_dropped() - before;
+}
+
+struct a_pipe {
+	int rd;
+	int wr;
+};
+
+/* An ordinary blocking pipe, like the one a runtime gives fd 2. */
+static struct a_pipe plain_pipe(void)
+{
+	int fds[2];
+
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	return (struct a_pipe){ .rd = fds[0], .wr = fds[1] };
+}
+
+static int backlog_calls;
+
+static void on_backlog(void *data)
+{
+	cr_assert_eq(data, &backlog_calls);
+	backlog_calls++;
+}
+
+Test(log_sink, pipe_gets_a_private_nonblocking_description, .timeout = 20)
+{
+	struct a_pipe p = plain_pipe();
+	static char buf[1 << 20];
+	int own, shared_flags;
+	size_t len, lines;
+	uint64_t dropped;
+	char want[64];
+
+	log_set_fd(p.wr);
+	cr_assert_eq(log_open_sink(), 0);
+	own = log_sink_fd();
+	cr_assert_gt(own, 2, "the private fd must not be a standard fd");
+	cr_assert_neq(own, p.wr);
+	cr_assert(fcntl(own, F_GETFL) & O_NONBLOCK);
+	cr_assert(fcntl(own, F_GETFD) & FD_CLOEXEC);
+	/* the description the child shares is left exactly as it was */
+	shared_flags = fcntl(p.wr, F_GETFL);
+	cr_assert_eq(shared_flags & O_NONBLOCK, 0, "O_NONBLOCK set on fd 2");
+
+	/* nobody reads: pidone must not block, only drop and count */
+	dropped = log_until_dropped();
+	for (int i = 0; i < 50; i++)
+		log_warnx("still full %d", i);
+	dropped += 50;
+	cr_assert_eq(fcntl(p.rd, F_SETFL, O_NONBLOCK), 0);
+	len = drain_all(p.rd, buf, sizeof(buf));
+	lines = assert_whole_lines(buf, len);
+	cr_assert_gt(lines, 10);
+
+	/* the next record is preceded by one notice with the exact count */
+	log_info("after the drain");
+	len = drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_eq(assert_whole_lines(buf, len), 2);
+	snprintf(want, sizeof(want), "\"msg\":\"%llu log lines dropped\"",
+		 (unsigned long long)dropped);
+	cr_assert_not_null(strstr(buf, want), "%s not in %s", want, buf);
+	cr_assert_not_null(strstr(buf, "\"level\":\"warn\""));
+	cr_assert(strstr(buf, want) < strstr(buf, "after the drain"));
+	/* and only once */
+	log_info("later");
+	len = drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_eq(assert_whole_lines(buf, len), 1);
+	cr_assert_null(strstr(buf, "dropped"));
+
+	/* log_set_fd gives the private fd back */
+	log_set_fd(-1);
+	cr_assert_eq(fcntl(own, F_GETFD), -1);
+	cr_assert_eq(errno, EBADF);
+	close(p.rd);
+	close(p.wr);
+}
+
+Test(log_sink, backlog_cb_once_and_flush, .timeout = 20)
+{
+	struct a_pipe p = plain_pipe();
+	static char buf[1 << 20];
+	size_t len;
+
+	log_set_fd(p.wr);
+	cr_assert_eq(log_open_sink(), 0);
+	log_set_backlog_cb(on_backlog, &backlog_calls);
+	cr_assert_eq(log_flush(), 0, "nothing owed yet");
+	log_until_dropped();
+	cr_assert_eq(backlog_calls, 1);
+	log_info("dropped too");
+	log_info("and this");
+	cr_assert_eq(backlog_calls, 1, "called again while still owing");
+	cr_assert_eq(log_flush(), -EAGAIN, "the pipe is still full");
+
+	cr_assert_eq(fcntl(p.rd, F_SETFL, O_NONBLOCK), 0);
+	drain_all(p.rd, buf, sizeof(buf));
+	errno = 4242;
+	cr_assert_eq(log_flush(), 0);
+	cr_assert_eq(errno, 4242);
+	len = drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_eq(assert_whole_lines(buf, len), 1);
+	cr_assert_not_null(strstr(buf, " log lines dropped\""));
+	cr_assert_eq(log_flush(), 0);
+	cr_assert_eq(drain_all(p.rd, buf, sizeof(buf)), 0, "notice twice");
+
+	/* a new backlog calls again */
+	log_until_dropped();
+	cr_assert_eq(backlog_calls, 2);
+	close(p.rd);
+	close(p.wr);
+}
+
+Test(log_sink, broken_fd_no_backlog_cb)
+{
+	struct a_pipe p = plain_pipe();
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	cr_assert_eq(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	close(p.rd);
+	log_set_fd(p.wr);
+	cr_assert_eq(log_open_sink(), 0);
+	log_set_backlog_cb(on_backlog, &backlog_calls);
+	log_info("nobody reads");
+	cr_assert_eq(backlog_calls, 0, "waiting on a broken pipe is useless");
+	cr_assert_eq(log_flush(), -EPIPE);
+	close(p.wr);
+}
+
+Test(log_sink, notice_follows_the_level)
+{
+	struct a_pipe p = plain_pipe();
+	static char buf[1 << 20];
+	size_t len;
+
+	log_set_fd(p.wr);
+	cr_assert_eq(log_open_sink(), 0);
+	log_setup(LOG_FORMAT_TEXT, LOG_LEVEL_ERROR);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t before = log_dropped();
+
+		log_errorx(NULL, "filling %d", i);
+		if (log_dropped() > before)
+			break;
+	}
+	cr_assert_eq(fcntl(p.rd, F_SETFL, O_NONBLOCK), 0);
+	drain_all(p.rd, buf, sizeof(buf));
+	log_errorx(NULL, "after");
+	len = drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "pidone: error: after\n", "got %zu: %s", len,
+			 buf);
+
+	/* text format, warn enabled: the notice in text form */
+	log_setup(LOG_FORMAT_TEXT, LOG_LEVEL_WARN);
+	log_until_dropped();
+	drain_all(p.rd, buf, sizeof(buf));
+	log_warnx("after");
+	drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_not_null(strstr(buf, "pidone: warn: "));
+	cr_assert_not_null(strstr(buf, " log lines dropped dropped="));
+	cr_assert_not_null(strstr(buf, "\npidone: warn: after\n"));
+	close(p.rd);
+	close(p.wr);
+}
+
+Test(log_sink, socket_never_cuts_or_interleaves, .timeout = 20)
+{
+	static char buf[1 << 22];
+	int sv[2], sndbuf = 4096;
+	size_t len = 0, lines = 0, notices = 0;
+	uint64_t before = log_dropped(), dropped;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)),
+		     0);
+	cr_assert_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	log_set_fd(sv[0]);
+	cr_assert_eq(log_open_sink(), 0);
+	cr_assert_eq(log_sink_fd(), sv[0], "a socket is used as it is");
+	cr_assert_eq(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
+
+	/*
+	 * Long records into a small buffer, read a little at a time, so that
+	 * sends are cut short and resumed. Everything read goes into @buf.
+	 */
+	for (int round = 0; round < 20; round++) {
+		char big[3000];
+		ssize_t n;
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		for (int i = 0; i < 50; i++)
+			log_info("%d %s", i, big + (i * 37) % 2000);
+		n = read(sv[1], buf + len, 1000 + (size_t)round * 777);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	/* drain and flush until nothing is owed */
+	for (int i = 0; i < 1000; i++) {
+		int owed = log_flush();
+
+		len += drain_all(sv[1], buf + len, sizeof(buf) - len);
+		if (owed == 0)
+			break;
+	}
+	cr_assert_eq(log_flush(), 0);
+	log_info("end");
+	len += drain_all(sv[1], buf + len, sizeof(buf) - len);
+
+	dropped = log_dropped() - before;
+	cr_assert_gt(dropped, 0, "the socket never filled up");
+	lines = assert_whole_lines(buf, len);
+	for (const char *p = buf; (p = strstr(p, " log lines dropped\"")); p++)
+		notices++;
+	cr_assert_gt(notices, 0);
+	/* every record not counted as dropped arrived, whole */
+	cr_assert_eq(lines - notices, 20 * 50 + 1 - dropped,
+		     "lines %zu notices %zu dropped %llu", lines, notices,
+		     (unsigned long long)dropped);
+	cr_assert_not_null(strstr(buf, "\"msg\":\"end\"}\n"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(log_sink, regular_file_and_bad_fd_use_plain_write)
+{
+	char path[] = "/tmp/test_log.XXXXXX";
+	int fd = mkostemp(path, O_CLOEXEC), next;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	log_set_fd(fd);
+	next = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	close(next);
+	cr_assert_eq(log_open_sink(), 0);
+	cr_assert_eq(log_sink_fd(), fd);
+	cr_assert_eq(fcntl(0, F_DUPFD_CLOEXEC, 0), next, "an fd was opened");
+	close(next);
+	log_info("to the file");
+	cr_assert_gt(lseek(fd, 0, SEEK_CUR), 0);
+	close(fd);
+
+	log_set_fd(-1);
+	errno = 4242;
+	cr_assert_eq(log_open_sink(), -EBADF);
+	cr_assert_eq(errno, 4242);
+}
+
+/*
+ * stderr closed at start and no /dev/null to fill it: the number is
+ * reused later by one of pidone's own fds, which must get no log line.
+ */
+Test(log_sink, closed_fd_is_never_written_later)
+{
+	struct a_pipe p = plain_pipe();
+	int fd = fcntl(p.wr, F_DUPFD_CLOEXEC, 10);
+	char buf[64];
+	uint64_t before;
+
+	cr_assert_geq(fd, 10);
+	close(fd); /* now a free number, like a closed fd 2 */
+	log_set_fd(fd);
+	cr_assert_eq(log_open_sink(), -EBADF);
+	cr_assert_eq(log_sink_fd(), -1);
+	/* the number comes back as something else */
+	cr_assert_eq(fcntl(p.wr, F_DUPFD_CLOEXEC, fd), fd);
+	before = log_dropped();
+	log_info("must not reach the reused fd");
+	cr_assert_eq(log_dropped(), before + 1);
+	cr_assert_eq(fcntl(p.rd, F_SETFL, O_NONBLOCK), 0);
+	cr_assert_eq(read(p.rd, buf, sizeof(buf)), -1, "a line leaked");
+	cr_assert_eq(errno, EAGAIN);
+	close(fd);
+	close(p.rd);
+	close(p.wr);
+}
+
+/* A pipe whose reader is gone: EPIPE is counted, SIGPIPE stays blocked. */
+Test(log_sink, pipe_without_reader_drops)
+{
+	struct a_pipe p = plain_pipe();
+	sigset_t set;
+	uint64_t before;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	cr_assert_eq(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	close(p.rd);
+	log_set_fd(p.wr);
+	/* an anonymous pipe reopens even without a reader (no ENXIO) */
+	cr_assert_eq(log_open_sink(), 0);
+	before = log_dropped();
+	log_info("nobody reads");
+	log_info("still nobody");
+	cr_assert_eq(log_dropped(), before + 2);
+	close(p.wr);
+}
+
+/*
+ * A pipe made by root, pidone running as another uid (runAsUser): the
+ * reopen is refused (EACCES) and every write asks for RWF_NOWAIT, which
+ * still never blocks on Linux >= 6.0.
+ */
+Test(log_sink, foreign_pipe_uses_rwf_nowait, .timeout = 20)
+{
+	struct a_pipe p;
+	static char buf[1 << 20];
+	size_t len;
+	int r;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to make a pipe another uid owns");
+	p = plain_pipe();
+	cr_assert_eq(setresgid(65534, 65534, 65534), 0);
+	cr_assert_eq(setresuid(65534, 65534, 65534), 0);
+	log_set_fd(p.wr);
+	r = log_open_sink();
+	cr_assert_eq(r, -EACCES, "reopen of a root-owned pipe: %d", r);
+	cr_assert_eq(log_sink_fd(), p.wr);
+	log_until_dropped();
+	cr_assert_eq(fcntl(p.wr, F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(fcntl(p.rd, F_SETFL, O_NONBLOCK), 0);
+	drain_all(p.rd, buf, sizeof(buf));
+	log_info("after");
+	len = drain_all(p.rd, buf, sizeof(buf));
+	cr_assert_eq(assert_whole_lines(buf, len), 2);
+	cr_assert_not_null(strstr(buf, " log lines dropped\""));
+	close(p.rd);
+	close(p.wr);
 }
 
 /* ------------------------------------------------------------------ */
