@@ -22,6 +22,7 @@
 #include "banned.h"
 
 static const char *const step_names[CHILD_STEP_MAX] = {
+	[CHILD_STEP_PIPE] = "pipe2",
 	[CHILD_STEP_FORK] = "fork",
 	[CHILD_STEP_SETPGID] = "setpgid",
 	[CHILD_STEP_TCSETPGRP] = "tcsetpgrp",
@@ -107,8 +108,9 @@ int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
 	int r;
 
 	if (pipe2(report, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto err_fork;
+		reterr->step = CHILD_STEP_PIPE;
+		reterr->errnum = errno;
+		return -reterr->errnum;
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -141,7 +143,6 @@ int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
 err_close_pipe:
 	fd_close(&report[0]);
 	fd_close(&report[1]);
-err_fork:
 	reterr->step = CHILD_STEP_FORK;
 	reterr->errnum = -r;
 	return r;

@@ -14,7 +14,8 @@
 #include <sys/types.h>
 
 enum child_step {
-	CHILD_STEP_FORK, /* in the parent: pipe2() or fork() */
+	CHILD_STEP_PIPE, /* in the parent: pipe2() for the report */
+	CHILD_STEP_FORK, /* in the parent: fork() */
 	CHILD_STEP_SETPGID,
 	CHILD_STEP_TCSETPGRP,
 	CHILD_STEP_NO_NEW_PRIVS,

@@ -174,9 +174,14 @@ static int become_final_user(const struct settings *s)
 		return EX_NOPERM;
 	}
 	for (size_t i = 0; s->writable && s->writable[i]; i++) {
-		if (dirs_verify(s->writable[i], &e) < 0) {
+		int r_dir = dirs_verify(s->writable[i], &e);
+
+		if (r_dir < 0) {
 			log_startup_error(&e, "dir", s->writable[i]);
-			return EX_NOPERM;
+			/* Out of fds says nothing about the dir: internal. */
+			return r_dir == -EMFILE || r_dir == -ENFILE ?
+				       EX_SOFTWARE :
+				       EX_NOPERM;
 		}
 	}
 	return 0;
