@@ -115,19 +115,6 @@ static void row(struct report *rp, const char *label, const char *hint,
 		put(rp, "%-*s   hint: %s\n", CHECK_LABEL_WIDTH, "", hint);
 }
 
-static void say(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* snprintf for messages, where a cut long path is fine. */
-static void say(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
-
 /* Milliseconds as SPEC's seconds: "10", "0.5", "2.25". */
 static void add_seconds(struct textbuf *t, unsigned ms)
 {
@@ -349,14 +336,15 @@ static void check_command(char *const *argv, const char *path,
 	if (strchr(argv[0], '/'))
 		snprintf(searched, sizeof(searched), "given as a path");
 	else
-		say(searched, sizeof(searched), "searched PATH=%s",
-		    path ? path : EXECPATH_DEFAULT_PATH);
+		textbuf_format(searched, sizeof(searched), "searched PATH=%s",
+			       path ? path : EXECPATH_DEFAULT_PATH);
 	r = execpath_find(argv[0], path, res->detail, sizeof(res->detail));
 	if (r == -EACCES) {
 		res->err = r;
 		res->code = EX_NOEXEC;
-		say(res->e.text, sizeof(res->e.text),
-		    "command not executable: %s (%s)", res->detail, searched);
+		textbuf_format(res->e.text, sizeof(res->e.text),
+			       "command not executable: %s (%s)", res->detail,
+			       searched);
 		snprintf(res->e.hint, sizeof(res->e.hint),
 			 "make it executable: chmod +x, or COPY --chmod=755");
 		return;
@@ -364,8 +352,8 @@ static void check_command(char *const *argv, const char *path,
 	if (r < 0) {
 		res->err = r;
 		res->code = EX_NOTFOUND;
-		say(res->e.text, sizeof(res->e.text),
-		    "command not found: %s (%s)", argv[0], searched);
+		textbuf_format(res->e.text, sizeof(res->e.text),
+			       "command not found: %s (%s)", argv[0], searched);
 		snprintf(res->e.hint, sizeof(res->e.hint),
 			 "install it in the image or give its full path");
 		return;
@@ -374,9 +362,10 @@ static void check_command(char *const *argv, const char *path,
 	    access(interp, X_OK) < 0) {
 		res->err = -errno;
 		res->code = EX_NOEXEC;
-		say(res->e.text, sizeof(res->e.text),
-		    "command not executable: %s: its interpreter %s: %s",
-		    res->detail, interp, strerror(-res->err));
+		textbuf_format(
+			res->e.text, sizeof(res->e.text),
+			"command not executable: %s: its interpreter %s: %s",
+			res->detail, interp, strerror(-res->err));
 		snprintf(res->e.hint, sizeof(res->e.hint),
 			 "distroless images have no shell: put the interpreter "
 			 "in the JSON command, e.g. [\"python3\",\"app.py\"]");
@@ -491,11 +480,12 @@ static int check_creatable(const char *dir, uid_t uid, gid_t gid,
 	}
 	if (faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
 		return 0;
-	say(reterr->text, sizeof(reterr->text),
-	    "cannot create writable dir %s: %s is not writable by uid %u "
-	    "gid %u: %s",
-	    dir, parent, (unsigned)geteuid(), (unsigned)getegid(),
-	    strerror(errno));
+	textbuf_format(
+		reterr->text, sizeof(reterr->text),
+		"cannot create writable dir %s: %s is not writable by uid %u "
+		"gid %u: %s",
+		dir, parent, (unsigned)geteuid(), (unsigned)getegid(),
+		strerror(errno));
 	dirs_hint(errno, parent, uid, gid, reterr->hint, sizeof(reterr->hint));
 	return -errno;
 }

@@ -25,23 +25,11 @@
 
 #include "dirs.h"
 #include "fdutil.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* How often to retry when a probe name is taken (EEXIST). */
 #define DIRS_PROBE_TRIES 8
-
-static void say(char *buf, size_t buflen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* snprintf for messages, where a cut long path is fine. */
-static void say(char *buf, size_t buflen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, buflen, fmt, ap);
-	va_end(ap);
-}
 
 const char *dirs_hint(int err, const char *dir, uid_t uid, gid_t gid, char *buf,
 		      size_t buflen)
@@ -184,11 +172,12 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 	/* Created: it must go again, whatever happened in between. */
 	if (unlink(path) < 0) {
 		r = -errno;
-		say(reterr->text, sizeof(reterr->text),
-		    "writable dir %s: uid %u gid %u created %s but cannot "
-		    "remove it: %s",
-		    dir, (unsigned)geteuid(), (unsigned)getegid(), path,
-		    strerror(-r));
+		textbuf_format(
+			reterr->text, sizeof(reterr->text),
+			"writable dir %s: uid %u gid %u created %s but cannot "
+			"remove it: %s",
+			dir, (unsigned)geteuid(), (unsigned)getegid(), path,
+			strerror(-r));
 		snprintf(reterr->hint, sizeof(reterr->hint),
 			 "the dir lets files be created but not removed (an "
 			 "append-only attribute? see lsattr -d %s); remove the "
@@ -204,9 +193,9 @@ static int create_failed(const char *dir, const char *prefix, const char *op,
 			 int err, uid_t uid, gid_t gid,
 			 struct privdrop_error *reterr)
 {
-	say(reterr->text, sizeof(reterr->text),
-	    "cannot create writable dir %s: %s %s: %s", dir, op, prefix,
-	    strerror(-err));
+	textbuf_format(reterr->text, sizeof(reterr->text),
+		       "cannot create writable dir %s: %s %s: %s", dir, op,
+		       prefix, strerror(-err));
 	dirs_hint(err == -ENOENT ? -EACCES : err, prefix, uid, gid,
 		  reterr->hint, sizeof(reterr->hint));
 	return err;

@@ -36,3 +36,13 @@ void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 	}
 	t->len += (size_t)n;
 }
+
+const char *textbuf_format(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return buf;
+}

@@ -27,4 +27,11 @@ void textbuf_init(struct textbuf *t, char *buf, size_t size);
 void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * One-shot: @buf becomes the formatted text, cut to fit (for messages,
+ * where a cut long path is fine). Returns @buf.
+ */
+const char *textbuf_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

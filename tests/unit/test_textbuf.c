@@ -44,3 +44,13 @@ Test(textbuf, overflow_cuts_marks_and_skips_the_rest)
 	textbuf_printf(&t, "k");
 	cr_assert_str_eq(buf, "abcdefg", "nothing is added after a cut");
 }
+
+Test(textbuf, format_is_one_shot_and_cuts)
+{
+	char buf[8];
+
+	cr_assert_str_eq(textbuf_format(buf, sizeof(buf), "%s:%d", "ab", 42),
+			 "ab:42");
+	cr_assert_str_eq(textbuf_format(buf, sizeof(buf), "%s", "0123456789"),
+			 "0123456");
+}
