@@ -37,24 +37,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz.h"
+
 #include "config.h"
 #include "exitcodes.h"
 #include "settings.h"
 #include "strv.h"
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-				__FILE__, __LINE__, #cond);              \
-			abort();                                         \
-		}                                                        \
-	} while (0)
-
 #define MAX_ARGS 64
 #define MAX_ENV 8
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The memfd the INI text goes to, created once, and its path. */
 static int ini_fd = -1;
