@@ -1,17 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * child.c - fork and exec the command, exactly like tini and catatonit
- * isolate their child, and report a failed exec honestly (s6's cspawn
- * pipe): the child writes {step, errno} to a close-on-exec pipe and
- * _exit()s; a successful exec closes the pipe, so the parent reads EOF.
+ * child.c - start the command, isolated exactly like tini and catatonit
+ * isolate their child, and report a failed exec honestly.
  *
- * The only fds are the two pipe ends, both O_CLOEXEC, both closed here.
- * Between fork and exec only async-signal-safe calls and _exit are used.
+ * The child is made with clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+ * does: it borrows pidone's memory until it execs, and pidone sleeps until
+ * then. No page table is copied and no page of pidone's is write-faulted
+ * afterwards, which a fork() of the loop's process costs at start and again
+ * on the next signal. A failed step is reported through a close-on-exec
+ * pipe (s6's cspawn pipe): the child writes {step, errno} and _exit()s; a
+ * successful exec closes the pipe, so the parent reads EOF. (The pipe, not
+ * the shared memory, because under valgrind a vfork is a fork.)
+ *
+ * The rules of a shared-memory child: it runs on a stack of its own,
+ * calls only async-signal-safe functions, allocates nothing and changes
+ * no memory but its WATCHDOG_PID digits. No signal handler can run in it:
+ * pidone installs none and every signal is blocked until the last call
+ * before exec. The only fds are the two pipe ends, both O_CLOEXEC, both
+ * closed here; the stack is unmapped once the child is gone from this
+ * memory.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,15 +35,25 @@
 #include "child.h"
 #include "exitcodes.h"
 #include "fdutil.h"
+#include "log.h"
 #include "banned.h"
+
+extern char **environ;
+
+/*
+ * The child's stack: room for execvp's PATH entry (at most PATH_MAX) and
+ * for glibc's copy of argv when it runs a script, sized from argv the way
+ * glibc's posix_spawn sizes its own. Mapped per spawn: spawns are rare.
+ */
+#define CHILD_STACK_BASE (32 * 1024)
 
 static const char *const step_names[CHILD_STEP_MAX] = {
 	[CHILD_STEP_PIPE] = "pipe2",
+	[CHILD_STEP_ENV] = "environment",
 	[CHILD_STEP_FORK] = "fork",
 	[CHILD_STEP_SETPGID] = "setpgid",
 	[CHILD_STEP_TCSETPGRP] = "tcsetpgrp",
 	[CHILD_STEP_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
-	[CHILD_STEP_SETENV] = "setenv(WATCHDOG_PID)",
 	[CHILD_STEP_SIGMASK] = "sigprocmask",
 	[CHILD_STEP_EXEC] = "execvp",
 };
@@ -37,25 +63,61 @@ const char *child_step_name(enum child_step step)
 	return step < CHILD_STEP_MAX ? step_names[step] : "?";
 }
 
-static __attribute__((noreturn)) void child_fail(int report_fd,
-						 enum child_step step)
+/* What the child needs, in the parent's memory. */
+struct spawn {
+	char *const *argv;
+	const sigset_t *mask;
+	unsigned flags;
+	char **envp;
+	char *watchdog_digits; /* in envp's WATCHDOG_PID= entry, or NULL */
+	int report_fd; /* the pipe's write end */
+};
+
+/*
+ * The child's code runs on a stack AddressSanitizer did not make: its
+ * noreturn bookkeeping would warn on stderr, the log's own stream. The
+ * few lines here are simple; the sanitizer keeps watching everything else.
+ */
+#define CHILD_CODE __attribute__((no_sanitize_address))
+
+#define WATCHDOG_PREFIX "WATCHDOG_PID="
+#define PID_DIGITS_MAX 10
+
+CHILD_CODE static __attribute__((noreturn)) void
+child_fail(const struct spawn *sp, enum child_step step)
 {
 	struct child_failure failure = { .step = step, .errnum = errno };
 	ssize_t n;
 
 	do {
-		n = write(report_fd, &failure, sizeof(failure));
+		n = write(sp->report_fd, &failure, sizeof(failure));
 	} while (n < 0 && errno == EINTR);
 	_exit(failure.errnum == ENOENT ? EX_NOTFOUND : EX_NOEXEC);
 }
 
-/* Runs in the child; never returns. */
-static __attribute__((noreturn)) void child_exec(char *const *argv,
-						 const sigset_t *mask,
-						 unsigned flags, int report_fd)
+/* @v in decimal at @dst, NUL-terminated; no stdio in the child. */
+CHILD_CODE static void put_pid(char *dst, pid_t v)
 {
+	char tmp[PID_DIGITS_MAX];
+	size_t n = 0;
+	unsigned long u = (unsigned long)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u && n < sizeof(tmp));
+	while (n)
+		*dst++ = tmp[--n];
+	*dst = '\0';
+}
+
+/* Runs in the child, on the borrowed stack; never returns. */
+CHILD_CODE static int child_exec(void *arg)
+{
+	const struct spawn *sp = arg;
+
 	if (setpgid(0, 0) < 0)
-		child_fail(report_fd, CHILD_STEP_SETPGID);
+		child_fail(sp, CHILD_STEP_SETPGID);
 
 	/*
 	 * Take the terminal's foreground so that Ctrl-C under `docker run -it`
@@ -67,69 +129,73 @@ static __attribute__((noreturn)) void child_exec(char *const *argv,
 	 */
 	if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpid()) < 0 &&
 	    errno != ENOTTY && errno != ENXIO && errno != EBADF)
-		child_fail(report_fd, CHILD_STEP_TCSETPGRP);
+		child_fail(sp, CHILD_STEP_TCSETPGRP);
 
-	if ((flags & CHILD_NO_NEW_PRIVS) &&
+	if ((sp->flags & CHILD_NO_NEW_PRIVS) &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(report_fd, CHILD_STEP_NO_NEW_PRIVS);
+		child_fail(sp, CHILD_STEP_NO_NEW_PRIVS);
 
-	/*
-	 * sd_watchdog_enabled() wants the pid of the process that pings, which
-	 * exists only now. pidone is single-threaded, so setenv (malloc) is
-	 * safe after fork.
-	 */
-	if (flags & CHILD_WATCHDOG_PID) {
-		char pid_text[16];
-
-		snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
-		if (setenv("WATCHDOG_PID", pid_text, 1) < 0)
-			child_fail(report_fd, CHILD_STEP_SETENV);
-	}
+	/* sd_watchdog_enabled() wants the pid of the process that pings. */
+	if (sp->watchdog_digits)
+		put_pid(sp->watchdog_digits, getpid());
 
 	/*
 	 * Exactly the mask pidone inherited: nothing pidone blocked for its
 	 * signalfd stays blocked in the app. pidone changed no disposition,
 	 * so there is none to put back.
 	 */
-	if (sigprocmask(SIG_SETMASK, mask, NULL) < 0)
-		child_fail(report_fd, CHILD_STEP_SIGMASK);
+	if (sigprocmask(SIG_SETMASK, sp->mask, NULL) < 0)
+		child_fail(sp, CHILD_STEP_SIGMASK);
 
-	execvp(argv[0], argv);
-	child_fail(report_fd, CHILD_STEP_EXEC);
+	execvpe(sp->argv[0], sp->argv, sp->envp);
+	child_fail(sp, CHILD_STEP_EXEC);
 }
 
-int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
-		pid_t *ret_pid, struct child_failure *reterr)
+/*
+ * environ with WATCHDOG_PID=<room for a pid> in place of any earlier one,
+ * for the child to fill in. Returns the array (free() it and nothing
+ * else: the new entry lives in the same block) or NULL with errno set.
+ */
+static char **watchdog_environ(char **ret_digits)
+{
+	static const char prefix[] = WATCHDOG_PREFIX;
+	size_t n = 0, kept = 0;
+	char **envp, *entry;
+
+	for (char **e = environ; e && *e; e++)
+		n++;
+	if (n >
+	    (SIZE_MAX - sizeof(prefix) - PID_DIGITS_MAX - 1) / sizeof(char *) -
+		    2) {
+		errno = E2BIG;
+		return NULL;
+	}
+	envp = malloc((n + 2) * sizeof(char *) + sizeof(prefix) +
+		      PID_DIGITS_MAX);
+	if (!envp)
+		return NULL;
+	entry = (char *)(envp + n + 2);
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, prefix, sizeof(prefix) - 1) != 0)
+			envp[kept++] = *e;
+	memcpy(entry, prefix, sizeof(prefix)); /* digits follow the '=' */
+	envp[kept++] = entry;
+	envp[kept] = NULL;
+	*ret_digits = entry + sizeof(prefix) - 1;
+	return envp;
+}
+
+/* Read the child's report: 0 after a successful exec, else -errno. */
+static int read_report(int fd, pid_t pid, struct child_failure *reterr)
 {
 	struct child_failure failure;
-	int report[2] = { -1, -1 };
 	ssize_t n;
-	pid_t pid;
-	int r;
 
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		reterr->step = CHILD_STEP_PIPE;
-		reterr->errnum = errno;
-		return -reterr->errnum;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		goto err_close_pipe;
-	}
-	if (pid == 0)
-		child_exec(argv, mask, flags, report[1]);
-
-	fd_close(&report[1]);
 	do {
-		n = read(report[0], &failure, sizeof(failure));
+		n = read(fd, &failure, sizeof(failure));
 	} while (n < 0 && errno == EINTR);
-	fd_close(&report[0]);
-
-	if (n == 0) {
-		*ret_pid = pid;
+	if (n == 0)
 		return 0;
-	}
 	if (n != (ssize_t)sizeof(failure)) {
 		failure.step = CHILD_STEP_EXEC;
 		failure.errnum = n < 0 ? errno : EIO;
@@ -139,11 +205,63 @@ int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
 		;
 	*reterr = failure;
 	return -failure.errnum;
+}
 
-err_close_pipe:
+int child_spawn(char *const *argv, const sigset_t *mask, unsigned flags,
+		pid_t *ret_pid, struct child_failure *reterr)
+{
+	struct spawn sp = {
+		.argv = argv,
+		.mask = mask,
+		.flags = flags,
+		.envp = environ,
+	};
+	int report[2] = { -1, -1 };
+	size_t argc = 0, stack_size;
+	char **own_env = NULL;
+	void *stack = MAP_FAILED;
+	enum child_step step;
+	pid_t pid;
+	int r;
+
+	while (argv[argc])
+		argc++;
+	/* argc is bounded by ARG_MAX: the kernel took these strings. */
+	stack_size = CHILD_STACK_BASE + (argc + 3) * sizeof(char *);
+	step = CHILD_STEP_ENV;
+	if (flags & CHILD_WATCHDOG_PID) {
+		own_env = watchdog_environ(&sp.watchdog_digits);
+		if (!own_env)
+			goto fail;
+		sp.envp = own_env;
+	}
+	step = CHILD_STEP_PIPE;
+	if (pipe2(report, O_CLOEXEC) < 0)
+		goto fail;
+	sp.report_fd = report[1];
+	step = CHILD_STEP_FORK;
+	stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		goto fail;
+	/* Returns once the child has exec'd or _exit()ed. */
+	pid = clone(child_exec, (char *)stack + stack_size,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
+	if (pid < 0)
+		goto fail;
+	fd_close(&report[1]);
+	r = read_report(report[0], pid, reterr);
+	if (r == 0)
+		*ret_pid = pid;
+	goto out;
+fail:
+	*reterr = (struct child_failure){ .step = step, .errnum = errno };
+	r = -reterr->errnum;
+out:
+	if (stack != MAP_FAILED && munmap(stack, stack_size) < 0)
+		log_warn("cannot unmap the child's stack");
 	fd_close(&report[0]);
 	fd_close(&report[1]);
-	reterr->step = CHILD_STEP_FORK;
-	reterr->errnum = -r;
+	free(own_env);
 	return r;
 }

@@ -15,11 +15,11 @@
 
 enum child_step {
 	CHILD_STEP_PIPE, /* in the parent: pipe2() for the report */
-	CHILD_STEP_FORK, /* in the parent: fork() */
+	CHILD_STEP_ENV, /* in the parent: the environment with WATCHDOG_PID */
+	CHILD_STEP_FORK, /* in the parent: clone() */
 	CHILD_STEP_SETPGID,
 	CHILD_STEP_TCSETPGRP,
 	CHILD_STEP_NO_NEW_PRIVS,
-	CHILD_STEP_SETENV,
 	CHILD_STEP_SIGMASK,
 	CHILD_STEP_EXEC,
 	CHILD_STEP_MAX

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cmdjson.h"
+#include "escape.h"
 #include "strv.h"
 #include "banned.h"
 
@@ -168,42 +169,6 @@ static int read_hex4(struct cmdjson_parser *p, size_t at, uint32_t *ret)
 	}
 	*ret = v;
 	return 0;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence at @s (lead byte >= 0x80) with
- * @avail bytes readable, or 0. The ranges are RFC 3629 section 4, which
- * excludes overlongs (C0, C1, E0 80..9F, F0 80..8F), UTF-16 surrogates
- * (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..FF).
- */
-static size_t utf8_valid_len(const unsigned char *s, size_t avail)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t n;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		n = 2;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		n = 3;
-		if (s[0] == 0xE0)
-			lo = 0xA0;
-		else if (s[0] == 0xED)
-			hi = 0x9F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		n = 4;
-		if (s[0] == 0xF0)
-			lo = 0x90;
-		else if (s[0] == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
 }
 
 /* Encode @cp (a scalar value, not a surrogate) as UTF-8; returns bytes. */
@@ -360,7 +325,7 @@ static int parse_string(struct cmdjson_parser *p, char **ret)
 			p->pos++;
 			continue;
 		}
-		n = utf8_valid_len(p->s + p->pos, p->len - p->pos);
+		n = utf8_valid_len(p->s + p->pos, p->len - p->pos, NULL);
 		if (n == 0) {
 			r = fail(p, p->pos, R_UTF8);
 			goto err_free_buf;

@@ -288,6 +288,13 @@ static bool has_control_bytes(const char *s)
  * set (letters, digits, ".", "_", "-", and "$" as useradd allows). Whether
  * they exist is checked later, against the image's /etc/passwd.
  */
+static bool is_user_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+	       c == '$' || c == ':';
+}
+
 static bool is_user_spec(const char *v)
 {
 	const char *colon = strchr(v, ':');
@@ -295,9 +302,9 @@ static bool is_user_spec(const char *v)
 
 	if (len == 0 || len >= SETTINGS_USER_MAX)
 		return false;
-	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789._-$:") != len)
-		return false;
+	for (const char *p = v; *p; p++)
+		if (!is_user_char(*p))
+			return false;
 	if (colon && (colon == v || colon[1] == '\0' || strchr(colon + 1, ':')))
 		return false;
 	return true;
@@ -985,18 +992,40 @@ static const char *env_get(char *const *envp, const char *name)
  * The environment layer. An empty variable counts as unset, so that a
  * compose file's PIDONE_GRACE: ${GRACE} with GRACE unset changes nothing.
  * Unknown PIDONE_* variables are left alone: test harnesses and images
- * set their own.
+ * set their own. One pass over the environment (not one per setting): it
+ * runs at every start, and only PIDONE_* entries cost a lookup. Like
+ * getenv, the first entry of a name counts.
  */
 static void apply_env(struct load *L)
 {
+	static const char prefix[] = "PIDONE_";
+	const char *value[SETTING_MAX] = { NULL };
+
 	L->layer = ORIGIN_ENV;
 	memset(L->touched, 0, sizeof(L->touched));
-	for (int id = 0; id < SETTING_MAX; id++) {
-		const char *v = env_get(L->envp, settings_env_name(id));
+	for (size_t i = 0; L->envp && L->envp[i]; i++) {
+		const char *e = L->envp[i], *eq;
 
-		if (v && *v)
-			apply(L, (enum setting_id)id, v);
+		if (strncmp(e, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		eq = strchr(e, '=');
+		if (!eq)
+			continue;
+		for (int id = 0; id < SETTING_MAX; id++) {
+			const char *name = settings_env_name(id);
+			size_t len = (size_t)(eq - e);
+
+			if (strncmp(name, e, len) == 0 && name[len] == '\0') {
+				if (!value[id])
+					value[id] = eq + 1;
+				break;
+			}
+		}
 	}
+	/* In setting order, as before: the first error is the same one. */
+	for (int id = 0; id < SETTING_MAX; id++)
+		if (value[id] && *value[id])
+			apply(L, (enum setting_id)id, value[id]);
 }
 
 /* --- the INI file ------------------------------------------------------ */

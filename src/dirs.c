@@ -151,11 +151,16 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 	int fd = -1, r;
 
 	for (unsigned attempt = 0;; attempt++) {
-		if ((size_t)snprintf(path, sizeof(path),
-				     "%s/" DIRS_PROBE_PREFIX "%ld-%016llx", dir,
-				     (long)getpid(),
-				     (unsigned long long)probe_random(
-					     attempt)) >= sizeof(path))
+		struct textbuf t;
+
+		/* DIR/.pidone-check-PID-RANDOM; by hand: every start runs it */
+		textbuf_init(&t, path, sizeof(path));
+		textbuf_puts(&t, dir);
+		textbuf_puts(&t, "/" DIRS_PROBE_PREFIX);
+		textbuf_putu(&t, (unsigned long long)getpid(), 10, 1);
+		textbuf_puts(&t, "-");
+		textbuf_putu(&t, probe_random(attempt), 16, 16);
+		if (t.truncated)
 			return verify_failed(dir, -ENAMETOOLONG, reterr);
 		fd = open(path,
 			  O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_WRONLY |

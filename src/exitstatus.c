@@ -9,6 +9,7 @@
 
 #include "exitstatus.h"
 #include "signame.h"
+#include "textbuf.h"
 #include "banned.h"
 
 int exitstatus_from_wait(int wstatus)
@@ -26,8 +27,11 @@ const char *exitstatus_describe(int wstatus, char *buf, unsigned buflen)
 	const char *signame;
 
 	if (WIFEXITED(wstatus)) {
-		snprintf(buf, buflen, "exited with status %d",
-			 WEXITSTATUS(wstatus));
+		struct textbuf t; /* by hand: every child exit logs this */
+
+		textbuf_init(&t, buf, buflen);
+		textbuf_puts(&t, "exited with status ");
+		textbuf_putu(&t, (unsigned)WEXITSTATUS(wstatus), 10, 1);
 	} else if (WIFSIGNALED(wstatus)) {
 		signame = signame_from_number(WTERMSIG(wstatus), name,
 					      sizeof(name));

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "exitstatus.h"
+#include "escape.h"
 #include "health.h"
 #include "parse.h"
 #include "banned.h"
@@ -43,42 +44,6 @@ static uint64_t elapsed(uint64_t now, uint64_t then)
 }
 
 /*
- * The length of the valid UTF-8 sequence at @s (at most @len bytes), or 0
- * when it is not one (stray continuation byte, overlong form, surrogate,
- * beyond U+10FFFF, or cut short).
- */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (len < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * Copy @len bytes of untrusted @src into @dst (@size > 0 bytes, NUL
  * included) so that the invariant above holds: control bytes become ' ',
  * bytes that are not valid UTF-8 become '?', and a character that does
@@ -90,7 +55,7 @@ static void copy_clean(char *dst, size_t size, const char *src, size_t len)
 	size_t out = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(s + i, len - i);
+		size_t n = utf8_valid_len(s + i, len - i, NULL);
 
 		if (n == 0) {
 			if (out + 1 >= size)
@@ -415,45 +380,6 @@ bool health_ready(const struct health *h, uint64_t now)
 	return all_ok(h, now, HEALTH_PROBE_READY, NULL);
 }
 
-/*
- * Escape NUL-terminated @src into @dst, at most @room bytes (no NUL
- * written), as the inside of a JSON string. Never splits an escape or a
- * UTF-8 character. Returns the bytes written. (log_json_escape does the
- * same for log lines, but this module may not include log.h.)
- */
-static size_t json_escape(char *dst, size_t room, const char *src)
-{
-	const unsigned char *s = (const unsigned char *)src;
-	size_t len = strlen(src), out = 0;
-
-	for (size_t i = 0; i < len;) {
-		char unit[8];
-		size_t used = 1, n;
-
-		if (s[i] == '"' || s[i] == '\\') {
-			unit[0] = '\\';
-			unit[1] = (char)s[i];
-			n = 2;
-		} else if (s[i] < 0x20) {
-			snprintf(unit, sizeof(unit), "\\u%04x", s[i]);
-			n = 6;
-		} else {
-			/* a stored text is clean, so 0 cannot happen */
-			used = utf8_len(s + i, len - i);
-			if (used == 0)
-				used = 1;
-			memcpy(unit, s + i, used);
-			n = used;
-		}
-		if (out + n > room)
-			break;
-		memcpy(dst + out, unit, n);
-		out += n;
-		i += used;
-	}
-	return out;
-}
-
 int health_format_json(const struct health *h, uint64_t now,
 		       enum health_probe probe, char *buf, size_t buflen,
 		       size_t *ret_len)
@@ -462,7 +388,7 @@ int health_format_json(const struct health *h, uint64_t now,
 	static const char head[] = "{\"status\":\"fail\",\"reason\":\"";
 	static const char tail[] = "\"}";
 	struct health_check first;
-	size_t len;
+	size_t len, written;
 
 	if (all_ok(h, now, probe, &first)) {
 		if (buflen < sizeof(ok))
@@ -476,8 +402,10 @@ int health_format_json(const struct health *h, uint64_t now,
 		return -ENOBUFS;
 	len = sizeof(head) - 1;
 	memcpy(buf, head, len);
-	len += json_escape(buf + len, buflen - len - sizeof(tail),
-			   first.reason);
+	/* +1: escape() ends with a NUL, which the tail overwrites */
+	escape(buf + len, buflen - len - sizeof(tail) + 1, first.reason,
+	       strlen(first.reason), ESC_JSON, &written);
+	len += written;
 	memcpy(buf + len, tail, sizeof(tail));
 	*ret_len = len + sizeof(tail) - 1;
 	return 0;

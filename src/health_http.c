@@ -14,13 +14,21 @@
  *   head bytes waiting  EV_READ             HEAD: 408 and close
  *   nothing waiting     EV_READ             IDLE: close silently
  *
- * Input stops while an answer is unsent (backpressure); pipelined answers
- * are appended to one out buffer and sent with one send(). The in buffer
- * never holds more than HTTP_HEAD_MAX bytes and the out buffer is sized
- * for the largest answer plus room to coalesce small ones, so a request
- * is only handled when its answer is sure to fit. No client can make this
- * file allocate: the pool is calloc'd once in health_http_start (its
- * pages are touched only as slots come into use).
+ * Input stops while an answer is unsent (backpressure). A callback reads
+ * into the server's one in buffer (or, when the connection kept the start
+ * of a head, into that kept buffer, so a head dribbling in byte by byte
+ * costs linear time), handles every complete head there, appends the
+ * answers to the server's one out buffer, sized for the largest answer
+ * plus room to coalesce small ones, and sends them with one send(); a head
+ * is only handled when its answer is sure to fit. Only what is left over
+ * when the callback returns, an unfinished head (at most HTTP_HEAD_MAX
+ * bytes, 431 when full) or pipelined heads waiting behind an answer the
+ * socket did not take entirely (at most what one read gave), and that
+ * answer's unsent tail (at most OUT_MAX), is copied into buffers of the
+ * connection's own, taken from the pools and given back as soon as they
+ * are empty. No client can make this file allocate: the slots, the two
+ * shared buffers and both pools are one mapping made in health_http_start,
+ * whose pages are touched only as they come into use.
  *
  * After start-up nothing here may end pidone (STYLE point 7): every error
  * closes one connection or pauses the listener, and is logged once per
@@ -31,8 +39,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -77,6 +85,7 @@ enum logged_class {
 	LOGGED_OTHER = 1u << 3,
 	LOGGED_FULL = 1u << 4,
 	LOGGED_SPARE = 1u << 5,
+	LOGGED_POOL = 1u << 6,
 };
 
 enum timer_mode {
@@ -108,15 +117,22 @@ struct health_http_conn {
 	bool linger; /* ... gracefully: the client may still be sending */
 	bool lingering; /* shut down for writing, discarding input */
 	struct request_info parked_req;
-	size_t in_len;
 	size_t last_len; /* bytes the parser already saw incomplete */
+	/*
+	 * Bytes kept between callbacks, each in a buffer from the server's
+	 * pools held only while it is not empty (NULL otherwise).
+	 */
+	char *in; /* unhandled input: HTTP_HEAD_MAX */
+	size_t in_len;
+	char *out; /* an answer not all sent: OUT_MAX */
 	size_t out_len;
 	size_t out_sent;
-	char in[HTTP_HEAD_MAX];
-	char out[OUT_MAX];
 };
 
 enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_CLOSED };
+
+_Static_assert(HEALTH_HTTP_CONNS_MAX <= UINT16_MAX + 1,
+	       "a pool index fits in uint16_t");
 
 /* char arrays, not pointers: read-only data, no relocations (STYLE 8) */
 static const char verbose_labels[METRICS_PATH_MAX][8] = {
@@ -136,6 +152,40 @@ static void log_once(struct health_http *srv, unsigned class, int errnum,
 	srv->logged |= class;
 	log_emit(level, errnum, hint, NULL, 0, "health server: %s%s", what,
 		 level == LOG_LEVEL_WARN ? " (logged once)" : "");
+}
+
+/* --- buffer pools ---------------------------------------------------- */
+
+/* @n buffers of @size bytes from @base, all free, lowest index on top. */
+static void pool_init(struct health_http_pool *p, char *base, size_t size,
+		      unsigned n)
+{
+	p->base = base;
+	p->size = size;
+	p->n_free = n;
+	for (unsigned i = 0; i < n; i++)
+		p->free[i] = (uint16_t)(n - 1 - i);
+}
+
+/*
+ * A free buffer, or NULL when none is left (cannot happen while each
+ * connection holds at most one buffer of each pool); its bytes are stale.
+ */
+static char *pool_get(struct health_http_pool *p)
+{
+	if (p->n_free == 0)
+		return NULL;
+	p->n_free--;
+	return p->base + (size_t)p->free[p->n_free] * p->size;
+}
+
+/* Give back *@buf (NULL is fine) and set it to NULL. */
+static void pool_put(struct health_http_pool *p, char **buf)
+{
+	if (!*buf)
+		return;
+	p->free[p->n_free++] = (uint16_t)((size_t)(*buf - p->base) / p->size);
+	*buf = NULL;
 }
 
 /* --- connections: watchers ------------------------------------------ */
@@ -183,14 +233,14 @@ static void conn_update(struct health_http_conn *c)
 	if (c->lingering) {
 		set_io(c, EV_READ);
 		set_timer(c, TIMER_LINGER);
-	} else if (c->out_sent < c->out_len) {
+	} else if (c->out) {
 		set_io(c, EV_WRITE);
 		set_timer(c, TIMER_WRITE);
 	} else if (c->parked) {
 		set_io(c, 0);
 		set_timer(c, TIMER_WRITE);
 	} else {
-		set_io(c, c->in_len < sizeof(c->in) ? EV_READ : 0);
+		set_io(c, c->in_len < HTTP_HEAD_MAX ? EV_READ : 0);
 		set_timer(c, c->in_len > 0 ? TIMER_HEAD : TIMER_IDLE);
 	}
 }
@@ -208,20 +258,23 @@ static void conn_close(struct health_http_conn *c)
 	c->close_after = false;
 	c->linger = false;
 	c->lingering = false;
-	c->in_len = c->last_len = 0;
+	c->last_len = 0;
+	pool_put(&srv->in_pool, &c->in);
+	c->in_len = 0;
+	pool_put(&srv->out_pool, &c->out);
 	c->out_len = c->out_sent = 0;
 	srv->n_open--;
 }
 
 /*
  * The last answer is out: close now, or when the client may still be
- * sending (an error answer, a body, pipelined bytes), shut down our side
+ * sending (an error answer, a body, @pending input), shut down our side
  * and read until its FIN, so that its kernel does not get a reset that
  * would destroy the answer before it is read.
  */
-static void conn_finish(struct health_http_conn *c)
+static void conn_finish(struct health_http_conn *c, bool pending)
 {
-	if (!c->linger && c->in_len == 0) {
+	if (!c->linger && !pending) {
 		conn_close(c);
 		return;
 	}
@@ -230,16 +283,20 @@ static void conn_finish(struct health_http_conn *c)
 		return;
 	}
 	c->lingering = true;
+	pool_put(&c->srv->in_pool, &c->in);
 	c->in_len = 0;
 	conn_update(c);
 }
 
-/* Send what is in out. FLUSH_CLOSED when the client is gone. */
-static enum flush_result conn_flush(struct health_http_conn *c)
+/*
+ * Send @buf[*@sent, @len), adding what went to *@sent. FLUSH_CLOSED when
+ * the client is gone (the connection is closed then).
+ */
+static enum flush_result conn_send(struct health_http_conn *c, const char *buf,
+				   size_t len, size_t *sent)
 {
-	while (c->out_sent < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_sent,
-				 c->out_len - c->out_sent,
+	while (*sent < len) {
+		ssize_t n = send(c->fd, buf + *sent, len - *sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
@@ -251,10 +308,60 @@ static enum flush_result conn_flush(struct health_http_conn *c)
 			conn_close(c);
 			return FLUSH_CLOSED;
 		}
-		c->out_sent += (size_t)n;
+		*sent += (size_t)n;
 	}
-	c->out_len = c->out_sent = 0;
 	return FLUSH_DONE;
+}
+
+/* A pool ran dry, which the sizes rule out: drop the connection, loudly. */
+static void conn_drop_no_buffer(struct health_http_conn *c)
+{
+	log_once(c->srv, LOGGED_POOL, 0, NULL,
+		 "no connection buffer left, closing a connection");
+	conn_close(c);
+}
+
+/*
+ * Send the answers in the server's out buffer; keep what the socket did
+ * not take as the connection's own out. The server's buffer is empty
+ * afterwards whatever happened.
+ */
+static enum flush_result conn_flush(struct health_http_conn *c)
+{
+	struct health_http *srv = c->srv;
+	size_t sent = 0, len = srv->out_len;
+	enum flush_result r = conn_send(c, srv->out, len, &sent);
+
+	srv->out_len = 0;
+	if (r != FLUSH_BLOCKED)
+		return r;
+	c->out = pool_get(&srv->out_pool);
+	if (!c->out) {
+		conn_drop_no_buffer(c);
+		return FLUSH_CLOSED;
+	}
+	memcpy(c->out, srv->out + sent, len - sent);
+	c->out_len = len - sent;
+	c->out_sent = 0;
+	return FLUSH_BLOCKED;
+}
+
+/*
+ * Put the unsent tail of the connection's own out back at the front of
+ * the server's (it fits: it is what was left of one flush of that buffer,
+ * made while a whole answer's room was free), so that answers can follow
+ * it in order.
+ */
+static void conn_unkeep_out(struct health_http_conn *c)
+{
+	struct health_http *srv = c->srv;
+
+	if (!c->out)
+		return;
+	memcpy(srv->out, c->out + c->out_sent, c->out_len - c->out_sent);
+	srv->out_len = c->out_len - c->out_sent;
+	pool_put(&srv->out_pool, &c->out);
+	c->out_len = c->out_sent = 0;
 }
 
 /* --- answers ---------------------------------------------------------- */
@@ -275,16 +382,16 @@ static void respond(struct health_http_conn *c, enum metrics_path path,
 	if (http_format_response(head, sizeof(head), status, content_type,
 				 body_len, keep_alive, extra_headers,
 				 &head_len) < 0 ||
-	    head_len + send_len > sizeof(c->out) - c->out_len) {
+	    head_len + send_len > OUT_MAX - srv->out_len) {
 		/* cannot happen with the sizes above; never send garbage */
 		c->close_after = true;
 		return;
 	}
-	memcpy(c->out + c->out_len, head, head_len);
-	c->out_len += head_len;
+	memcpy(srv->out + srv->out_len, head, head_len);
+	srv->out_len += head_len;
 	if (send_len) {
-		memcpy(c->out + c->out_len, body, send_len);
-		c->out_len += send_len;
+		memcpy(srv->out + srv->out_len, body, send_len);
+		srv->out_len += send_len;
 	}
 	if (!keep_alive)
 		c->close_after = true;
@@ -352,9 +459,14 @@ static void answer(struct health_http_conn *c, const struct request_info *rq)
 
 /* --- ready-tcp -------------------------------------------------------- */
 
-static void conn_run(struct health_http_conn *c);
+static void conn_resume(struct health_http_conn *c);
 
-/* Record a ready-tcp result and answer every /readyz that waited for it. */
+/*
+ * Record a ready-tcp result. The /readyz waiting for it are answered by
+ * tcp_unpark(), and only from the check's own watchers: a check that ends
+ * at once ends inside some connection's callback, which the shared
+ * buffers serve and which must not be entered again for another.
+ */
 static void tcp_finish(struct health_http *srv, bool ok, const char *why)
 {
 	struct health_http_tcp *t = &srv->tcp;
@@ -371,15 +483,25 @@ static void tcp_finish(struct health_http *srv, bool ok, const char *why)
 			 LOG_FIELDS(LOG_STR("target", t->target),
 				    LOG_STR("result", ok ? "ok" : why)),
 			 "ready-tcp check done");
+}
 
+/*
+ * Answer every /readyz that waited for the check that just ended. A
+ * resumed connection may start a newer check: one that ends at once parks
+ * nobody, and a /readyz parked on one still running waits for its end
+ * (this loop is past that slot).
+ */
+static void tcp_unpark(struct health_http *srv)
+{
 	for (unsigned i = 0; i < srv->n_slots; i++) {
 		struct health_http_conn *c = &srv->conns[i];
 
 		if (c->fd < 0 || !c->parked)
 			continue;
 		c->parked = false;
+		conn_unkeep_out(c);
 		answer(c, &c->parked_req);
-		conn_run(c);
+		conn_resume(c);
 	}
 }
 
@@ -408,6 +530,7 @@ static void tcp_connected(struct ev_loop *loop, ev_io *w, int revents)
 		tcp_finish_errno(srv, err);
 	else
 		tcp_finish(srv, true, "ok");
+	tcp_unpark(srv);
 }
 
 static void tcp_timed_out(struct ev_loop *loop, ev_timer *w, int revents)
@@ -417,6 +540,7 @@ static void tcp_timed_out(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	tcp_finish(srv, false, "no answer within 1 s");
+	tcp_unpark(srv);
 }
 
 /*
@@ -519,36 +643,58 @@ static void handle_request(struct health_http_conn *c,
 	answer(c, &rq);
 }
 
-/* Drop the first @n bytes of in (a handled head); the next head's clock
- * starts now. */
-static void consume(struct health_http_conn *c, size_t n)
+/*
+ * Keep @buf[@pos, @len), the input left when a callback returns, as the
+ * connection's own in: @buf is that buffer already (the rest moves to its
+ * front; an empty one goes back to the pool) or the server's (the rest is
+ * copied out). Returns false when the connection had to be closed.
+ */
+static bool conn_keep_in(struct health_http_conn *c, char *buf, size_t pos,
+			 size_t len)
 {
-	memmove(c->in, c->in + n, c->in_len - n);
-	c->in_len -= n;
-	c->last_len = 0;
-	set_timer(c, TIMER_NONE);
+	struct health_http *srv = c->srv;
+	size_t rest = len - pos;
+
+	if (buf == c->in) {
+		memmove(c->in, c->in + pos, rest);
+	} else if (rest > 0) {
+		c->in = pool_get(&srv->in_pool);
+		if (!c->in) {
+			conn_drop_no_buffer(c);
+			return false;
+		}
+		memcpy(c->in, buf + pos, rest);
+	}
+	c->in_len = rest;
+	if (rest == 0)
+		pool_put(&srv->in_pool, &c->in);
+	return true;
 }
 
 /*
- * Handle every complete head in, in order, while the answer is sure to
- * fit and nothing waits (a park, a close); send; repeat while that made
- * progress. Ends with the watchers updated, or the connection closed.
+ * Handle the complete heads at the start of @buf (@len bytes of input),
+ * in order, while the answer is sure to fit and nothing waits (a park, a
+ * close); send; repeat while that made progress; keep the rest. Ends with
+ * the watchers updated, or the connection closed, and the server's out
+ * buffer empty.
  */
-static void conn_run(struct health_http_conn *c)
+static void conn_serve(struct health_http_conn *c, char *buf, size_t len)
 {
+	struct health_http *srv = c->srv;
 	struct http_request req;
+	size_t pos = 0;
 	int r;
 
 	for (;;) {
 		bool progress = false;
 
-		while (!c->parked && !c->close_after && c->in_len > 0 &&
-		       sizeof(c->out) - c->out_len >= RESPONSE_MAX) {
-			r = http_parse_request(c->in, c->in_len, c->last_len,
-					       &req);
+		while (!c->parked && !c->close_after && pos < len &&
+		       OUT_MAX - srv->out_len >= RESPONSE_MAX) {
+			r = http_parse_request(buf + pos, len - pos,
+					       c->last_len, &req);
 			if (r == HTTP_PARSE_INCOMPLETE) {
-				c->last_len = c->in_len;
-				if (c->in_len == sizeof(c->in))
+				c->last_len = len - pos;
+				if (c->last_len == HTTP_HEAD_MAX)
 					answer_error(c, METRICS_PATH_OTHER, 431,
 						     false);
 				break;
@@ -558,33 +704,44 @@ static void conn_run(struct health_http_conn *c)
 				break;
 			}
 			handle_request(c, &req);
-			consume(c, (size_t)r);
+			pos += (size_t)r;
+			c->last_len = 0;
+			/* the next head's clock starts once this answer is out */
+			set_timer(c, TIMER_NONE);
 			progress = true;
 		}
 
-		switch (conn_flush(c)) {
-		case FLUSH_CLOSED:
-			return;
-		case FLUSH_BLOCKED:
-			conn_update(c);
-			return;
-		default:
-			break;
+		if (srv->out_len > 0) {
+			enum flush_result f = conn_flush(c);
+
+			if (f == FLUSH_CLOSED)
+				return;
+			if (f == FLUSH_BLOCKED)
+				break;
+			/* room again, also for heads left by an earlier call */
+			progress = true;
 		}
 		if (c->close_after && !c->parked) {
-			conn_finish(c);
+			conn_finish(c, pos < len);
 			return;
 		}
 		if (!progress)
 			break;
 	}
-	conn_update(c);
+	if (conn_keep_in(c, buf, pos, len))
+		conn_update(c);
+}
+
+/* Go on with the input the connection kept, with nothing new read. */
+static void conn_resume(struct health_http_conn *c)
+{
+	conn_serve(c, c->in ? c->in : c->srv->in, c->in_len);
 }
 
 /* Read and throw away input until the client's FIN (lingering close). */
 static void conn_linger_read(struct health_http_conn *c)
 {
-	ssize_t n = recv(c->fd, c->in, sizeof(c->in), 0);
+	ssize_t n = recv(c->fd, c->srv->in, HTTP_HEAD_MAX, 0);
 
 	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 				errno == EINTR)))
@@ -592,19 +749,24 @@ static void conn_linger_read(struct health_http_conn *c)
 	conn_close(c);
 }
 
+/*
+ * Read once: after the input the connection kept, in its own buffer (so
+ * a head arriving in pieces is never copied again), or else into the
+ * server's.
+ */
 static void conn_read(struct health_http_conn *c)
 {
-	size_t room = sizeof(c->in) - c->in_len;
+	char *buf = c->in ? c->in : c->srv->in;
+	size_t len = c->in_len;
 	ssize_t n;
 
-	if (room == 0) {
-		conn_run(c);
+	if (len == HTTP_HEAD_MAX) {
+		conn_resume(c);
 		return;
 	}
-	n = recv(c->fd, c->in + c->in_len, room, 0);
+	n = recv(c->fd, buf + len, HTTP_HEAD_MAX - len, 0);
 	if (n > 0) {
-		c->in_len += (size_t)n;
-		conn_run(c);
+		conn_serve(c, buf, len + (size_t)n);
 		return;
 	}
 	if (n < 0 &&
@@ -616,6 +778,23 @@ static void conn_read(struct health_http_conn *c)
 	conn_close(c);
 }
 
+/* Send more of the kept answer; once it is all out, go on with input. */
+static void conn_write(struct health_http_conn *c)
+{
+	switch (conn_send(c, c->out, c->out_len, &c->out_sent)) {
+	case FLUSH_CLOSED:
+		return;
+	case FLUSH_BLOCKED:
+		conn_update(c);
+		return;
+	default:
+		break;
+	}
+	pool_put(&c->srv->out_pool, &c->out);
+	c->out_len = c->out_sent = 0;
+	conn_resume(c);
+}
+
 static void conn_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct health_http_conn *c = w->data;
@@ -624,7 +803,7 @@ static void conn_io(struct ev_loop *loop, ev_io *w, int revents)
 	if (c->lingering)
 		conn_linger_read(c);
 	else if (revents & EV_WRITE)
-		conn_run(c);
+		conn_write(c);
 	else if (revents & EV_READ)
 		conn_read(c);
 }
@@ -635,18 +814,18 @@ static void conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (c->timer_mode != TIMER_HEAD || c->out_len > 0) {
+	if (c->timer_mode != TIMER_HEAD || c->out) {
 		conn_close(c);
 		return;
 	}
 	c->timer_mode = TIMER_NONE;
 	answer_error(c, METRICS_PATH_OTHER, 408, false);
-	conn_run(c);
+	conn_resume(c);
 }
 
 /* --- accepting -------------------------------------------------------- */
 
-/* First use of a slot: calloc left it zeroed, make it a closed conn. */
+/* First use of a slot: the mapping left it zeroed, make it a closed conn. */
 static void slot_setup(struct health_http *srv, struct health_http_conn *c)
 {
 	c->srv = srv;
@@ -904,11 +1083,61 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 	return r;
 }
 
+/* @len rounded up to whole pages: each part of the arena starts on one. */
+static size_t arena_part(size_t len)
+{
+	const size_t page = 4096;
+
+	return (len + page - 1) & ~(page - 1);
+}
+
+/* The arena: slots, in, out, the in pool, the out pool. */
+static size_t arena_size(void)
+{
+	const size_t n = HEALTH_HTTP_CONNS_MAX;
+
+	return arena_part(n * sizeof(struct health_http_conn)) +
+	       arena_part(HTTP_HEAD_MAX) + arena_part(OUT_MAX) +
+	       arena_part(n * HTTP_HEAD_MAX) + arena_part(n * OUT_MAX);
+}
+
+/*
+ * Reserve the slots, the shared buffers and the pools as one anonymous
+ * mapping rather than from malloc: its pages stay untouched (zero, not
+ * resident) until used, whatever malloc's thresholds are, and nothing
+ * after this can fail for want of memory. Returns 0 or -errno.
+ */
+static int arena_map(struct health_http *srv)
+{
+	const size_t n = HEALTH_HTTP_CONNS_MAX;
+	size_t len = arena_size();
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	srv->arena = p;
+	srv->arena_len = len;
+	srv->conns = (struct health_http_conn *)p;
+	p += arena_part(n * sizeof(struct health_http_conn));
+	srv->in = p;
+	p += arena_part(HTTP_HEAD_MAX);
+	srv->out = p;
+	srv->out_len = 0;
+	p += arena_part(OUT_MAX);
+	pool_init(&srv->in_pool, p, HTTP_HEAD_MAX, HEALTH_HTTP_CONNS_MAX);
+	p += arena_part(n * HTTP_HEAD_MAX);
+	pool_init(&srv->out_pool, p, OUT_MAX, HEALTH_HTTP_CONNS_MAX);
+	return 0;
+}
+
 /* See health_http.h. */
 int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,
 		      const struct supervisor *sup)
 {
+	int r;
+
 	if (srv->listen_fd < 0)
 		return 0;
 	srv->loop = loop;
@@ -922,11 +1151,14 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 			   s->ready_tcp_host);
 		return -EINVAL;
 	}
-	srv->conns = calloc(HEALTH_HTTP_CONNS_MAX, sizeof(*srv->conns));
-	if (!srv->conns) {
-		log_error(NULL, "health server: cannot allocate %u connections",
-			  HEALTH_HTTP_CONNS_MAX);
-		return -ENOMEM;
+	r = arena_map(srv);
+	if (r < 0) {
+		errno = -r;
+		log_error(NULL,
+			  "health server: cannot reserve %zu bytes for "
+			  "%u connections",
+			  arena_size(), HEALTH_HTTP_CONNS_MAX);
+		return r;
 	}
 	srv->n_slots = 0;
 
@@ -992,11 +1224,16 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 /* See health_http.h. */
 void health_http_done(struct health_http *srv)
 {
-	if (srv->conns) {
+	if (srv->arena) {
 		for (unsigned i = 0; i < srv->n_slots; i++)
 			conn_close(&srv->conns[i]);
-		free(srv->conns);
+		if (munmap(srv->arena, srv->arena_len) < 0)
+			log_warn("health server: cannot unmap its buffers, "
+				 "ignoring");
+		srv->arena = NULL;
 		srv->conns = NULL;
+		srv->in = srv->out = NULL;
+		srv->n_slots = 0;
 	}
 	if (srv->loop) {
 		ev_io_stop(srv->loop, &srv->accept_io);

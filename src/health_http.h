@@ -10,8 +10,16 @@
  *   health_http_start  the connection pool and the watchers
  *
  * Limits (STYLE point 16), all fixed at start, none driven by clients:
- * - HEALTH_HTTP_CONNS_MAX connections, allocated once by health_http_start
- *   with their buffers; one more gets a canned 503 and is closed.
+ * - HEALTH_HTTP_CONNS_MAX connections, reserved once by health_http_start
+ *   with every buffer they can need; one more gets a canned 503 and is
+ *   closed.
+ * - Memory tracks use, not the cap: requests are read into and answered
+ *   from one receive and one response buffer of the server's; a
+ *   connection holds buffers of its own only while it keeps bytes between
+ *   callbacks (the start of a head, pipelined requests waiting behind an
+ *   answer, an answer its client has not taken yet), from pools as big as
+ *   the cap, so taking one cannot fail and no client makes pidone
+ *   allocate.
  * - A request head may take HTTP_HEAD_MAX bytes (else 431) and
  *   HEALTH_HTTP_HEAD_TIMEOUT_S seconds (else 408). The clock for a head
  *   starts at its first byte on a fresh connection, and when the previous
@@ -33,7 +41,8 @@
  * one connect per HEALTH_TCP_CACHE_MS.
  *
  * Owns: the listener, a spare /dev/null fd for the EMFILE trick, one fd per
- * open connection and the ready-tcp socket; all close-on-exec.
+ * open connection and the ready-tcp socket, all close-on-exec; and the
+ * arena, one anonymous mapping from health_http_start to health_http_done.
  */
 #ifndef PIDONE_HEALTH_HTTP_H
 #define PIDONE_HEALTH_HTTP_H
@@ -57,6 +66,18 @@
 
 struct health_http_conn;
 
+/*
+ * HEALTH_HTTP_CONNS_MAX buffers of one size, handed out last freed first,
+ * so the pages a busy pidone touches track how many connections kept
+ * bytes at once, not how many ever did.
+ */
+struct health_http_pool {
+	char *base;
+	size_t size; /* of one buffer */
+	unsigned n_free;
+	uint16_t free[HEALTH_HTTP_CONNS_MAX]; /* indexes; the top is last */
+};
+
 /* The one ready-tcp connect in flight. */
 struct health_http_tcp {
 	int fd; /* -1 when no check runs */
@@ -79,15 +100,28 @@ struct health_http {
 	ev_timer accept_pause; /* listener paused after ENOBUFS and such */
 
 	/*
-	 * HEALTH_HTTP_CONNS_MAX slots, allocated once; only the first
-	 * n_slots have been set up (a slot is set up when first needed, and
-	 * the lowest free one is always taken), so the pages an idle or
-	 * lightly probed pidone touches track its peak concurrency, not the
-	 * cap.
+	 * One anonymous mapping, reserved at start, holds all of the below;
+	 * its pages are touched only as they are used.
+	 *
+	 * HEALTH_HTTP_CONNS_MAX slots; only the first n_slots have been set
+	 * up (a slot is set up when first needed, and the lowest free one is
+	 * always taken), so the pages an idle or lightly probed pidone
+	 * touches track its peak concurrency, not the cap.
 	 */
+	void *arena;
+	size_t arena_len;
 	struct health_http_conn *conns;
 	unsigned n_slots;
 	unsigned n_open;
+	/*
+	 * The connection being served reads into in and answers into out
+	 * (out_len bytes); both are free again when its callback returns.
+	 */
+	char *in;
+	char *out;
+	size_t out_len;
+	struct health_http_pool in_pool; /* kept input, HTTP_HEAD_MAX each */
+	struct health_http_pool out_pool; /* kept answers */
 	struct health_http_tcp tcp;
 
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
@@ -113,9 +147,9 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code);
 
 /*
- * Allocate the connection pool and start serving on @loop: verdicts from
- * @h, metrics from @sup and @h. Does nothing when the listener is not
- * open. Returns 0 or -ENOMEM (logged).
+ * Reserve the connections and their buffers and start serving on @loop:
+ * verdicts from @h, metrics from @sup and @h. Does nothing when the
+ * listener is not open. Returns 0 or -errno (logged).
  */
 int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,
@@ -128,7 +162,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 void health_http_sample(const struct health_http *srv, uint64_t now,
 			struct metrics_sample *ret);
 
-/* Close every connection and the listener; free the pool. */
+/* Close every connection and the listener; unmap the arena. */
 void health_http_done(struct health_http *srv);
 
 #endif

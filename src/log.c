@@ -46,9 +46,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "banned.h"
 
@@ -61,6 +63,11 @@ _Static_assert(LOG_TAIL_RESERVE >= 2 + sizeof(LOG_TRUNC_JSON) - 1 + 1,
 	       "tail reserve too small for the JSON close");
 _Static_assert(LOG_TAIL_RESERVE >= 2 + sizeof(LOG_TRUNC_TEXT) - 1 + 1,
 	       "tail reserve too small for the text close");
+
+/* The kernel's value (uapi linux/fs.h), for C libraries that lack it. */
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
 
 /* How a record leaves: see the file comment. */
 enum sink_kind {
@@ -99,11 +106,6 @@ static const char level_names[LOG_LEVEL_MAX][6] = {
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 
-enum esc_mode {
-	ESC_JSON, /* inside a JSON string: quote, backslash, controls */
-	ESC_TEXT, /* bare text: only controls, so the line stays one line */
-};
-
 /* One record under construction. */
 struct line {
 	size_t len;
@@ -114,116 +116,6 @@ struct line {
 };
 
 #define LINE_LIMIT (LOG_LINE_MAX - LOG_TAIL_RESERVE)
-
-/*
- * Length of the valid UTF-8 sequence at @s (1 to 4), or 0 when it is not
- * one; then *@ret_bad is the length of its maximal invalid subpart (at
- * least 1), which is replaced by one U+FFFD as Unicode recommends.
- */
-static size_t utf8_valid_len(const unsigned char *s, size_t len,
-			     size_t *ret_bad)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		*ret_bad = 1;
-		return 0;
-	}
-	for (size_t i = 1; i < need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi) {
-			*ret_bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need;
-}
-
-static size_t escape(char *dst, size_t dstlen, const char *src, size_t len,
-		     enum esc_mode mode, size_t *ret_written)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)src;
-	size_t in = 0, out = 0, room;
-
-	if (dstlen == 0) {
-		if (ret_written)
-			*ret_written = 0;
-		return 0;
-	}
-	room = dstlen - 1;
-	while (in < len) {
-		unsigned char c = s[in];
-		char unit[6];
-		const char *p = unit;
-		size_t n = 2, used = 1, bad = 1;
-
-		unit[0] = '\\';
-		if (mode == ESC_JSON && (c == '"' || c == '\\')) {
-			unit[1] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\b':
-				unit[1] = 'b';
-				break;
-			case '\f':
-				unit[1] = 'f';
-				break;
-			case '\n':
-				unit[1] = 'n';
-				break;
-			case '\r':
-				unit[1] = 'r';
-				break;
-			case '\t':
-				unit[1] = 't';
-				break;
-			default:
-				memcpy(unit + 1, "u00", 3);
-				unit[4] = hex[c >> 4];
-				unit[5] = hex[c & 0xf];
-				n = 6;
-				break;
-			}
-		} else {
-			p = src + in;
-			n = utf8_valid_len(s + in, len - in, &bad);
-			used = n;
-			if (n == 0) {
-				p = "\xef\xbf\xbd"; /* U+FFFD */
-				n = 3;
-				used = bad;
-			}
-		}
-		if (n > room - out)
-			break;
-		memcpy(dst + out, p, n);
-		out += n;
-		in += used;
-	}
-	dst[out] = '\0';
-	if (ret_written)
-		*ret_written = out;
-	return in;
-}
 
 /* See log.h. */
 size_t log_json_escape(char *dst, size_t dstlen, const char *src, size_t len,
@@ -296,6 +188,33 @@ int log_format_time(const struct timespec *t, char *dst, size_t dstlen)
 	return LOG_TIME_LEN;
 }
 
+/*
+ * Now, as log_format_time() writes it. The date and time of day are
+ * formatted again only when the second changes: records come in bursts.
+ */
+static void record_time(char ts[LOG_TIME_LEN + 1])
+{
+	static time_t cached_sec;
+	static char cached[LOG_TIME_LEN + 1];
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0) {
+		memcpy(ts, "0000-00-00T00:00:00.000Z", LOG_TIME_LEN + 1);
+		return;
+	}
+	if (cached[0] == '\0' || now.tv_sec != cached_sec) {
+		if (log_format_time(&now, cached, sizeof(cached)) < 0) {
+			cached[0] = '\0';
+			memcpy(ts, "0000-00-00T00:00:00.000Z",
+			       LOG_TIME_LEN + 1);
+			return;
+		}
+		cached_sec = now.tv_sec;
+	}
+	memcpy(ts, cached, sizeof(cached));
+	put_digits(ts + 20, now.tv_nsec / 1000000L, 3);
+}
+
 /* Append @n bytes whole, or mark the line full and append nothing. */
 static bool put(struct line *l, const char *s, size_t n)
 {
@@ -315,7 +234,7 @@ static bool put_str(struct line *l, const char *s)
 
 /* Append as much of @s, escaped, as fits; true if all of it did. */
 static bool put_escaped(struct line *l, const char *s, size_t n,
-			enum esc_mode mode)
+			enum escape_mode mode)
 {
 	size_t written;
 
@@ -503,6 +422,45 @@ static const char *error_text(int errnum, char *buf, size_t len)
 #endif
 }
 
+/* Are %s and %% the only conversions in @fmt? */
+static bool only_strings(const char *fmt)
+{
+	for (const char *p = strchr(fmt, '%'); p; p = strchr(p + 2, '%'))
+		if (p[1] != 's' && p[1] != '%')
+			return false;
+	return true;
+}
+
+/*
+ * vsnprintf for a @fmt that only_strings() accepts: the same text, cut
+ * the same way, and the same return value (the length it wanted).
+ */
+static int format_strings(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	size_t len = 0;
+
+	for (const char *p = fmt; *p; p++) {
+		const char *piece = p;
+		size_t n = 1;
+
+		if (*p == '%') {
+			p++;
+			if (*p == 's') {
+				piece = va_arg(ap, const char *);
+				if (!piece)
+					piece = "(null)";
+				n = strlen(piece);
+			}
+		}
+		if (len < size - 1)
+			memcpy(dst + len, piece,
+			       n < size - 1 - len ? n : size - 1 - len);
+		len += n;
+	}
+	dst[len < size - 1 ? len : size - 1] = '\0';
+	return len > INT_MAX ? INT_MAX : (int)len;
+}
+
 /* Build one record in @l; returns its length (finished, '\n' included). */
 static size_t format_record(struct line *l, enum log_level level, int errnum,
 			    const char *hint, const struct log_field *fields,
@@ -514,14 +472,21 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 			    size_t n_fields, const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX], ts[LOG_TIME_LEN + 1], errbuf[128];
-	const char *errtext = NULL;
-	struct timespec now;
+	const char *msg_text = msg, *errtext = NULL;
 	size_t msg_len = 0;
 	int n;
 
 	l->len = 0; /* not the whole struct: no 4 KiB memset per record */
 	l->full = l->in_str = l->in_arr = false;
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Most messages are plain text or take only strings: no vsnprintf. */
+	if (!strchr(fmt, '%')) {
+		msg_text = fmt;
+		n = (int)strnlen(fmt, sizeof(msg));
+	} else if (only_strings(fmt)) {
+		n = format_strings(msg, sizeof(msg), fmt, ap);
+	} else {
+		n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	}
 	if (n > 0)
 		msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
 	if (errnum != 0) /* accept -errno too, but never negate INT_MIN */
@@ -533,7 +498,7 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 		put_str(l, "pidone: ");
 		put_str(l, level_names[level]);
 		put(l, ": ", 2);
-		put_escaped(l, msg, msg_len, ESC_TEXT);
+		put_escaped(l, msg_text, msg_len, ESC_TEXT);
 		if (errtext) {
 			put(l, ": ", 2);
 			put_escaped(l, errtext, strlen(errtext), ESC_TEXT);
@@ -544,15 +509,13 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 		if (hint)
 			text_field(l, &LOG_STR("hint", hint), true);
 	} else {
-		if (clock_gettime(CLOCK_REALTIME, &now) < 0 ||
-		    log_format_time(&now, ts, sizeof(ts)) < 0)
-			memcpy(ts, "0000-00-00T00:00:00.000Z", sizeof(ts));
+		record_time(ts);
 		put_str(l, "{\"ts\":\"");
 		put_str(l, ts);
 		put_str(l, "\",\"level\":\"");
 		put_str(l, level_names[level]);
 		put_str(l, "\",\"msg\":");
-		put_json_string(l, msg, msg_len);
+		put_json_string(l, msg_text, msg_len);
 		if (errtext)
 			json_field(l, &LOG_STR("error", errtext));
 		if (hint)
@@ -590,9 +553,24 @@ static size_t format_recordf(struct line *l, enum log_level level,
  * could be made no other way (SINK_WRITE on a blocking pipe). EINTR is
  * retried. Returns the bytes written or -errno.
  */
-static ssize_t sink_try(const char *buf, size_t len)
+/*
+ * write(2) at the current offset that fails with EAGAIN instead of waiting.
+ * musl has no pwritev2() wrapper before 1.2.5, so that build calls the
+ * syscall itself (offset -1 = the current one, high word 0).
+ */
+static ssize_t write_nowait(int fd, const char *buf, size_t len)
 {
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+#ifdef HAVE_PWRITEV2
+	return pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+#else
+	return syscall(SYS_pwritev2, fd, &iov, 1, -1L, 0L, RWF_NOWAIT);
+#endif
+}
+
+static ssize_t sink_try(const char *buf, size_t len)
+{
 	ssize_t n;
 
 	for (;;) {
@@ -602,12 +580,7 @@ static ssize_t sink_try(const char *buf, size_t len)
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 			break;
 		case SINK_NOWAIT:
-#ifdef RWF_NOWAIT
-			n = pwritev2(sink.fd, &iov, 1, -1, RWF_NOWAIT);
-#else
-			n = -1;
-			errno = EOPNOTSUPP;
-#endif
+			n = write_nowait(sink.fd, buf, len);
 			/* A kernel without RWF_NOWAIT for pipes: blocking. */
 			if (n < 0 && (errno == EOPNOTSUPP || errno == ENOSYS ||
 				      errno == EINVAL)) {

@@ -8,7 +8,6 @@
  */
 #define PIDONE_MAIN
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,32 +48,6 @@ static void loop_wait_without_timeout(struct ev_loop *loop)
 	ev_periodic_init(&arm, no_periodic, 4e9, 0., NULL);
 	ev_periodic_start(loop, &arm);
 	ev_periodic_stop(loop, &arm);
-}
-
-/*
- * libev retries a failed pipe() forever once loop_syserr returns (ev.c,
- * evpipe_init: "while (pipe (fds)) ev_syserr (...)"), so running out of
- * fds inside ev_default_loop spins at full CPU and floods stderr. Make
- * sure the fds the loop opens exist first: epoll, the SIGCHLD signalfd,
- * the timerfd of loop_wait_without_timeout, and an eventfd or pipe.
- */
-#define LOOP_FDS 5
-
-static int check_loop_fds(void)
-{
-	int fds[LOOP_FDS], n, r = 0;
-
-	for (n = 0; n < LOOP_FDS; n++) {
-		/* O_PATH of "/": works with fds 0-2 closed, no /dev/null */
-		fds[n] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fds[n] < 0) {
-			r = -errno;
-			break;
-		}
-	}
-	while (n > 0)
-		close(fds[--n]);
-	return r;
 }
 
 /* libev calls this instead of abort() when a syscall inside it fails. */
@@ -123,6 +96,11 @@ static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
 	struct pidone *p =
 		(struct pidone *)((char *)s - offsetof(struct pidone, signals));
 
+	/* Whoever sent it, SIGCHLD is ours: reap, never forward. */
+	if (si->ssi_signo == SIGCHLD) {
+		supervisor_reap(&p->supervisor);
+		return;
+	}
 	if (signals_is_self_raised(si, p->supervisor.self)) {
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
 			 LOG_FIELDS(LOG_INT("signal", si->ssi_signo)),
@@ -190,25 +168,24 @@ static int become_final_user(const struct settings *s)
 static int run(struct pidone *p)
 {
 	int code = EX_SOFTWARE;
+	pid_t self;
 	int r;
 
 	/* before the privilege drop: a port below 1024 needs root */
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
 		goto out;
 
-	p->is_pid1 = getpid() == 1;
-	r = check_loop_fds();
-	if (r < 0) {
-		errno = -r;
-		log_error("raise the open-files limit (ulimit -n, docker run "
-			  "--ulimit nofile=...)",
-			  "too few file descriptors for the event loop");
-		code = EX_SOFTWARE;
-		goto out;
-	}
+	self = getpid();
+	p->is_pid1 = self == 1;
 	ev_set_syserr_cb(loop_syserr);
-	p->loop = ev_default_loop(EVFLAG_SIGNALFD | EVFLAG_NOSIGMASK |
-				  EVFLAG_NOENV);
+	/*
+	 * The backends libev would pick by itself, named so that it need not
+	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd
+	 * and libev aborts when malloc fails, so NULL would mean a libev
+	 * built with neither backend.
+	 */
+	p->loop = ev_loop_new(EVBACKEND_EPOLL | EVBACKEND_POLL |
+			      EVFLAG_NOSIGMASK | EVFLAG_NOENV);
 	if (!p->loop) {
 		log_errorx(NULL, "cannot create the event loop");
 		code = EX_SOFTWARE;
@@ -217,10 +194,23 @@ static int run(struct pidone *p)
 	loop_wait_without_timeout(p->loop);
 	ev_init(&p->log_watcher, log_writable);
 	log_set_backlog_cb(log_backlog, p);
+	/*
+	 * The signalfd is the loop's last fd, and the proof of the others.
+	 * libev opened epoll and the timerfd above, and when they fail it
+	 * silently falls back to poll(2) and a wake-up every minute. EMFILE
+	 * means no fd is free under the limit and nothing was closed since,
+	 * so if the signalfd opens, those two did not run out either.
+	 */
 	r = signals_start(&p->signals, p->loop, on_signal);
 	if (r < 0) {
 		errno = -r;
-		log_error(NULL, "cannot open the signalfd");
+		if (r == -EMFILE || r == -ENFILE)
+			log_error(
+				"raise the open-files limit (ulimit -n, "
+				"docker run --ulimit nofile=...)",
+				"too few file descriptors for the event loop");
+		else
+			log_error(NULL, "cannot open the signalfd");
 		code = EX_SOFTWARE;
 		goto out;
 	}
@@ -266,7 +256,7 @@ static int run(struct pidone *p)
 	}
 
 	if (supervisor_start(&p->supervisor, p->loop, &p->settings,
-			     &p->original_mask, &code) < 0)
+			     &p->original_mask, self, &code) < 0)
 		goto out;
 
 	/*
@@ -287,6 +277,8 @@ out:
 		notify_done(&p->notify, p->loop);
 		supervisor_done(&p->supervisor);
 		signals_done(&p->signals, p->loop);
+		ev_loop_destroy(p->loop);
+		p->loop = NULL;
 	}
 	return code;
 }

@@ -27,6 +27,7 @@
 #include "parse.h"
 #include "passwd.h"
 #include "privdrop.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* (uid_t)-1 means "unchanged" to setresuid: never a real id. */
@@ -213,10 +214,11 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 	if (spec[0] == '\0')
 		return fail(reterr, -EINVAL, hint_syntax,
 			    "invalid user \"\": it is empty");
-	if ((size_t)snprintf(user, sizeof(user), "%s", spec) >= sizeof(user))
+	if (strlen(spec) >= sizeof(user))
 		return fail(reterr, -EINVAL, hint_syntax,
 			    "invalid user \"%.40s...\": longer than %zu bytes",
 			    spec, sizeof(user) - 1);
+	memcpy(user, spec, strlen(spec) + 1);
 	if (strcmp(spec, "keep") == 0) {
 		*ret = (struct credentials){ .keep = true,
 					     .uid = geteuid(),
@@ -289,25 +291,27 @@ void privdrop_final(const struct credentials *cred,
 static void groups_text(char *buf, size_t buflen)
 {
 	gid_t groups[PRIVDROP_GROUPS_SHOWN];
-	size_t len = 0;
+	struct textbuf t;
 	int n;
 
-	buf[0] = '\0';
+	textbuf_init(&t, buf, buflen);
 	n = getgroups(PRIVDROP_GROUPS_SHOWN, groups);
 	if (n < 0) {
 		/* EINVAL: more than we list; say how many instead. */
-		snprintf(buf, buflen, "%d groups", getgroups(0, NULL));
+		textbuf_printf(&t, "%d groups", getgroups(0, NULL));
 		return;
 	}
 	if (n == 0)
-		snprintf(buf, buflen, "none");
-	for (int i = 0; i < n; i++) {
-		int w = snprintf(buf + len, buflen - len, "%s%u", i ? " " : "",
-				 (unsigned)groups[i]);
+		textbuf_puts(&t, "none");
+	/* By hand, not printf: this runs at every start. */
+	for (int i = 0; i < n && !t.truncated; i++) {
+		size_t mark = t.len;
 
-		if (w < 0 || (size_t)w >= buflen - len)
-			break;
-		len += (size_t)w;
+		if (i)
+			textbuf_puts(&t, " ");
+		textbuf_putu(&t, (unsigned long long)groups[i], 10, 1);
+		if (t.truncated) /* whole numbers only */
+			buf[mark] = '\0';
 	}
 }
 

@@ -95,7 +95,9 @@ static const struct setting_name *name_of(enum setting_id id)
 void settings_init(struct settings *s)
 {
 	memset(s, 0, sizeof(*s));
-	snprintf(s->user, sizeof(s->user), "%s", SETTINGS_DEFAULT_USER);
+	_Static_assert(sizeof(SETTINGS_DEFAULT_USER) <= sizeof(s->user),
+		       "default user too long");
+	memcpy(s->user, SETTINGS_DEFAULT_USER, sizeof(SETTINGS_DEFAULT_USER));
 	s->grace_ms = 10 * 1000;
 	s->forward = FORWARD_GROUP;
 	for (int sig = 0; sig <= SIGNAME_MAX; sig++)

@@ -4,9 +4,12 @@
  *
  * Owns one fd: the signalfd (SFD_CLOEXEC | SFD_NONBLOCK). Reading drains
  * it completely on each wakeup; several queued instances of a standard
- * signal collapse into one, as they would for any process.
+ * signal collapse into one, as they would for any process (so one SIGCHLD
+ * may stand for many exited children: the reaper loops until none is left).
  */
 #include <errno.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fdutil.h"
@@ -14,12 +17,23 @@
 #include "signals.h"
 #include "banned.h"
 
+/*
+ * Every signal, as the kernel's own 64-bit mask, given to the syscalls
+ * directly. sigfillset() leaves out the signals the C library keeps for
+ * itself (glibc 32-33, musl 32-34): those would reach pidone unblocked,
+ * with their default action (termination), and never be forwarded, and 34
+ * is glibc's SIGRTMIN, which a Python or Node child may well use. pidone
+ * is single-threaded and needs none of them itself. The kernel ignores
+ * the KILL and STOP bits.
+ */
+static const uint64_t every_signal = ~(uint64_t)0;
+
 int signals_block_all(sigset_t *ret_original)
 {
-	sigset_t all;
-
-	if (sigfillset(&all) < 0 ||
-	    sigprocmask(SIG_SETMASK, &all, ret_original) < 0)
+	/* The kernel fills the first 8 bytes, the layout of both libcs. */
+	sigemptyset(ret_original);
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &every_signal,
+		    ret_original, sizeof(every_signal)) < 0)
 		return -errno;
 	return 0;
 }
@@ -50,11 +64,9 @@ static void signals_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb)
 {
-	sigset_t set;
-
-	if (sigfillset(&set) < 0 || sigdelset(&set, SIGCHLD) < 0)
-		return -errno;
-	s->fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* SIGCHLD included: the reaper is woken through this fd too. */
+	s->fd = (int)syscall(SYS_signalfd4, -1, &every_signal,
+			     sizeof(every_signal), SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->fd < 0)
 		return -errno;
 	s->cb = cb;

@@ -6,8 +6,10 @@
  * pidone blocks all signals first thing in main() (the synchronous ones
  * too: a copy sent with kill(1) is then read here and forwarded, while a
  * real fault is still forced through the mask by the kernel and stays
- * fatal). SIGCHLD is the one signal not read here: libev owns it for
- * ev_child. No handler is ever installed and no disposition is changed.
+ * fatal). SIGCHLD is read here too, and never forwarded: it wakes the
+ * supervisor's reaper. No handler is ever installed and no disposition is
+ * changed, and libev is given no signal of its own (no ev_signal, ev_child
+ * or ev_async), so it opens no signalfd or pipe besides this fd.
  *
  * We read a signalfd of our own rather than using one ev_signal per
  * signal because forwarding needs the siginfo: the kernel reports a
@@ -39,8 +41,8 @@ struct signals {
 int signals_block_all(sigset_t *ret_original);
 
 /*
- * Open the signalfd for every blockable signal but SIGCHLD and watch it on
- * @loop; @cb runs once per signal received. Returns 0 or -errno.
+ * Open the signalfd for every blockable signal, SIGCHLD included, and watch
+ * it on @loop; @cb runs once per signal received. Returns 0 or -errno.
  */
 int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -214,6 +215,12 @@ static void start_grace(struct supervisor *sup)
 	ev_timer_start(sup->loop, &sup->grace_timer);
 }
 
+/*
+ * Record the main child's end: log it, decide on a restart, tell the
+ * health state. The group is looked at once the whole batch of exited
+ * children has been reaped (reap_settle), so that members that died with
+ * the child are not sent a SIGTERM they can no longer receive.
+ */
 static void main_child_exited(struct supervisor *sup, int wstatus)
 {
 	char how[64];
@@ -250,12 +257,20 @@ static void main_child_exited(struct supervisor *sup, int wstatus)
 		health_child_backoff(sup->health, wstatus);
 	else if (sup->health)
 		health_child_exited(sup->health, wstatus);
-
 	sup->state = SUPERVISOR_DRAINING;
+}
+
+/* After a batch of reaps: is the child's group gone, or must it be told? */
+static void reap_settle(struct supervisor *sup, bool main_exited)
+{
+	if (sup->state != SUPERVISOR_DRAINING)
+		return;
 	if (!group_alive(sup)) {
 		group_drained(sup);
 		return;
 	}
+	if (!main_exited)
+		return;
 	/*
 	 * A group that was already sent the stop signal is not sent SIGTERM
 	 * again: many apps take a second SIGTERM as "quit now, skip cleanup".
@@ -270,24 +285,51 @@ static void main_child_exited(struct supervisor *sup, int wstatus)
 	start_grace(sup);
 }
 
-static void reaped(struct ev_loop *loop, ev_child *w, int revents)
+static void reaped(struct supervisor *sup, pid_t pid, int wstatus)
 {
-	struct supervisor *sup = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (w->rpid == sup->child_pid && sup->child_pid > 0) {
-		main_child_exited(sup, w->rstatus);
-		return;
-	}
 	sup->zombies_reaped++;
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-			 LOG_FIELDS(LOG_INT("pid", w->rpid),
-				    LOG_INT("status", w->rstatus)),
+			 LOG_FIELDS(LOG_INT("pid", pid),
+				    LOG_INT("status", wstatus)),
 			 "reaped");
-	if (sup->state == SUPERVISOR_DRAINING && !group_alive(sup))
-		group_drained(sup);
+}
+
+void supervisor_reap(struct supervisor *sup)
+{
+	bool main_exited = false;
+
+	/*
+	 * Once DONE pidone is on its way out: what is left is reaped by the
+	 * kernel (PID 1) or by the next reaper up (subreaper).
+	 */
+	while (sup->state != SUPERVISOR_DONE) {
+		int wstatus;
+		/*
+		 * No WUNTRACED or WCONTINUED: stops and continues only ever
+		 * woke libev's watcher to be ignored. No __WALL either: the
+		 * kernel sets a reparented orphan's exit signal to SIGCHLD,
+		 * and our own child is forked with it.
+		 */
+		pid_t pid = waitpid(-1, &wstatus, WNOHANG);
+
+		if (pid == 0)
+			break;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ECHILD)
+				log_warn("cannot reap children, ignoring");
+			break;
+		}
+		if (pid == sup->child_pid && sup->child_pid > 0) {
+			main_child_exited(sup, wstatus);
+			main_exited = true;
+		} else {
+			reaped(sup, pid, wstatus);
+		}
+	}
+	reap_settle(sup, main_exited);
 }
 
 static void grace_expired(struct ev_loop *loop, ev_timer *w, int revents)
@@ -333,12 +375,12 @@ static void backoff_over(struct ev_loop *loop, ev_timer *w, int revents)
 
 int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 		     const struct settings *settings,
-		     const sigset_t *child_mask, int *ret_exit_code)
+		     const sigset_t *child_mask, pid_t self, int *ret_exit_code)
 {
 	sup->settings = settings;
 	sup->loop = loop;
 	sup->child_mask = child_mask;
-	sup->self = getpid();
+	sup->self = self;
 	if (restart_init(&sup->restart, settings->restart,
 			 settings->restart_max) < 0) {
 		log_errorx(NULL, "out of memory");
@@ -346,10 +388,6 @@ int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 		return -ENOMEM;
 	}
 
-	ev_child_init(&sup->reaper, reaped, 0, 0);
-	sup->reaper.data = sup;
-	ev_set_priority(&sup->reaper, EV_MAXPRI);
-	ev_child_start(loop, &sup->reaper);
 	ev_init(&sup->grace_timer, grace_expired);
 	sup->grace_timer.data = sup;
 	ev_init(&sup->kill_timer, kill_wait_over);
@@ -433,7 +471,6 @@ void supervisor_done(struct supervisor *sup)
 {
 	if (!sup->loop)
 		return;
-	ev_child_stop(sup->loop, &sup->reaper);
 	ev_timer_stop(sup->loop, &sup->grace_timer);
 	ev_timer_stop(sup->loop, &sup->kill_timer);
 	ev_timer_stop(sup->loop, &sup->backoff_timer);

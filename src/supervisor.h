@@ -56,7 +56,6 @@ struct supervisor {
 	uint64_t exited_ms;
 	unsigned restart_delay_ms;
 
-	ev_child reaper; /* pid 0: every child, orphans included */
 	ev_timer grace_timer; /* SIGKILL the group when it fires */
 	ev_timer kill_timer; /* bounds the wait after SIGKILL */
 	ev_timer backoff_timer;
@@ -67,16 +66,25 @@ struct supervisor {
 };
 
 /*
- * Start the supervisor on @loop and spawn the first child. Returns 0, or
- * -errno when the child could not be started (already logged); then
+ * Start the supervisor on @loop and spawn the first child. @self is
+ * pidone's own pid, which the caller already has. Returns 0, or -errno
+ * when the child could not be started (already logged); then
  * *@ret_exit_code is 126/127 for exec failures and EX_SOFTWARE otherwise.
  */
 int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 		     const struct settings *settings,
-		     const sigset_t *child_mask, int *ret_exit_code);
+		     const sigset_t *child_mask, pid_t self,
+		     int *ret_exit_code);
 
 /* A signal pidone received (anything but SIGCHLD). */
 void supervisor_signal(struct supervisor *sup, int signo);
+
+/*
+ * SIGCHLD arrived: reap every exited child, orphans included, with
+ * waitpid(WNOHANG) until none is left (one SIGCHLD may stand for many),
+ * then act on the main child's end and on its group being gone.
+ */
+void supervisor_reap(struct supervisor *sup);
 
 /* Is the main child running (for liveness and metrics)? */
 bool supervisor_child_up(const struct supervisor *sup);

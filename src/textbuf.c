@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "textbuf.h"
 #include "banned.h"
@@ -35,6 +36,47 @@ void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 		return;
 	}
 	t->len += (size_t)n;
+}
+
+/* Append @n bytes of @s, or as many as fit and mark the text cut. */
+static void put(struct textbuf *t, const char *s, size_t n)
+{
+	size_t room = t->size - 1 - t->len;
+
+	if (t->truncated)
+		return;
+	if (n > room) {
+		n = room;
+		t->truncated = true;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+void textbuf_puts(struct textbuf *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+void textbuf_putu(struct textbuf *t, unsigned long long v, unsigned base,
+		  unsigned width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[64];
+	char *p = tmp + sizeof(tmp);
+
+	if (base != 16)
+		base = 10;
+	if (width > sizeof(tmp))
+		width = sizeof(tmp);
+	do {
+		*--p = digits[v % base];
+		v /= base;
+	} while (v);
+	while ((size_t)(tmp + sizeof(tmp) - p) < width)
+		*--p = '0';
+	put(t, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 const char *textbuf_format(char *buf, size_t size, const char *fmt, ...)

@@ -28,6 +28,15 @@ void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * Append @s, or @v in @base (10 or 16, lower case) with at least @width
+ * digits, zero-padded. For the paths taken at every start, where
+ * vsnprintf's cost shows; same cut-and-mark rule as textbuf_printf.
+ */
+void textbuf_puts(struct textbuf *t, const char *s);
+void textbuf_putu(struct textbuf *t, unsigned long long v, unsigned base,
+		  unsigned width);
+
+/*
  * One-shot: @buf becomes the formatted text, cut to fit (for messages,
  * where a cut long path is fine). Returns @buf.
  */

@@ -322,17 +322,17 @@ class Bench:
     def tool(self, name):
         return os.path.join(self.work, name)
 
-    def pick_pidone(self):
+    def pick_pidone(self, path, prof):
         """The static pidone to measure (and an unstripped twin to profile)."""
-        path = os.path.abspath(self.args.pidone)
+        path = os.path.abspath(path)
         if not os.access(path, os.X_OK):
             self.notes.append("no pidone binary at %s: pidone not measured" %
                               path)
             return None
         _, out, _ = run(["file", "-L", path])
-        prof = self.args.pidone_prof
         if "statically linked" not in out and prof and os.path.exists(prof):
-            stripped = self.tool("pidone")
+            self.n_stripped = getattr(self, "n_stripped", 0) + 1
+            stripped = self.tool("pidone-stripped-%d" % self.n_stripped)
             run(["strip", "-o", stripped, prof])
             self.notes.append(
                 "%s is not statically linked (configured without "
@@ -430,6 +430,14 @@ class Bench:
                 shown = "pidone -- CMD (defaults)"
             inits.append(Init("pidone", self.pidone, default, kind="pidone",
                               shown=shown))
+        if self.pidone_glibc:
+            gport = free_port()
+            inits.append(Init(
+                "pidone-glibc", self.pidone_glibc,
+                ["--health-addr", "127.0.0.1", "--health-port", str(gport),
+                 "--"], kind="variant",
+                shown="pidone built with glibc (--enable-static-binary), "
+                "defaults as for pidone"))
         inits += [
             Init("tini-static", "/usr/bin/tini-static", ["-s", "--"], ["--"]),
             Init("tini", "/usr/bin/tini", ["-s", "--"], ["--"]),
@@ -793,7 +801,7 @@ class Bench:
 
     def profile(self):
         """callgrind_annotate of pidone's start-up, on an unstripped twin."""
-        prof = self.args.pidone_prof
+        prof = self.prof
         if not prof or not os.path.exists(prof) or not self.features.get(
                 "core"):
             self.skipped.append("start-up profile: no unstripped pidone "
@@ -1446,7 +1454,21 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
                           rc.stderr else "`perf stat -e instructions true` "
                           "says not supported here")
         self.build_helpers()
-        self.pidone = self.pick_pidone()
+        self.pidone = self.pidone_glibc = None
+        self.prof = self.args.pidone_prof
+        if self.args.pidone_musl:
+            # The musl build is the small one users copy to /init; the
+            # glibc build is measured beside it with default settings.
+            self.pidone = self.pick_pidone(self.args.pidone_musl,
+                                           self.args.pidone_musl_prof)
+            self.prof = self.args.pidone_musl_prof
+            self.pidone_glibc = self.pick_pidone(self.args.pidone,
+                                                 self.args.pidone_prof)
+        if not self.pidone:
+            self.pidone = self.pick_pidone(self.args.pidone,
+                                           self.args.pidone_prof)
+            self.prof = self.args.pidone_prof
+            self.pidone_glibc = None
         if self.pidone:
             self.detect_features()
         self.make_inits()
@@ -1487,6 +1509,12 @@ def main():
                     help="the pidone binary (a static build)")
     ap.add_argument("--pidone-prof",
                     help="an unstripped static pidone, for the profile")
+    ap.add_argument("--pidone-musl",
+                    help="pidone built against musl (contrib/musl/build): "
+                    "measured as pidone and pidone-min, and --pidone as "
+                    "pidone-glibc")
+    ap.add_argument("--pidone-musl-prof",
+                    help="an unstripped static musl pidone, for the profile")
     ap.add_argument("--out-dir",
                     default=os.environ.get("BENCH_OUT_DIR") or HERE,
                     help="where RESULTS.md and the chart go (default "

@@ -31,10 +31,10 @@ flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
 # extra link flags.
 sources() {
 	case $1 in
-	cmdjson) echo "cmdjson.c strv.c" ;;
+	cmdjson) echo "cmdjson.c escape.c strv.c" ;;
 	signame) echo "signame.c parse.c" ;;
-	health) echo "health.c exitstatus.c signame.c parse.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c strv.c" ;;
+	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
+	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c" ;;
 	*) echo "$1.c" ;;
 	esac
 }

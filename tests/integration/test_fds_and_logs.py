@@ -273,14 +273,46 @@ class Idle(h.TestCase):
             time.sleep(0.3)
             with open("/proc/%d/syscall" % p.pid) as f:
                 fields = f.read().split()
-            self.assertEqual(fields[0], "232",          # epoll_wait
-                             "idle in syscall %s" % fields[0])
+            # epoll_wait (glibc) or epoll_pwait (musl): the timeout is
+            # the fourth argument of both.
+            self.assertIn(fields[0], ("232", "281"),
+                          "idle in syscall %s" % fields[0])
             timeout_ms = int(fields[4], 16)
             self.assertGreater(timeout_ms, 24 * 3600 * 1000,
                                "epoll_wait times out after %d ms with %s"
                                % (timeout_ms, opts))
             p.kill(15)
             p.wait()
+
+
+class OwnFds(h.TestCase):
+
+    def test_pidone_holds_one_signalfd_and_no_pipe_of_its_own(self):
+        # With the health server off, pidone's loop is epoll, libev's
+        # timerfd and one signalfd that carries SIGCHLD too. libev's own
+        # signal machinery (a second signalfd for ev_child, an eventfd or
+        # a pipe for ev_async) must not be there. Any other pipe fd is a
+        # reopened copy of stdin/stdout/stderr.
+        sleeper = h.python_child("import time; print('ready', flush=True);"
+                                 " time.sleep(60)")
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p = self.start(sleeper, mode=mode)
+                p.wait_stdout("^ready$")
+                fd_dir = "/proc/%d/fd" % p.pid
+                links = {int(fd): os.readlink(os.path.join(fd_dir, fd))
+                         for fd in os.listdir(fd_dir)}
+                kinds = sorted(t for t in links.values()
+                               if t.startswith("anon_inode:"))
+                self.assertEqual(kinds, ["anon_inode:[eventpoll]",
+                                         "anon_inode:[signalfd]",
+                                         "anon_inode:[timerfd]"],
+                                 "%r%s" % (links, p.describe()))
+                stdio = {links.get(fd) for fd in (0, 1, 2)}
+                extra_pipes = [t for fd, t in links.items() if fd > 2 and
+                               t.startswith("pipe:") and t not in stdio]
+                self.assertEqual(extra_pipes, [],
+                                 "%r%s" % (links, p.describe()))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ only.
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -365,6 +366,106 @@ class Server(h.TestCase):
                           struct.pack("ii", 1, 0))
         c.close()
         time.sleep(0.2)
+
+    # requests of four kinds whose answers tell them apart, for tests that
+    # check every answer arrives whole, once and in order
+    KINDS = [
+        ("GET /healthz HTTP/1.1\r\n%s\r\n", "json"),
+        ("GET /readyz?verbose HTTP/1.1\r\n%s\r\n", "verbose"),
+        ("GET /metrics HTTP/1.1\r\n%s\r\n", "metrics"),
+        ("HEAD /livez HTTP/1.1\r\n%s\r\n", "head"),
+    ]
+
+    def mixed_requests(self, n, seed, pad_max=0, weights=None):
+        """@n pipelined requests of random kinds, with up to @pad_max
+        empty header lines so that they end at random offsets. Every byte
+        counts: with any one lost, a request is malformed or asks for
+        something else."""
+        rnd = random.Random(seed)
+        kinds, data = [], []
+        for _ in range(n):
+            fmt, kind = rnd.choices(self.KINDS, weights)[0]
+            pad = "X:\r\n" * rnd.randint(0, pad_max)
+            kinds.append(kind)
+            data.append(fmt % pad)
+        return kinds, "".join(data).encode()
+
+    def check_answers(self, c, kinds):
+        for i, kind in enumerate(kinds):
+            a = c.answer(head_only=(kind == "head"))
+            self.assertEqual(a.status, 200, (i, kind, a))
+            self.assertEqual(a.headers["connection"], "keep-alive", i)
+            if kind == "json":
+                self.assertEqual(a.body, b'{"status":"ok"}', i)
+            elif kind == "verbose":
+                self.assertTrue(a.body.startswith(b"[+]"), (i, a.body))
+                self.assertTrue(a.body.endswith(b"readyz check passed\n"),
+                                (i, a.body))
+            elif kind == "metrics":
+                self.assertTrue(a.body.startswith(b"# HELP "), i)
+                self.assertIn(b"\npidone_child_up 1\n", a.body, i)
+                self.assertTrue(a.body.endswith(b"\n"), i)
+            else:
+                self.assertEqual(a.body, b"", i)
+                self.assertEqual(a.headers["content-length"], "15", i)
+        # nothing more than those answers, and the connection still works
+        self.assertEqual(c.buf, b"")
+        c.send("GET /livez HTTP/1.1\r\nConnection: close\r\n\r\n")
+        self.assertEqual(c.answer().body, b'{"status":"ok"}')
+        self.assertTrue(c.closed_by_server())
+        self.assertEqual(c.buf, b"")
+
+    def test_unread_answers_arrive_whole(self):
+        """A client that does not read: more answers than the kernel's
+        largest send buffer can hold, so the server's sends stop part-way
+        through an answer, with pipelined heads waiting behind it, some cut
+        between two of the client's sends. Other clients are served
+        meanwhile; once the client reads, every answer arrives whole, once,
+        in order."""
+        try:
+            with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+                wmem_max = int(f.read().split()[2])
+        except (OSError, ValueError, IndexError):
+            wmem_max = 4 << 20
+        # a /metrics answer is over 3 KB; 1 MB more than the buffer holds
+        n = (min(wmem_max, 16 << 20) + (1 << 20)) // 3000 * 3 // 2
+        kinds, data = self.mixed_requests(n, seed=1, pad_max=10,
+                                          weights=[1, 1, 2, 2])
+        c = h.HttpConn.__new__(h.HttpConn)
+        c.buf = b""
+        c.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(c.close)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.sock.settimeout(10)
+        c.sock.connect(("127.0.0.1", self.port))
+
+        def send():
+            for i in range(0, len(data), 1499):
+                c.sock.sendall(data[i:i + 1499])
+                time.sleep(0.001)
+        sender = threading.Thread(target=send)
+        sender.start()
+        self.addCleanup(sender.join, 10)
+        time.sleep(1.0)
+        # the stuck connection blocks nobody
+        self.assertEqual(h.http_get(self.port, "/metrics").status, 200)
+        self.check_answers(c, kinds)
+        sender.join(10)
+        self.assertFalse(sender.is_alive())
+
+    def test_pipelined_heads_cut_by_reads(self):
+        """Far more than one read's worth (8 KiB) of pipelined heads of
+        random lengths in one stream: the server's reads cut heads at
+        random places, and each cut head must be put back together."""
+        kinds, data = self.mixed_requests(1500, seed=2, pad_max=50)
+        self.assertGreater(len(data), 20 * 8192)
+        c = self.conn(timeout=10)
+        sender = threading.Thread(target=c.sock.sendall, args=(data,))
+        sender.start()
+        self.addCleanup(sender.join, 10)
+        self.check_answers(c, kinds)
+        sender.join(10)
+        self.assertFalse(sender.is_alive())
 
     def test_kubelet_style_within_1s(self):
         worst = 0.0

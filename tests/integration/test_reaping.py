@@ -9,6 +9,8 @@ many zombies are left after a bounded wait. It exits 0 only when all were
 reaped, so the exit status and the printed counts both tell the story.
 """
 
+import time
+
 import pidone_harness as h
 
 N = 250
@@ -105,6 +107,78 @@ class Reaping(h.TestCase):
                              "--exit", "7"], timeout=20)
         self.assertExit(p, 7)
         self.assertIn("orphans: 20", p.stdout())
+
+
+# Leaves N orphans that exit at once, so that their SIGCHLDs collapse into
+# a few, then stays up for /metrics.
+BURST = r"""
+import subprocess, sys, time
+r = subprocess.run([sys.argv[1], sys.argv[2]], stdout=subprocess.PIPE,
+                   text=True, timeout=30)
+print(r.stdout.strip(), flush=True)
+time.sleep(60)
+"""
+
+
+class ReapCount(h.TestCase):
+
+    def test_every_orphan_counted_once(self):
+        # One SIGCHLD may stand for many exited orphans: the reaper must
+        # loop until none is left, and count each exactly once.
+        port = h.free_port()
+        p = self.start(h.python_child(BURST, h.helper("orphans"), N),
+                       h.health_opts(port, "--health-addr", "127.0.0.1"))
+        p.wait_stdout(r"^orphans: %d$" % N, timeout=30)
+
+        def reaped():
+            text = h.http_get(port, "/metrics").text()
+            for line in text.splitlines():
+                if line.startswith("pidone_zombies_reaped_total "):
+                    return int(line.split()[1])
+            return None
+        try:
+            h.wait_for(lambda: reaped() == N, 5, interval=0.05,
+                       what="%d orphans reaped" % N)
+        except AssertionError:
+            self.fail("pidone_zombies_reaped_total %s, expected %d%s"
+                      % (reaped(), N, p.describe()))
+        time.sleep(0.2)
+        self.assertEqual(reaped(), N, p.describe())
+        self.assertTrue(p.alive(), p.describe())
+
+
+# Forks a grandchild (same process group) that exits at once, leaves it a
+# zombie, and exits 5. The kernel re-parents the zombie to pidone and makes
+# the child a zombie under one lock, so pidone finds both in one batch.
+WITH_ZOMBIE = r"""
+import os, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    with open("/proc/%d/stat" % pid) as f:
+        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+    time.sleep(0.01)
+os._exit(5)
+"""
+
+
+class ReapBatch(h.TestCase):
+
+    def test_group_reaped_with_the_child_is_not_sent_sigterm(self):
+        # The group is judged after the whole batch is reaped: a member
+        # that is already reaped is not "the rest of the group".
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p = self.run_pidone(h.python_child(WITH_ZOMBIE), mode=mode)
+                self.assertExit(p, 5)
+                msgs = [r["msg"] for r in p.logs()]
+                self.assertIn("exiting", msgs, p.describe())
+                self.assertNotIn(
+                    "terminating the rest of the child's process group",
+                    msgs, p.describe())
 
 
 if __name__ == "__main__":

@@ -863,7 +863,7 @@ class Stress(h.TestCase):
 
     def test_fd_exhaustion_startup(self):
         """RLIMIT_NOFILE from 3 to 12: whatever pidone cannot open (the
-        config file, its signalfd, libev's eventfd, the writable-dir probe,
+        config file, libev's epoll fd and timerfd, its signalfd, the dir probe,
         the exec-report pipe), it must end within 5 s with one clear error
         line and 70 (or 78 for the config file), or run normally; never
         spin, flood stderr or hang. stderr is read with a byte cap."""

@@ -521,6 +521,39 @@ Test(config, empty_list_value_means_none)
 	settings_done(&s);
 }
 
+/* Like getenv: the first entry of a name counts, even an empty one. */
+Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
+{
+	struct settings s;
+	struct config_error e;
+
+	cr_assert_eq(load(&s, &e, NULL, ARGS("check"),
+			  ENV("PIDONE_GRACEX=7", "PIDONE_GRACE=4",
+			      "PIDONE_GRACE=9", "PIDONE_GRAC=8", "PIDONE_",
+			      "PIDONE_USER", "XPIDONE_LOG_LEVEL=debug"),
+			  NULL),
+		     CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 4000);
+	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_ENV);
+	cr_expect_eq(s.origin[SETTING_USER].kind, ORIGIN_DEFAULT);
+	cr_expect_neq(s.log_level, LOG_LEVEL_DEBUG);
+	settings_done(&s);
+
+	cr_assert_eq(load(&s, &e, "[process]\ngrace = 3\n", ARGS("check"),
+			  ENV("PIDONE_GRACE=", "PIDONE_GRACE=9"), NULL),
+		     CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 3000, "an empty first entry is unset");
+	settings_done(&s);
+
+	/* Two bad variables: the first in setting order is reported. */
+	cr_assert_eq(load(&s, &e, NULL, ARGS("check"),
+			  ENV("PIDONE_LOG_LEVEL=loud", "PIDONE_GRACE=abc"),
+			  NULL),
+		     -EINVAL);
+	cr_expect(strstr(e.text, "PIDONE_GRACE"), "%s", e.text);
+	settings_done(&s);
+}
+
 Test(config, writable_default_follows_tmpdir)
 {
 	struct settings s;

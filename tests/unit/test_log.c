@@ -498,6 +498,33 @@ Test(log_record, fields_macro_and_format_args)
 	sink_close(&s);
 }
 
+/* Messages that take only strings skip vsnprintf: same text. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-security"
+Test(log_record, string_only_formats_match_printf)
+{
+	static const char *const fmts[] = {
+		"plain", "%s", "a %s b %% c %s!", "%%s is literal %s", "%s%s",
+		"100%%",
+	};
+	struct sink s = sink_open();
+	char buf[LOG_LINE_MAX + 16], want[256], expect[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		/* cppcheck-suppress wrongPrintfScanfArgNum */
+		snprintf(want, sizeof(want), fmts[i], "x\"", "yz");
+		log_info(fmts[i], "x\"", "yz");
+		sink_read(&s, buf, sizeof(buf));
+		log_json_escape(expect, sizeof(expect), want, strlen(want),
+				NULL);
+		cr_assert(strstr(buf, expect), "%s: %s", fmts[i], buf);
+		cr_assert(strstr(buf, "\"msg\":\""), "%s", buf);
+	}
+	sink_close(&s);
+}
+#pragma GCC diagnostic pop
+
 Test(log_record, odd_errnum_values)
 {
 	static const struct {

@@ -54,3 +54,44 @@ Test(textbuf, format_is_one_shot_and_cuts)
 	cr_assert_str_eq(textbuf_format(buf, sizeof(buf), "%s", "0123456789"),
 			 "0123456");
 }
+
+Test(textbuf, puts_and_putu)
+{
+	char buf[64];
+	struct textbuf t;
+
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_puts(&t, "pid ");
+	textbuf_putu(&t, 0, 10, 1);
+	textbuf_puts(&t, " ");
+	textbuf_putu(&t, 4294967295u, 10, 0);
+	textbuf_puts(&t, " ");
+	textbuf_putu(&t, 0xabcull, 16, 16);
+	textbuf_puts(&t, " ");
+	textbuf_putu(&t, 18446744073709551615ull, 10, 1);
+	textbuf_puts(&t, " ");
+	textbuf_putu(&t, 7, 10, 3);
+	cr_assert_str_eq(buf, "pid 0 4294967295 0000000000000abc "
+			      "18446744073709551615 007");
+	cr_assert_eq(t.len, strlen(buf));
+	cr_assert_not(t.truncated);
+}
+
+Test(textbuf, puts_and_putu_cut_like_printf)
+{
+	char buf[6];
+	struct textbuf t;
+
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_puts(&t, "ab");
+	textbuf_putu(&t, 12345, 10, 1);
+	cr_assert(t.truncated);
+	cr_assert_str_eq(buf, "ab123");
+	textbuf_puts(&t, "x");
+	cr_assert_str_eq(buf, "ab123", "nothing is added after a cut");
+
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_puts(&t, "abcde");
+	cr_assert_not(t.truncated, "an exact fit is not a cut");
+	cr_assert_str_eq(buf, "abcde");
+}
