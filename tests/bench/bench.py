@@ -1402,8 +1402,11 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "interleaved round by round, and read as a ratio to the floor, "
             "so that a busy machine slows all of them alike. pidone-min is "
             "pidone with --health-port 0 --user keep; pidone is pidone with "
-            "its defaults. Medians of one run on %s (%s):" %
-            (self.info["date"], self.info["cpu"])))
+            "its defaults%s. Medians of one run on %s (%s):" %
+            ("; both are the musl build (contrib/musl/build), and "
+             "pidone-glibc is the glibc static build with the defaults"
+             if self.pidone_glibc else "",
+             self.info["date"], self.info["cpu"])))
         out.append(table + "\n")
         out.append(para(
             "start-up: wall time of INIT -- /bin/true; instr.: instructions "
