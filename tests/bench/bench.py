@@ -1529,6 +1529,7 @@ def main():
                     help="short run for CI (also BENCH_QUICK=1)")
     ap.add_argument("--chart-png", help="also draw the chart to this PNG")
     args = ap.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
     keep = bool(args.work_dir)
     if not args.work_dir:
         args.work_dir = tempfile.mkdtemp(prefix="pidone-bench-")
