@@ -36,6 +36,7 @@
 #include "exitcodes.h"
 #include "fdutil.h"
 #include "log.h"
+#include "textbuf.h"
 #include "banned.h"
 
 extern char **environ;
@@ -95,22 +96,6 @@ child_fail(const struct spawn *sp, enum child_step step)
 	_exit(failure.errnum == ENOENT ? EX_NOTFOUND : EX_NOEXEC);
 }
 
-/* @v in decimal at @dst, NUL-terminated; no stdio in the child. */
-CHILD_CODE static void put_pid(char *dst, pid_t v)
-{
-	char tmp[PID_DIGITS_MAX];
-	size_t n = 0;
-	unsigned long u = (unsigned long)v;
-
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u && n < sizeof(tmp));
-	while (n)
-		*dst++ = tmp[--n];
-	*dst = '\0';
-}
-
 /* Runs in the child, on the borrowed stack; never returns. */
 CHILD_CODE static int child_exec(void *arg)
 {
@@ -136,8 +121,12 @@ CHILD_CODE static int child_exec(void *arg)
 		child_fail(sp, CHILD_STEP_NO_NEW_PRIVS);
 
 	/* sd_watchdog_enabled() wants the pid of the process that pings. */
-	if (sp->watchdog_digits)
-		put_pid(sp->watchdog_digits, getpid());
+	if (sp->watchdog_digits) {
+		struct textbuf t; /* pure, no stdio: fine in this child */
+
+		textbuf_init(&t, sp->watchdog_digits, PID_DIGITS_MAX + 1);
+		textbuf_putu(&t, (unsigned long long)getpid(), 10, 1);
+	}
 
 	/*
 	 * Exactly the mask pidone inherited: nothing pidone blocked for its

@@ -209,16 +209,18 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 	bool listed = false;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1, pw_gid = (gid_t)-1;
+	size_t spec_len;
 	int r;
 
 	if (spec[0] == '\0')
 		return fail(reterr, -EINVAL, hint_syntax,
 			    "invalid user \"\": it is empty");
-	if (strlen(spec) >= sizeof(user))
+	spec_len = strlen(spec);
+	if (spec_len >= sizeof(user))
 		return fail(reterr, -EINVAL, hint_syntax,
 			    "invalid user \"%.40s...\": longer than %zu bytes",
 			    spec, sizeof(user) - 1);
-	memcpy(user, spec, strlen(spec) + 1);
+	memcpy(user, spec, spec_len + 1);
 	if (strcmp(spec, "keep") == 0) {
 		*ret = (struct credentials){ .keep = true,
 					     .uid = geteuid(),
