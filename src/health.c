@@ -76,19 +76,36 @@ static void copy_clean(char *dst, size_t size, const char *src, size_t len)
 	dst[out] = '\0';
 }
 
-void health_init(struct health *h, const struct health_config *cfg)
+void health_init(struct health *h, const struct health_config *cfg,
+		 const struct lifecycle *lc)
 {
 	memset(h, 0, sizeof(*h));
 	h->cfg = *cfg;
-	h->child = HEALTH_CHILD_NONE;
+	h->lc = lc;
 	h->tcp = HEALTH_TCP_UNKNOWN;
+}
+
+enum health_child_state health_child(const struct health *h)
+{
+	const struct lifecycle *lc = h->lc;
+
+	switch (lc->state) {
+	case LIFECYCLE_STARTING:
+	case LIFECYCLE_RUNNING:
+		return HEALTH_CHILD_RUNNING;
+	case LIFECYCLE_BACKOFF:
+		return HEALTH_CHILD_BACKOFF;
+	case LIFECYCLE_DRAINING:
+		return lc->restart_delay_ms && !lc->shutting_down ?
+			       HEALTH_CHILD_BACKOFF :
+			       HEALTH_CHILD_EXITED;
+	default:
+		return lc->runs ? HEALTH_CHILD_EXITED : HEALTH_CHILD_NONE;
+	}
 }
 
 void health_child_started(struct health *h, uint64_t now)
 {
-	h->child = HEALTH_CHILD_RUNNING;
-	h->child_wstatus = 0;
-	h->child_started_ms = now;
 	/* systemd counts the first watchdog period from the start, too */
 	h->watchdog_last_ms = now;
 	h->watchdog_triggered = false;
@@ -98,23 +115,6 @@ void health_child_started(struct health *h, uint64_t now)
 	h->tcp_checked_ms = 0;
 	h->tcp_reason[0] = '\0';
 	h->status[0] = '\0';
-}
-
-void health_child_exited(struct health *h, int wstatus)
-{
-	h->child = HEALTH_CHILD_EXITED;
-	h->child_wstatus = wstatus;
-}
-
-void health_child_backoff(struct health *h, int wstatus)
-{
-	h->child = HEALTH_CHILD_BACKOFF;
-	h->child_wstatus = wstatus;
-}
-
-void health_shutdown_begun(struct health *h)
-{
-	h->shutdown = true;
 }
 
 void health_watchdog_ping(struct health *h, uint64_t now)
@@ -156,7 +156,7 @@ void health_tcp_result(struct health *h, uint64_t now, bool ok,
 
 bool health_tcp_check_due(const struct health *h, uint64_t now)
 {
-	if (!h->cfg.ready_tcp || h->child != HEALTH_CHILD_RUNNING)
+	if (!h->cfg.ready_tcp || health_child(h) != HEALTH_CHILD_RUNNING)
 		return false;
 	return h->tcp == HEALTH_TCP_UNKNOWN ||
 	       elapsed(now, h->tcp_checked_ms) >= HEALTH_TCP_CACHE_MS;
@@ -195,7 +195,7 @@ static void eval_child(const struct health *h, enum health_probe probe,
 {
 	char how[48];
 
-	switch (h->child) {
+	switch (health_child(h)) {
 	case HEALTH_CHILD_RUNNING:
 		c->ok = true;
 		break;
@@ -203,13 +203,14 @@ static void eval_child(const struct health *h, enum health_probe probe,
 		/* SPEC section 5: live during a restart backoff */
 		c->ok = probe == HEALTH_PROBE_LIVE;
 		if (!c->ok) {
-			exitstatus_describe(h->child_wstatus, how, sizeof(how));
+			exitstatus_describe(h->lc->last_wstatus, how,
+					    sizeof(how));
 			snprintf(c->reason, sizeof(c->reason),
 				 "child %s, restart pending", how);
 		}
 		break;
 	case HEALTH_CHILD_EXITED:
-		exitstatus_describe(h->child_wstatus, how, sizeof(how));
+		exitstatus_describe(h->lc->last_wstatus, how, sizeof(how));
 		snprintf(c->reason, sizeof(c->reason), "child %s", how);
 		break;
 	default:
@@ -225,7 +226,7 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 	char for_s[32], limit_s[32];
 
 	/* nothing to watch while no child runs; the child check says so */
-	if (h->child != HEALTH_CHILD_RUNNING) {
+	if (health_child(h) != HEALTH_CHILD_RUNNING) {
 		c->ok = true;
 		return;
 	}
@@ -247,7 +248,7 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 static void eval_ready_delay(const struct health *h, uint64_t now,
 			     struct health_check *c)
 {
-	uint64_t ran = elapsed(now, h->child_started_ms);
+	uint64_t ran = elapsed(now, h->lc->started_ms);
 	char ran_s[32], delay_s[32];
 
 	if (ran >= h->cfg.ready_delay_ms) {
@@ -303,7 +304,7 @@ static void eval_check(const struct health *h, uint64_t now,
 
 	/* the ready-* checks wait for a running child first */
 	if (id >= HEALTH_CHECK_READY_DELAY && id <= HEALTH_CHECK_READY_NOTIFY &&
-	    h->child != HEALTH_CHILD_RUNNING) {
+	    health_child(h) != HEALTH_CHILD_RUNNING) {
 		snprintf(c->reason, sizeof(c->reason), "child not running");
 		return;
 	}
@@ -324,7 +325,7 @@ static void eval_check(const struct health *h, uint64_t now,
 		eval_ready_notify(h, c);
 		break;
 	case HEALTH_CHECK_SHUTDOWN:
-		if (h->shutdown)
+		if (h->lc->shutting_down)
 			snprintf(c->reason, sizeof(c->reason),
 				 "shutdown in progress");
 		else if (h->notify_stopping)

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lifecycle.h"
+
 /* Sizes of the fixed text buffers, NUL included. */
 #define HEALTH_REASON_MAX 160 /* one check's reason */
 #define HEALTH_TCP_REASON_MAX 96 /* the last ready-tcp failure */
@@ -85,16 +87,12 @@ struct health_config {
 /* The state; fields are read-only outside health.c. */
 struct health {
 	struct health_config cfg;
-
-	enum health_child_state child;
-	int child_wstatus; /* wait status of the last exit */
-	uint64_t child_started_ms;
+	const struct lifecycle *lc; /* the child's state, the supervisor's */
 
 	uint64_t watchdog_last_ms; /* last WATCHDOG=1, or the child's start */
 	bool watchdog_triggered; /* WATCHDOG=trigger from the current child */
 	bool notify_ready; /* READY=1 from the current child */
 	bool notify_stopping; /* STOPPING=1 from the current child */
-	bool shutdown; /* a terminating signal arrived */
 
 	enum health_tcp_state tcp;
 	uint64_t tcp_checked_ms; /* when the last result arrived */
@@ -112,8 +110,15 @@ struct health_check {
 	char reason[HEALTH_REASON_MAX]; /* why it failed; "" when ok */
 };
 
-/* Start from nothing (no child yet) with the checks of @cfg. */
-void health_init(struct health *h, const struct health_config *cfg);
+/*
+ * Start with the checks of @cfg. The child's state is read from @lc (kept
+ * by pointer), which the supervisor owns.
+ */
+void health_init(struct health *h, const struct health_config *cfg,
+		 const struct lifecycle *lc);
+
+/* The child as the checks see it, derived from the life cycle. */
+enum health_child_state health_child(const struct health *h);
 
 /*
  * The child (first or restarted) was spawned at @now. Everything learnt
@@ -121,18 +126,6 @@ void health_init(struct health *h, const struct health_config *cfg);
  * results) is forgotten: the new one has to prove itself again.
  */
 void health_child_started(struct health *h, uint64_t now);
-
-/* The child exited with @wstatus (from waitpid) and will not be restarted. */
-void health_child_exited(struct health *h, int wstatus);
-
-/*
- * The child exited with @wstatus and a restart is scheduled after backoff:
- * still live (SPEC section 5), not ready.
- */
-void health_child_backoff(struct health *h, int wstatus);
-
-/* SIGTERM, SIGINT or SIGQUIT arrived: not ready from now on, for good. */
-void health_shutdown_begun(struct health *h);
 
 /* The app sent WATCHDOG=1 at @now. */
 void health_watchdog_ping(struct health *h, uint64_t now);

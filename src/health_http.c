@@ -1204,8 +1204,8 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 
 	memset(ret, 0, sizeof(*ret));
 	if (sup) {
-		ret->child_up = supervisor_child_up(sup);
-		ret->child_restarts = sup->restart.count;
+		ret->child_up = lifecycle_child_up(&sup->lc);
+		ret->child_restarts = sup->lc.restart.count;
 		ret->zombies_reaped = sup->zombies_reaped;
 		memcpy(ret->signals_forwarded, sup->signals_forwarded,
 		       sizeof(ret->signals_forwarded));

@@ -9,6 +9,7 @@
 #define PIDONE_MAIN
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -91,25 +92,6 @@ static void write_stdout(const char *text)
 	}
 }
 
-static void on_signal(struct signals *s, const struct signalfd_siginfo *si)
-{
-	struct pidone *p =
-		(struct pidone *)((char *)s - offsetof(struct pidone, signals));
-
-	/* Whoever sent it, SIGCHLD is ours: reap, never forward. */
-	if (si->ssi_signo == SIGCHLD) {
-		supervisor_reap(&p->supervisor);
-		return;
-	}
-	if (signals_is_self_raised(si, p->supervisor.self)) {
-		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-			 LOG_FIELDS(LOG_INT("signal", si->ssi_signo)),
-			 "ignoring a signal pidone raised itself");
-		return;
-	}
-	supervisor_signal(&p->supervisor, (int)si->ssi_signo);
-}
-
 /* One start-up error line: privdrop and dirs say what and how to fix it. */
 static void log_startup_error(const struct privdrop_error *e, const char *key,
 			      const char *value)
@@ -165,30 +147,128 @@ static int become_final_user(const struct settings *s)
 	return 0;
 }
 
-static int run(struct pidone *p)
+/*
+ * libev's allocator aborts when memory runs out, and PID 1 must not
+ * abort: wait for memory instead (the loop's arrays grow only with the
+ * number of fds and timers, so this is rare and short), saying so once.
+ */
+static void *loop_realloc(void *ptr, long size)
 {
-	int code = EX_SOFTWARE;
-	pid_t self;
+	bool said = false;
+
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	for (;;) {
+		void *p = realloc(ptr, (size_t)size);
+
+		if (p)
+			return p;
+		if (!said)
+			log_warn("out of memory in the event loop, waiting");
+		said = true;
+		(void)usleep(100 * 1000);
+	}
+}
+
+/*
+ * The child's environment, built in this one place: pidone's own, with
+ * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID set when pidone listens
+ * for sd_notify messages itself. Returns 0 or -ENOMEM.
+ */
+static int child_environment(struct pidone *p)
+{
+	const struct settings *s = &p->settings;
+	char *set[4] = { NULL };
+	size_t n = 0;
 	int r;
 
-	/* before the privilege drop: a port below 1024 needs root */
+	if (p->notify.fd >= 0) {
+		snprintf(p->env_notify, sizeof(p->env_notify),
+			 "NOTIFY_SOCKET=%s", p->notify.name);
+		set[n++] = p->env_notify;
+	}
+	if (p->notify.fd >= 0 && s->watchdog_ms) {
+		snprintf(p->env_watchdog_usec, sizeof(p->env_watchdog_usec),
+			 "WATCHDOG_USEC=%llu",
+			 (unsigned long long)s->watchdog_ms * 1000u);
+		set[n++] = p->env_watchdog_usec;
+		/* The child writes its own pid over the digits. */
+		snprintf(p->env_watchdog_pid, sizeof(p->env_watchdog_pid),
+			 "WATCHDOG_PID=%0*d", CHILD_PID_DIGITS, 0);
+		set[n++] = p->env_watchdog_pid;
+	}
+	r = child_env_build(environ, set, &p->child_env);
+	if (r < 0)
+		return r;
+	p->spec = (struct child_spec){
+		.argv = s->command,
+		.envp = p->child_env,
+		.watchdog_digits =
+			child_env_value(p->child_env, "WATCHDOG_PID"),
+		.mask = &p->original_mask,
+		.restore_sigchld_ignored = p->sigchld_ignored,
+		.no_new_privs = true,
+	};
+	/* Restarted children go back there; pidone leaves it. */
+	if (getcwd(p->start_dir, sizeof(p->start_dir)))
+		p->spec.dir = p->start_dir;
+	else
+		log_warn("cannot tell the start directory; a restarted child "
+			 "will start in /");
+	return 0;
+}
+
+/* The side port, its readiness sources and the notify socket. */
+static int health_start(struct pidone *p)
+{
+	const struct settings *s = &p->settings;
+	struct health_config hc = {
+		.watchdog_ms = s->watchdog_ms,
+		.ready_delay_ms = s->ready_delay_ms,
+		.ready_tcp = s->ready_tcp_port != 0,
+		.ready_notify = s->ready_notify,
+	};
+	const struct lifecycle *lc = &p->supervisor.lc;
+
+	if (p->http.listen_fd < 0) {
+		if (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
+		    s->watchdog_ms)
+			log_warnx("--ready-delay, --ready-tcp, --ready-notify "
+				  "and --watchdog have no effect with "
+				  "--health-port 0");
+		return 0;
+	}
+	health_init(&p->health, &hc, lc);
+	if (notify_start(&p->notify, p->loop, s, &p->health, lc) < 0)
+		return -EIO;
+	return health_http_start(&p->http, p->loop, s, &p->health,
+				 &p->supervisor);
+}
+
+/* SPEC-order start-up (see the man page, STARTING UP), then the loop. */
+static int run(struct pidone *p)
+{
+	bool reaper;
+	int code = EX_SOFTWARE;
+	int r;
+
+	/* Step 2: the listener before the privilege drop (port < 1024). */
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
 		goto out;
 
-	self = getpid();
-	p->is_pid1 = self == 1;
 	ev_set_syserr_cb(loop_syserr);
+	ev_set_allocator(loop_realloc);
 	/*
 	 * The backends libev would pick by itself, named so that it need not
-	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd
-	 * and libev aborts when malloc fails, so NULL would mean a libev
-	 * built with neither backend.
+	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd,
+	 * so NULL would mean a libev built with neither backend.
 	 */
 	p->loop = ev_loop_new(EVBACKEND_EPOLL | EVBACKEND_POLL |
 			      EVFLAG_NOSIGMASK | EVFLAG_NOENV);
 	if (!p->loop) {
 		log_errorx(NULL, "cannot create the event loop");
-		code = EX_SOFTWARE;
 		goto out;
 	}
 	loop_wait_without_timeout(p->loop);
@@ -201,7 +281,8 @@ static int run(struct pidone *p)
 	 * means no fd is free under the limit and nothing was closed since,
 	 * so if the signalfd opens, those two did not run out either.
 	 */
-	r = signals_start(&p->signals, p->loop, on_signal);
+	r = signals_start(&p->signals, p->loop, supervisor_on_signal,
+			  &p->supervisor);
 	if (r < 0) {
 		errno = -r;
 		if (r == -EMFILE || r == -ENFILE)
@@ -211,10 +292,10 @@ static int run(struct pidone *p)
 				"too few file descriptors for the event loop");
 		else
 			log_error(NULL, "cannot open the signalfd");
-		code = EX_SOFTWARE;
 		goto out;
 	}
 
+	/* Steps 3 and 4: the final user, the writable dirs. */
 	code = become_final_user(&p->settings);
 	if (code != 0)
 		goto out;
@@ -225,39 +306,29 @@ static int run(struct pidone *p)
 	 * subreaper so that the child's orphans are reparented to us rather
 	 * than to the host's init, and reaped.
 	 */
+	reaper = p->signals.self == 1;
 	if (p->settings.subreaper == SUBREAPER_ON ||
-	    (p->settings.subreaper == SUBREAPER_AUTO && !p->is_pid1)) {
+	    (p->settings.subreaper == SUBREAPER_AUTO && !reaper)) {
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 			log_warn("cannot become a child subreaper, orphans "
 				 "will not be reaped by pidone");
+		else
+			reaper = true;
 	}
 
-	if (p->http.listen_fd >= 0) {
-		struct health_config hc = {
-			.watchdog_ms = p->settings.watchdog_ms,
-			.ready_delay_ms = p->settings.ready_delay_ms,
-			.ready_tcp = p->settings.ready_tcp_port != 0,
-			.ready_notify = p->settings.ready_notify,
-		};
-
-		health_init(&p->health, &hc);
-		p->supervisor.health = &p->health;
-		/* before the spawn: the child inherits NOTIFY_SOCKET */
-		if (notify_start(&p->notify, p->loop, &p->settings, &p->health,
-				 &p->supervisor) < 0)
-			goto out;
-		if (health_http_start(&p->http, p->loop, &p->settings,
-				      &p->health, &p->supervisor) < 0)
-			goto out;
-	} else if (p->settings.ready_delay_ms || p->settings.ready_tcp_port ||
-		   p->settings.ready_notify || p->settings.watchdog_ms) {
-		log_warnx("--ready-delay, --ready-tcp, --ready-notify and "
-			  "--watchdog have no effect with --health-port 0");
-	}
-
-	if (supervisor_start(&p->supervisor, p->loop, &p->settings,
-			     &p->original_mask, self, &code) < 0)
+	if (health_start(p) < 0)
 		goto out;
+	if (child_environment(p) < 0) {
+		log_errorx(NULL, "out of memory");
+		goto out;
+	}
+
+	/* Step 5: the child; its exec is confirmed on the loop. */
+	supervisor_start(&p->supervisor, p->loop, &p->settings, &p->spec,
+			 reaper, p->http.listen_fd >= 0 ? &p->health : NULL);
+	/* The child keeps the start directory; pidone does not hold it. */
+	if (chdir("/") < 0)
+		log_warn("cannot leave the start directory for /, ignoring");
 
 	/*
 	 * From here on pidone must not die: every error is logged and
@@ -280,6 +351,7 @@ out:
 		ev_loop_destroy(p->loop);
 		p->loop = NULL;
 	}
+	free(p->child_env);
 	return code;
 }
 
@@ -291,13 +363,15 @@ int main(int argc, char **argv)
 
 	health_http_init(&p.http);
 	notify_init(&p.notify);
+	supervisor_init(&p.supervisor);
 
 	/*
 	 * Block every signal before anything else, so that none can arrive
 	 * unseen between here and the loop: they wait in the signalfd.
 	 */
-	if (signals_block_all(&p.original_mask) < 0) {
-		log_error(NULL, "cannot block signals");
+	if (signals_block_all(&p.original_mask) < 0 ||
+	    signals_unignore_sigchld(&p.sigchld_ignored) < 0) {
+		log_error(NULL, "cannot set up signals");
 		return EX_SOFTWARE;
 	}
 	if (fd_sanitize_stdio() < 0)

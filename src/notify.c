@@ -12,8 +12,8 @@
  * errors are logged and survived.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,17 +115,16 @@ static bool sender_trusted(const struct notify *n, pid_t pid)
 {
 	pid_t pgid;
 
-	if (pid <= 0 || n->sup->pgid <= 0)
+	if (pid <= 0 || n->lc->pgid <= 0)
 		return false;
-	if (pid == n->sup->child_pid)
+	if (pid == n->lc->child_pid)
 		return true;
 	pgid = getpgid(pid);
-	return pgid > 0 && pgid == n->sup->pgid;
+	return pgid > 0 && pgid == n->lc->pgid;
 }
 
-static void drop(struct notify *n, const char *why, pid_t pid)
+static void drop(const char *why, pid_t pid)
 {
-	n->dropped++;
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
 			 LOG_FIELDS(LOG_INT("sender_pid", pid)),
@@ -166,19 +165,19 @@ static bool receive_one(struct notify *n)
 	cred = scan_control(&mh);
 	pid = cred ? cred->pid : 0;
 	if (!cred) {
-		drop(n, "no sender credentials", 0);
+		drop("no sender credentials", 0);
 		return true;
 	}
 	if (!sender_trusted(n, pid)) {
-		drop(n, "sender is not the child or in its process group", pid);
+		drop("sender is not the child or in its process group", pid);
 		return true;
 	}
 	if (mh.msg_flags & MSG_TRUNC) {
-		drop(n, "longer than 4096 bytes", pid);
+		drop("longer than 4096 bytes", pid);
 		return true;
 	}
 	if (memchr(buf, '\0', (size_t)len)) {
-		drop(n, "holds a NUL byte", pid);
+		drop("holds a NUL byte", pid);
 		return true;
 	}
 
@@ -227,10 +226,10 @@ static void random_hex(char *buf, size_t size)
 /* See notify.h. */
 int notify_start(struct notify *n, struct ev_loop *loop,
 		 const struct settings *s, struct health *h,
-		 const struct supervisor *sup)
+		 const struct lifecycle *lc)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char rnd[20], usec[32];
+	char rnd[20];
 	socklen_t sa_len;
 	size_t name_len;
 	int one = 1, r;
@@ -238,7 +237,7 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 	if (!s->ready_notify && s->watchdog_ms == 0)
 		return 0;
 	n->health = h;
-	n->sup = sup;
+	n->lc = lc;
 
 	random_hex(rnd, sizeof(rnd));
 	snprintf(n->name, sizeof(n->name), "@pidone-notify-%d-%s",
@@ -265,20 +264,6 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 		log_error(NULL, "notify: cannot bind %s", n->name);
 		goto err_close_fd;
 	}
-	if (setenv("NOTIFY_SOCKET", n->name, 1) < 0) {
-		r = -errno;
-		log_error(NULL, "notify: cannot set NOTIFY_SOCKET");
-		goto err_close_fd;
-	}
-	if (s->watchdog_ms) {
-		snprintf(usec, sizeof(usec), "%" PRIu64,
-			 (uint64_t)s->watchdog_ms * 1000u);
-		if (setenv("WATCHDOG_USEC", usec, 1) < 0) {
-			r = -errno;
-			log_error(NULL, "notify: cannot set WATCHDOG_USEC");
-			goto err_unset_env;
-		}
-	}
 
 	ev_io_init(&n->watcher, readable, n->fd, EV_READ);
 	n->watcher.data = n;
@@ -289,8 +274,6 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 		 "notify socket ready");
 	return 0;
 
-err_unset_env:
-	unsetenv("NOTIFY_SOCKET");
 err_close_fd:
 	fd_close(&n->fd);
 	return r;

@@ -39,7 +39,7 @@
 
 #include "health.h"
 #include "settings.h"
-#include "supervisor.h"
+#include "lifecycle.h"
 
 /* The longest datagram accepted; longer ones are dropped. */
 #define NOTIFY_DATAGRAM_MAX 4096
@@ -60,9 +60,8 @@ struct notify {
 	int fd; /* the socket, owned; -1 when off */
 	ev_io watcher;
 	struct health *health;
-	const struct supervisor *sup; /* whose group may send */
-	char name[NOTIFY_NAME_MAX]; /* as exported in NOTIFY_SOCKET */
-	uint64_t dropped; /* datagrams refused (sender, size, NUL) */
+	const struct lifecycle *lc; /* whose group may send */
+	char name[NOTIFY_NAME_MAX]; /* for the child's NOTIFY_SOCKET */
 };
 
 /* Set the fields so that notify_done works on a never-started struct. */
@@ -70,17 +69,14 @@ void notify_init(struct notify *n);
 
 /*
  * When @s asks for --ready-notify or --watchdog: create the socket, watch
- * it on @loop (at the lowest priority: signals and the reaper come first)
- * and export NOTIFY_SOCKET (and WATCHDOG_USEC with --watchdog) into
- * pidone's environment, so that the child spawned after this call inherits
- * them. Otherwise do nothing (an inherited NOTIFY_SOCKET is left alone and
- * passes to the child, e.g. podman's --sdnotify=container). Messages go to
- * @h; senders are checked against @sup's child and group. Must be called
- * before the child is spawned. Returns 0 or -errno (logged).
+ * it on @loop (at the lowest priority: signals and the reaper come first);
+ * its name is then in n->name, for the child's NOTIFY_SOCKET. Otherwise do
+ * nothing and leave n->name empty. Messages go to @h; senders are checked
+ * against @lc's child and group. Returns 0 or -errno (logged).
  */
 int notify_start(struct notify *n, struct ev_loop *loop,
 		 const struct settings *s, struct health *h,
-		 const struct supervisor *sup);
+		 const struct lifecycle *lc);
 
 /* Stop watching and close the socket; accepts a never-started struct. */
 void notify_done(struct notify *n, struct ev_loop *loop);

@@ -8,9 +8,11 @@
 #define PIDONE_PIDONE_H
 
 #include <ev.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 
+#include "child.h"
 #include "health.h"
 #include "health_http.h"
 #include "notify.h"
@@ -22,13 +24,21 @@ struct pidone {
 	struct settings settings;
 	struct ev_loop *loop;
 	sigset_t original_mask; /* what pidone was started with */
-	bool is_pid1;
+	bool sigchld_ignored; /* it was started with SIGCHLD ignored */
 	struct signals signals;
 	struct supervisor supervisor;
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
 	ev_io log_watcher; /* on log_sink_fd() while dropped lines wait */
+
+	/* The child: built once before the first spawn, kept for restarts. */
+	struct child_spec spec;
+	char **child_env; /* the array only; see child_env_build */
+	char env_notify[sizeof("NOTIFY_SOCKET=") + NOTIFY_NAME_MAX];
+	char env_watchdog_usec[sizeof("WATCHDOG_USEC=") + 24];
+	char env_watchdog_pid[sizeof("WATCHDOG_PID=") + CHILD_PID_DIGITS];
+	char start_dir[PATH_MAX];
 };
 
 #endif

@@ -3,32 +3,19 @@
  * restart.c - restart policy, exponential backoff and the sliding-window
  * budget of --restart-max.
  */
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "restart.h"
 #include "banned.h"
 
-int restart_init(struct restart *r, enum restart_policy policy, unsigned max)
+void restart_init(struct restart *r, enum restart_policy policy, unsigned max)
 {
-	memset(r, 0, sizeof(*r));
 	r->backoff_ms = RESTART_BACKOFF_MIN_MS;
-	if (policy == RESTART_NEVER || max == 0)
-		return 0;
-	r->stamps = calloc(max < RESTART_LIMIT ? max : RESTART_LIMIT,
-			   sizeof(*r->stamps));
-	if (!r->stamps)
-		return -ENOMEM;
-	r->max = max < RESTART_LIMIT ? max : RESTART_LIMIT;
-	return 0;
-}
-
-void restart_done(struct restart *r)
-{
-	free(r->stamps);
-	r->stamps = NULL;
-	r->max = 0;
+	r->count = 0;
+	r->n_stamps = 0;
+	r->next_stamp = 0;
+	/* The ring's slots are written before they are read: not zeroed. */
+	r->max = policy == RESTART_NEVER ? 0 :
+		 max < RESTART_LIMIT	 ? max :
+					   RESTART_LIMIT;
 }
 
 bool restart_wanted(enum restart_policy policy, int code)

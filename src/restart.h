@@ -24,24 +24,13 @@ struct restart {
 	unsigned max; /* restarts allowed within the window */
 	unsigned backoff_ms; /* delay before the next restart */
 	unsigned count; /* restarts so far (for metrics) */
-	/*
-	 * Ring of the times of the last `max` restarts; allocated by
-	 * restart_init only for a policy that restarts, so that a plain run
-	 * does not pay for (and zero) up to 8 KB it never uses.
-	 */
-	uint64_t *stamps;
+	uint64_t stamps[RESTART_LIMIT]; /* ring: the last `max` restarts */
 	unsigned n_stamps;
 	unsigned next_stamp;
 };
 
-/*
- * Prepare @r for @policy with a budget of @max restarts per window.
- * Returns 0 or -ENOMEM. Free with restart_done.
- */
-int restart_init(struct restart *r, enum restart_policy policy, unsigned max);
-
-/* Free what restart_init allocated; accepts a zeroed struct. */
-void restart_done(struct restart *r);
+/* Prepare @r for @policy with a budget of @max restarts per window. */
+void restart_init(struct restart *r, enum restart_policy policy, unsigned max);
 
 /* Does @policy want a child that ended with exit code @code restarted? */
 bool restart_wanted(enum restart_policy policy, int code);

@@ -38,6 +38,32 @@ int signals_block_all(sigset_t *ret_original)
 	return 0;
 }
 
+int signals_unignore_sigchld(bool *ret_was_ignored)
+{
+	struct sigaction old, dfl = { .sa_handler = SIG_DFL };
+
+	/*
+	 * With SIGCHLD ignored (or SA_NOCLDWAIT) the kernel reaps our
+	 * children itself: no SIGCHLD, no exit status, and pidone would wait
+	 * for ever. Setting the default back is pidone's only disposition
+	 * change; the child gets the ignored one back before its exec.
+	 */
+	if (sigaction(SIGCHLD, &dfl, &old) < 0)
+		return -errno;
+	*ret_was_ignored = old.sa_handler == SIG_IGN;
+	return 0;
+}
+
+/*
+ * A signal pidone raised itself (SIGPIPE from a write to a closed stderr
+ * pipe) is dropped without a word: logging it could raise the next one.
+ */
+static void dispatch(struct signals *s, const struct signalfd_siginfo *si)
+{
+	if (!signals_is_self_raised(si, s->self))
+		s->cb(s->data, (int)si->ssi_signo);
+}
+
 static void signals_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct signals *s = w->data;
@@ -56,13 +82,14 @@ static void signals_readable(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		}
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++)
-			s->cb(s, &si[i]);
+			dispatch(s, &si[i]);
 		if ((size_t)n < sizeof(si))
 			return;
 	}
 }
 
-int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb)
+int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb,
+		  void *data)
 {
 	/* SIGCHLD included: the reaper is woken through this fd too. */
 	s->fd = (int)syscall(SYS_signalfd4, -1, &every_signal,
@@ -70,6 +97,8 @@ int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb)
 	if (s->fd < 0)
 		return -errno;
 	s->cb = cb;
+	s->data = data;
+	s->self = getpid();
 	ev_io_init(&s->watcher, signals_readable, s->fd, EV_READ);
 	s->watcher.data = s;
 	/* Signals outrank HTTP clients: a probe storm cannot delay a SIGTERM. */

@@ -24,14 +24,14 @@
 #include <stdbool.h>
 #include <sys/signalfd.h>
 
-struct signals;
-
-typedef void signals_cb(struct signals *s, const struct signalfd_siginfo *si);
+typedef void signals_cb(void *data, int signo);
 
 struct signals {
 	int fd; /* the signalfd, owned; -1 when closed */
 	ev_io watcher;
 	signals_cb *cb;
+	void *data;
+	pid_t self; /* pidone's pid, read once */
 };
 
 /*
@@ -41,10 +41,18 @@ struct signals {
 int signals_block_all(sigset_t *ret_original);
 
 /*
- * Open the signalfd for every blockable signal, SIGCHLD included, and watch
- * it on @loop; @cb runs once per signal received. Returns 0 or -errno.
+ * Set SIGCHLD's disposition to the default, saying in *@ret_was_ignored
+ * whether it was ignored. Returns 0 or -errno.
  */
-int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb);
+int signals_unignore_sigchld(bool *ret_was_ignored);
+
+/*
+ * Open the signalfd for every blockable signal, SIGCHLD included, and watch
+ * it on @loop: @cb(@data, signo) runs for each signal received, except
+ * those pidone raised itself, which are dropped. Returns 0 or -errno.
+ */
+int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb,
+		  void *data);
 
 /* Stop watching and close the fd; accepts a never-started struct. */
 void signals_done(struct signals *s, struct ev_loop *loop);

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * supervisor.c - the main child's life cycle; see supervisor.h for the
- * state diagram.
+ * supervisor.c - runs the life cycle's actions; see supervisor.h.
  *
- * Invariants: child_pid != 0 only in RUNNING; pgid != 0 from spawn until
- * the group is found empty; at most one of grace_timer/backoff_timer runs.
  * Every kill() failure is logged and survived: after start-up pidone must
- * not die (STYLE point 7). Owns no fd.
+ * not die. Owns one fd: the exec report pipe, from a spawn until the
+ * report (or its EOF) is read.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +15,14 @@
 
 #include "clock.h"
 #include "execpath.h"
-#include "exitcodes.h"
 #include "exitstatus.h"
+#include "fdutil.h"
 #include "health.h"
 #include "log.h"
 #include "supervisor.h"
 #include "banned.h"
 
-/* How long processes get to vanish after SIGKILL before we stop waiting. */
-#define KILL_WAIT_S 2.0
-
-static bool is_terminating(int signo)
-{
-	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
-}
+static void step(struct supervisor *sup, const struct lifecycle_event *ev);
 
 static const char *signal_text(int signo, char *buf, unsigned buflen)
 {
@@ -44,45 +35,47 @@ static const char *signal_text(int signo, char *buf, unsigned buflen)
 	return name;
 }
 
-/* Send @signo to what --forward chose; false when there is no target. */
-static bool send_signal(struct supervisor *sup, pid_t target, int signo)
-{
-	char name[16];
-
-	if (kill(target, signo) == 0)
-		return true;
-	if (errno != ESRCH)
-		log_emit(LOG_LEVEL_WARN, errno, NULL,
-			 LOG_FIELDS(LOG_INT("target", target)),
-			 "cannot send SIG%s, ignoring",
-			 signal_text(signo, name, sizeof(name)));
-	(void)sup;
-	return false;
-}
-
 /* Does any process of the child's group still exist (zombies count)? */
 static bool group_alive(const struct supervisor *sup)
 {
-	if (sup->pgid <= 0)
+	if (sup->lc.pgid <= 0)
 		return false;
-	return kill(-sup->pgid, 0) == 0 || errno == EPERM;
+	return kill(-sup->lc.pgid, 0) == 0 || errno == EPERM;
 }
 
-static void finish(struct supervisor *sup)
+static void send_signal(struct supervisor *sup,
+			const struct lifecycle_action *a)
 {
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	ev_timer_stop(sup->loop, &sup->kill_timer);
-	ev_timer_stop(sup->loop, &sup->backoff_timer);
-	sup->state = SUPERVISOR_DONE;
-	log_emit(LOG_LEVEL_INFO, 0, NULL,
-		 LOG_FIELDS(LOG_INT("code", sup->exit_code)), "exiting");
-	ev_break(sup->loop, EVBREAK_ALL);
+	char name[16], to_name[16];
+
+	if (kill(a->target, a->signo) < 0) {
+		if (errno != ESRCH)
+			log_emit(LOG_LEVEL_WARN, errno, NULL,
+				 LOG_FIELDS(LOG_INT("target", a->target)),
+				 "cannot send SIG%s, ignoring",
+				 signal_text(a->signo, name, sizeof(name)));
+		return;
+	}
+	if (!a->forwarded)
+		return;
+	sup->signals_forwarded[a->forwarded]++;
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+			 LOG_FIELDS(LOG_STR("signal",
+					    signal_text(a->forwarded, name,
+							sizeof(name))),
+				    LOG_STR("sent",
+					    signal_text(a->signo, to_name,
+							sizeof(to_name))),
+				    LOG_INT("target", a->target)),
+			 "signal forwarded");
 }
 
-/* Log why the spawn failed as precisely as we can; returns the exit code. */
-static int report_spawn_failure(char *const *argv,
-				const struct child_failure *failure)
+/* Say exactly why the exec failed, from the child's own findings. */
+static void log_exec_failure(const struct supervisor *sup,
+			     const struct child_report *r)
 {
+	char *const *argv = sup->spec->argv;
 	const char *path = getenv("PATH");
 	/* The PATH that was searched; none for a name with a '/'. */
 	const char *searched = strchr(argv[0], '/') ? NULL :
@@ -90,229 +83,321 @@ static int report_spawn_failure(char *const *argv,
 						      EXECPATH_DEFAULT_PATH;
 	/* A NULL key leaves the field out of the log line. */
 	const char *path_key = searched ? "path" : NULL;
-	char found[4096], interp[256];
-	int r;
+	const char *found = r->found[0] ? r->found : argv[0];
 
-	if (failure->step != CHILD_STEP_EXEC) {
-		log_emit(LOG_LEVEL_ERROR, failure->errnum, NULL,
-			 LOG_FIELDS(LOG_STRV("argv", argv)),
-			 "cannot start the command: %s failed",
-			 child_step_name(failure->step));
-		return EX_SOFTWARE;
-	}
-
-	/*
-	 * execvp's errno alone misleads: it says EACCES when a PATH dir could
-	 * not be searched, even though the command is nowhere. What is on
-	 * disk decides between "not found" and "not executable".
-	 */
-	r = execpath_find(argv[0], path, found, sizeof(found));
-	if (r == -ENOENT) {
+	switch (r->verdict) {
+	case CHILD_NOT_FOUND:
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "install it in the image or give its full path",
 			 LOG_FIELDS(LOG_STR("command", argv[0]),
 				    LOG_STR(path_key, searched)),
 			 "command not found: %s", argv[0]);
-		return EX_NOTFOUND;
-	}
-	if (failure->errnum == ENOENT && r == 0 &&
-	    execpath_interpreter(found, interp, sizeof(interp)) == 0) {
+		break;
+	case CHILD_NO_INTERPRETER:
 		log_emit(
 			LOG_LEVEL_ERROR, 0,
 			"distroless images have no shell: put the interpreter "
 			"in the JSON command, e.g. [\"python3\",\"app.py\"]",
 			LOG_FIELDS(LOG_STR("command", found),
-				   LOG_STR("interpreter", interp)),
+				   LOG_STR("interpreter", r->interp)),
 			"command not executable: its interpreter %s was not found",
-			interp);
-		return EX_NOEXEC;
-	}
-	log_emit(LOG_LEVEL_ERROR, failure->errnum,
-		 failure->errnum == EACCES ?
-			 "make it executable: chmod +x, or COPY --chmod=755" :
-			 NULL,
-		 LOG_FIELDS(LOG_STR("command", found),
-			    LOG_STR(path_key, searched)),
-		 "command not executable: %s", argv[0]);
-	return EX_NOEXEC;
-}
-
-static int spawn(struct supervisor *sup, int *ret_exit_code)
-{
-	struct child_failure failure;
-	pid_t pid;
-	int r;
-
-	r = child_spawn(sup->settings->command, sup->child_mask,
-			CHILD_NO_NEW_PRIVS | (sup->settings->watchdog_ms ?
-						      CHILD_WATCHDOG_PID :
-						      0),
-			&pid, &failure);
-	if (r < 0) {
-		*ret_exit_code =
-			report_spawn_failure(sup->settings->command, &failure);
-		return r;
-	}
-	sup->child_pid = pid;
-	sup->pgid = pid;
-	sup->group_terminated = false;
-	sup->group_killed = false;
-	sup->started_ms = clock_monotonic_ms();
-	sup->state = SUPERVISOR_RUNNING;
-	if (sup->health)
-		health_child_started(sup->health, sup->started_ms);
-	log_emit(LOG_LEVEL_INFO, 0, NULL,
-		 LOG_FIELDS(LOG_INT("pid", pid),
-			    LOG_STRV("argv", sup->settings->command)),
-		 "child started");
-	return 0;
-}
-
-static void restart_child(struct supervisor *sup)
-{
-	int code;
-
-	if (spawn(sup, &code) < 0) {
-		sup->exit_code = code;
-		finish(sup);
+			r->interp);
+		break;
+	case CHILD_NOT_EXECUTABLE:
+		log_emit(LOG_LEVEL_ERROR, r->errnum,
+			 r->errnum == EACCES ? "make it executable: chmod +x, "
+					       "or COPY --chmod=755" :
+					       NULL,
+			 LOG_FIELDS(LOG_STR("command", found),
+				    LOG_STR(path_key, searched)),
+			 "command not executable: %s", argv[0]);
+		break;
+	default:
+		log_emit(LOG_LEVEL_ERROR, r->errnum, NULL,
+			 LOG_FIELDS(LOG_STRV("argv", argv)),
+			 "cannot start the command: %s failed",
+			 child_step_name(r->step));
+		break;
 	}
 }
 
-/* The main child's group is gone: restart it or end. */
-static void group_drained(struct supervisor *sup)
+static void report_done(struct supervisor *sup)
 {
-	double remaining;
-
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	ev_timer_stop(sup->loop, &sup->kill_timer);
-	sup->pgid = 0;
-
-	if (sup->restart_delay_ms == 0 || sup->shutting_down) {
-		finish(sup);
-		return;
-	}
-	remaining = ((double)sup->restart_delay_ms -
-		     (double)(clock_monotonic_ms() - sup->exited_ms)) /
-		    1000.0;
-	log_emit(LOG_LEVEL_INFO, 0, NULL,
-		 LOG_FIELDS(LOG_INT("delay_ms", sup->restart_delay_ms),
-			    LOG_INT("restarts", sup->restart.count)),
-		 "restarting the child");
-	sup->restart_delay_ms = 0;
-	if (remaining <= 0) {
-		restart_child(sup);
-		return;
-	}
-	sup->state = SUPERVISOR_BACKOFF;
-	ev_timer_set(&sup->backoff_timer, remaining, 0.);
-	ev_timer_start(sup->loop, &sup->backoff_timer);
-}
-
-static void start_grace(struct supervisor *sup)
-{
-	if (ev_is_active(&sup->grace_timer) || sup->group_killed)
-		return;
-	ev_timer_set(&sup->grace_timer, sup->settings->grace_ms / 1000.0, 0.);
-	ev_timer_start(sup->loop, &sup->grace_timer);
+	ev_io_stop(sup->loop, &sup->report_watcher);
+	fd_close(&sup->report_fd);
 }
 
 /*
- * Record the main child's end: log it, decide on a restart, tell the
- * health state. The group is looked at once the whole batch of exited
- * children has been reaped (reap_settle), so that members that died with
- * the child are not sent a SIGTERM they can no longer receive.
+ * Read the exec report. Returns false while nothing has come yet (the
+ * child has not reached its exec).
  */
-static void main_child_exited(struct supervisor *sup, int wstatus)
+static bool report_read(struct supervisor *sup)
 {
-	char how[64];
-	int code = exitstatus_from_wait(wstatus);
-	bool again;
+	struct lifecycle_event ev = { .kind = LIFECYCLE_EV_EXEC_OK };
+	struct child_report r;
+	int n = child_read_report(sup->report_fd, &r);
 
-	if (settings_is_success_exit(sup->settings, code))
-		code = 0;
-	sup->exit_code = code;
-	sup->exited_ms = clock_monotonic_ms();
-	log_emit(LOG_LEVEL_INFO, 0, NULL,
-		 LOG_FIELDS(LOG_INT("pid", sup->child_pid),
-			    LOG_INT("code", code)),
-		 "child %s", exitstatus_describe(wstatus, how, sizeof(how)));
-	sup->child_pid = 0;
+	if (n == -EAGAIN)
+		return false;
+	if (n < 0) {
+		errno = -n;
+		log_warn(
+			"cannot read the exec report, taking the exec as done");
+	} else if (n == 1) {
+		log_exec_failure(sup, &r);
+		ev.kind = LIFECYCLE_EV_EXEC_FAILED;
+		ev.code = child_report_code(&r);
+	}
+	report_done(sup);
+	step(sup, &ev);
+	return true;
+}
 
-	sup->restart_delay_ms = 0;
-	again = !sup->shutting_down &&
-		restart_wanted(sup->settings->restart, code);
-	if (again && !restart_next(&sup->restart, sup->exited_ms,
-				   sup->exited_ms - sup->started_ms,
-				   &sup->restart_delay_ms)) {
+static void report_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	(void)report_read(w->data);
+}
+
+/*
+ * The first child inherits the start directory; pidone has left it since,
+ * so a restarted one is sent back there. If the final user cannot enter
+ * it (only the first child could simply inherit it), say so and start
+ * the child in pidone's own directory, the root.
+ */
+static const char *restart_dir(const struct supervisor *sup)
+{
+	const char *dir = sup->spec->dir;
+
+	if (sup->spawns == 0 || !dir)
+		return NULL;
+	if (access(dir, X_OK) == 0)
+		return dir;
+	log_emit(LOG_LEVEL_WARN, errno, NULL, LOG_FIELDS(LOG_STR("dir", dir)),
+		 "cannot enter the start directory again; the restarted "
+		 "child starts in /");
+	return NULL;
+}
+
+static void spawn(struct supervisor *sup)
+{
+	struct lifecycle_event ev = { .kind = LIFECYCLE_EV_SPAWNED };
+	struct child_spec spec = *sup->spec;
+	enum child_step failed;
+	int r;
+
+	spec.dir = restart_dir(sup);
+	r = child_spawn(&spec, &ev.pid, &sup->report_fd, &failed);
+	if (r < 0) {
+		ev.errnum = -r;
+		if (failed != CHILD_STEP_FORK)
+			log_emit(LOG_LEVEL_WARN, -r, NULL, NULL, 0, "%s failed",
+				 child_step_name(failed));
+	} else {
+		sup->spawns++;
+		ev_io_set(&sup->report_watcher, sup->report_fd, EV_READ);
+		ev_io_start(sup->loop, &sup->report_watcher);
+	}
+	step(sup, &ev);
+	if (r == 0 && sup->health)
+		health_child_started(sup->health, sup->lc.started_ms);
+}
+
+static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
+{
+	const struct lifecycle *lc = &sup->lc;
+	char name[16], how[64];
+
+	switch (a->record) {
+	case LIFECYCLE_REC_CHILD_STARTED:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pid", a->target),
+				    LOG_STRV("argv", sup->spec->argv)),
+			 "child started");
+		break;
+	case LIFECYCLE_REC_CHILD_EXITED:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pid", a->target),
+				    LOG_INT("code", a->code)),
+			 "child %s",
+			 exitstatus_describe(a->wstatus, how, sizeof(how)));
+		break;
+	case LIFECYCLE_REC_GIVING_UP:
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "look at the child's own output above; raise "
 			 "--restart-max if it is expected to fail this often",
 			 LOG_FIELDS(LOG_INT("restart_max",
-					    sup->settings->restart_max)),
+					    lc->settings->restart_max)),
 			 "giving up: the child failed again after %u restarts "
 			 "within 10 minutes",
-			 sup->settings->restart_max);
-		again = false;
-	}
-	if (sup->health && again)
-		health_child_backoff(sup->health, wstatus);
-	else if (sup->health)
-		health_child_exited(sup->health, wstatus);
-	sup->state = SUPERVISOR_DRAINING;
-}
-
-/* After a batch of reaps: is the child's group gone, or must it be told? */
-static void reap_settle(struct supervisor *sup, bool main_exited)
-{
-	if (sup->state != SUPERVISOR_DRAINING)
-		return;
-	if (!group_alive(sup)) {
-		group_drained(sup);
-		return;
-	}
-	if (!main_exited)
-		return;
-	/*
-	 * A group that was already sent the stop signal is not sent SIGTERM
-	 * again: many apps take a second SIGTERM as "quit now, skip cleanup".
-	 */
-	if (!sup->group_terminated) {
+			 lc->settings->restart_max);
+		break;
+	case LIFECYCLE_REC_SHUTTING_DOWN:
+		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
+			 "received SIG%s: shutting down",
+			 signal_text(a->signo, name, sizeof(name)));
+		break;
+	case LIFECYCLE_REC_SIGNAL_DROPPED:
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL, NULL, 0,
+			 "dropped SIG%s (--rewrite)",
+			 signal_text(a->signo, name, sizeof(name)));
+		break;
+	case LIFECYCLE_REC_TERMINATING_GROUP:
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
-			 LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
+			 LOG_FIELDS(LOG_INT("pgid", -a->target)),
 			 "terminating the rest of the child's process group");
-		send_signal(sup, -sup->pgid, SIGTERM);
-		sup->group_terminated = true;
+		break;
+	case LIFECYCLE_REC_NOT_REAPER:
+		log_emit(LOG_LEVEL_INFO, 0,
+			 "pidone is neither PID 1 nor a subreaper (--subreaper "
+			 "is off): their ends go to another reaper",
+			 LOG_FIELDS(LOG_INT("pgid", -a->target)),
+			 "sent SIGTERM to the rest of the child's process "
+			 "group; not waiting for it");
+		break;
+	case LIFECYCLE_REC_GRACE_OVER:
+		log_emit(LOG_LEVEL_WARN, 0, NULL,
+			 LOG_FIELDS(LOG_INT("grace_ms", lc->settings->grace_ms),
+				    LOG_INT("pgid", -a->target)),
+			 "grace period over: sending SIGKILL to the child's "
+			 "group");
+		break;
+	case LIFECYCLE_REC_OUTLIVED_KILL:
+		log_emit(LOG_LEVEL_WARN, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pgid", -a->target)),
+			 "processes of the child's group outlived SIGKILL; not "
+			 "waiting for them any longer");
+		break;
+	case LIFECYCLE_REC_RESTARTING:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("delay_ms", a->ms),
+				    LOG_INT("restarts", lc->restart.count)),
+			 "restarting the child");
+		break;
+	case LIFECYCLE_REC_SPAWN_RETRY:
+		log_emit(LOG_LEVEL_WARN, a->errnum, NULL,
+			 LOG_FIELDS(LOG_INT("delay_ms", a->ms)),
+			 "cannot start the command: fork failed, retrying");
+		break;
+	case LIFECYCLE_REC_SPAWN_FAILED:
+		log_emit(LOG_LEVEL_ERROR, a->errnum,
+			 "raise the container's pids limit or memory",
+			 LOG_FIELDS(LOG_STRV("argv", sup->spec->argv)),
+			 "cannot start the command: fork failed");
+		break;
+	case LIFECYCLE_REC_EXITING:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("code", a->code)), "exiting");
+		break;
+	default:
+		break;
 	}
-	start_grace(sup);
 }
 
-static void reaped(struct supervisor *sup, pid_t pid, int wstatus)
+/* Apply @ev and carry out what the life cycle asks for, in order. */
+static void step(struct supervisor *sup, const struct lifecycle_event *ev)
 {
-	sup->zombies_reaped++;
-	if (log_enabled(LOG_LEVEL_DEBUG))
-		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-			 LOG_FIELDS(LOG_INT("pid", pid),
-				    LOG_INT("status", wstatus)),
-			 "reaped");
+	struct lifecycle_actions out;
+
+	lifecycle_step(&sup->lc, ev, clock_monotonic_ms(), &out);
+	for (size_t i = 0; i < out.n; i++) {
+		const struct lifecycle_action *a = &out.a[i];
+		ev_timer *t = &sup->timers[a->timer];
+
+		switch (a->kind) {
+		case LIFECYCLE_ACT_SPAWN:
+			spawn(sup);
+			break;
+		case LIFECYCLE_ACT_KILL:
+			send_signal(sup, a);
+			break;
+		case LIFECYCLE_ACT_TIMER_START:
+			ev_timer_stop(sup->loop, t);
+			ev_timer_set(t, a->ms / 1000.0, 0.);
+			ev_timer_start(sup->loop, t);
+			break;
+		case LIFECYCLE_ACT_TIMER_STOP:
+			ev_timer_stop(sup->loop, t);
+			break;
+		case LIFECYCLE_ACT_LOG:
+			log_record(sup, a);
+			break;
+		case LIFECYCLE_ACT_EXIT:
+			sup->exit_code = a->code;
+			ev_break(sup->loop, EVBREAK_ALL);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
-void supervisor_reap(struct supervisor *sup)
+static void timer_fired(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	bool main_exited = false;
+	struct supervisor *sup = w->data;
+	struct lifecycle_event ev = { .kind = LIFECYCLE_EV_BACKOFF_OVER };
 
+	(void)loop;
+	(void)revents;
+	if (w == &sup->timers[LIFECYCLE_TIMER_GRACE]) {
+		ev.kind = LIFECYCLE_EV_GRACE_OVER;
+		ev.group_alive = group_alive(sup);
+	} else if (w == &sup->timers[LIFECYCLE_TIMER_KILL_WAIT]) {
+		ev.kind = LIFECYCLE_EV_KILL_WAIT_OVER;
+	}
+	step(sup, &ev);
+}
+
+void supervisor_init(struct supervisor *sup)
+{
+	memset(sup, 0, sizeof(*sup));
+	sup->report_fd = -1;
+}
+
+void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
+		      const struct settings *settings,
+		      const struct child_spec *spec, bool reaper,
+		      struct health *health)
+{
+	static const struct lifecycle_event start = {
+		.kind = LIFECYCLE_EV_START,
+	};
+
+	lifecycle_init(&sup->lc, settings, reaper);
+	sup->loop = loop;
+	sup->spec = spec;
+	sup->health = health;
+	ev_init(&sup->report_watcher, report_readable);
+	sup->report_watcher.data = sup;
+	for (size_t i = 0; i < LIFECYCLE_TIMER_MAX; i++) {
+		ev_init(&sup->timers[i], timer_fired);
+		sup->timers[i].data = sup;
+	}
+	step(sup, &start);
+}
+
+/*
+ * SIGCHLD: reap every exited child, orphans included, with
+ * waitpid(WNOHANG) until none is left (one SIGCHLD may stand for many).
+ */
+static void reap(struct supervisor *sup)
+{
 	/*
 	 * Once DONE pidone is on its way out: what is left is reaped by the
 	 * kernel (PID 1) or by the next reaper up (subreaper).
 	 */
-	while (sup->state != SUPERVISOR_DONE) {
-		int wstatus;
+	while (sup->lc.state != LIFECYCLE_DONE) {
+		struct lifecycle_event ev = {
+			.kind = LIFECYCLE_EV_CHILD_EXITED
+		};
 		/*
-		 * No WUNTRACED or WCONTINUED: stops and continues only ever
-		 * woke libev's watcher to be ignored. No __WALL either: the
-		 * kernel sets a reparented orphan's exit signal to SIGCHLD,
-		 * and our own child is forked with it.
+		 * No WUNTRACED or WCONTINUED: stops and continues are not
+		 * ends. No __WALL either: the kernel sets a reparented
+		 * orphan's exit signal to SIGCHLD, and our child is forked
+		 * with it.
 		 */
-		pid_t pid = waitpid(-1, &wstatus, WNOHANG);
+		pid_t pid = waitpid(-1, &ev.wstatus, WNOHANG);
 
 		if (pid == 0)
 			break;
@@ -323,166 +408,54 @@ void supervisor_reap(struct supervisor *sup)
 				log_warn("cannot reap children, ignoring");
 			break;
 		}
-		if (pid == sup->child_pid && sup->child_pid > 0) {
-			main_child_exited(sup, wstatus);
-			main_exited = true;
-		} else {
-			reaped(sup, pid, wstatus);
+		if (pid != sup->lc.child_pid) {
+			sup->zombies_reaped++;
+			if (log_enabled(LOG_LEVEL_DEBUG))
+				log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+					 LOG_FIELDS(LOG_INT("pid", pid),
+						    LOG_INT("status",
+							    ev.wstatus)),
+					 "reaped");
+			continue;
 		}
-	}
-	reap_settle(sup, main_exited);
-}
-
-static void grace_expired(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct supervisor *sup = w->data;
-
-	(void)revents;
-	log_emit(LOG_LEVEL_WARN, 0, NULL,
-		 LOG_FIELDS(LOG_INT("grace_ms", sup->settings->grace_ms),
-			    LOG_INT("pgid", sup->pgid)),
-		 "grace period over: sending SIGKILL to the child's group");
-	sup->group_killed = true;
-	/* The child may have left its group (setsid): kill it by pid too. */
-	if (sup->child_pid > 0)
-		send_signal(sup, sup->child_pid, SIGKILL);
-	if (sup->pgid > 0)
-		send_signal(sup, -sup->pgid, SIGKILL);
-	ev_timer_set(&sup->kill_timer, KILL_WAIT_S, 0.);
-	ev_timer_start(loop, &sup->kill_timer);
-}
-
-static void kill_wait_over(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct supervisor *sup = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (sup->state != SUPERVISOR_DRAINING)
-		return;
-	log_emit(LOG_LEVEL_WARN, 0, NULL,
-		 LOG_FIELDS(LOG_INT("pgid", sup->pgid)),
-		 "processes of the child's group outlived SIGKILL; not "
-		 "waiting for them any longer");
-	group_drained(sup);
-}
-
-static void backoff_over(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	restart_child(w->data);
-}
-
-int supervisor_start(struct supervisor *sup, struct ev_loop *loop,
-		     const struct settings *settings,
-		     const sigset_t *child_mask, pid_t self, int *ret_exit_code)
-{
-	sup->settings = settings;
-	sup->loop = loop;
-	sup->child_mask = child_mask;
-	sup->self = self;
-	if (restart_init(&sup->restart, settings->restart,
-			 settings->restart_max) < 0) {
-		log_errorx(NULL, "out of memory");
-		*ret_exit_code = EX_SOFTWARE;
-		return -ENOMEM;
-	}
-
-	ev_init(&sup->grace_timer, grace_expired);
-	sup->grace_timer.data = sup;
-	ev_init(&sup->kill_timer, kill_wait_over);
-	sup->kill_timer.data = sup;
-	ev_init(&sup->backoff_timer, backoff_over);
-	sup->backoff_timer.data = sup;
-
-	return spawn(sup, ret_exit_code);
-}
-
-void supervisor_signal(struct supervisor *sup, int signo)
-{
-	int to = sup->settings->rewrite[signo];
-	bool terminating = is_terminating(signo);
-	bool first_stop = terminating && !sup->shutting_down && to != 0;
-	char name[16], to_name[16];
-	pid_t target = 0;
-
-	/* --rewrite SIG:0 drops SIG: no forwarding, and no shutdown either. */
-	if (to == 0) {
-		log_emit(LOG_LEVEL_DEBUG, 0, NULL, NULL, 0,
-			 "dropped SIG%s (--rewrite)",
-			 signal_text(signo, name, sizeof(name)));
-		return;
-	}
-	if (first_stop) {
-		sup->shutting_down = true;
-		if (sup->health)
-			health_shutdown_begun(sup->health);
-	}
-
-	switch (sup->state) {
-	case SUPERVISOR_RUNNING:
-		if (sup->settings->forward == FORWARD_CHILD)
-			target = sup->child_pid;
-		else
-			target = -sup->pgid;
-		break;
-	case SUPERVISOR_DRAINING:
-		if (sup->settings->forward == FORWARD_GROUP && sup->pgid > 0)
-			target = -sup->pgid;
-		break;
-	default:
-		break;
-	}
-
-	/* Forward first: the app hears of the signal before we log it. */
-	if (target != 0 && send_signal(sup, target, to)) {
 		/*
-		 * And on a shared CPU (a container limited to one) it runs its
-		 * handler before our bookkeeping, not after: the kernel does
-		 * not always switch to it at kill(). Measured with `make
-		 * bench`, pinned to one CPU: SIGTERM forwarding 88 -> 74 us,
-		 * SIGTERM to exit 526 -> 443 us. Cheap on an idle CPU; it
-		 * cannot fail on Linux.
+		 * Gone before we read its report: the child has closed the
+		 * pipe, so the report (or EOF) is there to read now.
 		 */
-		(void)sched_yield();
-		sup->signals_forwarded[signo]++;
-		if (target < 0 && terminating)
-			sup->group_terminated = true;
-		if (log_enabled(LOG_LEVEL_DEBUG))
-			log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-				 LOG_FIELDS(
-					 LOG_STR("signal",
-						 signal_text(signo, name,
-							     sizeof(name))),
-					 LOG_STR("sent",
-						 signal_text(to, to_name,
-							     sizeof(to_name))),
-					 LOG_INT("target", target)),
-				 "signal forwarded");
+		if (sup->report_fd >= 0)
+			(void)report_read(sup);
+		step(sup, &ev);
 	}
-	if (first_stop)
-		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
-			 "received SIG%s: shutting down",
-			 signal_text(signo, name, sizeof(name)));
+	if (lifecycle_wants_group(&sup->lc)) {
+		struct lifecycle_event ev = {
+			.kind = LIFECYCLE_EV_GROUP,
+			.group_alive = group_alive(sup),
+		};
 
-	if (sup->state == SUPERVISOR_BACKOFF && sup->shutting_down)
-		finish(sup);
-	else if (terminating && target != 0)
-		start_grace(sup);
+		step(sup, &ev);
+	}
 }
 
-bool supervisor_child_up(const struct supervisor *sup)
+void supervisor_on_signal(void *data, int signo)
 {
-	return sup->state == SUPERVISOR_RUNNING;
+	struct supervisor *sup = data;
+	struct lifecycle_event ev = {
+		.kind = LIFECYCLE_EV_SIGNAL,
+		.signo = signo,
+	};
+
+	/* Whoever sent it, SIGCHLD is ours: reap, never forward. */
+	if (signo == SIGCHLD)
+		reap(sup);
+	else
+		step(sup, &ev);
 }
 
 void supervisor_done(struct supervisor *sup)
 {
 	if (!sup->loop)
 		return;
-	ev_timer_stop(sup->loop, &sup->grace_timer);
-	ev_timer_stop(sup->loop, &sup->kill_timer);
-	ev_timer_stop(sup->loop, &sup->backoff_timer);
-	restart_done(&sup->restart);
+	for (size_t i = 0; i < LIFECYCLE_TIMER_MAX; i++)
+		ev_timer_stop(sup->loop, &sup->timers[i]);
+	report_done(sup);
 }

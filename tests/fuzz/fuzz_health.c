@@ -24,6 +24,7 @@
 #include "fuzz.h"
 
 #include "health.h"
+#include "../unit/lifecycle_fake.h"
 
 static void check_json(const char *body, size_t len)
 {
@@ -112,9 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ready_delay_ms = flags & 2 ? 5000 : 0;
 	cfg.ready_tcp = flags & 4;
 	cfg.ready_notify = flags & 8;
-	health_init(&h, &cfg);
+	health_init(&h, &cfg, fresh_lc());
 	if (flags & 16)
-		health_child_started(&h, 0);
+		child_started(&h, 0);
 	health_notify_status(&h, (const char *)rest, status_len);
 	if (nul) {
 		size_t n = rest_len - status_len - 1;
@@ -126,9 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		health_tcp_result(&h, 0, flags & 32, reason);
 	}
 	if (flags & 64)
-		health_shutdown_begun(&h);
+		shutdown_begun(&h);
 	if (flags & 128)
-		health_child_backoff(&h, (int)now & 0xffff);
+		child_backoff(&h, (int)now & 0xffff);
 
 	for (int p = 0; p < HEALTH_PROBE_MAX; p++) {
 		bool ok = p == HEALTH_PROBE_LIVE ? health_live(&h, now) :

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "health.h"
+#include "lifecycle_fake.h"
 
 #define EXITED(code) ((code) << 8) /* a wait status for exit(code) */
 #define KILLED(sig) (sig) /* a wait status for death by signal sig */
@@ -168,16 +169,16 @@ static void apply(struct health *h, const struct step *s)
 	case EV_CHECK:
 		break;
 	case EV_START:
-		health_child_started(h, s->t);
+		child_started(h, s->t);
 		break;
 	case EV_EXIT:
-		health_child_exited(h, s->wstatus);
+		child_exited(h, s->wstatus);
 		break;
 	case EV_BACKOFF:
-		health_child_backoff(h, s->wstatus);
+		child_backoff(h, s->wstatus);
 		break;
 	case EV_SHUTDOWN:
-		health_shutdown_begun(h);
+		shutdown_begun(h);
 		break;
 	case EV_PING:
 		health_watchdog_ping(h, s->t);
@@ -219,7 +220,7 @@ Test(health, scenarios)
 		const struct scenario *sc = &scenarios[i];
 		struct health h;
 
-		health_init(&h, &sc->cfg);
+		health_init(&h, &sc->cfg, fresh_lc());
 		for (size_t j = 0; j < sc->n; j++) {
 			const struct step *s = &sc->steps[j];
 			struct health_check checks[HEALTH_CHECK_MAX];
@@ -248,9 +249,9 @@ Test(health, tcp_check_due_caches_for_a_second)
 	struct health_config cfg = { .ready_tcp = true };
 	struct health h;
 
-	health_init(&h, &cfg);
+	health_init(&h, &cfg, fresh_lc());
 	cr_assert_not(health_tcp_check_due(&h, 0), "no child yet");
-	health_child_started(&h, 1000);
+	child_started(&h, 1000);
 	cr_assert(health_tcp_check_due(&h, 1000), "no result yet");
 	health_tcp_result(&h, 1000, false, "connection refused");
 	cr_assert_not(health_tcp_check_due(&h, 1000));
@@ -260,15 +261,15 @@ Test(health, tcp_check_due_caches_for_a_second)
 	cr_assert_not(health_tcp_check_due(&h, 2999));
 	cr_assert(health_tcp_check_due(&h, 3000));
 	cr_assert(health_ready(&h, 2500));
-	health_child_started(&h, 2500);
+	child_started(&h, 2500);
 	cr_assert(health_tcp_check_due(&h, 2500), "a restart forgets results");
 	cr_assert_not(health_ready(&h, 2500));
-	health_child_backoff(&h, EXITED(1));
+	child_backoff(&h, EXITED(1));
 	cr_assert_not(health_tcp_check_due(&h, 9000), "no child to check");
 
 	cfg.ready_tcp = false;
-	health_init(&h, &cfg);
-	health_child_started(&h, 0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
 	cr_assert_not(health_tcp_check_due(&h, 0), "not configured");
 }
 
@@ -285,8 +286,8 @@ Test(health, enumeration_names_probes_and_order)
 	struct health h;
 	size_t n;
 
-	health_init(&h, &cfg);
-	health_child_started(&h, 0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
 	n = health_checks(&h, 0, HEALTH_PROBE_LIVE, checks, HEALTH_CHECK_MAX);
 	cr_assert_eq(n, 2);
 	cr_assert_str_eq(checks[0].name, "child");
@@ -318,7 +319,7 @@ Test(health, enumeration_names_probes_and_order)
 	cr_assert_eq(checks[3].id, (enum health_check_id)0x5a5a5a5a);
 
 	/* nothing configured: child, and shutdown for ready */
-	health_init(&h, &(struct health_config){ 0 });
+	health_init(&h, &(struct health_config){ 0 }, fresh_lc());
 	cr_assert_eq(health_checks(&h, 0, HEALTH_PROBE_LIVE, checks, 6), 1);
 	cr_assert_eq(health_checks(&h, 0, HEALTH_PROBE_READY, checks, 6), 2);
 	cr_assert_str_eq(checks[1].name, "shutdown");
@@ -333,11 +334,11 @@ Test(health, ready_checks_wait_for_a_running_child)
 	struct health h;
 	size_t n;
 
-	health_init(&h, &cfg);
-	health_child_started(&h, 0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
 	health_notify_ready(&h);
 	health_tcp_result(&h, 0, true, NULL);
-	health_child_backoff(&h, EXITED(1));
+	child_backoff(&h, EXITED(1));
 	n = health_checks(&h, 5000, HEALTH_PROBE_READY, checks,
 			  HEALTH_CHECK_MAX);
 	cr_assert_eq(n, 5);
@@ -355,8 +356,8 @@ static void mixed_state(struct health *h)
 				     .ready_tcp = true,
 				     .ready_notify = true };
 
-	health_init(h, &cfg);
-	health_child_started(h, 0);
+	health_init(h, &cfg, fresh_lc());
+	child_started(h, 0);
 	health_tcp_result(h, 1000, false, "connection refused");
 }
 
@@ -391,8 +392,8 @@ Test(health, json_reason_is_escaped)
 	char buf[HEALTH_BODY_MAX];
 	size_t len;
 
-	health_init(&h, &(struct health_config){ .ready_tcp = true });
-	health_child_started(&h, 0);
+	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	child_started(&h, 0);
 	health_tcp_result(&h, 0, false,
 			  "bad \"host\" C:\\x\n\x01\xff caf\xc3\xa9");
 	cr_assert_eq(health_format_json(&h, 0, HEALTH_PROBE_READY, buf,
@@ -411,8 +412,8 @@ Test(health, json_truncation)
 	char buf[64];
 	size_t len = 4242, min = sizeof(head) - 1 + 2 + 1;
 
-	health_init(&h, &(struct health_config){ .ready_tcp = true });
-	health_child_started(&h, 0);
+	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	child_started(&h, 0);
 	/* a quote falls exactly on the cut: "ab\"" needs 4 bytes, 3 fit */
 	health_tcp_result(&h, 0, false, "ab\"cd");
 
@@ -442,8 +443,8 @@ Test(health, json_truncation)
 	cr_assert_str_eq(buf, "{\"status\":\"fail\",\"reason\":\"a\"}");
 
 	/* ok needs 16 bytes */
-	health_init(&h, &(struct health_config){ 0 });
-	health_child_started(&h, 0);
+	health_init(&h, &(struct health_config){ 0 }, fresh_lc());
+	child_started(&h, 0);
 	cr_assert_eq(health_format_json(&h, 0, HEALTH_PROBE_LIVE, buf, 15,
 					&len),
 		     -ENOBUFS);
@@ -484,7 +485,7 @@ Test(health, verbose_bodies)
 
 	health_notify_ready(&h);
 	health_tcp_result(&h, 5000, true, NULL);
-	health_shutdown_begun(&h);
+	shutdown_begun(&h);
 	cr_assert_eq(health_format_verbose(&h, 5000, HEALTH_PROBE_READY, NULL,
 					   buf, sizeof(buf), &len),
 		     0);
@@ -537,8 +538,8 @@ Test(health, status_text_is_cleaned_and_truncated)
 	char text[300];
 	struct health_check c[HEALTH_CHECK_MAX];
 
-	health_init(&h, &(struct health_config){ .ready_notify = true });
-	health_child_started(&h, 0);
+	health_init(&h, &(struct health_config){ .ready_notify = true }, fresh_lc());
+	child_started(&h, 0);
 	health_notify_status(&h,
 			     "a\nb\tc\x7f"
 			     "d\xc0\xaf",
@@ -565,7 +566,7 @@ Test(health, status_text_is_cleaned_and_truncated)
 		&h, "\xed\xa0\x80|\xf4\x90\x80\x80|\xf0\x9f\x99\x82", 13);
 	cr_assert_str_eq(h.status, "???|????|\xf0\x9f\x99\x82");
 
-	health_child_started(&h, 1);
+	child_started(&h, 1);
 	cr_assert_str_eq(h.status, "", "a restart forgets STATUS=");
 }
 
@@ -583,8 +584,8 @@ Test(health, worst_case_bodies_fit)
 
 	memset(quotes, '"', sizeof(quotes) - 1);
 	quotes[sizeof(quotes) - 1] = '\0';
-	health_init(&h, &cfg);
-	health_child_started(&h, 0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
 	health_tcp_result(&h, 0, false, quotes);
 	memset(quotes, '\\', sizeof(quotes) - 1);
 	health_notify_status(&h, quotes, strlen(quotes));
@@ -599,8 +600,8 @@ Test(health, worst_case_bodies_fit)
 	cr_assert_not_null(strstr(buf, "[-]ready-delay failed: running "
 				       "4294967.2 s of 4294967.295 s\n"));
 	cr_assert_not_null(strstr(buf, "[-]shutdown failed"));
-	health_init(&h, &(struct health_config){ .ready_tcp = true });
-	health_child_started(&h, 0);
+	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	child_started(&h, 0);
 	memset(quotes, '"', sizeof(quotes) - 1);
 	health_tcp_result(&h, 0, false, quotes);
 	cr_assert_eq(health_format_json(&h, 0, HEALTH_PROBE_READY, buf,

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "health.h"
+#include "lifecycle_fake.h"
 #include "health_http.h"
 #include "http.h"
 #include "log.h"
@@ -71,8 +72,8 @@ static void rig_start(struct rig *r, bool ready_tcp)
 		r->s.ready_tcp_host = strdup("127.0.0.1");
 		cr_assert(r->s.ready_tcp_host);
 	}
-	health_init(&r->h, &cfg);
-	health_child_started(&r->h, clock_monotonic_ms());
+	health_init(&r->h, &cfg, fresh_lc());
+	child_started(&r->h, clock_monotonic_ms());
 	health_http_init(&r->srv);
 	cr_assert(health_http_open(&r->srv, &r->s, &code) == 0);
 	r->loop = ev_loop_new(EVFLAG_AUTO);

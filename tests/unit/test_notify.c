@@ -10,6 +10,7 @@
 
 #include "guard.h"
 #include "health.h"
+#include "lifecycle_fake.h"
 #include "notify.h"
 
 #define T0 1000000 /* the child's start, ms */
@@ -68,8 +69,8 @@ Test(notify, apply)
 		struct health h;
 		unsigned seen;
 
-		health_init(&h, &cfg);
-		health_child_started(&h, T0);
+		health_init(&h, &cfg, fresh_lc());
+		child_started(&h, T0);
 		/* the datagram arrives 2 s in: a ping resets the watchdog */
 		seen = notify_apply(&h, g.data, len, T0 + 2000);
 		cr_expect_eq(seen, row->seen, "%s: seen 0x%x", row->name, seen);
@@ -91,8 +92,8 @@ Test(notify, trigger_until_restart)
 	struct health h;
 	size_t n;
 
-	health_init(&h, &cfg);
-	health_child_started(&h, T0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, T0);
 	cr_assert(health_live(&h, T0 + 1));
 	notify_apply(&h, "WATCHDOG=trigger", 16, T0 + 1);
 	cr_expect_not(health_live(&h, T0 + 2));
@@ -103,7 +104,7 @@ Test(notify, trigger_until_restart)
 	cr_assert_eq(n, 2);
 	cr_expect_str_eq(checks[1].name, "watchdog");
 	cr_expect_str_eq(checks[1].reason, "app sent WATCHDOG=trigger");
-	health_child_started(&h, T0 + 10);
+	child_started(&h, T0 + 10);
 	cr_expect(health_live(&h, T0 + 11), "a new child starts clean");
 }
 
@@ -113,8 +114,8 @@ Test(notify, trigger_without_watchdog)
 	struct health_config cfg = { 0 };
 	struct health h;
 
-	health_init(&h, &cfg);
-	health_child_started(&h, T0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, T0);
 	notify_apply(&h, "WATCHDOG=trigger", 16, T0 + 1);
 	cr_expect(health_live(&h, T0 + 2));
 	cr_expect(health_ready(&h, T0 + 2));
@@ -126,8 +127,8 @@ Test(notify, pings_keep_it_live)
 	struct health_config cfg = { .watchdog_ms = 1000 };
 	struct health h;
 
-	health_init(&h, &cfg);
-	health_child_started(&h, T0);
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, T0);
 	for (uint64_t t = T0 + 900; t < T0 + 10000; t += 900) {
 		notify_apply(&h, "WATCHDOG=1\n", 11, t);
 		cr_expect(health_live(&h, t + 999), "t=%llu",

@@ -9,7 +9,7 @@ static struct restart *new_restart(unsigned max)
 	struct restart *r = malloc(sizeof(*r));
 
 	cr_assert_not_null(r);
-	cr_assert_eq(restart_init(r, RESTART_ON_FAILURE, max), 0);
+	restart_init(r, RESTART_ON_FAILURE, max);
 	return r;
 }
 
@@ -49,7 +49,6 @@ Test(restart, backoff_doubles_from_1s_to_30s)
 		now += delay + 500;
 	}
 	cr_assert_eq(r->count, 8);
-	restart_done(r);
 	free(r);
 }
 
@@ -64,7 +63,6 @@ Test(restart, backoff_resets_after_a_long_healthy_run)
 	cr_assert(restart_next(r, 30000 + RESTART_WINDOW_MS, RESTART_WINDOW_MS,
 			       &delay));
 	cr_assert_eq(delay, 1000);
-	restart_done(r);
 	free(r);
 }
 
@@ -84,7 +82,6 @@ Test(restart, budget_counts_within_the_window_only)
 	/* Once the first restart is older than the window, one more is fine. */
 	cr_assert(restart_next(r, t0 + RESTART_WINDOW_MS + 1, 10, &delay));
 	cr_assert_not(restart_next(r, t0 + RESTART_WINDOW_MS + 2, 10, &delay));
-	restart_done(r);
 	free(r);
 }
 
@@ -94,18 +91,16 @@ Test(restart, max_zero_never_restarts)
 	unsigned delay;
 
 	cr_assert_not(restart_next(r, 100000, 10, &delay));
-	restart_done(r);
 	free(r);
 }
 
-Test(restart, never_policy_allocates_nothing_and_never_restarts)
+Test(restart, never_policy_never_restarts)
 {
 	struct restart r;
 	unsigned delay = 7;
 
-	cr_assert_eq(restart_init(&r, RESTART_NEVER, 5), 0);
-	cr_assert_null(r.stamps);
+	restart_init(&r, RESTART_NEVER, 5);
+	cr_assert_eq(r.max, 0);
 	cr_assert_not(restart_next(&r, 100000, 10, &delay));
 	cr_assert_eq(delay, 7);
-	restart_done(&r);
 }

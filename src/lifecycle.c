@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lifecycle.c - the main child's life cycle; see lifecycle.h for the
+ * states. Pure: every fact from outside comes in an event, every effect
+ * goes out as an action.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "exitstatus.h"
+#include "lifecycle.h"
+#include "banned.h"
+
+static const char state_names[LIFECYCLE_STATE_MAX][10] = {
+	[LIFECYCLE_IDLE] = "idle",	 [LIFECYCLE_STARTING] = "starting",
+	[LIFECYCLE_RUNNING] = "running", [LIFECYCLE_DRAINING] = "draining",
+	[LIFECYCLE_BACKOFF] = "backoff", [LIFECYCLE_DONE] = "done",
+};
+
+const char *lifecycle_state_name(enum lifecycle_state state)
+{
+	return state < LIFECYCLE_STATE_MAX ? state_names[state] : "?";
+}
+
+void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
+		    bool reaper)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->settings = settings;
+	lc->reaper = reaper;
+	lc->state = LIFECYCLE_IDLE;
+	restart_init(&lc->restart, settings->restart, settings->restart_max);
+}
+
+bool lifecycle_child_up(const struct lifecycle *lc)
+{
+	return lc->state == LIFECYCLE_STARTING ||
+	       lc->state == LIFECYCLE_RUNNING;
+}
+
+bool lifecycle_wants_group(const struct lifecycle *lc)
+{
+	return lc->state == LIFECYCLE_DRAINING;
+}
+
+static struct lifecycle_action *add(struct lifecycle_actions *out,
+				    enum lifecycle_action_kind kind)
+{
+	/* Sized for the longest step; a full list would be a bug here. */
+	struct lifecycle_action *a = &out->a[out->n < LIFECYCLE_ACTIONS_MAX ?
+						     out->n++ :
+						     LIFECYCLE_ACTIONS_MAX - 1];
+
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	return a;
+}
+
+static struct lifecycle_action *record(struct lifecycle_actions *out,
+				       enum lifecycle_record rec)
+{
+	struct lifecycle_action *a = add(out, LIFECYCLE_ACT_LOG);
+
+	a->record = rec;
+	return a;
+}
+
+static void send_signal(struct lifecycle_actions *out, pid_t target, int signo,
+			int forwarded)
+{
+	struct lifecycle_action *a = add(out, LIFECYCLE_ACT_KILL);
+
+	a->target = target;
+	a->signo = signo;
+	a->forwarded = forwarded;
+}
+
+static bool timer_running(const struct lifecycle *lc,
+			  enum lifecycle_timer timer)
+{
+	return lc->timers & (1u << timer);
+}
+
+static void timer_start(struct lifecycle *lc, struct lifecycle_actions *out,
+			enum lifecycle_timer timer, unsigned ms)
+{
+	struct lifecycle_action *a = add(out, LIFECYCLE_ACT_TIMER_START);
+
+	a->timer = timer;
+	a->ms = ms;
+	lc->timers |= 1u << timer;
+}
+
+static void timer_stop(struct lifecycle *lc, struct lifecycle_actions *out,
+		       enum lifecycle_timer timer)
+{
+	if (!timer_running(lc, timer))
+		return;
+	add(out, LIFECYCLE_ACT_TIMER_STOP)->timer = timer;
+	lc->timers &= ~(1u << timer);
+}
+
+/* A timer fired: it is no longer running. False if it was not running. */
+static bool timer_fired(struct lifecycle *lc, enum lifecycle_timer timer)
+{
+	bool was = timer_running(lc, timer);
+
+	lc->timers &= ~(1u << timer);
+	return was;
+}
+
+static void finish(struct lifecycle *lc, struct lifecycle_actions *out)
+{
+	lc->state = LIFECYCLE_DONE;
+	lc->child_pid = 0;
+	record(out, LIFECYCLE_REC_EXITING)->code = lc->exit_code;
+	add(out, LIFECYCLE_ACT_EXIT)->code = lc->exit_code;
+}
+
+static void spawn(struct lifecycle *lc, struct lifecycle_actions *out)
+{
+	lc->state = LIFECYCLE_STARTING;
+	add(out, LIFECYCLE_ACT_SPAWN);
+}
+
+/*
+ * Decide on a restart after a run that ended with @code at @now; false
+ * when pidone is to end. Logs the giving-up when the budget is spent.
+ */
+static bool restart_decided(struct lifecycle *lc, int code, uint64_t now,
+			    struct lifecycle_actions *out)
+{
+	const struct settings *s = lc->settings;
+
+	lc->restart_delay_ms = 0;
+	if (lc->shutting_down || !restart_wanted(s->restart, code))
+		return false;
+	if (restart_next(&lc->restart, now, now - lc->started_ms,
+			 &lc->restart_delay_ms))
+		return true;
+	record(out, LIFECYCLE_REC_GIVING_UP);
+	return false;
+}
+
+/* Nothing is left of the child's group: start it again, or end. */
+static void group_drained(struct lifecycle *lc, uint64_t now,
+			  struct lifecycle_actions *out)
+{
+	uint64_t waited = now - lc->exited_ms;
+
+	timer_stop(lc, out, LIFECYCLE_TIMER_GRACE);
+	timer_stop(lc, out, LIFECYCLE_TIMER_KILL_WAIT);
+	lc->pgid = 0;
+	if (lc->restart_delay_ms == 0 || lc->shutting_down) {
+		finish(lc, out);
+		return;
+	}
+	record(out, LIFECYCLE_REC_RESTARTING)->ms = lc->restart_delay_ms;
+	if (waited >= lc->restart_delay_ms) {
+		spawn(lc, out);
+		return;
+	}
+	lc->state = LIFECYCLE_BACKOFF;
+	timer_start(lc, out, LIFECYCLE_TIMER_BACKOFF,
+		    lc->restart_delay_ms - (unsigned)waited);
+}
+
+static void start_grace(struct lifecycle *lc, struct lifecycle_actions *out)
+{
+	if (timer_running(lc, LIFECYCLE_TIMER_GRACE) || lc->group_killed)
+		return;
+	timer_start(lc, out, LIFECYCLE_TIMER_GRACE, lc->settings->grace_ms);
+}
+
+static void child_exited(struct lifecycle *lc, int wstatus, uint64_t now,
+			 struct lifecycle_actions *out)
+{
+	int code = exitstatus_from_wait(wstatus);
+	struct lifecycle_action *a;
+
+	if (code < 0) /* stopped or continued: not an end */
+		return;
+	lc->runs++;
+	lc->last_wstatus = wstatus;
+	lc->exited_ms = now;
+	if (lc->exec_failed) {
+		/* Already said why; a missing command will not appear. */
+		lc->exit_code = lc->exec_failed;
+		lc->restart_delay_ms = 0;
+	} else {
+		if (settings_is_success_exit(lc->settings, code))
+			code = 0;
+		lc->exit_code = code;
+		a = record(out, LIFECYCLE_REC_CHILD_EXITED);
+		a->target = lc->child_pid;
+		a->wstatus = wstatus;
+		a->code = code;
+		restart_decided(lc, code, now, out);
+	}
+	lc->child_pid = 0;
+	lc->state = LIFECYCLE_DRAINING;
+}
+
+/* The caller looked at the group after reaping, while DRAINING. */
+static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
+		       struct lifecycle_actions *out)
+{
+	if (!alive) {
+		group_drained(lc, now, out);
+		return;
+	}
+	if (lc->group_terminated) {
+		start_grace(lc, out);
+		return;
+	}
+	/*
+	 * The rest of the group is told once: many apps take a second
+	 * SIGTERM as "quit now, skip cleanup".
+	 */
+	lc->group_terminated = true;
+	if (!lc->reaper) {
+		/*
+		 * Its members' ends go to another reaper: we would hear
+		 * nothing, wait the whole grace, then SIGKILL a pgid that may
+		 * have been reused. Tell them to stop and leave them to it.
+		 */
+		record(out, LIFECYCLE_REC_NOT_REAPER)->target = -lc->pgid;
+		send_signal(out, -lc->pgid, SIGTERM, 0);
+		group_drained(lc, now, out);
+		return;
+	}
+	record(out, LIFECYCLE_REC_TERMINATING_GROUP)->target = -lc->pgid;
+	send_signal(out, -lc->pgid, SIGTERM, 0);
+	start_grace(lc, out);
+}
+
+static bool is_terminating(int signo)
+{
+	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
+}
+
+static void on_signal(struct lifecycle *lc, int signo,
+		      struct lifecycle_actions *out)
+{
+	const struct settings *s = lc->settings;
+	int to = s->rewrite[signo];
+	bool terminating = is_terminating(signo);
+	bool first_stop = terminating && !lc->shutting_down;
+	pid_t target = 0;
+
+	/* --rewrite SIG:0 drops SIG: no forwarding, and no shutdown either. */
+	if (to == 0) {
+		record(out, LIFECYCLE_REC_SIGNAL_DROPPED)->signo = signo;
+		return;
+	}
+	if (first_stop)
+		lc->shutting_down = true;
+
+	switch (lc->state) {
+	case LIFECYCLE_STARTING:
+	case LIFECYCLE_RUNNING:
+		target = s->forward == FORWARD_CHILD ? lc->child_pid :
+						       -lc->pgid;
+		break;
+	case LIFECYCLE_DRAINING:
+		if (s->forward == FORWARD_GROUP && lc->pgid > 0)
+			target = -lc->pgid;
+		break;
+	default:
+		break;
+	}
+	/* Forward first: the app hears of the signal before we log it. */
+	if (target != 0) {
+		send_signal(out, target, to, signo);
+		if (target < 0 && terminating)
+			lc->group_terminated = true;
+	}
+	if (first_stop)
+		record(out, LIFECYCLE_REC_SHUTTING_DOWN)->signo = signo;
+
+	if (!terminating)
+		return;
+	if (lc->state == LIFECYCLE_IDLE) {
+		/* Stopped before anything ran: as if the child had died of it. */
+		lc->exit_code = 128 + signo;
+		finish(lc, out);
+	} else if (lc->state == LIFECYCLE_BACKOFF) {
+		timer_stop(lc, out, LIFECYCLE_TIMER_BACKOFF);
+		finish(lc, out);
+	} else if (target != 0) {
+		start_grace(lc, out);
+	}
+}
+
+static void grace_over(struct lifecycle *lc, bool group_alive,
+		       struct lifecycle_actions *out)
+{
+	lc->group_killed = true;
+	record(out, LIFECYCLE_REC_GRACE_OVER)->target = -lc->pgid;
+	/* A main child that left its group (setsid) is killed by pid. */
+	if (lc->child_pid > 0)
+		send_signal(out, lc->child_pid, SIGKILL, 0);
+	if (lc->pgid > 0 && group_alive)
+		send_signal(out, -lc->pgid, SIGKILL, 0);
+	timer_start(lc, out, LIFECYCLE_TIMER_KILL_WAIT, LIFECYCLE_KILL_WAIT_MS);
+}
+
+static void spawned(struct lifecycle *lc, const struct lifecycle_event *ev,
+		    uint64_t now, struct lifecycle_actions *out)
+{
+	struct lifecycle_action *a;
+
+	if (ev->errnum == 0) {
+		lc->child_pid = ev->pid;
+		lc->pgid = ev->pid;
+		lc->exec_failed = 0;
+		lc->group_terminated = false;
+		lc->group_killed = false;
+		lc->started_ms = now;
+		return;
+	}
+	/*
+	 * fork failed (EAGAIN: the pids limit is full for a moment): a
+	 * failed start, backed off and retried within the restart budget.
+	 */
+	lc->exit_code = EX_SOFTWARE;
+	lc->exited_ms = now;
+	lc->started_ms = now;
+	if (restart_decided(lc, EX_SOFTWARE, now, out)) {
+		a = record(out, LIFECYCLE_REC_SPAWN_RETRY);
+		a->errnum = ev->errnum;
+		a->ms = lc->restart_delay_ms;
+		lc->state = LIFECYCLE_BACKOFF;
+		timer_start(lc, out, LIFECYCLE_TIMER_BACKOFF,
+			    lc->restart_delay_ms);
+		return;
+	}
+	record(out, LIFECYCLE_REC_SPAWN_FAILED)->errnum = ev->errnum;
+	finish(lc, out);
+}
+
+void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
+		    uint64_t now, struct lifecycle_actions *out)
+{
+	enum lifecycle_state st = lc->state;
+	struct lifecycle_action *a;
+
+	out->n = 0;
+	switch (ev->kind) {
+	case LIFECYCLE_EV_START:
+		if (st == LIFECYCLE_IDLE)
+			spawn(lc, out);
+		break;
+	case LIFECYCLE_EV_SPAWNED:
+		if (st == LIFECYCLE_STARTING && lc->child_pid == 0)
+			spawned(lc, ev, now, out);
+		break;
+	case LIFECYCLE_EV_EXEC_OK:
+		if (st != LIFECYCLE_STARTING)
+			break;
+		lc->state = LIFECYCLE_RUNNING;
+		record(out, LIFECYCLE_REC_CHILD_STARTED)->target =
+			lc->child_pid;
+		break;
+	case LIFECYCLE_EV_EXEC_FAILED:
+		/* The child still has to be reaped: CHILD_EXITED ends it. */
+		if (st == LIFECYCLE_STARTING)
+			lc->exec_failed = ev->code;
+		break;
+	case LIFECYCLE_EV_CHILD_EXITED:
+		if (lifecycle_child_up(lc))
+			child_exited(lc, ev->wstatus, now, out);
+		break;
+	case LIFECYCLE_EV_GROUP:
+		if (st == LIFECYCLE_DRAINING)
+			group_seen(lc, ev->group_alive, now, out);
+		break;
+	case LIFECYCLE_EV_SIGNAL:
+		if (st != LIFECYCLE_DONE && ev->signo > 0 &&
+		    ev->signo <= SIGNAME_MAX)
+			on_signal(lc, ev->signo, out);
+		break;
+	case LIFECYCLE_EV_GRACE_OVER:
+		if (timer_fired(lc, LIFECYCLE_TIMER_GRACE) &&
+		    st != LIFECYCLE_DONE)
+			grace_over(lc, ev->group_alive, out);
+		break;
+	case LIFECYCLE_EV_KILL_WAIT_OVER:
+		if (!timer_fired(lc, LIFECYCLE_TIMER_KILL_WAIT) ||
+		    st != LIFECYCLE_DRAINING)
+			break;
+		a = record(out, LIFECYCLE_REC_OUTLIVED_KILL);
+		a->target = -lc->pgid;
+		group_drained(lc, now, out);
+		break;
+	case LIFECYCLE_EV_BACKOFF_OVER:
+		if (timer_fired(lc, LIFECYCLE_TIMER_BACKOFF) &&
+		    st == LIFECYCLE_BACKOFF)
+			spawn(lc, out);
+		break;
+	default:
+		break;
+	}
+}

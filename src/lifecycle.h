@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lifecycle.h - the main child's life cycle as a pure state machine: one
+ * function from (state, event, now) to a list of actions. It does no I/O,
+ * reads no clock, logs nothing and allocates nothing; the supervisor
+ * (supervisor.c) feeds it events from the loop and carries its actions
+ * out. It is the one owner of the child's state: health, metrics and the
+ * notify socket read it through a const pointer.
+ *
+ *   IDLE --start--> STARTING --exec ok--> RUNNING
+ *                      |                     |
+ *                      +---main child exits--+--> DRAINING --group gone--> DONE
+ *                                                   |                      ^
+ *                                                   +--restart--> BACKOFF -+
+ *                                                                    |
+ *                                     STARTING <--backoff timer------+
+ *
+ * STARTING: forked, the exec not yet confirmed (the exec report pipe is
+ * still open). DRAINING: the main child is gone and the rest of its
+ * process group has been told to stop; SIGKILL follows after the grace.
+ * A terminating signal (TERM, INT, QUIT, as received) sets shutting_down:
+ * no restart from then on.
+ *
+ * Facts the machine cannot see come in the events: whether the group still
+ * has members is asked with kill(-pgid, 0) by the caller after every batch
+ * of reaps and before a SIGKILL, so that a group that emptied without a
+ * SIGCHLD to us (pidone not its reaper) is never signalled by a pgid that
+ * may since have been reused.
+ */
+#ifndef PIDONE_LIFECYCLE_H
+#define PIDONE_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "restart.h"
+#include "settings.h"
+
+/* How long processes get to vanish after SIGKILL before we stop waiting. */
+#define LIFECYCLE_KILL_WAIT_MS 2000u
+
+enum lifecycle_state {
+	LIFECYCLE_IDLE, /* no child yet */
+	LIFECYCLE_STARTING, /* forked, exec not confirmed */
+	LIFECYCLE_RUNNING, /* the main child runs the command */
+	LIFECYCLE_DRAINING, /* it ended; waiting for its group */
+	LIFECYCLE_BACKOFF, /* waiting to start it again */
+	LIFECYCLE_DONE, /* pidone exits with exit_code */
+	LIFECYCLE_STATE_MAX
+};
+
+enum lifecycle_event_kind {
+	LIFECYCLE_EV_START, /* begin: start the first child */
+	LIFECYCLE_EV_SPAWNED, /* fork returned: pid, or errnum */
+	LIFECYCLE_EV_EXEC_OK, /* the report pipe closed without a word */
+	LIFECYCLE_EV_EXEC_FAILED, /* the child reported a failure: code */
+	LIFECYCLE_EV_CHILD_EXITED, /* the main child was reaped: wstatus */
+	LIFECYCLE_EV_GROUP, /* after reaping: group_alive */
+	LIFECYCLE_EV_SIGNAL, /* a signal to act on: signo */
+	LIFECYCLE_EV_GRACE_OVER, /* the grace timer fired: group_alive */
+	LIFECYCLE_EV_KILL_WAIT_OVER, /* the wait after SIGKILL ran out */
+	LIFECYCLE_EV_BACKOFF_OVER, /* the backoff timer fired */
+	LIFECYCLE_EV_MAX
+};
+
+struct lifecycle_event {
+	enum lifecycle_event_kind kind;
+	pid_t pid; /* SPAWNED */
+	int errnum; /* SPAWNED: fork's errno, 0 on success */
+	int code; /* EXEC_FAILED: 126, 127 or EX_SOFTWARE */
+	int wstatus; /* CHILD_EXITED */
+	int signo; /* SIGNAL */
+	bool group_alive; /* GROUP, GRACE_OVER */
+};
+
+enum lifecycle_timer {
+	LIFECYCLE_TIMER_GRACE, /* SIGKILL the group when it fires */
+	LIFECYCLE_TIMER_KILL_WAIT, /* bounds the wait after SIGKILL */
+	LIFECYCLE_TIMER_BACKOFF, /* start the child again */
+	LIFECYCLE_TIMER_MAX
+};
+
+/* The records the supervisor logs; their fields come from the action. */
+enum lifecycle_record {
+	LIFECYCLE_REC_CHILD_STARTED, /* pid */
+	LIFECYCLE_REC_CHILD_EXITED, /* pid, wstatus, code */
+	LIFECYCLE_REC_GIVING_UP, /* the restart budget is spent */
+	LIFECYCLE_REC_SHUTTING_DOWN, /* signo */
+	LIFECYCLE_REC_SIGNAL_DROPPED, /* signo: --rewrite SIG:0 */
+	LIFECYCLE_REC_TERMINATING_GROUP, /* target: -pgid */
+	LIFECYCLE_REC_NOT_REAPER, /* target: -pgid left to its reaper */
+	LIFECYCLE_REC_GRACE_OVER, /* target: -pgid */
+	LIFECYCLE_REC_OUTLIVED_KILL, /* target: -pgid */
+	LIFECYCLE_REC_RESTARTING, /* ms: the delay */
+	LIFECYCLE_REC_SPAWN_RETRY, /* errnum, ms: fork failed, retried */
+	LIFECYCLE_REC_SPAWN_FAILED, /* errnum: fork failed for good */
+	LIFECYCLE_REC_EXITING, /* code */
+	LIFECYCLE_REC_MAX
+};
+
+enum lifecycle_action_kind {
+	LIFECYCLE_ACT_SPAWN, /* fork the command; answer with SPAWNED */
+	LIFECYCLE_ACT_KILL, /* kill(target, signo); forwarded: signo received */
+	LIFECYCLE_ACT_TIMER_START, /* timer, ms */
+	LIFECYCLE_ACT_TIMER_STOP, /* timer */
+	LIFECYCLE_ACT_LOG, /* record */
+	LIFECYCLE_ACT_EXIT, /* end the loop; pidone exits with code */
+	LIFECYCLE_ACT_MAX
+};
+
+struct lifecycle_action {
+	enum lifecycle_action_kind kind;
+	enum lifecycle_timer timer;
+	enum lifecycle_record record;
+	pid_t target; /* KILL; pid or -pgid in some records */
+	int signo; /* KILL: what to send; SHUTTING_DOWN, SIGNAL_DROPPED */
+	int forwarded; /* KILL: the signal received (0: pidone's own) */
+	int code; /* CHILD_EXITED, EXITING, EXIT */
+	int wstatus; /* CHILD_EXITED */
+	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
+	unsigned ms; /* TIMER_START, RESTARTING, SPAWN_RETRY */
+};
+
+/* No step needs more; the machine never writes past it. */
+#define LIFECYCLE_ACTIONS_MAX 8
+
+struct lifecycle_actions {
+	struct lifecycle_action a[LIFECYCLE_ACTIONS_MAX];
+	size_t n;
+};
+
+/*
+ * The one child state. Fields are read-only outside lifecycle.c.
+ * Invariants: child_pid != 0 only in STARTING and RUNNING; pgid != 0 from
+ * the spawn until the group is found empty.
+ */
+struct lifecycle {
+	const struct settings *settings;
+	bool reaper; /* PID 1 or a subreaper: every group member's end reaches us */
+
+	enum lifecycle_state state;
+	pid_t child_pid;
+	pid_t pgid;
+	int exec_failed; /* the code the exec report gave, else 0 */
+	int exit_code; /* of the last run, after --success-exit */
+	int last_wstatus; /* of the last run; valid when runs > 0 */
+	unsigned runs; /* main children that have ended */
+	bool shutting_down;
+	bool group_terminated; /* a terminating signal went to the group */
+	bool group_killed; /* SIGKILL went to the group */
+	unsigned timers; /* bit (1 << enum lifecycle_timer): running */
+	uint64_t started_ms; /* monotonic: the current child's fork */
+	uint64_t exited_ms; /* monotonic: the last child's end */
+	unsigned restart_delay_ms; /* decided at the end, waited after drain */
+	struct restart restart;
+};
+
+/*
+ * Set @lc up for @settings (kept by pointer). @reaper: pidone is PID 1 or
+ * a child subreaper.
+ */
+void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
+		    bool reaper);
+
+/*
+ * Apply @ev at monotonic @now and write what must be done, in order, into
+ * @ret (which is reset first). Never fails.
+ */
+void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
+		    uint64_t now, struct lifecycle_actions *ret);
+
+/* Does the main child exist (STARTING or RUNNING)? */
+bool lifecycle_child_up(const struct lifecycle *lc);
+
+/* Should the caller report the group's state after reaping (DRAINING)? */
+bool lifecycle_wants_group(const struct lifecycle *lc);
+
+/* "running", "draining"...: for logs and tests. */
+const char *lifecycle_state_name(enum lifecycle_state state);
+
+#endif

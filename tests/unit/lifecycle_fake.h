@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lifecycle_fake.h - for tests of the modules that read the child's state
+ * (health, notify, the health server): a life cycle set by hand, since
+ * those modules only read it. One per test process (Criterion forks).
+ */
+#ifndef PIDONE_TEST_LIFECYCLE_FAKE_H
+#define PIDONE_TEST_LIFECYCLE_FAKE_H
+
+#include <string.h>
+
+#include "health.h"
+#include "lifecycle.h"
+
+static struct lifecycle fake_lc;
+
+/* A life cycle before the first child: health_init's third argument. */
+static inline struct lifecycle *fresh_lc(void)
+{
+	memset(&fake_lc, 0, sizeof(fake_lc));
+	return &fake_lc;
+}
+
+static inline void child_started(struct health *h, uint64_t now)
+{
+	fake_lc.state = LIFECYCLE_RUNNING;
+	fake_lc.started_ms = now;
+	fake_lc.child_pid = 2;
+	fake_lc.pgid = 2;
+	health_child_started(h, now);
+}
+
+/* Ended for good. */
+static inline void child_exited(struct health *h, int wstatus)
+{
+	(void)h;
+	fake_lc.state = LIFECYCLE_DONE;
+	fake_lc.runs++;
+	fake_lc.last_wstatus = wstatus;
+	fake_lc.child_pid = 0;
+}
+
+/* Ended, a restart pending. */
+static inline void child_backoff(struct health *h, int wstatus)
+{
+	(void)h;
+	fake_lc.state = LIFECYCLE_BACKOFF;
+	fake_lc.runs++;
+	fake_lc.last_wstatus = wstatus;
+	fake_lc.child_pid = 0;
+}
+
+static inline void shutdown_begun(struct health *h)
+{
+	(void)h;
+	fake_lc.shutting_down = true;
+}
+
+#endif
