@@ -219,7 +219,8 @@ class UndoOnFailure(CreateDirsCase):
                  and r.get("dir") == top]
         self.assertEqual(len(warns), 1, p.describe())
         self.assertIn("left behind", warns[0]["msg"])
-        self.assertIn("Permission denied", warns[0]["msg"])
+        self.assertEqual(warns[0].get("error"), "Permission denied",
+                         p.describe())
 
     def test_failed_privilege_drop_removes_the_dirs(self):
         if not SETPRIV:

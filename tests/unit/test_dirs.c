@@ -168,7 +168,7 @@ Test(dirs, create_nested_owned_by_final_user, .init = setup, .fini = teardown)
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
 	umask(077); /* must not narrow the mode */
-	cr_assert_eq(dirs_create(at("a/b/c"), 65532, 65533, &e), 0, "%s",
+	cr_assert_eq(dirs_create(at("a/b/c"), 65532, 65533, NULL, &e), 0, "%s",
 		     e.text);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(lstat(at(names[i]), &st), 0);
@@ -181,8 +181,8 @@ Test(dirs, create_nested_owned_by_final_user, .init = setup, .fini = teardown)
 	/* an existing dir is left as it is */
 	cr_assert_eq(chown(at("a"), 0, 0), 0);
 	cr_assert_eq(chmod(at("a"), 0700), 0);
-	cr_assert_eq(dirs_create(at("a/b/c"), 1, 1, &e), 0);
-	cr_assert_eq(dirs_create(at("a//b/./c/"), 1, 1, &e), 0);
+	cr_assert_eq(dirs_create(at("a/b/c"), 1, 1, NULL, &e), 0);
+	cr_assert_eq(dirs_create(at("a//b/./c/"), 1, 1, NULL, &e), 0);
 	cr_assert_eq(lstat(at("a"), &st), 0);
 	cr_expect_eq(st.st_uid, 0);
 	cr_expect_eq(st.st_mode & 07777, 0700);
@@ -201,14 +201,14 @@ Test(dirs, create_follows_existing_symlinks_only, .init = setup,
 	/* an image's own symlink (/var/run -> /run) is followed */
 	cr_assert_eq(mkdir(at("real"), 0755), 0);
 	cr_assert_eq(symlink("real", at("link")), 0);
-	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, &e), 0, "%s",
+	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, NULL, &e), 0, "%s",
 		     e.text);
 	cr_assert_eq(lstat(at("real/app"), &st), 0);
 	cr_expect_eq(st.st_uid, 65532);
 
 	/* a dangling symlink where a dir would be created is refused */
 	cr_assert_eq(symlink("/nonexistent-pidone-target", at("dangling")), 0);
-	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, &e), -ELOOP);
+	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, NULL, &e), -ELOOP);
 	cr_assert_not_null(strstr(e.text, "cannot create writable dir"), "%s",
 			   e.text);
 	cr_assert_eq(access("/nonexistent-pidone-target", F_OK), -1);
@@ -222,10 +222,10 @@ Test(dirs, create_errors, .init = setup, .fini = teardown)
 	fd = open(at("file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	cr_assert_eq(dirs_create(at("file/sub"), 1, 1, &e), -ENOTDIR);
+	cr_assert_eq(dirs_create(at("file/sub"), 1, 1, NULL, &e), -ENOTDIR);
 	cr_assert_not_null(strstr(e.text, "Not a directory"), "%s", e.text);
 	cr_assert_not_null(strstr(e.hint, "is not a directory"), "%s", e.hint);
-	cr_assert_eq(dirs_create("", 1, 1, &e), -ENOENT);
+	cr_assert_eq(dirs_create("", 1, 1, NULL, &e), -ENOENT);
 }
 
 Test(dirs, verify_ok_leaves_nothing, .init = setup, .fini = teardown)
