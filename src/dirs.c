@@ -441,9 +441,9 @@ static int walk_path(struct walk *w, int start_fd, const char *path,
 	const char *p = path;
 	int fd, r;
 
-	fd = path[0] == '/' ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) :
-			      openat(start_fd, ".",
-				     O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = path[0] == '/' ?
+		     open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) :
+		     openat(start_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		shown_of(shown, sizeof(shown), base, path[0] == '/' ? "/" : ".",

@@ -146,9 +146,8 @@ static int become_final_user(const struct settings *s)
 	privdrop_final(&cred, &final);
 	/* From here on a failed start removes the dirs it made. */
 	dirs_created_init(&made);
-	if (s->create_dirs &&
-	    dirs_create_all(s->writable, final.uid, final.gid, &made, &e,
-			    &bad_dir) < 0) {
+	if (s->create_dirs && dirs_create_all(s->writable, final.uid, final.gid,
+					      &made, &e, &bad_dir) < 0) {
 		log_startup_error(&e, "dir", bad_dir);
 		goto err_undo_dirs;
 	}
