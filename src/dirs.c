@@ -2,13 +2,21 @@
 /*
  * dirs.c - the writable directories. dirs_create makes missing ones (as
  * root, before the drop, owned by the final user) by walking the path
- * with openat/mkdirat, so a component it creates cannot be swapped for a
- * symlink between mkdir and chown. dirs_verify proves a dir writable by
- * doing: it creates and removes a uniquely named file as the final user,
- * and explains a failure from stat(2) (owner, group, octal mode) with the
- * fix for its cause. dirs_hint and dirs_explain are pure.
+ * one component at a time with openat(O_NOFOLLOW)/mkdirat relative to
+ * the parent's fd, resolving symlinks itself: a symlink is followed only
+ * when root or the final user owns it (another user's symlink in /tmp
+ * must not choose where root makes a dir), and a component it creates
+ * cannot be swapped for a symlink between mkdir and chown. What it made
+ * is recorded with an fd of each parent, so that dirs_undo can remove it
+ * again when the start fails, without resolving a path a second time.
+ * dirs_verify proves a dir writable by doing: it creates and removes a
+ * uniquely named file as the final user, and explains a failure from
+ * stat(2) (owner, group, octal mode) with the fix for its cause.
+ * dirs_hint and dirs_explain are pure.
  *
- * Every fd is O_CLOEXEC and closed before returning. No state.
+ * Every fd is O_CLOEXEC. The only fds kept after a call returns are the
+ * parent fds in a struct dirs_created, closed by dirs_undo or
+ * dirs_created_done. No state. Logs only from dirs_undo (what it left).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +33,7 @@
 
 #include "dirs.h"
 #include "fdutil.h"
+#include "log.h"
 #include "textbuf.h"
 #include "banned.h"
 
@@ -193,131 +202,387 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 	return 0;
 }
 
-/* Fill @reterr for a component of @dir that could not be created. */
-static int create_failed(const char *dir, const char *prefix, const char *op,
-			 int err, uid_t uid, gid_t gid,
-			 struct privdrop_error *reterr)
+/* What one dirs_create call walks with. */
+struct walk {
+	const char *dir; /* the writable dir, for messages */
+	uid_t uid;
+	gid_t gid;
+	bool as_root;
+	unsigned links; /* symlinks followed so far */
+	struct dirs_created *undo; /* NULL: record nothing */
+	struct privdrop_error *reterr;
+};
+
+/* Fill the error for component @shown of the dir that could not be made. */
+static int create_failed(struct walk *w, const char *shown, const char *op,
+			 int err)
 {
-	textbuf_format(reterr->text, sizeof(reterr->text),
-		       "cannot create writable dir %s: %s %s: %s", dir, op,
-		       prefix, strerror(-err));
-	dirs_hint(err == -ENOENT ? -EACCES : err, prefix, uid, gid,
-		  reterr->hint, sizeof(reterr->hint));
+	textbuf_format(w->reterr->text, sizeof(w->reterr->text),
+		       "cannot create writable dir %s: %s %s: %s", w->dir, op,
+		       shown, strerror(-err));
+	dirs_hint(err == -ENOENT ? -EACCES : err, shown, w->uid, w->gid,
+		  w->reterr->hint, sizeof(w->reterr->hint));
+	return err;
+}
+
+/* Fill the error for a refusal that needs its own words; returns @err. */
+static int create_refused(struct walk *w, int err, const char *hint,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int create_refused(struct walk *w, int err, const char *hint,
+			  const char *fmt, ...)
+{
+	char why[PATH_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	textbuf_format(w->reterr->text, sizeof(w->reterr->text),
+		       "cannot create writable dir %s: %s", w->dir, why);
+	snprintf(w->reterr->hint, sizeof(w->reterr->hint), "%s", hint);
 	return err;
 }
 
 /*
- * Open the directory component @name below @parent_fd, creating it if it
- * is missing. *@ret_fd is an O_RDONLY directory fd; *@ret_created says
- * whether we made it (then it is opened with O_NOFOLLOW).
+ * @base joined with the first @len bytes of @path, for messages: the path
+ * as the user would write it.
  */
-static int open_or_make(int parent_fd, const char *name, int *ret_fd,
-			bool *ret_created, const char **reterr_op)
+static void shown_of(char *buf, size_t size, const char *base, const char *path,
+		     size_t len)
 {
-	bool created = false, nofollow = false;
+	size_t blen = strlen(base);
+	bool sep = blen > 0 && base[blen - 1] != '/' && len > 0;
+
+	snprintf(buf, size, "%s%s%.*s", base, sep ? "/" : "", (int)len, path);
+}
+
+/* Remember @name, just made below @parent_fd, for dirs_undo. */
+static int record_made(struct walk *w, int parent_fd, const char *name,
+		       const struct stat *st, size_t shown_len)
+{
+	struct dirs_made *m;
 	int fd;
 
-	/* Existing components may be symlinks the image made (/var/run). */
-	fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		if (mkdirat(parent_fd, name, 0755) < 0) {
-			if (errno != EEXIST) {
-				*reterr_op = "mkdir";
-				return -errno;
-			}
-			/* Raced, or a dangling symlink: never follow it. */
-		} else {
-			created = true;
-		}
-		nofollow = true;
-		fd = openat(parent_fd, name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		struct stat st;
-		int r = -errno;
-
-		/* O_NOFOLLOW|O_DIRECTORY on a symlink says ENOTDIR: be exact. */
-		if (nofollow &&
-		    fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode)) {
-			*reterr_op = "refusing to follow the symlink";
-			return -ELOOP;
-		}
-		*reterr_op = "open";
-		return r;
-	}
-	*ret_fd = fd;
-	*ret_created = created;
+	if (!w->undo)
+		return 0;
+	fd = fcntl(parent_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	m = &w->undo->made[w->undo->n++];
+	m->parent_fd = fd;
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->dir = w->dir;
+	m->len = shown_len;
+	snprintf(m->name, sizeof(m->name), "%s", name);
 	return 0;
 }
 
-int dirs_create(const char *dir, uid_t uid, gid_t gid,
-		struct privdrop_error *reterr)
+/*
+ * Make @name below @parent_fd, owned by the final user, and open it:
+ * *@ret_fd is an O_RDONLY directory fd. -EEXIST (no message) when
+ * something is there already: the caller looks again.
+ */
+static int make_dir(struct walk *w, int parent_fd, const char *name,
+		    const char *shown, int *ret_fd, struct stat *ret_st)
 {
-	bool as_root = geteuid() == 0;
-	char prefix[PATH_MAX];
-	const char *p = dir, *op = "open";
-	int fd, r = 0;
+	int fd, r;
 
-	if (dir[0] == '\0')
-		return create_failed(dir, dir, "mkdir", -ENOENT, uid, gid,
-				     reterr);
-	if (strlen(dir) >= sizeof(prefix))
-		return create_failed(dir, dir, "mkdir", -ENAMETOOLONG, uid, gid,
-				     reterr);
-	fd = open(dir[0] == '/' ? "/" : ".",
-		  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return create_failed(dir, dir[0] == '/' ? "/" : ".", "open",
-				     -errno, uid, gid, reterr);
+	if (w->undo && w->undo->n >= DIRS_CREATED_MAX)
+		return create_refused(
+			w, -E2BIG,
+			"create the dirs in the image (RUN mkdir + chown)",
+			"more than %d dirs to create, refusing to create %s",
+			DIRS_CREATED_MAX, shown);
+	if (mkdirat(parent_fd, name, 0755) < 0) {
+		r = -errno;
+		return r == -EEXIST ? r : create_failed(w, shown, "mkdir", r);
+	}
+	/* Swapped for a symlink since mkdir: O_NOFOLLOW refuses it. */
+	fd = openat(parent_fd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOTDIR || r == -ELOOP)
+			return create_failed(w, shown,
+					     "refusing to follow the symlink",
+					     -ELOOP);
+		return create_failed(w, shown, "open", r);
+	}
+	if (fstat(fd, ret_st) < 0) {
+		r = create_failed(w, shown, "stat", -errno);
+		goto err_close_fd;
+	}
+	/* Recorded first: a failed chown below must be undone too. */
+	r = record_made(w, parent_fd, name, ret_st, strlen(shown));
+	if (r < 0) {
+		unlinkat(parent_fd, name, AT_REMOVEDIR);
+		r = create_failed(w, shown, "keep an fd for", r);
+		goto err_close_fd;
+	}
+	if (w->as_root && fchown(fd, w->uid, w->gid) < 0) {
+		r = create_failed(w, shown, "chown", -errno);
+		goto err_close_fd;
+	}
+	/* umask may have narrowed mkdir's mode: set it exactly. */
+	if (fchmod(fd, 0755) < 0) {
+		r = create_failed(w, shown, "chmod", -errno);
+		goto err_close_fd;
+	}
+	*ret_fd = fd;
+	return 0;
 
+err_close_fd:
+	fd_close(&fd);
+	return r;
+}
+
+/*
+ * Open @name below @parent_fd without following it, making it when it is
+ * missing and @create says so. *@ret_fd is an O_PATH fd of the dir or
+ * symlink that is there (*@ret_st says which), or an O_RDONLY fd of a dir
+ * just made.
+ */
+static int open_component(struct walk *w, int parent_fd, const char *name,
+			  const char *shown, bool create, int *ret_fd,
+			  struct stat *ret_st)
+{
+	int fd, r;
+
+	for (unsigned tries = 0;; tries++) {
+		fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+		r = -errno;
+		if (r != -ENOENT)
+			return create_failed(w, shown, "open", r);
+		if (!create)
+			return create_refused(
+				w, -ELOOP,
+				"create the symlink's target in the image, or "
+				"point --writable at the real directory",
+				"%s is missing and a symlink leads there, "
+				"refusing to create anything through a symlink",
+				shown);
+		r = make_dir(w, parent_fd, name, shown, ret_fd, ret_st);
+		/* EEXIST: someone made it first; look at what they made. */
+		if (r != -EEXIST)
+			return r;
+		if (tries > 0)
+			return create_failed(w, shown, "mkdir", r);
+	}
+	if (fstat(fd, ret_st) < 0) {
+		r = create_failed(w, shown, "stat", -errno);
+		fd_close(&fd);
+		return r;
+	}
+	if (!S_ISDIR(ret_st->st_mode) && !S_ISLNK(ret_st->st_mode)) {
+		fd_close(&fd);
+		return create_failed(w, shown, "open", -ENOTDIR);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int walk_path(struct walk *w, int start_fd, const char *path,
+		     const char *base, bool create, int *ret_fd);
+
+/*
+ * The symlink @link_fd (O_PATH, stat in @st), found at @shown below
+ * @parent_fd (shown as @parent_shown): follow it by walking its target
+ * ourselves, when root or the final user owns it. The owner and the
+ * target are read from the same inode, so a symlink swapped in between
+ * cannot pass another one's check.
+ */
+static int follow_link(struct walk *w, int parent_fd, int link_fd,
+		       const struct stat *st, const char *shown,
+		       const char *parent_shown, int *ret_fd)
+{
+	char target[PATH_MAX], hint[PATH_MAX + 128];
+	ssize_t n;
+
+	if (st->st_uid != 0 && st->st_uid != w->uid) {
+		snprintf(hint, sizeof(hint),
+			 "--create-dirs follows only root's and uid %u's "
+			 "symlinks: remove %s, or point --writable at the "
+			 "real directory",
+			 (unsigned)w->uid, shown);
+		return create_refused(w, -ELOOP, hint,
+				      "%s is a symlink owned by uid %u (not "
+				      "root or the final user), refusing to "
+				      "follow it",
+				      shown, (unsigned)st->st_uid);
+	}
+	if (++w->links > DIRS_LINKS_MAX)
+		return create_failed(w, shown, "follow", -ELOOP);
+	/* "" reads the link @link_fd itself is (O_PATH|O_NOFOLLOW). */
+	n = readlinkat(link_fd, "", target, sizeof(target));
+	if (n < 0)
+		return create_failed(w, shown, "readlink", -errno);
+	if ((size_t)n >= sizeof(target))
+		return create_failed(w, shown, "readlink", -ENAMETOOLONG);
+	target[n] = '\0';
+	return walk_path(w, parent_fd, target,
+			 target[0] == '/' ? "" : parent_shown, false, ret_fd);
+}
+
+/*
+ * Walk @path from @start_fd ("/" when it is absolute) and return an fd of
+ * the dir it names in *@ret_fd. Only the components of the writable dir
+ * itself are made (@create); a symlink's target must exist. @base is how
+ * the dir @start_fd is shown in messages.
+ */
+static int walk_path(struct walk *w, int start_fd, const char *path,
+		     const char *base, bool create, int *ret_fd)
+{
+	char shown[PATH_MAX];
+	const char *p = path;
+	int fd, r;
+
+	fd = path[0] == '/' ?
+		     open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) :
+		     openat(start_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		shown_of(shown, sizeof(shown), base, path[0] == '/' ? "/" : ".",
+			 1);
+		return create_failed(w, shown, "open", r);
+	}
 	while (*p) {
 		size_t len = strcspn(p, "/");
 		char name[NAME_MAX + 1];
-		bool created = false;
+		struct stat st;
 		int next = -1;
 
 		if (len == 0) {
 			p++;
 			continue;
 		}
-		/* prefix = dir up to and including this component */
-		snprintf(prefix, sizeof(prefix), "%.*s", (int)(p - dir + len),
-			 dir);
+		/* shown = path up to and including this component */
+		shown_of(shown, sizeof(shown), base, path,
+			 (size_t)(p - path) + len);
 		if (len > NAME_MAX) {
-			r = create_failed(dir, prefix, "mkdir", -ENAMETOOLONG,
-					  uid, gid, reterr);
+			r = create_failed(w, shown, "mkdir", -ENAMETOOLONG);
 			goto out_close_fd;
 		}
 		memcpy(name, p, len);
 		name[len] = '\0';
-		p += len;
 
-		r = open_or_make(fd, name, &next, &created, &op);
-		if (r < 0) {
-			r = create_failed(dir, prefix, op, r, uid, gid, reterr);
+		r = open_component(w, fd, name, shown, create, &next, &st);
+		if (r < 0)
 			goto out_close_fd;
+		if (S_ISLNK(st.st_mode)) {
+			char parent_shown[PATH_MAX];
+			int link_fd = next;
+
+			shown_of(parent_shown, sizeof(parent_shown), base, path,
+				 (size_t)(p - path));
+			next = -1;
+			r = follow_link(w, fd, link_fd, &st, shown,
+					parent_shown, &next);
+			fd_close(&link_fd);
+			if (r < 0)
+				goto out_close_fd;
 		}
 		fd_close(&fd);
 		fd = next;
-		if (!created)
-			continue;
-		/* umask may have narrowed mkdir's mode: set it exactly. */
-		if (as_root && fchown(fd, uid, gid) < 0) {
-			r = create_failed(dir, prefix, "chown", -errno, uid,
-					  gid, reterr);
-			goto out_close_fd;
-		}
-		if (fchmod(fd, 0755) < 0) {
-			r = create_failed(dir, prefix, "chmod", -errno, uid,
-					  gid, reterr);
-			goto out_close_fd;
-		}
+		p += len;
 	}
-	r = 0;
+	*ret_fd = fd;
+	return 0;
 
 out_close_fd:
 	fd_close(&fd);
 	return r;
+}
+
+int dirs_create(const char *dir, uid_t uid, gid_t gid,
+		struct dirs_created *undo, struct privdrop_error *reterr)
+{
+	struct walk w = {
+		.dir = dir,
+		.uid = uid,
+		.gid = gid,
+		.as_root = geteuid() == 0,
+		.undo = undo,
+		.reterr = reterr,
+	};
+	int fd = -1, r;
+
+	if (dir[0] == '\0')
+		return create_failed(&w, dir, "mkdir", -ENOENT);
+	if (strlen(dir) >= PATH_MAX)
+		return create_failed(&w, dir, "mkdir", -ENAMETOOLONG);
+	r = walk_path(&w, AT_FDCWD, dir, "", true, &fd);
+	fd_close(&fd);
+	return r;
+}
+
+int dirs_create_all(char *const *dirs, uid_t uid, gid_t gid,
+		    struct dirs_created *undo, struct privdrop_error *reterr,
+		    const char **reterr_dir)
+{
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		int r = dirs_create(dirs[i], uid, gid, undo, reterr);
+
+		if (r < 0) {
+			*reterr_dir = dirs[i];
+			return r;
+		}
+	}
+	return 0;
+}
+
+void dirs_created_init(struct dirs_created *c)
+{
+	c->n = 0;
+}
+
+/* Remove @m if it is still the empty dir that was made: 0 or -errno. */
+static int undo_one(const struct dirs_made *m)
+{
+	struct stat st;
+
+	if (fstatat(m->parent_fd, m->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* Something else is there now: not ours to remove. */
+	if (st.st_dev != m->dev || st.st_ino != m->ino)
+		return 0;
+	if (unlinkat(m->parent_fd, m->name, AT_REMOVEDIR) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+size_t dirs_undo(struct dirs_created *undo)
+{
+	size_t left = 0;
+
+	while (undo->n > 0) {
+		struct dirs_made *m = &undo->made[--undo->n];
+		char path[PATH_MAX];
+		int r = undo_one(m);
+
+		fd_close(&m->parent_fd);
+		if (r == 0)
+			continue;
+		left++;
+		snprintf(path, sizeof(path), "%.*s", (int)m->len, m->dir);
+		log_emit(LOG_LEVEL_WARN, r,
+			 r == -EACCES || r == -EPERM ?
+				 "after the privilege drop only what the final "
+				 "user may remove goes; rmdir it by hand if it "
+				 "is not wanted" :
+				 "rmdir it by hand if it is not wanted",
+			 LOG_FIELDS(LOG_STR("dir", path)),
+			 "start-up failed: the dir it created is left behind");
+	}
+	return left;
+}
+
+void dirs_created_done(struct dirs_created *undo)
+{
+	while (undo->n > 0)
+		fd_close(&undo->made[--undo->n].parent_fd);
 }

@@ -6,6 +6,7 @@
 #ifndef PIDONE_DIRS_H
 #define PIDONE_DIRS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -15,16 +16,82 @@
 /* Prefix of the probe file dirs_verify creates and removes. */
 #define DIRS_PROBE_PREFIX ".pidone-check-"
 
+/* Dirs one start may create, all writable dirs together. */
+#define DIRS_CREATED_MAX 64
+
+/* Symlinks followed while creating one writable dir. */
+#define DIRS_LINKS_MAX 16
+
+/* One dir dirs_create made, and how to find it again without a path. */
+struct dirs_made {
+	int parent_fd; /* O_PATH fd of the dir it was made in */
+	dev_t dev;
+	ino_t ino;
+	const char *dir; /* the writable dir it was made for (not owned) */
+	size_t len; /* its path is the first @len bytes of @dir */
+	char name[NAME_MAX + 1];
+};
+
+/*
+ * What one start created, oldest first, so that a failed start can remove
+ * it again. Owned by the caller (about 20 KiB: a local is fine); holds
+ * one fd per dir made until dirs_undo or dirs_created_done.
+ */
+struct dirs_created {
+	size_t n;
+	struct dirs_made made[DIRS_CREATED_MAX];
+};
+
+/* Start an empty record. */
+void dirs_created_init(struct dirs_created *c);
+
 /*
  * Before the drop: create @dir and missing parents, mode 0755, each
  * owned by @uid:@gid when pidone is root (not root: by the current user,
- * which is then the final user). An existing dir is left as it is;
- * existing components may be symlinks (/var/run), but a component pidone
- * creates is opened with O_NOFOLLOW, so a symlink swapped in is refused.
- * 0 or -errno with @reterr filled.
+ * which is then the final user). An existing dir is left as it is.
+ *
+ * The path is walked one component at a time with openat(O_NOFOLLOW)
+ * and mkdirat relative to the parent's fd; pidone resolves symlinks
+ * itself. A symlink on the way (/var/run -> /run) is followed only when
+ * it belongs to root or to @uid, whichever dir it sits in: another
+ * user's symlink in a sticky world-writable dir must not choose where
+ * root makes a dir that @uid owns. The symlink's target must exist
+ * (nothing is created through a symlink) and its own symlinks obey the
+ * same rule, at most DIRS_LINKS_MAX in all.
+ *
+ * Every dir made is appended to @undo (NULL: not recorded), even when a
+ * later step fails; more than DIRS_CREATED_MAX is an error (-E2BIG).
+ * The strings in @dir must outlive @undo. 0 or -errno with @reterr
+ * filled: -ELOOP for a symlink refused.
  */
 int dirs_create(const char *dir, uid_t uid, gid_t gid,
-		struct privdrop_error *reterr);
+		struct dirs_created *undo, struct privdrop_error *reterr);
+
+/*
+ * dirs_create for each dir of the NULL-terminated @dirs (NULL: none), in
+ * order, stopping at the first failure, whose dir goes in *@reterr_dir.
+ * What was made up to then stays in @undo: the caller removes it with
+ * dirs_undo.
+ */
+int dirs_create_all(char *const *dirs, uid_t uid, gid_t gid,
+		    struct dirs_created *undo, struct privdrop_error *reterr,
+		    const char **reterr_dir);
+
+/*
+ * The start failed: remove what @undo recorded, deepest first, with
+ * rmdir relative to the parent fd kept open (so no path is resolved
+ * again), and only while the entry is still the dir that was made and
+ * still empty. Closes the fds and empties @undo.
+ *
+ * After the privilege drop this runs as the final user: a dir made in a
+ * dir the final user may not write (root's /var, say) cannot be removed
+ * any more. Each dir left behind is logged at warn level with its path
+ * and the reason. Returns how many were left.
+ */
+size_t dirs_undo(struct dirs_created *undo);
+
+/* The start went on: keep what was made, close the fds, empty @undo. */
+void dirs_created_done(struct dirs_created *undo);
 
 /*
  * As the final user: create and unlink a uniquely named file in @dir

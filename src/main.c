@@ -104,14 +104,18 @@ static void log_startup_error(const struct privdrop_error *e, const char *key,
  * SPEC section 3, steps 3 and 4: resolve the final user, create the
  * writable dirs when asked (as root, before the drop, owned by the final
  * user), become the final user for good, then prove every writable dir
- * writable as that user. Returns 0, or the exit code (already logged).
+ * writable as that user. A start that fails on the way removes the dirs
+ * it made, as far as it still may (dirs_undo). Returns 0, or the exit
+ * code (already logged).
  */
 static int become_final_user(const struct settings *s)
 {
 	struct credentials cred, final;
+	struct dirs_created made;
 	struct privdrop_error e;
+	const char *bad_dir = NULL;
 	char where[512];
-	int r;
+	int code = EX_NOPERM, r;
 
 	r = privdrop_resolve(s->user, PRIVDROP_PASSWD_PATH, PRIVDROP_GROUP_PATH,
 			     &cred, &e);
@@ -122,16 +126,16 @@ static int become_final_user(const struct settings *s)
 		return privdrop_resolve_exit_code(r);
 	}
 	privdrop_final(&cred, &final);
-	for (size_t i = 0; s->create_dirs && s->writable && s->writable[i];
-	     i++) {
-		if (dirs_create(s->writable[i], final.uid, final.gid, &e) < 0) {
-			log_startup_error(&e, "dir", s->writable[i]);
-			return EX_NOPERM;
-		}
+	/* From here on a failed start removes the dirs it made. */
+	dirs_created_init(&made);
+	if (s->create_dirs && dirs_create_all(s->writable, final.uid, final.gid,
+					      &made, &e, &bad_dir) < 0) {
+		log_startup_error(&e, "dir", bad_dir);
+		goto err_undo_dirs;
 	}
 	if (privdrop_apply(&cred, &e) < 0) {
 		log_startup_error(&e, "user", s->user);
-		return EX_NOPERM;
+		goto err_undo_dirs;
 	}
 	for (size_t i = 0; s->writable && s->writable[i]; i++) {
 		int r_dir = dirs_verify(s->writable[i], &e);
@@ -139,12 +143,17 @@ static int become_final_user(const struct settings *s)
 		if (r_dir < 0) {
 			log_startup_error(&e, "dir", s->writable[i]);
 			/* Out of fds says nothing about the dir: internal. */
-			return r_dir == -EMFILE || r_dir == -ENFILE ?
-				       EX_SOFTWARE :
-				       EX_NOPERM;
+			if (r_dir == -EMFILE || r_dir == -ENFILE)
+				code = EX_SOFTWARE;
+			goto err_undo_dirs;
 		}
 	}
+	dirs_created_done(&made);
 	return 0;
+
+err_undo_dirs:
+	dirs_undo(&made);
+	return code;
 }
 
 /*

@@ -168,7 +168,7 @@ Test(dirs, create_nested_owned_by_final_user, .init = setup, .fini = teardown)
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
 	umask(077); /* must not narrow the mode */
-	cr_assert_eq(dirs_create(at("a/b/c"), 65532, 65533, &e), 0, "%s",
+	cr_assert_eq(dirs_create(at("a/b/c"), 65532, 65533, NULL, &e), 0, "%s",
 		     e.text);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(lstat(at(names[i]), &st), 0);
@@ -181,8 +181,8 @@ Test(dirs, create_nested_owned_by_final_user, .init = setup, .fini = teardown)
 	/* an existing dir is left as it is */
 	cr_assert_eq(chown(at("a"), 0, 0), 0);
 	cr_assert_eq(chmod(at("a"), 0700), 0);
-	cr_assert_eq(dirs_create(at("a/b/c"), 1, 1, &e), 0);
-	cr_assert_eq(dirs_create(at("a//b/./c/"), 1, 1, &e), 0);
+	cr_assert_eq(dirs_create(at("a/b/c"), 1, 1, NULL, &e), 0);
+	cr_assert_eq(dirs_create(at("a//b/./c/"), 1, 1, NULL, &e), 0);
 	cr_assert_eq(lstat(at("a"), &st), 0);
 	cr_expect_eq(st.st_uid, 0);
 	cr_expect_eq(st.st_mode & 07777, 0700);
@@ -201,14 +201,14 @@ Test(dirs, create_follows_existing_symlinks_only, .init = setup,
 	/* an image's own symlink (/var/run -> /run) is followed */
 	cr_assert_eq(mkdir(at("real"), 0755), 0);
 	cr_assert_eq(symlink("real", at("link")), 0);
-	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, &e), 0, "%s",
+	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, NULL, &e), 0, "%s",
 		     e.text);
 	cr_assert_eq(lstat(at("real/app"), &st), 0);
 	cr_expect_eq(st.st_uid, 65532);
 
 	/* a dangling symlink where a dir would be created is refused */
 	cr_assert_eq(symlink("/nonexistent-pidone-target", at("dangling")), 0);
-	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, &e), -ELOOP);
+	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, NULL, &e), -ELOOP);
 	cr_assert_not_null(strstr(e.text, "cannot create writable dir"), "%s",
 			   e.text);
 	cr_assert_eq(access("/nonexistent-pidone-target", F_OK), -1);
@@ -222,10 +222,10 @@ Test(dirs, create_errors, .init = setup, .fini = teardown)
 	fd = open(at("file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	cr_assert_geq(fd, 0);
 	close(fd);
-	cr_assert_eq(dirs_create(at("file/sub"), 1, 1, &e), -ENOTDIR);
+	cr_assert_eq(dirs_create(at("file/sub"), 1, 1, NULL, &e), -ENOTDIR);
 	cr_assert_not_null(strstr(e.text, "Not a directory"), "%s", e.text);
 	cr_assert_not_null(strstr(e.hint, "is not a directory"), "%s", e.hint);
-	cr_assert_eq(dirs_create("", 1, 1, &e), -ENOENT);
+	cr_assert_eq(dirs_create("", 1, 1, NULL, &e), -ENOENT);
 }
 
 Test(dirs, verify_ok_leaves_nothing, .init = setup, .fini = teardown)
@@ -321,4 +321,261 @@ Test(dirs, verify_as_another_user_explains, .init = setup, .fini = teardown)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
 		  status);
 	cr_assert_eq(entries(base), 0);
+}
+
+/* A dir @rel below base that root owns, mode @mode. */
+static void mkdir_mode(const char *rel, mode_t mode)
+{
+	cr_assert_eq(mkdir(at(rel), mode), 0, "mkdir %s", rel);
+	cr_assert_eq(chmod(at(rel), mode), 0);
+}
+
+/* A symlink @rel -> @target owned by @uid. */
+static void plant(const char *target, const char *rel, uid_t uid)
+{
+	char copy[512];
+
+	/* @target may be at()'s buffer, which at(rel) overwrites */
+	snprintf(copy, sizeof(copy), "%s", target);
+	cr_assert_eq(symlink(copy, at(rel)), 0, "symlink %s", rel);
+	cr_assert_eq(lchown(at(rel), uid, uid), 0);
+}
+
+Test(dirs, create_refuses_another_users_symlink, .init = setup,
+     .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	char want[2048];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	dirs_created_init(&made);
+	mkdir_mode("victim", 0755);
+	mkdir_mode("tmp", 01777); /* like /tmp */
+	plant(at("victim"), "tmp/cache", 1234);
+
+	const char *dirs[] = { "tmp/cache", "tmp/cache/app", "tmp/cache/a/b" };
+	for (size_t i = 0; i < 3; i++) {
+		char dir[512];
+
+		snprintf(dir, sizeof(dir), "%s", at(dirs[i]));
+		cr_assert_eq(dirs_create(dir, 65532, 65532, &made, &e), -ELOOP,
+			     "%s", dirs[i]);
+		snprintf(want, sizeof(want),
+			 "cannot create writable dir %s: %s is a symlink owned "
+			 "by uid 1234 (not root or the final user), refusing to "
+			 "follow it",
+			 dir, at("tmp/cache"));
+		cr_assert_str_eq(e.text, want);
+		cr_assert_not_null(strstr(e.hint, "uid 65532's symlinks"),
+				   "%s", e.hint);
+	}
+	cr_assert_eq(entries(at("victim")), 0, "nothing at the target");
+	cr_assert_eq(made.n, 0);
+
+	/* the same in a dir of the final user's own, and for a relative
+	 * symlink: the owner decides, not where it sits */
+	mkdir_mode("home", 0755);
+	cr_assert_eq(chown(at("home"), 65532, 65532), 0);
+	plant("../victim", "home/link", 1234);
+	cr_assert_eq(dirs_create(at("home/link/x"), 65532, 65532, &made, &e),
+		     -ELOOP);
+	cr_assert_eq(entries(at("victim")), 0);
+}
+
+Test(dirs, create_follows_root_and_final_user_symlinks, .init = setup,
+     .fini = teardown)
+{
+	struct privdrop_error e;
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	mkdir_mode("tmp", 01777);
+	mkdir_mode("run", 0755);
+	mkdir_mode("var", 0755);
+	plant("../run", "var/run", 0); /* /var/run -> ../run */
+	plant(at("run"), "tmp/mine", 65532);
+	cr_assert_eq(dirs_create(at("var/run/app"), 65532, 65532, NULL, &e), 0,
+		     "%s", e.text);
+	cr_assert_eq(dirs_create(at("tmp/mine/other"), 65532, 65532, NULL, &e),
+		     0, "%s", e.text);
+	cr_assert_eq(lstat(at("run/app"), &st), 0);
+	cr_expect_eq(st.st_uid, 65532);
+	cr_assert_eq(lstat(at("run/other"), &st), 0);
+	cr_expect_eq(st.st_uid, 65532);
+	/* the symlink of another final user is someone else's */
+	cr_assert_eq(dirs_create(at("tmp/mine/third"), 1000, 1000, NULL, &e),
+		     -ELOOP);
+	cr_assert_eq(access(at("run/third"), F_OK), -1);
+}
+
+Test(dirs, create_checks_symlinks_inside_a_symlinks_target, .init = setup,
+     .fini = teardown)
+{
+	struct privdrop_error e;
+	char want[2048];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	mkdir_mode("victim", 0755);
+	mkdir_mode("tmp", 01777);
+	plant(at("victim"), "tmp/evil", 1234);
+	/* root's symlink whose target goes through the other user's one */
+	plant(at("tmp/evil"), "data", 0);
+	cr_assert_eq(dirs_create(at("data/x"), 65532, 65532, NULL, &e), -ELOOP);
+	snprintf(want, sizeof(want), "%s is a symlink owned by uid 1234",
+		 at("tmp/evil"));
+	cr_assert_not_null(strstr(e.text, want), "%s", e.text);
+	cr_assert_eq(entries(at("victim")), 0);
+
+	/* a loop ends */
+	plant("loop2", "loop1", 0);
+	plant("loop1", "loop2", 0);
+	cr_assert_eq(dirs_create(at("loop1/x"), 65532, 65532, NULL, &e),
+		     -ELOOP);
+	cr_assert_not_null(strstr(e.text, "Too many levels of symbolic links"),
+			   "%s", e.text);
+}
+
+Test(dirs, undo_removes_what_was_made_only, .init = setup, .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	char *dirs[4];
+	const char *bad = NULL;
+	char keep_new[512], deep[512], keep[512];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	dirs_created_init(&made);
+	mkdir_mode("keep", 0700);
+	snprintf(keep_new, sizeof(keep_new), "%s", at("keep/new"));
+	snprintf(deep, sizeof(deep), "%s", at("a/b/c"));
+	snprintf(keep, sizeof(keep), "%s", at("keep"));
+	dirs[0] = keep_new;
+	dirs[1] = deep;
+	dirs[2] = keep;
+	dirs[3] = NULL;
+	cr_assert_eq(dirs_create_all(dirs, 65532, 65532, &made, &e, &bad), 0,
+		     "%s", e.text);
+	cr_assert_eq(made.n, 4, "keep/new a a/b a/b/c");
+	cr_assert_str_eq(made.made[0].name, "new");
+	cr_assert_eq(made.made[3].len, strlen(deep));
+	cr_assert_eq(dirs_undo(&made), 0);
+	cr_assert_eq(made.n, 0);
+	cr_assert_eq(entries(base), 1, "only keep is left");
+	cr_assert_eq(entries(keep), 0);
+	cr_assert_eq(dirs_undo(&made), 0, "a second undo does nothing");
+}
+
+Test(dirs, undo_leaves_a_dir_in_use_or_replaced, .init = setup,
+     .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	char other[512];
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	dirs_created_init(&made);
+	cr_assert_eq(dirs_create(at("used/sub"), 1, 1, &made, &e), 0);
+	cr_assert_eq(dirs_create(at("swapped"), 1, 1, &made, &e), 0);
+	/* a file appeared in used/sub; swapped is another dir now */
+	fd = open(at("used/sub/file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	/* made while swapped exists: its inode number differs */
+	cr_assert_eq(mkdir(at("other"), 0755), 0);
+	cr_assert_eq(rmdir(at("swapped")), 0);
+	snprintf(other, sizeof(other), "%s", at("other"));
+	cr_assert_eq(rename(other, at("swapped")), 0);
+	/* used/sub is not empty, so used is not either: two are left */
+	cr_assert_eq(dirs_undo(&made), 2);
+	cr_assert_eq(access(at("used/sub/file"), F_OK), 0);
+	cr_assert_eq(access(at("swapped"), F_OK), 0, "not the dir made");
+}
+
+Test(dirs, create_all_stops_at_the_first_failure, .init = setup,
+     .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	char first[512], second[512];
+	char *dirs[] = { first, second, NULL };
+	const char *bad = NULL;
+	int fd;
+
+	dirs_created_init(&made);
+	snprintf(first, sizeof(first), "%s", at("x/y"));
+	snprintf(second, sizeof(second), "%s", at("file/z"));
+	fd = open(at("file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(dirs_create_all(dirs, geteuid(), getegid(), &made, &e,
+				     &bad),
+		     -ENOTDIR);
+	cr_assert_eq(bad, second);
+	cr_assert_eq(made.n, 2, "x and x/y stay recorded for the caller");
+	cr_assert_eq(dirs_undo(&made), 0);
+	cr_assert_eq(entries(base), 1, "only the file is left");
+}
+
+Test(dirs, create_is_bounded, .init = setup, .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	char deep[4096];
+	size_t len;
+
+	dirs_created_init(&made);
+	len = (size_t)snprintf(deep, sizeof(deep), "%s", base);
+	for (int i = 0; i <= DIRS_CREATED_MAX; i++)
+		len += (size_t)snprintf(deep + len, sizeof(deep) - len, "/d");
+	cr_assert_lt(len, sizeof(deep));
+	cr_assert_eq(dirs_create(deep, geteuid(), getegid(), &made, &e),
+		     -E2BIG);
+	cr_assert_not_null(strstr(e.text, "more than 64 dirs to create"), "%s",
+			   e.text);
+	cr_assert_eq(made.n, DIRS_CREATED_MAX);
+	cr_assert_eq(dirs_undo(&made), 0);
+	cr_assert_eq(entries(base), 0);
+}
+
+/* As 65532 after a drop: undo what root made in root's dir @base. */
+static int undo_as_nonroot(struct dirs_created *made)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(65532, 65532, 65532) < 0 ||
+	    setresuid(65532, 65532, 65532) < 0)
+		return 10;
+	return dirs_undo(made) == 1 ? 0 : 11;
+}
+
+Test(dirs, undo_after_the_drop_leaves_the_top_dir, .init = setup,
+     .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	dirs_created_init(&made);
+	cr_assert_eq(chown(base, 0, 0), 0);
+	cr_assert_eq(dirs_create(at("top/mid/leaf"), 65532, 65532, &made, &e),
+		     0, "%s", e.text);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(undo_as_nonroot(&made));
+	dirs_created_done(&made);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+		  status);
+	/* 65532 may remove what it owns the parent of, not top in root's */
+	cr_assert_eq(access(at("top"), F_OK), 0);
+	cr_assert_eq(entries(at("top")), 0);
 }
