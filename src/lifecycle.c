@@ -298,7 +298,10 @@ static void grace_over(struct lifecycle *lc, bool group_alive,
 {
 	lc->group_killed = true;
 	record(out, LIFECYCLE_REC_GRACE_OVER)->target = -lc->pgid;
-	/* A main child that left its group (setsid) is killed by pid. */
+	/*
+	 * The main child by pid as well: it is ours until reaped, so the pid
+	 * cannot be reused, and it may have moved to another group.
+	 */
 	if (lc->child_pid > 0)
 		send_signal(out, lc->child_pid, SIGKILL, 0);
 	if (lc->pgid > 0 && group_alive)

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_lifecycle.c - src/lifecycle.c, the heart: every (state, event) pair
+ * as a table row, from a state reached by driving the machine itself, with
+ * the exact list of actions it must ask for and the state it must end in.
+ * Actions are compared as text, e.g. "kill -100 TERM fwd TERM | timer+
+ * grace 10000", so that a failing row shows the whole difference.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "exitcodes.h"
+#include "lifecycle.h"
+#include "settings.h"
+
+#define PID 100
+#define EXITED(code) ((code) << 8)
+#define KILLED(sig) (sig)
+
+static const char *const record_names[LIFECYCLE_REC_MAX] = {
+	[LIFECYCLE_REC_CHILD_STARTED] = "started",
+	[LIFECYCLE_REC_CHILD_EXITED] = "exited",
+	[LIFECYCLE_REC_GIVING_UP] = "giving-up",
+	[LIFECYCLE_REC_SHUTTING_DOWN] = "shutting-down",
+	[LIFECYCLE_REC_SIGNAL_DROPPED] = "dropped",
+	[LIFECYCLE_REC_TERMINATING_GROUP] = "terminating-group",
+	[LIFECYCLE_REC_NOT_REAPER] = "not-reaper",
+	[LIFECYCLE_REC_GRACE_OVER] = "grace-over",
+	[LIFECYCLE_REC_OUTLIVED_KILL] = "outlived-kill",
+	[LIFECYCLE_REC_RESTARTING] = "restarting",
+	[LIFECYCLE_REC_SPAWN_RETRY] = "spawn-retry",
+	[LIFECYCLE_REC_SPAWN_FAILED] = "spawn-failed",
+	[LIFECYCLE_REC_EXITING] = "exiting",
+};
+
+static const char *const timer_names[LIFECYCLE_TIMER_MAX] = {
+	[LIFECYCLE_TIMER_GRACE] = "grace",
+	[LIFECYCLE_TIMER_KILL_WAIT] = "kill-wait",
+	[LIFECYCLE_TIMER_BACKOFF] = "backoff",
+};
+
+static const char *sig(int signo)
+{
+	switch (signo) {
+	case SIGTERM:
+		return "TERM";
+	case SIGKILL:
+		return "KILL";
+	case SIGINT:
+		return "INT";
+	case SIGQUIT:
+		return "QUIT";
+	case SIGHUP:
+		return "HUP";
+	case SIGUSR1:
+		return "USR1";
+	default:
+		return "?";
+	}
+}
+
+/* The actions as one line of text. */
+static void format(const struct lifecycle_actions *out, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < out->n && used < len; i++) {
+		const struct lifecycle_action *a = &out->a[i];
+		const char *sep = i ? " | " : "";
+		int n = 0;
+
+		switch (a->kind) {
+		case LIFECYCLE_ACT_SPAWN:
+			n = snprintf(buf + used, len - used, "%sspawn", sep);
+			break;
+		case LIFECYCLE_ACT_KILL:
+			n = snprintf(buf + used, len - used, "%skill %d %s", sep,
+				     (int)a->target, sig(a->signo));
+			if (n > 0 && a->forwarded && used + (size_t)n < len)
+				n += snprintf(buf + used + n, len - used - n,
+					      " fwd %s", sig(a->forwarded));
+			break;
+		case LIFECYCLE_ACT_TIMER_START:
+			n = snprintf(buf + used, len - used, "%stimer+ %s %u",
+				     sep, timer_names[a->timer], a->ms);
+			break;
+		case LIFECYCLE_ACT_TIMER_STOP:
+			n = snprintf(buf + used, len - used, "%stimer- %s", sep,
+				     timer_names[a->timer]);
+			break;
+		case LIFECYCLE_ACT_LOG:
+			n = snprintf(buf + used, len - used, "%slog %s", sep,
+				     record_names[a->record]);
+			break;
+		case LIFECYCLE_ACT_EXIT:
+			n = snprintf(buf + used, len - used, "%sexit %d", sep,
+				     a->code);
+			break;
+		default:
+			n = snprintf(buf + used, len - used, "%s?", sep);
+			break;
+		}
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+enum setup {
+	SET_DEFAULT, /* --restart never, --forward group, grace 10 s */
+	SET_RESTART, /* --restart always */
+	SET_FORWARD_CHILD, /* --forward child */
+	SET_DROP_HUP, /* --rewrite HUP:0, TERM:QUIT */
+	SET_NOT_REAPER, /* neither PID 1 nor a subreaper */
+	SET_SUCCESS_143, /* --success-exit 143 */
+	SET_MAX
+};
+
+struct rig {
+	struct settings s;
+	struct lifecycle lc;
+	struct lifecycle_actions out;
+	char text[512];
+};
+
+static void rig_init(struct rig *r, enum setup setup)
+{
+	settings_init(&r->s);
+	r->s.grace_ms = 10000;
+	switch (setup) {
+	case SET_RESTART:
+		r->s.restart = RESTART_ALWAYS;
+		r->s.restart_max = 5;
+		break;
+	case SET_FORWARD_CHILD:
+		r->s.forward = FORWARD_CHILD;
+		break;
+	case SET_DROP_HUP:
+		r->s.rewrite[SIGHUP] = 0;
+		r->s.rewrite[SIGTERM] = SIGQUIT;
+		break;
+	case SET_SUCCESS_143:
+		r->s.success_exit[143 / 8] |= 1u << (143 % 8);
+		break;
+	default:
+		break;
+	}
+	lifecycle_init(&r->lc, &r->s, setup != SET_NOT_REAPER);
+}
+
+static const char *step(struct rig *r, struct lifecycle_event ev, uint64_t now)
+{
+	lifecycle_step(&r->lc, &ev, now, &r->out);
+	format(&r->out, r->text, sizeof(r->text));
+	return r->text;
+}
+
+#define EV(...) ((struct lifecycle_event){ __VA_ARGS__ })
+
+/* Drive the machine from IDLE into @state (times 0..600 ms). */
+static void drive(struct rig *r, enum lifecycle_state state)
+{
+	if (state == LIFECYCLE_IDLE)
+		return;
+	step(r, EV(.kind = LIFECYCLE_EV_START), 0);
+	if (state == LIFECYCLE_STARTING)
+		return;
+	step(r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	step(r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 1);
+	if (state == LIFECYCLE_RUNNING)
+		return;
+	step(r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)),
+	     500);
+	if (state == LIFECYCLE_DRAINING)
+		return;
+	step(r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600);
+	/* BACKOFF when the setup restarts, else DONE */
+}
+
+struct row {
+	const char *name;
+	enum setup setup;
+	enum lifecycle_state from;
+	struct lifecycle_event ev;
+	uint64_t now;
+	const char *actions;
+	enum lifecycle_state to;
+};
+
+static const struct row rows[] = {
+	/* IDLE */
+	{ "idle: start spawns", SET_DEFAULT, LIFECYCLE_IDLE,
+	  EV(.kind = LIFECYCLE_EV_START), 0, "spawn", LIFECYCLE_STARTING },
+	{ "idle: TERM before any child exits 143", SET_DEFAULT,
+	  LIFECYCLE_IDLE, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
+	  "log shutting-down | log exiting | exit 143", LIFECYCLE_DONE },
+	{ "idle: USR1 before any child is dropped", SET_DEFAULT,
+	  LIFECYCLE_IDLE, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 0,
+	  "", LIFECYCLE_IDLE },
+	{ "idle: a stray exit is ignored", SET_DEFAULT, LIFECYCLE_IDLE,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED), 0, "", LIFECYCLE_IDLE },
+	{ "idle: a stray timer is ignored", SET_DEFAULT, LIFECYCLE_IDLE,
+	  EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true), 0, "",
+	  LIFECYCLE_IDLE },
+
+	/* STARTING */
+	{ "starting: forked", SET_DEFAULT, LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0, "",
+	  LIFECYCLE_STARTING },
+	{ "starting: fork failed, no restart policy", SET_DEFAULT,
+	  LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN), 0,
+	  "log spawn-failed | log exiting | exit 70", LIFECYCLE_DONE },
+	{ "starting: fork failed, retried after backoff", SET_RESTART,
+	  LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN), 0,
+	  "log spawn-retry | timer+ backoff 1000", LIFECYCLE_BACKOFF },
+	{ "starting, not forked yet: TERM only marks the shutdown",
+	  SET_DEFAULT, LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
+	  "log shutting-down", LIFECYCLE_STARTING },
+};
+
+/* Rows that start from a child that has been forked. */
+static const struct row forked_rows[] = {
+	{ "starting: exec ok", SET_DEFAULT, LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_EXEC_OK), 1, "log started",
+	  LIFECYCLE_RUNNING },
+	{ "starting: exec failed waits for the reap", SET_DEFAULT,
+	  LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_EXEC_FAILED, .code = EX_NOTFOUND), 1, "",
+	  LIFECYCLE_STARTING },
+	{ "starting: TERM before the exec is forwarded", SET_DEFAULT,
+	  LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 1,
+	  "kill -100 TERM fwd TERM | log shutting-down | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_STARTING },
+	{ "starting: died before the exec report", SET_DEFAULT,
+	  LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGKILL)),
+	  5, "log exited", LIFECYCLE_DRAINING },
+};
+
+static void check_row(const struct row *row, bool forked)
+{
+	struct rig r;
+	const char *got;
+
+	rig_init(&r, row->setup);
+	drive(&r, row->from);
+	if (forked)
+		step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	cr_assert_eq(r.lc.state, row->from, "%s: set-up reached %s",
+		     row->name, lifecycle_state_name(r.lc.state));
+	got = step(&r, row->ev, row->now);
+	cr_expect_str_eq(got, row->actions, "%s: actions\n  got  %s\n  want %s",
+			 row->name, got, row->actions);
+	cr_expect_eq(r.lc.state, row->to, "%s: ended in %s, want %s",
+		     row->name, lifecycle_state_name(r.lc.state),
+		     lifecycle_state_name(row->to));
+}
+
+Test(lifecycle, idle_and_starting)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		check_row(&rows[i], false);
+	for (size_t i = 0; i < sizeof(forked_rows) / sizeof(forked_rows[0]);
+	     i++)
+		check_row(&forked_rows[i], true);
+}
+
+static const struct row running_rows[] = {
+	{ "running: TERM forwarded to the group, grace starts", SET_DEFAULT,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  10, "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: TERM to the child alone with --forward child",
+	  SET_FORWARD_CHILD, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10,
+	  "kill 100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: TERM rewritten to QUIT", SET_DROP_HUP, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10,
+	  "kill -100 QUIT fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: HUP dropped by --rewrite HUP:0", SET_DROP_HUP,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  10, "log dropped", LIFECYCLE_RUNNING },
+	{ "running: USR1 forwarded, no grace", SET_DEFAULT, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 10,
+	  "kill -100 USR1 fwd USR1", LIFECYCLE_RUNNING },
+	{ "running: the child exits", SET_DEFAULT, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)), 500,
+	  "log exited", LIFECYCLE_DRAINING },
+	{ "running: a stopped report is not an end", SET_DEFAULT,
+	  LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = 0x137f), 500, "",
+	  LIFECYCLE_RUNNING },
+	{ "running: a grace that is not running is ignored", SET_DEFAULT,
+	  LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true), 500, "",
+	  LIFECYCLE_RUNNING },
+	{ "running: a group report is ignored", SET_DEFAULT, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 500, "",
+	  LIFECYCLE_RUNNING },
+	{ "running: a second start is ignored", SET_DEFAULT, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_START), 500, "", LIFECYCLE_RUNNING },
+	{ "running: a late backoff timer is ignored", SET_DEFAULT,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 500, "",
+	  LIFECYCLE_RUNNING },
+};
+
+Test(lifecycle, running)
+{
+	for (size_t i = 0; i < sizeof(running_rows) / sizeof(running_rows[0]);
+	     i++)
+		check_row(&running_rows[i], false);
+}
+
+static const struct row draining_rows[] = {
+	{ "draining: group empty, no restart: exit with the code",
+	  SET_DEFAULT, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
+	  "log exiting | exit 3", LIFECYCLE_DONE },
+	{ "draining: group alive: told once, grace starts", SET_DEFAULT,
+	  LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
+	  "log terminating-group | kill -100 TERM | timer+ grace 10000",
+	  LIFECYCLE_DRAINING },
+	{ "draining: not the reaper: TERM once and do not wait",
+	  SET_NOT_REAPER, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
+	  "log not-reaper | kill -100 TERM | log exiting | exit 3",
+	  LIFECYCLE_DONE },
+	{ "draining: group empty, restart after the rest of the backoff",
+	  SET_RESTART, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
+	  "log restarting | timer+ backoff 900", LIFECYCLE_BACKOFF },
+	{ "draining: group empty after the backoff: restart at once",
+	  SET_RESTART, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1500,
+	  "log restarting | spawn", LIFECYCLE_STARTING },
+	{ "draining: HUP goes to the rest of the group", SET_DEFAULT,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  600, "kill -100 HUP fwd HUP", LIFECYCLE_DRAINING },
+	{ "draining: HUP with --forward child has no target",
+	  SET_FORWARD_CHILD, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 600, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: TERM stops the restart and starts the grace",
+	  SET_RESTART, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 600,
+	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_DRAINING },
+	{ "draining: the kill wait is not running", SET_DEFAULT,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 600, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: a second exit report is ignored", SET_DEFAULT,
+	  LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 600, "",
+	  LIFECYCLE_DRAINING },
+};
+
+Test(lifecycle, draining)
+{
+	for (size_t i = 0;
+	     i < sizeof(draining_rows) / sizeof(draining_rows[0]); i++)
+		check_row(&draining_rows[i], false);
+}
+
+static const struct row backoff_rows[] = {
+	{ "backoff: the timer restarts the child", SET_RESTART,
+	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 1500,
+	  "spawn", LIFECYCLE_STARTING },
+	{ "backoff: TERM ends pidone with the last code", SET_RESTART,
+	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  700, "log shutting-down | timer- backoff | log exiting | exit 3",
+	  LIFECYCLE_DONE },
+	{ "backoff: USR1 has no one to go to", SET_RESTART, LIFECYCLE_BACKOFF,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 700, "",
+	  LIFECYCLE_BACKOFF },
+	{ "backoff: a stray exit is ignored", SET_RESTART, LIFECYCLE_BACKOFF,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 700, "",
+	  LIFECYCLE_BACKOFF },
+	{ "backoff: the group report is ignored", SET_RESTART,
+	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_GROUP), 700, "",
+	  LIFECYCLE_BACKOFF },
+};
+
+Test(lifecycle, backoff)
+{
+	for (size_t i = 0; i < sizeof(backoff_rows) / sizeof(backoff_rows[0]);
+	     i++)
+		check_row(&backoff_rows[i], false);
+}
+
+static bool covered(const struct row *t, size_t n, enum lifecycle_state st,
+		    enum lifecycle_event_kind k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].from == st && t[i].ev.kind == k)
+			return true;
+	return false;
+}
+
+#define COVERED(t, st, k) covered(t, sizeof(t) / sizeof(t[0]), st, k)
+
+/*
+ * Every (state, event) pair: those no row above names must be ignored, with
+ * no action and no change of state (a stray timer, a second start...).
+ */
+Test(lifecycle, every_other_pair_is_ignored)
+{
+	for (int st = LIFECYCLE_IDLE; st < LIFECYCLE_DONE; st++) {
+		for (int k = 0; k < LIFECYCLE_EV_MAX; k++) {
+			struct rig r;
+
+			if (COVERED(rows, st, k) ||
+			    COVERED(forked_rows, st, k) ||
+			    COVERED(running_rows, st, k) ||
+			    COVERED(draining_rows, st, k) ||
+			    COVERED(backoff_rows, st, k))
+				continue;
+			rig_init(&r, SET_RESTART);
+			drive(&r, (enum lifecycle_state)st);
+			cr_expect_str_eq(
+				step(&r,
+				     EV(.kind = (enum lifecycle_event_kind)k,
+					.pid = PID + 1, .code = 1),
+				     700),
+				"", "%s + event %d",
+				lifecycle_state_name(
+					(enum lifecycle_state)st),
+				k);
+			cr_expect_eq(r.lc.state, st, "%s + event %d",
+				     lifecycle_state_name(
+					     (enum lifecycle_state)st),
+				     k);
+		}
+	}
+}
+
+/* DONE answers nothing: every event, no action. */
+Test(lifecycle, done_ignores_everything)
+{
+	for (int k = 0; k < LIFECYCLE_EV_MAX; k++) {
+		struct rig r;
+
+		rig_init(&r, SET_DEFAULT);
+		drive(&r, LIFECYCLE_DONE);
+		cr_assert_eq(r.lc.state, LIFECYCLE_DONE);
+		cr_expect_str_eq(step(&r,
+				      EV(.kind = (enum lifecycle_event_kind)k,
+					 .signo = SIGTERM, .pid = PID,
+					 .group_alive = true),
+				      10000),
+				 "", "event %d", k);
+		cr_expect_eq(r.lc.state, LIFECYCLE_DONE);
+	}
+}
+
+/* The whole stop of a child that ignores TERM, with a straggler. */
+Test(lifecycle, term_grace_kill_and_a_group_that_outlives_it)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
+				     .signo = SIGINT),
+			      20),
+			 "kill -100 INT fwd INT", "a second stop: no new grace");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER,
+				     .group_alive = true),
+			      10010),
+			 "log grace-over | kill 100 KILL | kill -100 KILL | "
+			 "timer+ kill-wait 2000");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				     .wstatus = KILLED(SIGKILL)),
+			      10011),
+			 "log exited");
+	cr_expect_eq(r.lc.exit_code, 137);
+	/* already told and killed: nothing new, no second grace */
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = true),
+			      10012),
+			 "");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER),
+			      12010),
+			 "log outlived-kill | log exiting | exit 137");
+	cr_expect_eq(r.lc.state, LIFECYCLE_DONE);
+}
+
+/*
+ * The group emptied without a SIGCHLD to us: the grace ends without a
+ * SIGKILL to a pgid that may belong to someone else by now.
+ */
+Test(lifecycle, group_gone_without_sigchld_gets_no_kill)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_DRAINING);
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER,
+				     .group_alive = false),
+			      10600),
+			 "log grace-over | timer+ kill-wait 2000");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER),
+			      12600),
+			 "log outlived-kill | log exiting | exit 3");
+}
+
+/* The group is told once: a second TERM is a "quit now" to many apps. */
+Test(lifecycle, group_already_stopped_is_not_told_again)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+		    .wstatus = KILLED(SIGTERM)),
+	     20);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = true),
+			      21),
+			 "", "no second TERM, the grace already runs");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = false),
+			      30),
+			 "timer- grace | log exiting | exit 143");
+}
+
+Test(lifecycle, success_exit_maps_to_zero)
+{
+	struct rig r;
+
+	rig_init(&r, SET_SUCCESS_143);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(143)),
+	     50);
+	cr_expect_eq(r.lc.exit_code, 0);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 60),
+			 "log exiting | exit 0");
+}
+
+/* A missing command is not restarted, whatever the policy. */
+Test(lifecycle, exec_failure_is_final)
+{
+	struct rig r;
+
+	rig_init(&r, SET_RESTART);
+	drive(&r, LIFECYCLE_STARTING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_FAILED, .code = EX_NOTFOUND), 1);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				     .wstatus = EXITED(127)),
+			      2),
+			 "", "no child-exited record: the failure was said");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3),
+			 "log exiting | exit 127");
+}
+
+/* fork fails, then works: the budget is shared with failed runs. */
+Test(lifecycle, transient_fork_failure_is_retried_within_the_budget)
+{
+	struct rig r;
+
+	rig_init(&r, SET_RESTART);
+	r.s.restart_max = 2;
+	lifecycle_init(&r.lc, &r.s, true);
+	step(&r, EV(.kind = LIFECYCLE_EV_START), 0);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
+				     .errnum = EAGAIN),
+			      0),
+			 "log spawn-retry | timer+ backoff 1000");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 1000),
+			 "spawn");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
+				     .errnum = EAGAIN),
+			      1000),
+			 "log spawn-retry | timer+ backoff 2000");
+	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 3000);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
+				     .errnum = EAGAIN),
+			      3000),
+			 "log giving-up | log spawn-failed | log exiting | "
+			 "exit 70");
+	cr_expect_eq(r.lc.restart.count, 2);
+}
+
+/* The restart budget runs out: pidone ends with the last code. */
+Test(lifecycle, restart_budget_spent)
+{
+	struct rig r;
+	uint64_t t = 0;
+
+	rig_init(&r, SET_RESTART);
+	r.s.restart_max = 1;
+	lifecycle_init(&r.lc, &r.s, true);
+	drive(&r, LIFECYCLE_BACKOFF);
+	t = 5000;
+	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), t);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), t);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), t);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				     .wstatus = EXITED(4)),
+			      t + 10),
+			 "log exited | log giving-up");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), t + 20),
+			 "log exiting | exit 4");
+}
+
+/* What health reads: up while forked or running, and only then. */
+Test(lifecycle, child_up_and_group_wanted)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	cr_expect_not(lifecycle_child_up(&r.lc));
+	drive(&r, LIFECYCLE_STARTING);
+	cr_expect(lifecycle_child_up(&r.lc));
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 1);
+	cr_expect(lifecycle_child_up(&r.lc));
+	cr_expect_not(lifecycle_wants_group(&r.lc));
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     2);
+	cr_expect_not(lifecycle_child_up(&r.lc));
+	cr_expect(lifecycle_wants_group(&r.lc));
+	cr_expect_eq(r.lc.child_pid, 0);
+	cr_expect_eq(r.lc.pgid, PID, "the group is kept until found empty");
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3);
+	cr_expect_eq(r.lc.pgid, 0);
+	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "done");
+}
