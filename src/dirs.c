@@ -26,13 +26,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dirs.h"
 #include "fdutil.h"
+#include "random.h"
 #include "log.h"
 #include "textbuf.h"
 #include "banned.h"
@@ -123,20 +123,6 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 	dirs_hint(err, dir, uid, gid, ret->hint, sizeof(ret->hint));
 }
 
-/* A value no other process picks for its probe name. */
-static uint64_t probe_random(unsigned attempt)
-{
-	struct timespec ts;
-	uint64_t v;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
-		return v;
-	/* Early boot without entropy: time and attempt still differ. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^
-	       ((uint64_t)attempt << 56);
-}
-
 /* Explain why @dir failed with @err, as dirs_verify's caller sees it. */
 static int verify_failed(const char *dir, int err,
 			 struct privdrop_error *reterr)
@@ -168,7 +154,7 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 		textbuf_puts(&t, "/" DIRS_PROBE_PREFIX);
 		textbuf_putu(&t, (unsigned long long)getpid(), 10, 1);
 		textbuf_puts(&t, "-");
-		textbuf_putu(&t, probe_random(attempt), 16, 16);
+		textbuf_putu(&t, random_u64(), 16, 16);
 		if (t.truncated)
 			return verify_failed(dir, -ENAMETOOLONG, reterr);
 		fd = open(path,

@@ -6,6 +6,8 @@
 #ifndef PIDONE_FDUTIL_H
 #define PIDONE_FDUTIL_H
 
+#include <stddef.h>
+
 /* Close *@fd if it is open and set it to -1; keeps errno. */
 void fd_close(int *fd);
 
@@ -15,5 +17,11 @@ void fd_close(int *fd);
  * and is then written to by the child. Returns 0 or -errno.
  */
 int fd_sanitize_stdio(void);
+
+/*
+ * Write all @len bytes of @buf to @fd, going on after EINTR and short
+ * writes. Returns 0 or -errno (-EIO when write() returned 0).
+ */
+int fd_write_all(int fd, const void *buf, size_t len);
 
 #endif

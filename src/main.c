@@ -76,20 +76,10 @@ static void log_backlog(void *data)
 	ev_io_start(p->loop, &p->log_watcher);
 }
 
-static void write_stdout(const char *text)
+/* --help and --version: stdout, the only thing pidone writes there. */
+static void print(const char *text)
 {
-	size_t len = strlen(text);
-
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		text += n;
-		len -= (size_t)n;
-	}
+	(void)fd_write_all(STDOUT_FILENO, text, strlen(text));
 }
 
 /* One start-up error line: privdrop and dirs say what and how to fix it. */
@@ -402,11 +392,11 @@ int main(int argc, char **argv)
 		code = run(&p);
 		break;
 	case CONFIG_ACTION_HELP:
-		write_stdout(config_usage());
+		print(config_usage());
 		code = 0;
 		break;
 	case CONFIG_ACTION_VERSION:
-		write_stdout("pidone " PACKAGE_VERSION "\n");
+		print("pidone " PACKAGE_VERSION "\n");
 		code = 0;
 		break;
 	case CONFIG_ACTION_CHECK:

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "notify.h"
+#include "random.h"
 #include "banned.h"
 
 /* Datagrams read per callback before yielding to other watchers. */
@@ -210,26 +210,12 @@ static void readable(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 }
 
-/* 16 hex digits that another container of the pod cannot guess. */
-static void random_hex(char *buf, size_t size)
-{
-	uint64_t v = 0;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
-		/* no entropy yet (early boot): still unique, not secret */
-		v = clock_monotonic_ms() * 0x9e3779b97f4a7c15ULL ^
-		    (uint64_t)getpid() << 32;
-	}
-	snprintf(buf, size, "%016" PRIx64, v);
-}
-
 /* See notify.h. */
 int notify_start(struct notify *n, struct ev_loop *loop,
 		 const struct settings *s, struct health *h,
 		 const struct lifecycle *lc)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char rnd[20];
 	socklen_t sa_len;
 	size_t name_len;
 	int one = 1, r;
@@ -239,9 +225,9 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 	n->health = h;
 	n->lc = lc;
 
-	random_hex(rnd, sizeof(rnd));
-	snprintf(n->name, sizeof(n->name), "@pidone-notify-%d-%s",
-		 (int)getpid(), rnd);
+	/* 16 hex digits that another container of the pod cannot guess */
+	snprintf(n->name, sizeof(n->name), "@pidone-notify-%d-%016" PRIx64,
+		 (int)getpid(), random_u64());
 	name_len = strlen(n->name);
 	/* abstract: sun_path[0] is NUL, the name follows, no terminator */
 	memcpy(sa.sun_path + 1, n->name + 1, name_len - 1);
