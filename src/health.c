@@ -85,7 +85,8 @@ void health_init(struct health *h, const struct health_config *cfg,
 	h->tcp = HEALTH_TCP_UNKNOWN;
 }
 
-enum health_child_state health_child(const struct health *h)
+/* The child as the checks see it, derived from the life cycle. */
+static enum health_child_state health_child(const struct health *h)
 {
 	const struct lifecycle *lc = h->lc;
 

@@ -117,9 +117,6 @@ struct health_check {
 void health_init(struct health *h, const struct health_config *cfg,
 		 const struct lifecycle *lc);
 
-/* The child as the checks see it, derived from the life cycle. */
-enum health_child_state health_child(const struct health *h);
-
 /*
  * The child (first or restarted) was spawned at @now. Everything learnt
  * from a previous child (READY=1, STOPPING=1, STATUS=, watchdog pings, TCP

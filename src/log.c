@@ -117,17 +117,6 @@ struct line {
 
 #define LINE_LIMIT (LOG_LINE_MAX - LOG_TAIL_RESERVE)
 
-/* See log.h. */
-size_t log_json_escape(char *dst, size_t dstlen, const char *src, size_t len,
-		       size_t *ret_written)
-{
-	int saved = errno;
-	size_t consumed = escape(dst, dstlen, src, len, ESC_JSON, ret_written);
-
-	errno = saved;
-	return consumed;
-}
-
 /* @v (>= 0) as exactly @width decimal digits, zero-padded, no NUL. */
 static void put_digits(char *dst, long long v, int width)
 {

@@ -138,19 +138,6 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * Pure: write @src (@len bytes) into @dst as the inside of a JSON string
- * (no quotes), escaping '"', '\\' and control bytes (\n \t \r \b \f,
- * others including DEL as \u00XX). Valid UTF-8 passes through; each
- * maximal invalid subsequence becomes U+FFFD, so the output is always valid
- * UTF-8. Never splits an escape or a UTF-8 sequence: stops when the next
- * unit would not fit in @dstlen-1 bytes. Always NUL-terminates when
- * @dstlen > 0. Returns the number of bytes of @src consumed and stores the
- * bytes written (without the NUL) in *@ret_written when it is not NULL.
- */
-size_t log_json_escape(char *dst, size_t dstlen, const char *src, size_t len,
-		       size_t *ret_written);
-
 /* Length of the timestamp log_format_time writes: 2026-11-22T10:00:00.123Z */
 #define LOG_TIME_LEN 24
 

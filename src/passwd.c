@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,11 +28,41 @@ static int end_of_entries(FILE *f)
 	return errno != 0 && errno != ENOENT ? -errno : -EIO;
 }
 
-/* Search @path for a user named @name (when not NULL) or with uid @uid. */
-static int find_passwd(const char *path, const char *name, uid_t uid,
-		       uid_t *ret_uid, gid_t *ret_gid)
+/* What pidone needs of one passwd(5) or group(5) entry. */
+struct entry {
+	const char *name;
+	unsigned id; /* uid, or gid for a group */
+	gid_t gid; /* the primary group of a user */
+};
+
+/* The next entry of @f, a group file when @group; false at its end. */
+static bool next_entry(FILE *f, bool group, struct entry *ret)
 {
-	struct passwd *pw;
+	if (group) {
+		struct group *gr = fgetgrent(f);
+
+		if (gr)
+			*ret = (struct entry){ gr->gr_name, gr->gr_gid,
+					       gr->gr_gid };
+		return gr != NULL;
+	} else {
+		struct passwd *pw = fgetpwent(f);
+
+		if (pw)
+			*ret = (struct entry){ pw->pw_name, pw->pw_uid,
+					       pw->pw_gid };
+		return pw != NULL;
+	}
+}
+
+/*
+ * Search @path (a group file when @group) for the first entry named @name,
+ * or, with @name NULL, with id @id.
+ */
+static int find(const char *path, bool group, const char *name, unsigned id,
+		struct entry *ret)
+{
+	struct entry e;
 	FILE *f;
 	int r;
 
@@ -40,14 +71,12 @@ static int find_passwd(const char *path, const char *name, uid_t uid,
 		return -errno;
 	for (;;) {
 		errno = 0;
-		pw = fgetpwent(f);
-		if (!pw) {
+		if (!next_entry(f, group, &e)) {
 			r = end_of_entries(f);
 			break;
 		}
-		if (name ? strcmp(pw->pw_name, name) == 0 : pw->pw_uid == uid) {
-			*ret_uid = pw->pw_uid;
-			*ret_gid = pw->pw_gid;
+		if (name ? strcmp(e.name, name) == 0 : e.id == id) {
+			*ret = e;
 			r = 0;
 			break;
 		}
@@ -59,38 +88,32 @@ static int find_passwd(const char *path, const char *name, uid_t uid,
 int passwd_find_user(const char *path, const char *name, uid_t *ret_uid,
 		     gid_t *ret_gid)
 {
-	return find_passwd(path, name, 0, ret_uid, ret_gid);
+	struct entry e;
+	int r = find(path, false, name, 0, &e);
+
+	if (r == 0) {
+		*ret_uid = e.id;
+		*ret_gid = e.gid;
+	}
+	return r;
 }
 
 int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid)
 {
-	uid_t found;
+	struct entry e;
+	int r = find(path, false, NULL, uid, &e);
 
-	return find_passwd(path, NULL, uid, &found, ret_gid);
+	if (r == 0)
+		*ret_gid = e.gid;
+	return r;
 }
 
 int passwd_find_group(const char *path, const char *name, gid_t *ret_gid)
 {
-	struct group *gr;
-	FILE *f;
-	int r;
+	struct entry e;
+	int r = find(path, true, name, 0, &e);
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	for (;;) {
-		errno = 0;
-		gr = fgetgrent(f);
-		if (!gr) {
-			r = end_of_entries(f);
-			break;
-		}
-		if (strcmp(gr->gr_name, name) == 0) {
-			*ret_gid = gr->gr_gid;
-			r = 0;
-			break;
-		}
-	}
-	fclose(f);
+	if (r == 0)
+		*ret_gid = e.id;
 	return r;
 }

@@ -48,20 +48,3 @@ int strv_push(char ***v, const char *s)
 	*v = grown;
 	return 0;
 }
-
-int strv_copy(char *const *v, char ***ret)
-{
-	char **copy = calloc(strv_length(v) + 1, sizeof(*copy));
-
-	if (!copy)
-		return -ENOMEM;
-	for (size_t i = 0; v && v[i]; i++) {
-		copy[i] = strdup(v[i]);
-		if (!copy[i]) {
-			strv_free(copy);
-			return -ENOMEM;
-		}
-	}
-	*ret = copy;
-	return 0;
-}

@@ -19,7 +19,4 @@ size_t strv_length(char *const *v);
  */
 int strv_push(char ***v, const char *s);
 
-/* Deep copy of @v into *@ret. Returns 0 or -ENOMEM. */
-int strv_copy(char *const *v, char ***ret);
-
 #endif

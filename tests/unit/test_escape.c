@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shared UTF-8 check and escaper (src/escape.c). JSON-mode escaping is
- * also covered byte by byte through log_json_escape in test_log.c.
+ * also covered byte by byte in test_log.c.
  */
 #include <criterion/criterion.h>
 #include <string.h>

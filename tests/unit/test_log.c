@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "escape.h"
 #include "log.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -516,8 +517,7 @@ Test(log_record, string_only_formats_match_printf)
 		snprintf(want, sizeof(want), fmts[i], "x\"", "yz");
 		log_info(fmts[i], "x\"", "yz");
 		sink_read(&s, buf, sizeof(buf));
-		log_json_escape(expect, sizeof(expect), want, strlen(want),
-				NULL);
+		escape(expect, sizeof(expect), want, strlen(want), ESC_JSON, NULL);
 		cr_assert(strstr(buf, expect), "%s: %s", fmts[i], buf);
 		cr_assert(strstr(buf, "\"msg\":\""), "%s", buf);
 	}
@@ -987,8 +987,6 @@ Test(log_errno, preserved_by_every_call)
 	errno = 4242;
 	call_all();
 	cr_assert_eq(errno, 4242, "errno changed with a working sink");
-	log_json_escape(dst, sizeof(dst), "\"", 1, NULL);
-	cr_assert_eq(errno, 4242);
 	log_format_time(&t, dst, sizeof(dst));
 	cr_assert_eq(errno, 4242);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
@@ -1540,7 +1538,7 @@ Test(log_sink, foreign_pipe_uses_rwf_nowait, .timeout = 20)
 }
 
 /* ------------------------------------------------------------------ */
-/* log_json_escape                                                     */
+/* the JSON escaper the log uses (escape.c, ESC_JSON)                   */
 /* ------------------------------------------------------------------ */
 
 static void escape_expect(const char *src, size_t len, const char *want,
@@ -1550,7 +1548,7 @@ static void escape_expect(const char *src, size_t len, const char *want,
 	char dst[256];
 	size_t written = 999, consumed;
 
-	consumed = log_json_escape(dst, sizeof(dst), in.data, len, &written);
+	consumed = escape(dst, sizeof(dst), in.data, len, ESC_JSON, &written);
 	cr_assert_eq(consumed, len, "%s: consumed %zu of %zu", what, consumed,
 		     len);
 	cr_assert_eq(written, strlen(want), "%s: written %zu", what, written);
@@ -1672,16 +1670,15 @@ Test(log_escape, exact_fit_and_one_short)
 		size_t full_len, consumed, written;
 		struct guard in = guard_copy(rows[i].src, rows[i].len);
 
-		log_json_escape(full, sizeof(full), in.data, rows[i].len,
-				&full_len);
+		escape(full, sizeof(full), in.data, rows[i].len, ESC_JSON, &full_len);
 		for (size_t cap = 0; cap <= full_len + 1; cap++) {
 			char zeros[64] = { 0 };
 			struct guard out = guard_copy(zeros, cap ? cap : 1);
 			char *dst = out.data + (cap ? 0 : 1);
 
 			written = 999;
-			consumed = log_json_escape(dst, cap, in.data,
-						   rows[i].len, &written);
+			consumed = escape(dst, cap, in.data,
+						   rows[i].len, ESC_JSON, &written);
 			if (cap == 0) {
 				cr_assert_eq(consumed, 0);
 				cr_assert_eq(written, 0);
@@ -1715,9 +1712,9 @@ Test(log_escape, null_written_pointer_allowed)
 {
 	char dst[8];
 
-	cr_assert_eq(log_json_escape(dst, sizeof(dst), "a\"", 2, NULL), 2);
+	cr_assert_eq(escape(dst, sizeof(dst), "a\"", 2, ESC_JSON, NULL), 2);
 	cr_assert_str_eq(dst, "a\\\"");
-	cr_assert_eq(log_json_escape(dst, 1, "abc", 3, NULL), 0);
+	cr_assert_eq(escape(dst, 1, "abc", 3, ESC_JSON, NULL), 0);
 	cr_assert_str_eq(dst, "");
 }
 
@@ -1778,8 +1775,7 @@ Test(log_escape, random_round_trip)
 							 rand_r(&seed) % 0x100);
 		}
 		valid = utf8_ok(src, len);
-		cr_assert_eq(log_json_escape(dst, sizeof(dst), (char *)src, len,
-					     &written),
+		cr_assert_eq(escape(dst, sizeof(dst), (char *)src, len, ESC_JSON, &written),
 			     len);
 		cr_assert(utf8_ok((unsigned char *)dst, written));
 		for (size_t i = 0; i < written; i++)

@@ -18,21 +18,6 @@ Test(strv, push_grows_and_terminates)
 	cr_assert_null(strv_free(v));
 }
 
-Test(strv, copy_is_deep)
-{
-	char *src[] = { "a", "b", NULL };
-	char **copy = NULL;
-
-	cr_assert_eq(strv_copy(src, &copy), 0);
-	cr_assert_eq(strv_length(copy), 2);
-	cr_assert_neq(copy[0], src[0]);
-	cr_assert_str_eq(copy[1], "b");
-	strv_free(copy);
-	cr_assert_eq(strv_copy(NULL, &copy), 0);
-	cr_assert_null(copy[0]);
-	strv_free(copy);
-}
-
 Test(strv, free_accepts_null)
 {
 	cr_assert_null(strv_free(NULL));
