@@ -191,9 +191,7 @@ static void spawn(struct supervisor *sup)
 	r = child_spawn(&spec, &ev.pid, &sup->report_fd, &failed);
 	if (r < 0) {
 		ev.errnum = -r;
-		if (failed != CHILD_STEP_FORK)
-			log_emit(LOG_LEVEL_WARN, -r, NULL, NULL, 0, "%s failed",
-				 child_step_name(failed));
+		sup->failed_step = failed;
 	} else {
 		sup->spawns++;
 		ev_io_set(&sup->report_watcher, sup->report_fd, EV_READ);
@@ -202,6 +200,23 @@ static void spawn(struct supervisor *sup)
 	step(sup, &ev);
 	if (r == 0 && sup->health)
 		health_child_started(sup->health, sup->lc.started_ms);
+}
+
+/* What to raise when a spawn fails for lack of something. */
+static const char *spawn_hint(int errnum)
+{
+	switch (errnum) {
+	case EAGAIN:
+		return "raise the container's pids limit (docker run "
+		       "--pids-limit, ulimit -u)";
+	case EMFILE:
+	case ENFILE:
+		return "raise the open-files limit (ulimit -n)";
+	case ENOMEM:
+		return "raise the container's memory limit";
+	default:
+		return NULL;
+	}
 }
 
 static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
@@ -278,13 +293,14 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 	case LIFECYCLE_REC_SPAWN_RETRY:
 		log_emit(LOG_LEVEL_WARN, a->errnum, NULL,
 			 LOG_FIELDS(LOG_INT("delay_ms", a->ms)),
-			 "cannot start the command: fork failed, retrying");
+			 "cannot start the command: %s failed, retrying",
+			 child_step_name(sup->failed_step));
 		break;
 	case LIFECYCLE_REC_SPAWN_FAILED:
-		log_emit(LOG_LEVEL_ERROR, a->errnum,
-			 "raise the container's pids limit or memory",
+		log_emit(LOG_LEVEL_ERROR, a->errnum, spawn_hint(a->errnum),
 			 LOG_FIELDS(LOG_STRV("argv", sup->spec->argv)),
-			 "cannot start the command: fork failed");
+			 "cannot start the command: %s failed",
+			 child_step_name(sup->failed_step));
 		break;
 	case LIFECYCLE_REC_EXITING:
 		log_emit(LOG_LEVEL_INFO, 0, NULL,

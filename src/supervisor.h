@@ -26,6 +26,7 @@ struct supervisor {
 	struct health *health; /* NULL when the health port is off */
 	int exit_code; /* what pidone ends with, once the loop stops */
 	unsigned spawns; /* children forked so far */
+	enum child_step failed_step; /* of the last spawn that failed */
 
 	int report_fd; /* the exec report pipe while STARTING; -1 */
 	ev_io report_watcher;

@@ -193,6 +193,9 @@ class ForkFailure(h.TestCase):
                                     "sleep", "60"])
         self.addCleanup(blocker.wait)
         self.addCleanup(blocker.kill)
+        h.wait_for(lambda: h.proc_status(blocker.pid).get("Uid", "")
+                   .startswith("4242"), h.START_TIMEOUT,
+                   what="the blocker to run as uid 4242")
         p = self.start(["/bin/echo", "ran"],
                        ["--user", "4242:4242", "--restart", "on-failure",
                         "--restart-max", "3"],
