@@ -17,10 +17,16 @@ Every integration test file imports this module and ends with
   PID 1 of the namespace (which takes the whole namespace with it) and every
   process of the session it created, in a cleanup that runs even when a test
   fails or the interpreter exits;
+- starts pidone with every signal disposition at SIG_DFL and nothing
+  blocked, whatever the test runner inherited (nohup, ``make check &``),
+  unless a test asks for an inherited state (``inherit_ignored``,
+  ``inherit_blocked``);
 - runs the binary under a wrapper when ``PIDONE_WRAP`` is set, e.g.
   ``PIDONE_WRAP="valgrind --error-exitcode=99 --leak-check=full -q"``
-  (every timeout is then multiplied by ``PIDONE_TIMEOUT_SCALE``, default 4;
-  tests that measure timing are not meant to pass under such a wrapper).
+  (every timeout is then multiplied by ``PIDONE_TIMEOUT_SCALE``, default 4);
+- stretches every bounded wait by ``timeout_scale()`` when the machine is
+  busier than it has CPUs (``make -j``, a shared CI runner). Tests wait on
+  conditions, never assert how long something took.
 
 Nothing here touches the network beyond loopback: the health-port helpers
 (``free_port``, ``HttpConn``, ``http_get``, ``wait_http``) talk only to
@@ -65,6 +71,24 @@ TIMEOUT_SCALE = float(os.environ.get("PIDONE_TIMEOUT_SCALE",
 START_TIMEOUT = 5.0 * TIMEOUT_SCALE
 EXIT_TIMEOUT = 15.0 * TIMEOUT_SCALE
 
+_NCPU = os.cpu_count() or 1
+
+
+def timeout_scale():
+    """How much longer than usual a wait may take right now: the
+    1-minute load average per CPU, at least 1, at most 4."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return 1.0
+    return min(4.0, max(1.0, load / _NCPU))
+
+
+def scaled(timeout):
+    """@timeout stretched by timeout_scale()."""
+    return timeout * timeout_scale()
+
+
 FORWARDABLE = [s for s in range(1, 32)
                if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)]
 TERMINATING = [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT]
@@ -76,6 +100,28 @@ _live_lock = threading.Lock()
 def helper(name):
     """Absolute path of a helper program (tests/helpers/NAME)."""
     return os.path.join(HELPERS, name)
+
+
+# pidone hands the ignored dispositions and the mask it was started with on
+# to its child (as tini does, so that `nohup` keeps working). The test
+# runner's own state depends on how the suite was started: nohup ignores
+# HUP, a shell's background job (`make check &`) ignores INT and QUIT, a CI
+# agent may block anything. Passed on, that state would reach the child:
+# signal tests would see an "ignored" signal pidone never set, and a child
+# would survive a signal the test expects to kill it. So every pidone starts
+# from the defaults (through `sigconf --reset`, in the new process, which
+# is safe with the harness's threads where a preexec_fn is not), plus
+# exactly what a test states it inherits.
+def clean_signals_argv(argv, inherit_ignored=(), inherit_blocked=()):
+    """@argv prefixed so that it starts with every signal at SIG_DFL and
+    an empty mask, except @inherit_ignored (SIG_IGN) and @inherit_blocked
+    (in the mask)."""
+    pre = [helper("sigconf"), "--reset"]
+    for sig in inherit_ignored:
+        pre += ["--ignore", str(int(sig))]
+    for sig in inherit_blocked:
+        pre += ["--block", str(int(sig))]
+    return pre + ["--"] + [str(a) for a in argv]
 
 
 def python_child(code, *args):
@@ -93,7 +139,9 @@ def base_env(extra=None):
 
 
 def wait_for(pred, timeout, interval=0.02, what="condition"):
-    """Poll pred() until it returns a true value; return it. Bounded."""
+    """Poll pred() until it returns a true value; return it. Bounded by
+    @timeout seconds, stretched by timeout_scale() on a busy machine."""
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
         value = pred()
@@ -210,7 +258,7 @@ class _Reader(threading.Thread):
     def wait_match(self, regex, timeout, start=0):
         """The first line (from index @start) matching @regex, or None."""
         rx = re.compile(regex)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (scaled(timeout) if timeout else 0)
         with self.cond:
             i = start
             while True:
@@ -236,11 +284,16 @@ class Pidone:
     @pass_fds fds the pidone process inherits besides 0, 1 and 2
     @binary   run this instead of PIDONE_BIN (e.g. tini, for comparison);
               PIDONE_WRAP applies to PIDONE_BIN only
+    @inherit_ignored  signals pidone (and @prefix) is started with ignored
+    @inherit_blocked  signals pidone (and @prefix) is started with blocked;
+              every other signal starts at SIG_DFL and unblocked, whatever
+              the test runner inherited (see clean_signals_argv)
     """
 
     def __init__(self, cmd, opts=(), mode="pid1", env=None, defaults=True,
                  prefix=(), pass_fds=(), stdin=subprocess.DEVNULL,
-                 separator=True, binary=None):
+                 separator=True, binary=None, inherit_ignored=(),
+                 inherit_blocked=()):
         if mode not in ("pid1", "subreaper"):
             raise ValueError(mode)
         self.mode = mode
@@ -254,7 +307,8 @@ class Pidone:
         if mode == "pid1":
             argv = [UNSHARE, "--pid", "--fork", "--mount-proc",
                     "--kill-child"] + argv
-        self.argv = list(prefix) + argv
+        self.argv = clean_signals_argv(list(prefix) + argv, inherit_ignored,
+                                       inherit_blocked)
         self._pid = None
         self._cleaned = False
         self.returncode = None
@@ -319,6 +373,7 @@ class Pidone:
         A negative status -N means that signal N ended pidone. On timeout,
         everything is killed and AssertionError is raised.
         """
+        timeout = scaled(timeout)
         try:
             self.returncode = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
