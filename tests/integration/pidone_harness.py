@@ -205,6 +205,44 @@ def session_members(sid):
     return out
 
 
+# epoll_wait (glibc) and epoll_pwait (musl) on x86_64: the call an idle
+# pidone sleeps in; its timeout (ms) is the fourth argument of both.
+EPOLL_SYSCALLS = ("232", "281")
+NO_TIMEOUT_MS = 24 * 3600 * 1000
+
+
+def epoll_timeout_ms(pid):
+    """The timeout of the epoll wait @pid is blocked in (huge for -1), or
+    None when it is not blocked in one (running, another call, gone)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    if len(fields) < 5 or fields[0] not in EPOLL_SYSCALLS:
+        return None
+    return int(fields[4], 16)
+
+
+def wait_idle(pid, timeout=None):
+    """Wait until @pid sleeps in an epoll wait with no timer armed (the
+    state an idle pidone must reach); returns that timeout in ms."""
+    last = [None]
+
+    def idle():
+        last[0] = epoll_timeout_ms(pid)
+        return last[0] if (last[0] or 0) > NO_TIMEOUT_MS else None
+
+    try:
+        return wait_for(idle, START_TIMEOUT if timeout is None else timeout,
+                        what="pid %d to sleep in epoll_wait with no timeout"
+                        % pid)
+    except AssertionError as e:
+        raise AssertionError("%s (last seen: %s)" % (
+            e, "not in epoll_wait" if last[0] is None
+            else "timeout %d ms" % last[0]))
+
+
 def ctxt_switches(pid):
     """voluntary + nonvoluntary context switches of @pid's main thread."""
     st = proc_status(pid)
@@ -271,6 +309,11 @@ class _Reader(threading.Thread):
                 if left <= 0 or self.eof:
                     return None
                 self.cond.wait(left)
+
+
+# Collects a pipe's lines on a thread: for tests that start a process of
+# their own and need bounded waits on its output (wait_match).
+LineReader = _Reader
 
 
 class Pidone:
