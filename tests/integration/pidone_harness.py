@@ -511,6 +511,20 @@ class Pidone:
             raise AssertionError(str(e) + self.describe())
         return found[0]
 
+    def records(self, msg_regex):
+        """The JSON records whose "msg" matches @msg_regex (no waiting;
+        lines that are not JSON are skipped)."""
+        rx = re.compile(msg_regex)
+        out = []
+        for line in self.stderr_lines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and rx.search(str(rec.get("msg"))):
+                out.append(rec)
+        return out
+
     def log_text(self):
         """Every value of every JSON record, space-joined (for searching)."""
         return "\n".join(flatten(r) for r in self.logs())
