@@ -243,6 +243,37 @@ def wait_idle(pid, timeout=None):
             else "timeout %d ms" % last[0]))
 
 
+TCP_ESTABLISHED = "01"
+TCP_LISTEN = "0A"
+
+
+def tcp_sockets(local_port=None, remote_port=None, state=None):
+    """TCP sockets of this network namespace from /proc/net/tcp{,6}, as
+    dicts: state (hex, e.g. TCP_LISTEN), local_port, remote_port, tx_queue
+    and rx_queue (bytes; for a listener rx_queue is its accept backlog)."""
+    out = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            lport = int(fields[1].rsplit(":", 1)[1], 16)
+            rport = int(fields[2].rsplit(":", 1)[1], 16)
+            tx, rx = (int(x, 16) for x in fields[4].split(":"))
+            if local_port is not None and lport != local_port:
+                continue
+            if remote_port is not None and rport != remote_port:
+                continue
+            if state is not None and fields[3] != state:
+                continue
+            out.append(dict(state=fields[3], local_port=lport,
+                            remote_port=rport, tx_queue=tx, rx_queue=rx))
+    return out
+
+
 def ctxt_switches(pid):
     """voluntary + nonvoluntary context switches of @pid's main thread."""
     st = proc_status(pid)
