@@ -2,13 +2,16 @@
 /*
  * orphans - integration-test helper: leave N orphans for the reaper.
  *
- * "orphans N [--sleep MS] [--exit CODE]" forks N children. Each child forks
- * one grandchild and exits at once, so the grandchild is re-parented to the
- * nearest reaper (PID 1 of the namespace, or a child subreaper) and becomes
- * that reaper's zombie when it exits. A grandchild exits at once, or after
- * MS milliseconds with --sleep (so a test can see it alive under its new
- * parent). The parent waits for its own N children only, prints
- * "orphans: N" on stdout and exits with CODE (default 0).
+ * "orphans N [--sleep MS] [--hold FD] [--exit CODE]" forks N children. Each
+ * child forks one grandchild and exits at once, so the grandchild is
+ * re-parented to the nearest reaper (PID 1 of the namespace, or a child
+ * subreaper) and becomes that reaper's zombie when it exits. A grandchild
+ * exits at once, or after MS milliseconds with --sleep, or, with --hold,
+ * when reading the inherited fd FD (the read end of a pipe) returns EOF:
+ * the test closes the write end when it has seen them all alive under
+ * their new parent, however slow the machine is. The parent waits for its
+ * own N children only, prints "orphans: N" on stdout and exits with CODE
+ * (default 0).
  *
  * "orphans 0 --exit CODE" is the cheapest child that exits with CODE, used
  * for the 0..255 exit-status matrix.
@@ -26,7 +29,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: orphans N [--sleep MS] [--exit CODE]\n");
+	fprintf(stderr, "usage: orphans N [--sleep MS] [--hold FD] [--exit CODE]\n");
 }
 
 static int parse_long(const char *s, long max, long *ret)
@@ -51,6 +54,19 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* Block until @fd reports EOF (or an error other than EINTR). */
+static void hold_until_eof(int fd)
+{
+	char buf[64];
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r == 0 || (r < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /* fork, retrying a short while when the process table is momentarily full */
 static pid_t fork_retry(void)
 {
@@ -68,7 +84,7 @@ static pid_t fork_retry(void)
 
 int main(int argc, char **argv)
 {
-	long n, i, sleep = 0, code = 0, waited = 0;
+	long n, i, sleep = 0, code = 0, waited = 0, hold = -1;
 	int a;
 
 	if (argc < 2 || parse_long(argv[1], 100000, &n) < 0) {
@@ -78,6 +94,11 @@ int main(int argc, char **argv)
 	for (a = 2; a < argc; a++) {
 		if (!strcmp(argv[a], "--sleep") && a + 1 < argc) {
 			if (parse_long(argv[++a], 3600000, &sleep) < 0) {
+				usage();
+				return 2;
+			}
+		} else if (!strcmp(argv[a], "--hold") && a + 1 < argc) {
+			if (parse_long(argv[++a], 1 << 20, &hold) < 0) {
 				usage();
 				return 2;
 			}
@@ -108,6 +129,8 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			if (sleep)
 				sleep_ms(sleep);
+			if (hold >= 0)
+				hold_until_eof((int)hold);
 			_exit(0);
 		}
 		_exit(0);

@@ -16,6 +16,8 @@
  *
  * Empty lists print as "blocked:" with nothing after the colon.
  *
+ *   --reset         first set every disposition to SIG_DFL and empty the
+ *                   mask (must come before --block and --ignore)
  *   --block SIG     block signal number SIG first (repeatable)
  *   --ignore SIG    set SIG to SIG_IGN first (repeatable)
  *   -- CMD ARG...   after the above, exec CMD instead of printing
@@ -38,8 +40,38 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sigconf [--block SIG]... [--ignore SIG]... "
-			"[-- CMD [ARG...]]\n");
+	fprintf(stderr, "usage: sigconf [--reset] [--block SIG]... "
+			"[--ignore SIG]... [-- CMD [ARG...]]\n");
+}
+
+/*
+ * Every disposition back to SIG_DFL, nothing blocked. SIGKILL and SIGSTOP
+ * cannot be changed, and 32/33 belong to glibc (sigaction says EINVAL):
+ * those failures are expected and skipped.
+ */
+static int reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig <= SIGRTMAX; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &sa, NULL) < 0 && errno != EINVAL) {
+			perror("sigconf: sigaction");
+			return -errno;
+		}
+	}
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) {
+		perror("sigconf: sigprocmask");
+		return -errno;
+	}
+	return 0;
 }
 
 static int parse_sig(const char *s)
@@ -121,6 +153,12 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
+		}
+		if (!strcmp(argv[i], "--reset")) {
+			if (reset_signals() < 0)
+				return 2;
+			i++;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			usage();

@@ -17,10 +17,16 @@ Every integration test file imports this module and ends with
   PID 1 of the namespace (which takes the whole namespace with it) and every
   process of the session it created, in a cleanup that runs even when a test
   fails or the interpreter exits;
+- starts pidone with every signal disposition at SIG_DFL and nothing
+  blocked, whatever the test runner inherited (nohup, ``make check &``),
+  unless a test asks for an inherited state (``inherit_ignored``,
+  ``inherit_blocked``);
 - runs the binary under a wrapper when ``PIDONE_WRAP`` is set, e.g.
   ``PIDONE_WRAP="valgrind --error-exitcode=99 --leak-check=full -q"``
-  (every timeout is then multiplied by ``PIDONE_TIMEOUT_SCALE``, default 4;
-  tests that measure timing are not meant to pass under such a wrapper).
+  (every timeout is then multiplied by ``PIDONE_TIMEOUT_SCALE``, default 4);
+- stretches every bounded wait by ``timeout_scale()`` when the machine is
+  busier than it has CPUs (``make -j``, a shared CI runner). Tests wait on
+  conditions, never assert how long something took.
 
 Nothing here touches the network beyond loopback: the health-port helpers
 (``free_port``, ``HttpConn``, ``http_get``, ``wait_http``) talk only to
@@ -65,6 +71,24 @@ TIMEOUT_SCALE = float(os.environ.get("PIDONE_TIMEOUT_SCALE",
 START_TIMEOUT = 5.0 * TIMEOUT_SCALE
 EXIT_TIMEOUT = 15.0 * TIMEOUT_SCALE
 
+_NCPU = os.cpu_count() or 1
+
+
+def timeout_scale():
+    """How much longer than usual a wait may take right now: the
+    1-minute load average per CPU, at least 1, at most 4."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return 1.0
+    return min(4.0, max(1.0, load / _NCPU))
+
+
+def scaled(timeout):
+    """@timeout stretched by timeout_scale()."""
+    return timeout * timeout_scale()
+
+
 FORWARDABLE = [s for s in range(1, 32)
                if s not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)]
 TERMINATING = [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT]
@@ -76,6 +100,28 @@ _live_lock = threading.Lock()
 def helper(name):
     """Absolute path of a helper program (tests/helpers/NAME)."""
     return os.path.join(HELPERS, name)
+
+
+# pidone hands the ignored dispositions and the mask it was started with on
+# to its child (as tini does, so that `nohup` keeps working). The test
+# runner's own state depends on how the suite was started: nohup ignores
+# HUP, a shell's background job (`make check &`) ignores INT and QUIT, a CI
+# agent may block anything. Passed on, that state would reach the child:
+# signal tests would see an "ignored" signal pidone never set, and a child
+# would survive a signal the test expects to kill it. So every pidone starts
+# from the defaults (through `sigconf --reset`, in the new process, which
+# is safe with the harness's threads where a preexec_fn is not), plus
+# exactly what a test states it inherits.
+def clean_signals_argv(argv, inherit_ignored=(), inherit_blocked=()):
+    """@argv prefixed so that it starts with every signal at SIG_DFL and
+    an empty mask, except @inherit_ignored (SIG_IGN) and @inherit_blocked
+    (in the mask)."""
+    pre = [helper("sigconf"), "--reset"]
+    for sig in inherit_ignored:
+        pre += ["--ignore", str(int(sig))]
+    for sig in inherit_blocked:
+        pre += ["--block", str(int(sig))]
+    return pre + ["--"] + [str(a) for a in argv]
 
 
 def python_child(code, *args):
@@ -93,7 +139,9 @@ def base_env(extra=None):
 
 
 def wait_for(pred, timeout, interval=0.02, what="condition"):
-    """Poll pred() until it returns a true value; return it. Bounded."""
+    """Poll pred() until it returns a true value; return it. Bounded by
+    @timeout seconds, stretched by timeout_scale() on a busy machine."""
+    timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
         value = pred()
@@ -157,6 +205,75 @@ def session_members(sid):
     return out
 
 
+# epoll_wait (glibc) and epoll_pwait (musl) on x86_64: the call an idle
+# pidone sleeps in; its timeout (ms) is the fourth argument of both.
+EPOLL_SYSCALLS = ("232", "281")
+NO_TIMEOUT_MS = 24 * 3600 * 1000
+
+
+def epoll_timeout_ms(pid):
+    """The timeout of the epoll wait @pid is blocked in (huge for -1), or
+    None when it is not blocked in one (running, another call, gone)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+    except OSError:
+        return None
+    if len(fields) < 5 or fields[0] not in EPOLL_SYSCALLS:
+        return None
+    return int(fields[4], 16)
+
+
+def wait_idle(pid, timeout=None):
+    """Wait until @pid sleeps in an epoll wait with no timer armed (the
+    state an idle pidone must reach); returns that timeout in ms."""
+    last = [None]
+
+    def idle():
+        last[0] = epoll_timeout_ms(pid)
+        return last[0] if (last[0] or 0) > NO_TIMEOUT_MS else None
+
+    try:
+        return wait_for(idle, START_TIMEOUT if timeout is None else timeout,
+                        what="pid %d to sleep in epoll_wait with no timeout"
+                        % pid)
+    except AssertionError as e:
+        raise AssertionError("%s (last seen: %s)" % (
+            e, "not in epoll_wait" if last[0] is None
+            else "timeout %d ms" % last[0]))
+
+
+TCP_ESTABLISHED = "01"
+TCP_LISTEN = "0A"
+
+
+def tcp_sockets(local_port=None, remote_port=None, state=None):
+    """TCP sockets of this network namespace from /proc/net/tcp{,6}, as
+    dicts: state (hex, e.g. TCP_LISTEN), local_port, remote_port, tx_queue
+    and rx_queue (bytes; for a listener rx_queue is its accept backlog)."""
+    out = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                lines = f.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            lport = int(fields[1].rsplit(":", 1)[1], 16)
+            rport = int(fields[2].rsplit(":", 1)[1], 16)
+            tx, rx = (int(x, 16) for x in fields[4].split(":"))
+            if local_port is not None and lport != local_port:
+                continue
+            if remote_port is not None and rport != remote_port:
+                continue
+            if state is not None and fields[3] != state:
+                continue
+            out.append(dict(state=fields[3], local_port=lport,
+                            remote_port=rport, tx_queue=tx, rx_queue=rx))
+    return out
+
+
 def ctxt_switches(pid):
     """voluntary + nonvoluntary context switches of @pid's main thread."""
     st = proc_status(pid)
@@ -210,7 +327,7 @@ class _Reader(threading.Thread):
     def wait_match(self, regex, timeout, start=0):
         """The first line (from index @start) matching @regex, or None."""
         rx = re.compile(regex)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (scaled(timeout) if timeout else 0)
         with self.cond:
             i = start
             while True:
@@ -225,6 +342,11 @@ class _Reader(threading.Thread):
                 self.cond.wait(left)
 
 
+# Collects a pipe's lines on a thread: for tests that start a process of
+# their own and need bounded waits on its output (wait_match).
+LineReader = _Reader
+
+
 class Pidone:
     """One pidone run: PID 1 of a new PID namespace, or a subreaper.
 
@@ -236,11 +358,16 @@ class Pidone:
     @pass_fds fds the pidone process inherits besides 0, 1 and 2
     @binary   run this instead of PIDONE_BIN (e.g. tini, for comparison);
               PIDONE_WRAP applies to PIDONE_BIN only
+    @inherit_ignored  signals pidone (and @prefix) is started with ignored
+    @inherit_blocked  signals pidone (and @prefix) is started with blocked;
+              every other signal starts at SIG_DFL and unblocked, whatever
+              the test runner inherited (see clean_signals_argv)
     """
 
     def __init__(self, cmd, opts=(), mode="pid1", env=None, defaults=True,
                  prefix=(), pass_fds=(), stdin=subprocess.DEVNULL,
-                 separator=True, binary=None):
+                 separator=True, binary=None, inherit_ignored=(),
+                 inherit_blocked=()):
         if mode not in ("pid1", "subreaper"):
             raise ValueError(mode)
         self.mode = mode
@@ -254,7 +381,8 @@ class Pidone:
         if mode == "pid1":
             argv = [UNSHARE, "--pid", "--fork", "--mount-proc",
                     "--kill-child"] + argv
-        self.argv = list(prefix) + argv
+        self.argv = clean_signals_argv(list(prefix) + argv, inherit_ignored,
+                                       inherit_blocked)
         self._pid = None
         self._cleaned = False
         self.returncode = None
@@ -319,6 +447,7 @@ class Pidone:
         A negative status -N means that signal N ended pidone. On timeout,
         everything is killed and AssertionError is raised.
         """
+        timeout = scaled(timeout)
         try:
             self.returncode = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -412,6 +541,20 @@ class Pidone:
         except AssertionError as e:
             raise AssertionError(str(e) + self.describe())
         return found[0]
+
+    def records(self, msg_regex):
+        """The JSON records whose "msg" matches @msg_regex (no waiting;
+        lines that are not JSON are skipped)."""
+        rx = re.compile(msg_regex)
+        out = []
+        for line in self.stderr_lines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and rx.search(str(rec.get("msg"))):
+                out.append(rec)
+        return out
 
     def log_text(self):
         """Every value of every JSON record, space-joined (for searching)."""

@@ -191,38 +191,57 @@ class DeadStderr(h.TestCase):
     with EPIPE and raises a SIGPIPE at pidone itself. pidone must neither
     die of it nor forward it, and must keep forwarding and exiting right."""
 
+    # The handlers write with one os.write: a print() in a handler can be
+    # re-entered by the next signal while it flushes, and CPython then
+    # raises into the child (its traceback going to the dead stderr).
+    CHILD = ("import os, signal, sys, time\n"
+             "signal.signal(signal.SIGUSR1,"
+             " lambda *a: os.write(1, b'usr1\\n'))\n"
+             "signal.signal(signal.SIGPIPE,"
+             " lambda *a: os.write(1, b'pipe\\n'))\n"
+             "signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))\n"
+             "os.write(1, b'up\\n')\n"
+             "while True: time.sleep(1)\n")
+
     def test_reader_gone_pidone_keeps_working(self):
         import signal
         import subprocess
         r, w = os.pipe()
-        child = ("import signal,sys,time\n"
-                 "signal.signal(signal.SIGUSR1,"
-                 " lambda *a: print('usr1', flush=True))\n"
-                 "signal.signal(signal.SIGPIPE,"
-                 " lambda *a: print('pipe', flush=True))\n"
-                 "signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))\n"
-                 "print('up', flush=True)\n"
-                 "while True: time.sleep(1)\n")
-        argv = [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
-                h.BIN] + h.DEFAULT_OPTS + ["--log-level", "debug", "--",
-                                           sys.executable, "-c", child]
+        argv = h.clean_signals_argv(
+            [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
+             h.BIN] + h.DEFAULT_OPTS + ["--log-level", "debug", "--",
+                                        sys.executable, "-c", self.CHILD])
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=w,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdin=subprocess.DEVNULL, env=h.base_env(),
+                             start_new_session=True)
         os.close(w)
+        out = h.LineReader(p.stdout, "stdout-%d" % p.pid)
+
+        def line(regex, start):
+            m = out.wait_match(regex, h.START_TIMEOUT, start)
+            self.assertIsNotNone(m, "no line %r on stdout: %r"
+                                 % (regex, out.snapshot()))
+            return len(out.snapshot())
+
         try:
-            self.assertEqual(p.stdout.readline().strip(), b"up")
+            seen = line(r"^up$", 0)
             os.close(r)
             r = -1
             init = int(h.wait_for(lambda: h.children_of(p.pid), 5,
                                   what="pidone's pid")[0])
-            # Each of these makes pidone log (debug), hitting EPIPE.
-            for _ in range(3):
+            # Each of these makes pidone log (debug), hitting EPIPE. The
+            # next one is sent only once the child reported the last.
+            for i in range(3):
                 os.kill(init, signal.SIGUSR1)
-                self.assertEqual(p.stdout.readline().strip(), b"usr1")
+                h.wait_for(lambda: out.snapshot()[seen:].count("usr1\n")
+                           >= i + 1, h.START_TIMEOUT,
+                           what="usr1 number %d" % (i + 1))
             os.kill(init, signal.SIGTERM)
-            rest = p.stdout.read()
-            self.assertEqual(p.wait(timeout=10), 7)
-            self.assertNotIn(b"pipe", rest,
+            self.assertEqual(p.wait(timeout=h.scaled(h.EXIT_TIMEOUT)), 7)
+            out.join(h.scaled(5))
+            self.assertEqual(out.snapshot().count("usr1\n"), 3,
+                             out.snapshot())
+            self.assertNotIn("pipe\n", out.snapshot(),
                              "pidone forwarded its own SIGPIPE")
         finally:
             if r >= 0:
@@ -230,6 +249,8 @@ class DeadStderr(h.TestCase):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=5)
+            p.stdout.close()
+
 
 class Idle(h.TestCase):
 
@@ -245,9 +266,10 @@ class Idle(h.TestCase):
                                             binary=h.TINI)))
         for name, p in runs:
             p.wait_stdout("^ready$")
-        time.sleep(0.5)                  # let start-up settle
+        # start-up is over once pidone sleeps with no timer armed
+        h.wait_idle(runs[0][1].pid)
         before = {name: h.ctxt_switches(p.pid) for name, p in runs}
-        time.sleep(3.0)
+        time.sleep(3.0)                  # the window observed
         after = {name: h.ctxt_switches(p.pid) for name, p in runs}
         for name, p in runs:
             self.assertTrue(p.alive(), p.describe())
@@ -270,15 +292,10 @@ class Idle(h.TestCase):
                           "--health-addr", "127.0.0.1"]):
             p = self.start(sleeper, opts=opts)
             p.wait_stdout("^ready$")
-            time.sleep(0.3)
-            with open("/proc/%d/syscall" % p.pid) as f:
-                fields = f.read().split()
-            # epoll_wait (glibc) or epoll_pwait (musl): the timeout is
-            # the fourth argument of both.
-            self.assertIn(fields[0], ("232", "281"),
-                          "idle in syscall %s" % fields[0])
-            timeout_ms = int(fields[4], 16)
-            self.assertGreater(timeout_ms, 24 * 3600 * 1000,
+            # Once start-up is over pidone must sleep in epoll_wait with
+            # no timeout (a poll would show as a finite one, every time).
+            timeout_ms = h.wait_idle(p.pid)
+            self.assertGreater(timeout_ms, h.NO_TIMEOUT_MS,
                                "epoll_wait times out after %d ms with %s"
                                % (timeout_ms, opts))
             p.kill(15)

@@ -18,17 +18,23 @@ import time
 
 import pidone_harness as h
 
+# SIGINT at SIG_DFL before the child says it is ready: the kernel ends it
+# the moment the terminal sends SIGINT. (With Python's own handler, a ^C
+# that lands just before time.sleep() starts is acted on only when the
+# sleep ends.)
 CHILD = r"""
-import os, sys, time
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 print("pgid=%d fg=%d" % (os.getpgrp(), os.tcgetpgrp(0)), flush=True)
-time.sleep(30)
+while True:
+    time.sleep(30)
 """
 
 
 def read_until(fd, needle, timeout):
     """Read the pty master until @needle shows up; bounded."""
     out = b""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + h.scaled(timeout)
     while needle not in out:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -49,9 +55,10 @@ def read_until(fd, needle, timeout):
 class Terminal(h.TestCase):
 
     def run_on_tty(self, extra_opts=()):
-        argv = ([h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
-                 h.BIN] + h.DEFAULT_OPTS + list(extra_opts)
-                + ["--", sys.executable, "-c", CHILD])
+        argv = h.clean_signals_argv(
+            [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
+             h.BIN] + h.DEFAULT_OPTS + list(extra_opts)
+            + ["--", sys.executable, "-c", CHILD])
         pid, master = pty.fork()
         if pid == 0:
             # The pty is our controlling terminal; pidone inherits it.
@@ -72,7 +79,7 @@ class Terminal(h.TestCase):
             self.assertEqual(pgid, fg, "the child's group is not the "
                              "terminal's foreground group: %s" % line)
             os.write(master, b"\x03")          # Ctrl-C, as typed
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + h.scaled(10)
             status = None
             while time.monotonic() < deadline:
                 wpid, status = os.waitpid(pid, os.WNOHANG)

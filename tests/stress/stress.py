@@ -4,7 +4,12 @@
 Drives the built pidone (PIDONE_BIN) with the integration harness
 (tests/integration/pidone_harness.py) and prints figures. Two lengths:
 PIDONE_STRESS_SECONDS=60 (`make stress`) and 15 (`make stress-short`, the
-default). Every run is bounded and everything started is killed by pid.
+default). Every run is bounded and everything started is killed by pid. The
+scenarios assert that nothing is lost or leaked (zombies, fds, RSS, real-
+time signals, log lines) and that probes and signals are still served;
+they never assert a rate or a duration (those are figures for `make
+bench`; the ones measured here are printed). Every bound on a wait is
+stretched by the harness's timeout_scale() on a busy machine.
 
 Scenarios (each a test; see each docstring):
   soak              orphans at 1000+/s, signals at 100+/s, and (when the
@@ -125,7 +130,7 @@ def zombies_of(pid):
 
 def settle_zombies(pid, timeout=3.0):
     """Wait until @pid has no zombie child; returns how many are left."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + h.scaled(timeout)
     while True:
         z = len(zombies_of(pid))
         if z == 0 or time.monotonic() >= deadline:
@@ -150,7 +155,7 @@ def last_storm_line(p, kind="tick"):
 
 def wait_storm_rt(p, want, timeout=10.0):
     """Wait for a storm tick line whose rt count reaches @want."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + h.scaled(timeout)
     while time.monotonic() < deadline:
         c = last_storm_line(p)
         if c and c["rt"] >= want:
@@ -284,17 +289,17 @@ def server_available():
                                   "--health-addr", "127.0.0.1"],
                  mode="subreaper")
     try:
-        deadline = time.monotonic() + 4
-        while time.monotonic() < deadline:
+        def answered():
             if not p.alive():
-                _server = (False, "pidone refused --health-port: %s"
-                           % p.stderr().strip()[-300:])
-                break
+                return (False, "pidone refused --health-port: %s"
+                        % p.stderr().strip()[-300:])
             if http_get(port, "/healthz", timeout=1):
-                _server = (True, None)
-                break
-            time.sleep(0.1)
-        else:
+                return (True, None)
+            return None
+        try:
+            _server = h.wait_for(answered, 4, interval=0.1,
+                                 what="an HTTP answer")
+        except AssertionError:
             _server = (False, "no HTTP answer on --health-port")
     finally:
         p.cleanup()
@@ -611,7 +616,10 @@ class Stress(h.TestCase):
         child = p.child_pid()
         if server:
             warm_up_connections(port, 250)
-        time.sleep(2)  # warm up: first allocations, stack pages
+        # warm up (first allocations, stack pages): two seconds of storm
+        h.wait_for(lambda: len([x for x in p.stdout_lines()
+                                if x.startswith("tick ")]) >= 2, 10,
+                   what="two storm ticks")
         rss0, fds0 = rss_kb(p.pid), fd_count(p.pid)
         rss_series = []
 
@@ -700,7 +708,8 @@ class Stress(h.TestCase):
         self.assertEqual(zombies_end, 0)
         self.assertLessEqual(rss1 - rss0, 512, "RSS grew")
         self.assertEqual(fds1, fds0, "fd count changed")
-        self.assertGreaterEqual(final.get("orphans", 0), SECONDS * 500)
+        # (how many orphans the storm made is a figure, not a test)
+        self.assertGreater(final.get("orphans", 0), 0, "no orphans made")
         if server:
             # every orphan made before the storm stopped was reaped
             self.assertGreaterEqual(
@@ -722,12 +731,12 @@ class Stress(h.TestCase):
         self.assertEqual(final["rt"], sent_rt[int(RTSIG)])
         if not dropped:
             self.assertEqual(fwd.get("RTMIN+1", 0), sent_rt[int(RTSIG)])
-        # standard ones may coalesce, but most get through
+        # standard ones may coalesce (how many is a figure), but each is
+        # still served, and never more often than it was sent
         for name, sig in (("usr1", signal.SIGUSR1), ("hup", signal.SIGHUP),
                           ("winch", signal.SIGWINCH)):
             self.assertLessEqual(final[name], sent_std[int(sig)])
-            self.assertGreaterEqual(final[name], sent_std[int(sig)] // 2,
-                                    "%s mostly lost" % name)
+            self.assertGreater(final[name], 0, "%s never forwarded" % name)
         if server:
             self.assertEqual(fig["probes_unanswered"], 0)
             self.assertEqual(fig["probes_answered"], fig["probes_sent"])
@@ -748,9 +757,10 @@ class Stress(h.TestCase):
         opts = ["--health-port", str(port), "--health-addr", "127.0.0.1"] \
             if server else ["--health-port", "0"]
         rfd, wfd = os.pipe()
-        argv = [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
-                h.BIN, "--user", "keep", "--log-level", "debug"] + opts + \
-            ["--", storm(), "--rate", "1000", "--burst", "50"]
+        argv = h.clean_signals_argv(
+            [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
+             h.BIN, "--user", "keep", "--log-level", "debug"] + opts +
+            ["--", storm(), "--rate", "1000", "--burst", "50"])
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=wfd,
                                 env=h.base_env(), start_new_session=True)
@@ -785,13 +795,34 @@ class Stress(h.TestCase):
         sent = rt.finish()[int(RTSIG)]
 
         def storm_ticks():
-            return [storm_counts(x.decode()) for x in out_lines
+            return [storm_counts(x.decode()) for x in list(out_lines)
                     if x.startswith(b"tick ")]
 
-        # while stderr was full: the child kept getting its signals
-        ticks = storm_ticks()
-        rt_seen_blocked = max((t["rt"] for t in ticks), default=0)
-        orphans_blocked = max((t["orphans"] for t in ticks), default=0)
+        def rt_seen():
+            return max((t["rt"] for t in storm_ticks()), default=0)
+
+        # stderr is still full: every RT signal sent must reach the child
+        # all the same (the storm reports it on its next tick)
+        try:
+            h.wait_for(lambda: rt_seen() >= sent, 10, interval=0.1,
+                       what="every RT signal forwarded")
+        except AssertionError:
+            pass  # reported below, with the figures
+        rt_seen_blocked = rt_seen()
+        orphans_blocked = max((t["orphans"] for t in storm_ticks()),
+                              default=0)
+        # ... and every orphan is reaped: stop the storm (not through
+        # pidone), then no zombie may be left, stderr still full
+        def leader(c):     # the storm leads its own process group
+            st = h.proc_stat(c)
+            return st is not None and st[0] != "Z" and st[2] == c
+        storm_pid = next((c for c in h.children_of(pid) if leader(c)),
+                         None)
+        zombies_blocked = None
+        if storm_pid:
+            os.kill(storm_pid, signal.SIGSTOP)
+            zombies_blocked = settle_zombies(pid, 10)
+            os.kill(storm_pid, signal.SIGCONT)
         m = metrics(port) if server else {}
         # now drain the pipe: a "N log lines dropped" record follows
         os.set_blocking(rfd, False)
@@ -834,16 +865,20 @@ class Stress(h.TestCase):
                    rt_received_while_blocked=rt_seen_blocked,
                    rt_received=final.get("rt"),
                    orphans_while_blocked=orphans_blocked,
-                   zombies_peak=peak, pidone_states=dict(states),
+                   zombies_peak=peak, zombies_left_blocked=zombies_blocked,
+                   pidone_states=dict(states),
                    log_lines_dropped_reported=dropped,
                    metrics_dropped=m.get("pidone_log_lines_dropped_total"),
                    bad_lines=len(bad), exit=proc.returncode)
         record("stderr_full", **fig)
         self.assertEqual(states["in_pipe_write"], 0,
                          "pidone blocked in write(2) on stderr")
-        self.assertGreater(orphans_blocked, blocked_for * 300)
-        self.assertLess(peak, 500, "zombies piled up")
-        self.assertGreaterEqual(rt_seen_blocked, sent * 3 // 4)
+        self.assertGreater(orphans_blocked, 0, "no orphans made")
+        self.assertIsNotNone(storm_pid, "the storm child not found")
+        self.assertEqual(zombies_blocked, 0,
+                         "zombies left while stderr was full")
+        self.assertEqual(rt_seen_blocked, sent,
+                         "RT signals lost while stderr was full")
         self.assertEqual(final.get("rt"), sent)
         self.assertGreater(dropped, 0, "no 'N log lines dropped' record")
         self.assertEqual(bad, [], "cut or interleaved lines")
@@ -872,8 +907,9 @@ class Stress(h.TestCase):
             self.skipTest("prlimit missing")
         out, problems = {}, []
         for n in range(3, 13):
-            argv = [prlimit, "--nofile=%d:%d" % (n, n), "--", h.BIN,
-                    "--user", "keep", "--health-port", "0", "--", "true"]
+            argv = h.clean_signals_argv(
+                [prlimit, "--nofile=%d:%d" % (n, n), "--", h.BIN,
+                 "--user", "keep", "--health-port", "0", "--", "true"])
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE,
@@ -889,7 +925,7 @@ class Stress(h.TestCase):
             t = threading.Thread(target=drain, daemon=True)
             t.start()
             try:
-                code = proc.wait(5)
+                code = proc.wait(h.scaled(5))
             except subprocess.TimeoutExpired:
                 code = "hung"
                 self._kill_session(proc)
@@ -937,7 +973,10 @@ class Stress(h.TestCase):
                                                      timeout=2))
             except OSError:
                 break
-        time.sleep(0.5)
+        # pidone has run out of fds for them
+        h.wait_for(lambda: any("file descriptors" in str(r.get("msg"))
+                               for r in p.logs()), 10,
+                   what="pidone to run out of fds" + p.describe())
         rt = Sender(p.pid, [RTSIG], 100)
         degraded = collections.Counter()
         for _ in range(20):
@@ -960,7 +999,7 @@ class Stress(h.TestCase):
                zombies_during=z_during, recovered=bool(recovered))
         self.assertNotIn(200, degraded, "served while out of fds?")
         self.assertEqual(counts["rt"], sent)
-        self.assertLess(z_during, 200)
+        # (zombies_during is a figure: how fast reaping keeps up)
 
     # -- 4. stdio closed, /dev/null missing, no /proc ------------------------
 
@@ -1108,7 +1147,6 @@ class Stress(h.TestCase):
         """SIGKILL to the child from outside: pidone exits 137."""
         p = self.start(["sleep", "60"])
         child = p.child_pid()
-        time.sleep(0.2)
         os.kill(child, signal.SIGKILL)
         code = p.wait()
         record("child_sigkill", exit=code)
@@ -1281,8 +1319,7 @@ os._exit(5)
             self.skipTest("the shim did not take (static pidone?): ts %s"
                           % ts)
         self.assertEqual(code, 137, p.describe())
-        self.assertGreater(secs, 1.8)
-        self.assertLess(secs, 3.5)
+        self.assertGreater(secs, 1.8, "SIGKILL before the grace")
         # backoff: the child fails 3 times; restarts after 1 s, then 2 s
         p2 = self.run_pidone(["false"], ["--restart", "on-failure",
                                          "--restart-max", "2"], env=env,
@@ -1291,10 +1328,10 @@ os._exit(5)
         record("clock_realtime_jumps", grace_s=round(secs, 2),
                ts_hours_seen=ts, starts=len(starts),
                backoff_total_s=round(p2.elapsed, 2))
-        # 1 s + 2 s of backoff: about 3 s in all, whatever the wall clock
+        # 1 s + 2 s of backoff: at least 3 s in all, whatever the wall
+        # clock (a jump back that stalled a timer ends in run's timeout)
         self.assertEqual(len(starts), 3, p2.describe())
-        self.assertGreater(p2.elapsed, 2.7)
-        self.assertLess(p2.elapsed, 6)
+        self.assertGreater(p2.elapsed, 2.7, "backoff cut short")
 
     def test_clock_time_namespace(self):
         """pidone in a time namespace whose monotonic clock is 10 years
@@ -1313,8 +1350,7 @@ os._exit(5)
         secs, code, p = self._grace_seconds(prefix=pre, mode="subreaper")
         record("clock_time_namespace", grace_s=round(secs, 2), exit=code)
         self.assertEqual(code, 137, p.describe())
-        self.assertGreater(secs, 1.8)
-        self.assertLess(secs, 3.5)
+        self.assertGreater(secs, 1.8, "SIGKILL before the grace")
 
 
 if __name__ == "__main__":
