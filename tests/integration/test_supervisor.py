@@ -15,9 +15,6 @@ import time
 
 import pidone_harness as h
 
-SIGCONF = h.helper("sigconf")
-
-
 def logged(p, regex):
     """Did pidone log a record whose msg matches @regex?"""
     return any(re.search(regex, str(rec.get("msg"))) for rec in p.logs())
@@ -38,16 +35,16 @@ class InheritedSignals(h.TestCase):
         # The kernel reaps the children of a process that ignores SIGCHLD:
         # pidone must undo that for itself and still see the exit.
         p = self.run_pidone(["sh", "-c", "exit 3"], mode="subreaper",
-                            prefix=[SIGCONF, "--ignore", "17", "--"],
+                            inherit_ignored=[signal.SIGCHLD],
                             timeout=10 * h.TIMEOUT_SCALE)
         self.assertExit(p, 3)
         self.assertTrue(logged(p, r"child exited with status 3"),
                         p.describe())
 
     def test_child_gets_the_ignored_sigchld_and_mask_back(self):
-        p = self.run_pidone([SIGCONF], mode="subreaper",
-                            prefix=[SIGCONF, "--ignore", "17", "--block",
-                                    "15", "--"])
+        p = self.run_pidone([h.helper("sigconf")], mode="subreaper",
+                            inherit_ignored=[signal.SIGCHLD],
+                            inherit_blocked=[signal.SIGTERM])
         self.assertExit(p, 0)
         conf = h.parse_keyvals(p.stdout())
         self.assertIn(17, h.numbers(conf["ignored"]), p.describe())
@@ -62,8 +59,8 @@ class InheritedSignals(h.TestCase):
             print("ready", flush=True)
             time.sleep(60)
             """), ["--grace", "1"], mode="subreaper",
-            prefix=[SIGCONF, "--block", "15", "--ignore", "15",
-                    "--ignore", "17", "--"])
+            inherit_ignored=[signal.SIGTERM, signal.SIGCHLD],
+            inherit_blocked=[signal.SIGTERM])
         h.wait_for(lambda: "ready" in p.stdout(), h.START_TIMEOUT,
                    what="the child to start")
         p.kill(signal.SIGTERM)
@@ -152,11 +149,12 @@ class DeadStderr(h.TestCase):
         # Each failed write raises SIGPIPE; logging that at debug level
         # raised the next one, for ever.
         r, w = os.pipe()
-        argv = h.WRAP + [h.BIN, "--health-port", "0", "--user", "keep",
-                         "--log-level", "debug", "--"] + h.python_child("""
-            import time
-            time.sleep(60)
-            """)
+        argv = h.clean_signals_argv(
+            h.WRAP + [h.BIN, "--health-port", "0", "--user", "keep",
+                      "--log-level", "debug", "--"] + h.python_child("""
+                import time
+                time.sleep(60)
+                """))
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=w,
                                 env=h.base_env(), start_new_session=True)
