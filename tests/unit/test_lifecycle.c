@@ -438,7 +438,7 @@ Test(lifecycle, every_other_pair_is_ignored)
 				lifecycle_state_name(
 					(enum lifecycle_state)st),
 				k);
-			cr_expect_eq(r.lc.state, st, "%s + event %d",
+			cr_expect_eq((int)r.lc.state, st, "%s + event %d",
 				     lifecycle_state_name(
 					     (enum lifecycle_state)st),
 				     k);
