@@ -2,9 +2,10 @@
 /*
  * main.c - pidone's entry point and the only place that ends the process.
  *
- * Start-up follows SPEC section 3 and may fail fast with a SPEC exit code;
- * the comment "pidone must not die" below marks where the event loop
- * starts, after which every error is logged and survived.
+ * Start-up follows the order the man page gives (Start-up) and may fail
+ * fast with one of the fixed exit codes; the comment "pidone must not die"
+ * below marks where the event loop starts, after which every error is
+ * logged and survived.
  */
 #define PIDONE_MAIN
 #include <errno.h>
@@ -21,60 +22,13 @@
 #include "exitcodes.h"
 #include "fdutil.h"
 #include "log.h"
+#include "loop.h"
 #include "pidone.h"
 #include "probe.h"
 #include "privdrop.h"
 #include "banned.h"
 
 extern char **environ;
-
-static void no_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
-{
-	(void)loop;
-	(void)w;
-	(void)revents;
-}
-
-/*
- * Without a periodic watcher libev wakes every 59.7 s (MAX_BLOCKTIME) to
- * notice wall-clock jumps. Starting one makes it arm a timerfd that reports
- * those jumps instead, and from then on it blocks for up to 17 days: an
- * idle pidone then sleeps until an event arrives. The timerfd stays after
- * the watcher is stopped; it fires only if the wall clock is set.
- */
-static void loop_wait_without_timeout(struct ev_loop *loop)
-{
-	ev_periodic arm;
-
-	ev_periodic_init(&arm, no_periodic, 4e9, 0., NULL);
-	ev_periodic_start(loop, &arm);
-	ev_periodic_stop(loop, &arm);
-}
-
-/* libev calls this instead of abort() when a syscall inside it fails. */
-static void loop_syserr(const char *msg)
-{
-	log_error(NULL, "%s, ignoring", msg);
-}
-
-/* stderr drained after drops: write the "N log lines dropped" line. */
-static void log_writable(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)revents;
-	if (log_flush() != -EAGAIN)
-		ev_io_stop(loop, w);
-}
-
-/* log.c dropped a record on a full stderr: wake up when it drains. */
-static void log_backlog(void *data)
-{
-	struct pidone *p = data;
-
-	if (ev_is_active(&p->log_watcher))
-		return;
-	ev_io_set(&p->log_watcher, log_sink_fd(), EV_WRITE);
-	ev_io_start(p->loop, &p->log_watcher);
-}
 
 /* --help and --version: stdout, the only thing pidone writes there. */
 static void print(const char *text)
@@ -147,31 +101,6 @@ err_undo_dirs:
 }
 
 /*
- * libev's allocator aborts when memory runs out, and PID 1 must not
- * abort: wait for memory instead (the loop's arrays grow only with the
- * number of fds and timers, so this is rare and short), saying so once.
- */
-static void *loop_realloc(void *ptr, long size)
-{
-	bool said = false;
-
-	if (size == 0) {
-		free(ptr);
-		return NULL;
-	}
-	for (;;) {
-		void *p = realloc(ptr, (size_t)size);
-
-		if (p)
-			return p;
-		if (!said)
-			log_warn("out of memory in the event loop, waiting");
-		said = true;
-		(void)usleep(100 * 1000);
-	}
-}
-
-/*
  * The child's environment, built in this one place: pidone's own, with
  * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID set when pidone listens
  * for sd_notify messages itself. Returns 0 or -ENOMEM.
@@ -240,13 +169,13 @@ static int health_start(struct pidone *p)
 		return 0;
 	}
 	health_init(&p->health, &hc, lc);
-	if (notify_start(&p->notify, p->loop, s, &p->health, lc) < 0)
+	if (notify_start(&p->notify, p->loop.ev, s, &p->health, lc) < 0)
 		return -EIO;
-	return health_http_start(&p->http, p->loop, s, &p->health,
+	return health_http_start(&p->http, p->loop.ev, s, &p->health,
 				 &p->supervisor);
 }
 
-/* SPEC-order start-up (see the man page, STARTING UP), then the loop. */
+/* Start-up in the order the man page gives (Start-up), then the loop. */
 static int run(struct pidone *p)
 {
 	bool reaper;
@@ -257,22 +186,10 @@ static int run(struct pidone *p)
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
 		goto out;
 
-	ev_set_syserr_cb(loop_syserr);
-	ev_set_allocator(loop_realloc);
-	/*
-	 * The backends libev would pick by itself, named so that it need not
-	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd,
-	 * so NULL would mean a libev built with neither backend.
-	 */
-	p->loop = ev_loop_new(EVBACKEND_EPOLL | EVBACKEND_POLL |
-			      EVFLAG_NOSIGMASK | EVFLAG_NOENV);
-	if (!p->loop) {
+	if (loop_open(&p->loop) < 0) {
 		log_errorx(NULL, "cannot create the event loop");
 		goto out;
 	}
-	loop_wait_without_timeout(p->loop);
-	ev_init(&p->log_watcher, log_writable);
-	log_set_backlog_cb(log_backlog, p);
 	/*
 	 * The signalfd is the loop's last fd, and the proof of the others.
 	 * libev opened epoll and the timerfd above, and when they fail it
@@ -280,7 +197,7 @@ static int run(struct pidone *p)
 	 * means no fd is free under the limit and nothing was closed since,
 	 * so if the signalfd opens, those two did not run out either.
 	 */
-	r = signals_start(&p->signals, p->loop, supervisor_on_signal,
+	r = signals_start(&p->signals, p->loop.ev, supervisor_on_signal,
 			  &p->supervisor);
 	if (r < 0) {
 		errno = -r;
@@ -323,7 +240,7 @@ static int run(struct pidone *p)
 	}
 
 	/* Step 5: the child; its exec is confirmed on the loop. */
-	supervisor_start(&p->supervisor, p->loop, &p->settings, &p->spec,
+	supervisor_start(&p->supervisor, p->loop.ev, &p->settings, &p->spec,
 			 reaper, p->http.listen_fd >= 0 ? &p->health : NULL);
 	/* The child keeps the start directory; pidone does not hold it. */
 	if (chdir("/") < 0)
@@ -334,22 +251,18 @@ static int run(struct pidone *p)
 	 * survived. Only the main child's end (or an exhausted restart
 	 * budget) ends the loop.
 	 */
-	ev_run(p->loop, 0);
+	ev_run(p->loop.ev, 0);
 	code = p->supervisor.exit_code;
 
 out:
 	/* Each of these accepts a part that was never started. */
 	health_http_done(&p->http);
-	if (p->loop) {
-		log_set_backlog_cb(NULL, NULL);
-		ev_io_stop(p->loop, &p->log_watcher);
-		(void)log_flush(); /* a last chance for the drop count */
-		notify_done(&p->notify, p->loop);
+	if (p->loop.ev) {
+		notify_done(&p->notify, p->loop.ev);
 		supervisor_done(&p->supervisor);
-		signals_done(&p->signals, p->loop);
-		ev_loop_destroy(p->loop);
-		p->loop = NULL;
+		signals_done(&p->signals, p->loop.ev);
 	}
+	loop_close(&p->loop);
 	free(p->child_env);
 	return code;
 }

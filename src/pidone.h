@@ -15,6 +15,7 @@
 #include "child.h"
 #include "health.h"
 #include "health_http.h"
+#include "loop.h"
 #include "notify.h"
 #include "settings.h"
 #include "signals.h"
@@ -22,7 +23,7 @@
 
 struct pidone {
 	struct settings settings;
-	struct ev_loop *loop;
+	struct loop loop;
 	sigset_t original_mask; /* what pidone was started with */
 	bool sigchld_ignored; /* it was started with SIGCHLD ignored */
 	struct signals signals;
@@ -30,7 +31,6 @@ struct pidone {
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
-	ev_io log_watcher; /* on log_sink_fd() while dropped lines wait */
 
 	/* The child: built once before the first spawn, kept for restarts. */
 	struct child_spec spec;
