@@ -367,7 +367,8 @@ static void timer_fired(struct ev_loop *loop, ev_timer *w, int revents)
 
 void supervisor_init(struct supervisor *sup)
 {
-	memset(sup, 0, sizeof(*sup));
+	/* Not a memset: the life cycle's restart ring is 8 KiB. */
+	sup->loop = NULL;
 	sup->report_fd = -1;
 }
 
@@ -381,6 +382,10 @@ void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 	};
 
 	lifecycle_init(&sup->lc, settings, reaper);
+	sup->exit_code = 0;
+	sup->spawns = 0;
+	sup->zombies_reaped = 0;
+	memset(sup->signals_forwarded, 0, sizeof(sup->signals_forwarded));
 	sup->loop = loop;
 	sup->spec = spec;
 	sup->health = health;
