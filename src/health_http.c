@@ -26,10 +26,8 @@
  * closes one connection or pauses the listener, and is logged once per
  * class at most.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +40,6 @@
 #include "fdutil.h"
 #include "health_http.h"
 #include "log.h"
-#include "parse.h"
 #include "banned.h"
 
 /* The largest answer: a head and the largest body (metrics). */
@@ -94,9 +91,7 @@ static void log_once(struct health_http *srv, unsigned class, int errnum,
 	if (srv->logged & class)
 		level = LOG_LEVEL_DEBUG;
 	srv->logged |= class;
-	log_emit(level, errnum, hint,
-		 LOG_FIELDS(LOG_INT("limit", HEALTH_HTTP_CONNS_MAX)),
-		 "health server: %s%s", what,
+	log_emit(level, errnum, hint, NULL, 0, "health server: %s%s", what,
 		 level == LOG_LEVEL_WARN ? " (logged once)" : "");
 }
 
@@ -197,8 +192,6 @@ static enum flush_result conn_flush(struct health_http_conn *c)
 				 c->out_len - c->out_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return FLUSH_BLOCKED;
 		if (n <= 0) {
@@ -239,11 +232,6 @@ static void respond(struct health_http_conn *c, enum metrics_path path,
 	c->out_len += head_len + send_len;
 	if (!keep_alive)
 		c->close_after = true;
-	if (log_enabled(LOG_LEVEL_DEBUG))
-		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
-			 LOG_FIELDS(LOG_INT("fd", c->fd),
-				    LOG_INT("status", status)),
-			 "health server: answered %d", status);
 }
 
 /* 400 404 405 408 431: a short text body, then close. */
@@ -306,29 +294,14 @@ static void answer(struct health_http_conn *c, const struct health_http_req *rq)
 static void conn_work(struct health_http_conn *c);
 
 /*
- * Record the result of the ready-tcp check: @err 0 (connected), an errno,
- * or -1 (timed out); then answer every /readyz that waited for this check
- * (wait_gen). A resumed connection may start a newer check, whose waiters
- * are left alone. A check that ends at once ends inside a connection's
- * callback, before anyone waits for it.
+ * The ready-tcp check @gen ended (readytcp.h): answer every /readyz that
+ * waited for it. A resumed connection may start a newer check, whose
+ * waiters are left alone.
  */
-static void tcp_finish(struct health_http *srv, int err)
+static void tcp_done(void *data, unsigned gen)
 {
-	struct health_http_tcp *t = &srv->tcp;
-	char reason[HEALTH_TCP_REASON_MAX], why[64] = "ok";
-	unsigned gen = t->gen;
+	struct health_http *srv = data;
 
-	ev_io_stop(srv->loop, &t->io);
-	ev_timer_stop(srv->loop, &t->timer);
-	fd_close(&t->fd);
-	/* strerror with a lower-case first letter: "connection refused" */
-	snprintf(why, sizeof(why), "%s",
-		 err < 0 ? "no answer within 1 s" : err ? strerror(err) : "ok");
-	if (why[0] >= 'A' && why[0] <= 'Z')
-		why[0] = (char)(why[0] - 'A' + 'a');
-	snprintf(reason, sizeof(reason), "%s: %s", t->target, why);
-	health_tcp_result(srv->health, clock_monotonic_ms(), err == 0, reason);
-	log_debug("ready-tcp check of %s: %s", t->target, why);
 	for (unsigned i = 0; srv->conns && i < HEALTH_HTTP_CONNS_MAX; i++) {
 		struct health_http_conn *c = &srv->conns[i];
 
@@ -338,91 +311,6 @@ static void tcp_finish(struct health_http *srv, int err)
 		answer(c, &c->waiting);
 		conn_work(c);
 	}
-}
-
-static void tcp_connected(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct health_http *srv = w->data;
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	(void)loop;
-	(void)revents;
-	if (getsockopt(srv->tcp.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	tcp_finish(srv, err);
-}
-
-static void tcp_timed_out(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	tcp_finish(w->data, -1);
-}
-
-/*
- * Must a /readyz wait for a ready-tcp result? Starts the check when one is
- * due and none runs. A connect that ends at once (loopback often refuses
- * or accepts right away) is recorded at once and needs no waiting.
- */
-static bool tcp_wait_needed(struct health_http *srv)
-{
-	struct health_http_tcp *t = &srv->tcp;
-	int err = 0;
-
-	if (t->addr_len == 0 ||
-	    !health_tcp_check_due(srv->health, clock_monotonic_ms()))
-		return false;
-	if (t->fd >= 0)
-		return true;
-
-	t->gen++;
-	t->fd = socket(t->addr.ss_family,
-		       SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (t->fd < 0)
-		err = errno;
-	else if (connect(t->fd, (struct sockaddr *)&t->addr, t->addr_len) < 0)
-		err = errno;
-	if (err != EINPROGRESS) {
-		tcp_finish(srv, err);
-		return false;
-	}
-	ev_io_set(&t->io, t->fd, EV_WRITE);
-	ev_io_start(srv->loop, &t->io);
-	ev_timer_set(&t->timer, HEALTH_HTTP_TCP_TIMEOUT_S, 0.);
-	ev_timer_start(srv->loop, &t->timer);
-	return true;
-}
-
-/*
- * The IP literal @addr and @port as a socket address, and as text
- * ("1.2.3.4:80", "[::1]:80") in @where. Returns 0 or -EINVAL.
- */
-static int sockaddr_from(const char *addr, unsigned port,
-			 struct sockaddr_storage *ss, socklen_t *ret_len,
-			 char *where, size_t where_size)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	int family;
-
-	if (parse_ip_address(addr, &family) < 0)
-		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		(void)inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-		*ret_len = sizeof(*sin6);
-		snprintf(where, where_size, "[%s]:%u", addr, port);
-	} else {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		(void)inet_pton(AF_INET, addr, &sin->sin_addr);
-		*ret_len = sizeof(*sin);
-		snprintf(where, where_size, "%s:%u", addr, port);
-	}
-	return 0;
 }
 
 /* --- requests --------------------------------------------------------- */
@@ -445,7 +333,7 @@ static void handle_request(struct health_http_conn *c,
 	} else if (req->method == HTTP_METHOD_OTHER) {
 		answer_error(c, rq.path, 405, false);
 	} else if (rq.path == METRICS_PATH_READYZ &&
-		   tcp_wait_needed(c->srv)) {
+		   readytcp_wait_needed(&c->srv->tcp)) {
 		c->state = HEALTH_HTTP_WAITING;
 		c->waiting = rq;
 		c->wait_gen = c->srv->tcp.gen;
@@ -546,8 +434,6 @@ static bool conn_read(struct health_http_conn *c)
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	if (c->in_len == HTTP_HEAD_MAX)
-		return true;
 	n = recv(c->fd, c->in + c->in_len, HTTP_HEAD_MAX - c->in_len, 0);
 	if (n > 0) {
 		c->in_len += (size_t)n;
@@ -566,12 +452,9 @@ static void conn_io(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	if (c->state == HEALTH_HTTP_LINGERING) {
-		/* discard until the client's FIN */
-		ssize_t n = recv(c->fd, c->in, HTTP_HEAD_MAX, 0);
-
-		if (n == 0 || (n < 0 && errno != EAGAIN &&
-			       errno != EWOULDBLOCK && errno != EINTR))
-			conn_close(c);
+		/* discard until the client's FIN, which closes */
+		c->in_off = c->in_len = 0;
+		(void)conn_read(c);
 		return;
 	}
 	if ((revents & EV_READ) && !conn_read(c))
@@ -750,41 +633,7 @@ void health_http_init(struct health_http *srv)
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = -1;
 	srv->spare_fd = -1;
-	srv->tcp.fd = -1;
-}
-
-/* socket, bind and listen on @addr (an IP literal) port @port. */
-static int listen_on(struct health_http *srv, const char *addr, unsigned port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, one = 1, zero = 0, r;
-
-	r = sockaddr_from(addr, port, &ss, &len, srv->where,
-			  sizeof(srv->where));
-	if (r < 0)
-		return r;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto err_close_fd;
-	/* dual-stack whatever net.ipv6.bindv6only says */
-	if (ss.ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
-		goto err_close_fd;
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
-		goto err_close_fd;
-	if (listen(fd, SOMAXCONN) < 0)
-		goto err_close_fd;
-	srv->listen_fd = fd;
-	return 0;
-
-err_close_fd:
-	r = -errno;
-	fd_close(&fd);
-	return r;
+	readytcp_init(&srv->tcp);
 }
 
 /* See health_http.h. */
@@ -798,37 +647,34 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 	if (s->health_port == 0)
 		return 0;
 	if (!s->health_addr) {
-		r = listen_on(srv, "::", s->health_port);
+		r = fd_listen(&srv->listen_fd, "::", s->health_port,
+			      srv->where, sizeof(srv->where));
 		/* no IPv6 in this kernel or namespace: IPv4 alone */
 		if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
 		    r == -EPROTONOSUPPORT)
-			r = listen_on(srv, "0.0.0.0", s->health_port);
+			r = fd_listen(&srv->listen_fd, "0.0.0.0",
+				      s->health_port, srv->where,
+				      sizeof(srv->where));
 	} else {
-		r = listen_on(srv, s->health_addr, s->health_port);
+		r = fd_listen(&srv->listen_fd, s->health_addr, s->health_port,
+			      srv->where, sizeof(srv->where));
 	}
 	if (r == 0)
 		return 0;
 
-	switch (r) {
-	case -EADDRINUSE:
+	if (r == -EADDRINUSE) {
 		snprintf(hint, sizeof(hint),
 			 "port %u is in use: set --health-port "
 			 "(PIDONE_HEALTH_PORT) to a free port, or 0 to turn "
 			 "the health server off",
 			 s->health_port);
 		h = hint;
-		break;
-	case -EACCES:
+	} else if (r == -EACCES) {
 		h = "ports below 1024 need root or CAP_NET_BIND_SERVICE at "
 		    "start: use --health-port 8081 or another port >= 1024";
-		break;
-	case -EADDRNOTAVAIL:
-	case -EINVAL:
+	} else if (r == -EADDRNOTAVAIL || r == -EINVAL) {
 		h = "--health-addr must be an address of this host, or :: or "
 		    "0.0.0.0 for all interfaces";
-		break;
-	default:
-		break;
 	}
 	log_emit(LOG_LEVEL_ERROR, -r, h,
 		 LOG_FIELDS(LOG_STR("address", srv->where)),
@@ -838,21 +684,12 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 	return r;
 }
 
-/* A watcher of the server's at EV_MINPRI, with @srv as its data. */
-#define SRV_WATCHER(w, cb)                      \
-	do {                                    \
-		ev_init(w, cb);                 \
-		(w)->data = srv;                \
-		ev_set_priority(w, EV_MINPRI);  \
-	} while (0)
-
 /* See health_http.h. */
 int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,
 		      const struct supervisor *sup)
 {
 	const size_t len = HEALTH_HTTP_CONNS_MAX * sizeof(*srv->conns);
-	const char *host = s->ready_tcp_host;
 	void *p;
 
 	if (srv->listen_fd < 0)
@@ -861,17 +698,8 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	srv->health = h;
 	srv->sup = sup;
 
-	if (!host || strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	if (s->ready_tcp_port &&
-	    sockaddr_from(host, s->ready_tcp_port, &srv->tcp.addr,
-			  &srv->tcp.addr_len, srv->tcp.target,
-			  sizeof(srv->tcp.target)) < 0) {
-		/* config.c accepts only literals and localhost */
-		log_errorx(NULL, "health server: --ready-tcp host %s is not an "
-				 "IP address", host);
+	if (readytcp_start(&srv->tcp, loop, s, h, tcp_done, srv) < 0)
 		return -EINVAL;
-	}
 	/*
 	 * mmap rather than malloc: the pages stay untouched (zero, not
 	 * resident) until a connection uses them, whatever malloc's
@@ -891,11 +719,12 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		log_warn("health server: cannot open /dev/null as a spare fd, "
 			 "running out of fds will pause the listener instead");
 
-	SRV_WATCHER(&srv->tcp.io, tcp_connected);
-	SRV_WATCHER(&srv->tcp.timer, tcp_timed_out);
-	SRV_WATCHER(&srv->accept_pause, accept_resume);
-	SRV_WATCHER(&srv->accept_io, accept_ready);
-	ev_io_set(&srv->accept_io, srv->listen_fd, EV_READ);
+	ev_init(&srv->accept_pause, accept_resume);
+	srv->accept_pause.data = srv;
+	ev_set_priority(&srv->accept_pause, EV_MINPRI);
+	ev_io_init(&srv->accept_io, accept_ready, srv->listen_fd, EV_READ);
+	srv->accept_io.data = srv;
+	ev_set_priority(&srv->accept_io, EV_MINPRI);
 	ev_io_start(loop, &srv->accept_io);
 
 	log_emit(LOG_LEVEL_INFO, 0, NULL,
@@ -950,10 +779,8 @@ void health_http_done(struct health_http *srv)
 	if (srv->loop) {
 		ev_io_stop(srv->loop, &srv->accept_io);
 		ev_timer_stop(srv->loop, &srv->accept_pause);
-		ev_io_stop(srv->loop, &srv->tcp.io);
-		ev_timer_stop(srv->loop, &srv->tcp.timer);
 	}
-	fd_close(&srv->tcp.fd);
+	readytcp_done(&srv->tcp);
 	fd_close(&srv->spare_fd);
 	fd_close(&srv->listen_fd);
 }

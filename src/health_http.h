@@ -35,13 +35,12 @@
  *   few pipelined requests of its connection before it yields: signals
  *   and the reaper (EV_MAXPRI) wait at most one short loop pass.
  *
- * --ready-tcp: a /readyz that finds health_tcp_check_due() starts one
- * non-blocking connect (bounded by HEALTH_HTTP_TCP_TIMEOUT_S); it and every
- * /readyz arriving meanwhile wait for the result, so a probe storm costs
- * one connect per HEALTH_TCP_CACHE_MS.
+ * --ready-tcp (readytcp.h): a /readyz that finds a check due starts one
+ * and waits for its result (HEALTH_HTTP_WAITING), and so does every
+ * /readyz arriving meanwhile.
  *
  * Owns: the listener, a spare /dev/null fd for the EMFILE trick, one fd per
- * open connection and the ready-tcp socket, all close-on-exec; and the
+ * open connection, all close-on-exec; the ready-tcp check; and the
  * connection table, one anonymous mapping from health_http_start to
  * health_http_done.
  */
@@ -56,6 +55,7 @@
 #include "health.h"
 #include "http.h"
 #include "metrics.h"
+#include "readytcp.h"
 #include "settings.h"
 #include "supervisor.h"
 
@@ -64,7 +64,6 @@
 #define HEALTH_HTTP_IDLE_TIMEOUT_S 5.0
 #define HEALTH_HTTP_WRITE_TIMEOUT_S 5.0
 #define HEALTH_HTTP_LINGER_S 2.0
-#define HEALTH_HTTP_TCP_TIMEOUT_S 1.0
 /* The largest response head the server writes (with Allow). */
 #define HEALTH_HTTP_RESPONSE_HEAD_MAX 512
 /* Room for the largest answer (/metrics) plus small ones ahead of it. */
@@ -114,17 +113,6 @@ struct health_http_conn {
 	char out[HEALTH_HTTP_OUT_MAX];
 };
 
-/* The one ready-tcp connect in flight. */
-struct health_http_tcp {
-	int fd; /* -1 when no check runs */
-	unsigned gen; /* counts checks started */
-	ev_io io;
-	ev_timer timer;
-	struct sockaddr_storage addr;
-	socklen_t addr_len; /* 0: --ready-tcp not set */
-	char target[64]; /* "127.0.0.1:5000" for reasons and logs */
-};
-
 struct health_http {
 	int listen_fd; /* -1: server off */
 	int spare_fd; /* /dev/null, given up to accept during EMFILE */
@@ -139,7 +127,7 @@ struct health_http {
 	/* HEALTH_HTTP_CONNS_MAX slots, the lowest free one taken first */
 	struct health_http_conn *conns;
 	unsigned n_open;
-	struct health_http_tcp tcp;
+	struct readytcp tcp; /* --ready-tcp */
 
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
 	uint64_t events; /* accepts and complete requests so far */

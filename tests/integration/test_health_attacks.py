@@ -50,7 +50,8 @@ def connect(port, rcvbuf=None):
 def close_all(socks):
     for s in socks:
         try:
-            s.close()
+            if s is not None:
+                s.close()
         except OSError:
             pass
     del socks[:]
@@ -193,7 +194,7 @@ class Attacks(h.TestCase):
                 s.close()
                 n += 1
                 if n == 500:
-                    socks.append(None)   # marks: in full swing
+                    socks.append(None)   # no socket: marks full swing
         self.run_twice(body, lambda socks: len(socks) > 0)
 
     def test_garbage_senders(self):
