@@ -148,8 +148,7 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	family(&o, "pidone_health_evictions_total", "counter",
 	       "Connections the health server closed to make room for a new "
 	       "one at its connection limit.");
-	textbuf_printf(&o,
-		       "pidone_health_evictions_total %" PRIu64 "\n",
+	textbuf_printf(&o, "pidone_health_evictions_total %" PRIu64 "\n",
 		       m->health_evictions);
 
 	family(&o, "pidone_log_lines_dropped_total", "counter",

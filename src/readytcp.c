@@ -29,7 +29,9 @@ static void finish(struct readytcp *t, int err)
 	fd_close(&t->fd);
 	/* strerror with a lower-case first letter: "connection refused" */
 	snprintf(why, sizeof(why), "%s",
-		 err < 0 ? "no answer within 1 s" : err ? strerror(err) : "ok");
+		 err < 0 ? "no answer within 1 s" :
+		 err	 ? strerror(err) :
+			   "ok");
 	if (why[0] >= 'A' && why[0] <= 'Z')
 		why[0] = (char)(why[0] - 'A' + 'a');
 	snprintf(reason, sizeof(reason), "%s: %s", t->target, why);

@@ -126,8 +126,7 @@ static size_t kept_out(const struct rig *r)
 
 	for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++)
 		if (r->srv.conns[i].state != HEALTH_HTTP_CLOSED)
-			n += r->srv.conns[i].out_len -
-			     r->srv.conns[i].out_sent;
+			n += r->srv.conns[i].out_len - r->srv.conns[i].out_sent;
 	return n;
 }
 
@@ -391,9 +390,10 @@ Test(health_http, readyz_parked_behind_a_stuck_answer_keeps_order)
 			want[n++] = (struct want){ 200, "{\"status\":\"ok\"}" };
 			step(&r);
 		}
-		send_str(r.client, METRICS "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
-					   "GET /healthz HTTP/1.1\r\nHost: x\r\n"
-					   "Connection: close\r\n\r\n");
+		send_str(r.client,
+			 METRICS "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
+				 "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+				 "Connection: close\r\n\r\n");
 		want[n++] = (struct want){ 200, "# HELP " };
 		/* the target accepts into its backlog: the check passes */
 		want[n++] = (struct want){ 200, "{\"status\":\"ok\"}" };
