@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fdutil.c - fd closing and standard-fd sanitizing. Owns no fd.
+ * fdutil.c - fd closing, standard-fd sanitizing and socket addresses of IP
+ * literals. Owns no fd.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fdutil.h"
+#include "parse.h"
 #include "banned.h"
 
 void fd_close(int *fd)
@@ -61,4 +67,64 @@ int fd_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* See fdutil.h. */
+int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
+		socklen_t *ret_len, char *where, size_t where_size)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ret;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+	int family;
+
+	if (parse_ip_address(addr, &family) < 0)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		(void)inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		*ret_len = sizeof(*sin6);
+		snprintf(where, where_size, "[%s]:%u", addr, port);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		(void)inet_pton(AF_INET, addr, &sin->sin_addr);
+		*ret_len = sizeof(*sin);
+		snprintf(where, where_size, "%s:%u", addr, port);
+	}
+	return 0;
+}
+
+/* See fdutil.h. */
+int fd_listen(int *ret_fd, const char *addr, unsigned port, char *where,
+	      size_t where_size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0, r;
+
+	r = fd_sockaddr(addr, port, &ss, &len, where, where_size);
+	if (r < 0)
+		return r;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto err_close_fd;
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+		goto err_close_fd;
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		goto err_close_fd;
+	if (listen(fd, SOMAXCONN) < 0)
+		goto err_close_fd;
+	*ret_fd = fd;
+	return 0;
+
+err_close_fd:
+	r = -errno;
+	fd_close(&fd);
+	return r;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fdutil.h - small file-descriptor helpers shared by every module that owns
- * an fd. An fd field is -1 when closed.
+ * an fd, and the socket address of an IP literal for those that own
+ * sockets. An fd field is -1 when closed.
  */
 #ifndef PIDONE_FDUTIL_H
 #define PIDONE_FDUTIL_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 /* Close *@fd if it is open and set it to -1; keeps errno. */
 void fd_close(int *fd);
@@ -23,5 +25,21 @@ int fd_sanitize_stdio(void);
  * writes. Returns 0 or -errno (-EIO when write() returned 0).
  */
 int fd_write_all(int fd, const void *buf, size_t len);
+
+ * The IP literal @addr ("0.0.0.0", "::1": parse_ip_address) and @port as
+ * a socket address (*@ret, zeroed first, of *@ret_len bytes), and as text
+ * ("1.2.3.4:80", "[::1]:80") in @where. Returns 0 or -EINVAL.
+ */
+int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
+		socklen_t *ret_len, char *where, size_t where_size);
+
+/*
+ * A TCP listener on the IP literal @addr, port @port: non-blocking,
+ * close-on-exec, SO_REUSEADDR, dual-stack for an IPv6 address whatever
+ * net.ipv6.bindv6only says. Into *@ret_fd; "addr:port" into @where (also
+ * on failure, for the error message). Returns 0 or -errno.
+ */
+int fd_listen(int *ret_fd, const char *addr, unsigned port, char *where,
+	      size_t where_size);
 
 #endif

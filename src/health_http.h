@@ -7,42 +7,42 @@
  * Two steps, because the listener must exist before the privilege drop (a
  * port below 1024 needs root) while the rest runs after it:
  *   health_http_open   socket, bind, listen (nothing on the loop yet)
- *   health_http_start  the connection pool and the watchers
+ *   health_http_start  the connection table and the watchers
  *
  * Limits (STYLE point 16), all fixed at start, none driven by clients:
- * - HEALTH_HTTP_CONNS_MAX connections, reserved once by health_http_start
- *   with every buffer they can need; one more gets a canned 503 and is
- *   closed.
- * - Memory tracks use, not the cap: requests are read into and answered
- *   from one receive and one response buffer of the server's; a
- *   connection holds buffers of its own only while it keeps bytes between
- *   callbacks (the start of a head, pipelined requests waiting behind an
- *   answer, an answer its client has not taken yet), from pools as big as
- *   the cap, so taking one cannot fail and no client makes pidone
- *   allocate.
+ * - HEALTH_HTTP_CONNS_MAX connections, each a struct with its own fixed
+ *   buffers (a request head of HTTP_HEAD_MAX bytes in, HEALTH_HTTP_OUT_MAX
+ *   out), in one table mapped at start whose pages are touched only as
+ *   connections use them. No client makes pidone allocate.
+ * - At the cap a new connection is served, and the open one that has
+ *   gone longest without a complete request is closed to make room:
+ *   lingering ones first, then idle kept-alive ones, then the rest (slow
+ *   senders, clients that do not read their answers). Probes come on new
+ *   connections, so no number of clients can refuse one.
  * - A request head may take HTTP_HEAD_MAX bytes (else 431) and
  *   HEALTH_HTTP_HEAD_TIMEOUT_S seconds (else 408). The clock for a head
  *   starts at its first byte on a fresh connection, and when the previous
  *   answer has been sent on a kept-alive one (pipelined bytes already
  *   waiting count from there).
  * - A connection with no request under way is closed silently after
- *   HEALTH_HTTP_IDLE_TIMEOUT_S; one whose client does not take its answer
- *   within HEALTH_HTTP_WRITE_TIMEOUT_S is closed too.
+ *   HEALTH_HTTP_IDLE_TIMEOUT_S; one whose client takes nothing of its
+ *   answers for HEALTH_HTTP_WRITE_TIMEOUT_S is closed too.
  * - Error answers (400 404 405 408 431) close the connection; when bytes
  *   may still be coming, the close is graceful (shutdown, then up to
  *   HEALTH_HTTP_LINGER_S of reading and discarding) so that the client
  *   reads the answer instead of a reset.
- * - Every watcher runs at EV_MINPRI: signals and the reaper (EV_MAXPRI)
- *   are always handled first, and nothing here blocks.
+ * - Every watcher runs at EV_MINPRI, and one callback answers at most a
+ *   few pipelined requests of its connection before it yields: signals
+ *   and the reaper (EV_MAXPRI) wait at most one short loop pass.
  *
- * --ready-tcp: a /readyz that finds health_tcp_check_due() starts one
- * non-blocking connect (bounded by HEALTH_HTTP_TCP_TIMEOUT_S); it and every
- * /readyz arriving meanwhile wait for the result, so a probe storm costs
- * one connect per HEALTH_TCP_CACHE_MS.
+ * --ready-tcp (readytcp.h): a /readyz that finds a check due starts one
+ * and waits for its result (HEALTH_HTTP_WAITING), and so does every
+ * /readyz arriving meanwhile.
  *
  * Owns: the listener, a spare /dev/null fd for the EMFILE trick, one fd per
- * open connection and the ready-tcp socket, all close-on-exec; and the
- * arena, one anonymous mapping from health_http_start to health_http_done.
+ * open connection, all close-on-exec; the ready-tcp check; and the
+ * connection table, one anonymous mapping from health_http_start to
+ * health_http_done.
  */
 #ifndef PIDONE_HEALTH_HTTP_H
 #define PIDONE_HEALTH_HTTP_H
@@ -53,7 +53,9 @@
 #include <sys/socket.h>
 
 #include "health.h"
+#include "http.h"
 #include "metrics.h"
+#include "readytcp.h"
 #include "settings.h"
 #include "supervisor.h"
 
@@ -62,30 +64,53 @@
 #define HEALTH_HTTP_IDLE_TIMEOUT_S 5.0
 #define HEALTH_HTTP_WRITE_TIMEOUT_S 5.0
 #define HEALTH_HTTP_LINGER_S 2.0
-#define HEALTH_HTTP_TCP_TIMEOUT_S 1.0
+/* The largest response head the server writes (with Allow). */
+#define HEALTH_HTTP_RESPONSE_HEAD_MAX 512
+/* Room for the largest answer (/metrics) plus small ones ahead of it. */
+#define HEALTH_HTTP_OUT_MAX \
+	(HEALTH_HTTP_RESPONSE_HEAD_MAX + METRICS_TEXT_MAX + 4096)
 
-struct health_http_conn;
-
-/*
- * HEALTH_HTTP_CONNS_MAX buffers of one size, handed out last freed first,
- * so the pages a busy pidone touches track how many connections kept
- * bytes at once, not how many ever did.
- */
-struct health_http_pool {
-	char *base;
-	size_t size; /* of one buffer */
-	unsigned n_free;
-	uint16_t free[HEALTH_HTTP_CONNS_MAX]; /* indexes; the top is last */
+/* What a connection waits for; its watchers follow from it. */
+enum health_http_state {
+	HEALTH_HTTP_CLOSED, /* a free slot (a zeroed one is free too) */
+	HEALTH_HTTP_READING, /* EV_READ: request bytes */
+	HEALTH_HTTP_WRITING, /* EV_WRITE: answers to send, requests to serve */
+	HEALTH_HTTP_WAITING, /* no I/O: a /readyz waits for ready-tcp */
+	HEALTH_HTTP_LINGERING, /* EV_READ: discarding input until the FIN */
+	HEALTH_HTTP_STATE_MAX
 };
 
-/* The one ready-tcp connect in flight. */
-struct health_http_tcp {
-	int fd; /* -1 when no check runs */
+/* What an answer needs to know of its request, kept across a wait. */
+struct health_http_req {
+	enum metrics_path path;
+	bool head; /* HEAD: no body */
+	bool verbose; /* ?verbose */
+	bool keep_alive;
+};
+
+struct health_http;
+
+struct health_http_conn {
+	struct health_http *srv;
+	int fd; /* meaningful unless state is HEALTH_HTTP_CLOSED */
+	enum health_http_state state;
 	ev_io io;
 	ev_timer timer;
-	struct sockaddr_storage addr;
-	socklen_t addr_len; /* 0: --ready-tcp not set */
-	char target[64]; /* "127.0.0.1:5000" for reasons and logs */
+	int io_events; /* what io is started with; 0 when stopped */
+	int timer_mode; /* why timer runs (health_http.c); 0 when stopped */
+	uint64_t since; /* srv->events when accepted or last served */
+	bool served; /* answered a request: idle now means kept alive */
+	bool close_after; /* close once out is sent */
+	bool linger; /* ... gracefully: the client may still be sending */
+	unsigned wait_gen; /* the ready-tcp check a WAITING /readyz waits for */
+	struct health_http_req waiting;
+	size_t last_len; /* bytes of the head at in_off seen incomplete */
+	size_t in_off; /* in[in_off, in_len): input not handled yet */
+	size_t in_len;
+	size_t out_sent; /* out[out_sent, out_len): answer bytes not sent */
+	size_t out_len;
+	char in[HTTP_HEAD_MAX];
+	char out[HEALTH_HTTP_OUT_MAX];
 };
 
 struct health_http {
@@ -99,34 +124,15 @@ struct health_http {
 	ev_io accept_io;
 	ev_timer accept_pause; /* listener paused after ENOBUFS and such */
 
-	/*
-	 * One anonymous mapping, reserved at start, holds all of the below;
-	 * its pages are touched only as they are used.
-	 *
-	 * HEALTH_HTTP_CONNS_MAX slots; only the first n_slots have been set
-	 * up (a slot is set up when first needed, and the lowest free one is
-	 * always taken), so the pages an idle or lightly probed pidone
-	 * touches track its peak concurrency, not the cap.
-	 */
-	void *arena;
-	size_t arena_len;
+	/* HEALTH_HTTP_CONNS_MAX slots, the lowest free one taken first */
 	struct health_http_conn *conns;
-	unsigned n_slots;
 	unsigned n_open;
-	/*
-	 * The connection being served reads into in and answers into out
-	 * (out_len bytes); both are free again when its callback returns.
-	 */
-	char *in;
-	char *out;
-	size_t out_len;
-	struct health_http_pool in_pool; /* kept input, HTTP_HEAD_MAX each */
-	struct health_http_pool out_pool; /* kept answers */
-	struct health_http_tcp tcp;
+	struct readytcp tcp; /* --ready-tcp */
 
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
-	uint64_t rejected; /* 503 at the connection cap */
-	unsigned logged; /* accept error classes already logged (bits) */
+	uint64_t events; /* accepts and complete requests so far */
+	uint64_t evictions; /* connections closed to make room at the cap */
+	unsigned logged; /* error classes already logged (bits) */
 };
 
 /* Set the fields so that health_http_done works on a never-opened struct. */
@@ -147,9 +153,9 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code);
 
 /*
- * Reserve the connections and their buffers and start serving on @loop:
- * verdicts from @h, metrics from @sup and @h. Does nothing when the
- * listener is not open. Returns 0 or -errno (logged).
+ * Map the connection table and start serving on @loop: verdicts from @h,
+ * metrics from @sup and @h. Does nothing when the listener is not open.
+ * Returns 0 or -errno (logged).
  */
 int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,
@@ -162,7 +168,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 void health_http_sample(const struct health_http *srv, uint64_t now,
 			struct metrics_sample *ret);
 
-/* Close every connection and the listener; unmap the arena. */
+/* Close every connection and the listener; unmap the table. */
 void health_http_done(struct health_http *srv);
 
 #endif

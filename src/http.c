@@ -207,40 +207,71 @@ static bool connection_has(const char *v, size_t len, const char *word)
 	return false;
 }
 
+/* What the header lines said, gathered until the blank line. */
+struct head_facts {
+	bool conn_close;
+	bool conn_keep_alive;
+	unsigned hosts; /* Host lines seen */
+	const char *length; /* the first Content-Length, leading zeros cut */
+	size_t length_len;
+};
+
+/* @v without leading zeros ("000" is "" and "007" is "7"). */
+static void skip_zeros(const char **v, size_t *len)
+{
+	while (*len > 0 && **v == '0') {
+		(*v)++;
+		(*len)--;
+	}
+}
+
 /*
  * Act on the headers we interpret. Content-Length must be digits only (a
- * list such as "5, 5" or a sign is malformed); only whether it is zero
- * matters, so no overflow is possible.
+ * list such as "5, 5" or a sign is malformed); values are compared as
+ * digit strings without leading zeros, so no overflow is possible, and
+ * a second line with a different value is malformed (RFC 9112 section
+ * 6.3: the body's end would be ambiguous).
  */
 static int interpret_header(const char *name, size_t name_len, const char *v,
 			    size_t len, struct http_request *req,
-			    bool *conn_close, bool *conn_keep_alive)
+			    struct head_facts *f)
 {
 	trim_ows(&v, &len);
 	if (span_is(name, name_len, "connection")) {
 		if (connection_has(v, len, "close"))
-			*conn_close = true;
+			f->conn_close = true;
 		if (connection_has(v, len, "keep-alive"))
-			*conn_keep_alive = true;
+			f->conn_keep_alive = true;
 	} else if (span_is(name, name_len, "content-length")) {
 		if (len == 0)
 			return HTTP_PARSE_MALFORMED;
-		for (size_t i = 0; i < len; i++) {
+		for (size_t i = 0; i < len; i++)
 			if (v[i] < '0' || v[i] > '9')
 				return HTTP_PARSE_MALFORMED;
-			if (v[i] != '0')
-				req->has_body = true;
-		}
+		skip_zeros(&v, &len);
+		if (len > 0)
+			req->has_body = true;
+		if (f->length &&
+		    (f->length_len != len || memcmp(f->length, v, len) != 0))
+			return HTTP_PARSE_MALFORMED;
+		f->length = v;
+		f->length_len = len;
 	} else if (span_is(name, name_len, "transfer-encoding")) {
 		req->has_body = true;
+	} else if (span_is(name, name_len, "host")) {
+		f->hosts++;
 	}
 	return STEP_OK;
 }
 
-/* Header lines up to and including the blank line. */
+/*
+ * Header lines up to and including the blank line. RFC 9112 section 3.2:
+ * an HTTP/1.1 request needs exactly one Host line, any request at most
+ * one; otherwise the head is malformed (400).
+ */
 static int parse_headers(struct cursor *c, struct http_request *req)
 {
-	bool conn_close = false, conn_keep_alive = false;
+	struct head_facts f = { 0 };
 	int r;
 
 	for (;;) {
@@ -281,8 +312,7 @@ static int parse_headers(struct cursor *c, struct http_request *req)
 			c->p++;
 		}
 		r = interpret_header(name, name_len, value,
-				     (size_t)(c->p - value), req, &conn_close,
-				     &conn_keep_alive);
+				     (size_t)(c->p - value), req, &f);
 		if (r != STEP_OK)
 			return r;
 		r = expect_crlf(c);
@@ -292,11 +322,13 @@ static int parse_headers(struct cursor *c, struct http_request *req)
 	r = expect_crlf(c);
 	if (r != STEP_OK)
 		return r;
+	if (f.hosts > 1 || (f.hosts == 0 && req->minor_version == 1))
+		return HTTP_PARSE_MALFORMED;
 
-	if (conn_close || req->has_body)
+	if (f.conn_close || req->has_body)
 		req->keep_alive = false;
 	else
-		req->keep_alive = req->minor_version == 1 || conn_keep_alive;
+		req->keep_alive = req->minor_version == 1 || f.conn_keep_alive;
 	return STEP_OK;
 }
 

@@ -19,9 +19,13 @@
  * - Header lines: token name, ':' right after it (no space before the
  *   colon), a value of HTAB/SP/visible ASCII/bytes >= 0x80 (no NUL, CR, LF,
  *   other control bytes or DEL). A line starting with SP/HTAB (obs-fold) is
- *   malformed. Host is not required: it means nothing to this server.
- * - Only Connection, Content-Length and Transfer-Encoding are interpreted;
- *   other headers are checked for syntax and forgotten.
+ *   malformed.
+ * - Host (RFC 9112 section 3.2): an HTTP/1.1 head without one, or any head
+ *   with two, is malformed; its value means nothing to this server.
+ * - Content-Length: digits only; two lines with different values (by
+ *   number, "2" equals "002") are malformed.
+ * - Only Connection, Content-Length, Host and Transfer-Encoding are
+ *   interpreted; other headers are checked for syntax and forgotten.
  */
 #ifndef PIDONE_HTTP_H
 #define PIDONE_HTTP_H

@@ -145,12 +145,11 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	       "Connections open to the health server.");
 	textbuf_printf(&o, "pidone_health_connections %u\n",
 		       m->health_connections);
-	family(&o, "pidone_health_connections_rejected_total", "counter",
-	       "Connections answered 503 and closed because the health "
-	       "server's connection limit was reached.");
-	textbuf_printf(&o,
-		       "pidone_health_connections_rejected_total %" PRIu64 "\n",
-		       m->health_connections_rejected);
+	family(&o, "pidone_health_evictions_total", "counter",
+	       "Connections the health server closed to make room for a new "
+	       "one at its connection limit.");
+	textbuf_printf(&o, "pidone_health_evictions_total %" PRIu64 "\n",
+		       m->health_evictions);
 
 	family(&o, "pidone_log_lines_dropped_total", "counter",
 	       "Log lines pidone could not write to stderr.");

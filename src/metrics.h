@@ -58,7 +58,7 @@ struct metrics_sample {
 	uint64_t signals_forwarded[SIGNAME_MAX + 1];
 	uint64_t health_requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
 	unsigned health_connections; /* open now */
-	uint64_t health_connections_rejected; /* 503 at the connection cap */
+	uint64_t health_evictions; /* closed to make room at the cap */
 	uint64_t log_lines_dropped;
 };
 

@@ -212,11 +212,16 @@ int probe_parse_response(const char *buf, size_t len, int *ret_status,
 	for (size_t i = 0; i < len && i < vlen; i++)
 		if (buf[i] != version[i])
 			return -EPROTO;
-	if (len < vlen + 5)
+	if (len < vlen + 6)
 		return -EAGAIN;
+	/*
+	 * Exactly three digits, then SP (reason phrase) or CRLF: neither
+	 * "2000" nor "200OK" may pass for 200.
+	 */
 	if (!is_digit(buf[vlen]) || buf[vlen + 1] != ' ' ||
 	    !is_digit(buf[vlen + 2]) || !is_digit(buf[vlen + 3]) ||
-	    !is_digit(buf[vlen + 4]))
+	    !is_digit(buf[vlen + 4]) ||
+	    (buf[vlen + 5] != ' ' && buf[vlen + 5] != '\r'))
 		return -EPROTO;
 	status = (buf[vlen + 2] - '0') * 100 + (buf[vlen + 3] - '0') * 10 +
 		 (buf[vlen + 4] - '0');

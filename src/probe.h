@@ -57,7 +57,9 @@ int probe_parse_url(const char *url, struct probe_target *ret);
  * Pure: look at the first @len bytes of an HTTP/1.x answer. Returns 0 and
  * the status and the offset of the body (after the blank line) when the
  * head is complete; -EAGAIN when more bytes could complete it; -EPROTO
- * when it is not an HTTP/1.x answer. *@ret_content_length is the
+ * when it is not an HTTP/1.x answer, which includes a status that is not
+ * exactly three digits followed by SP or CRLF ("HTTP/1.1 2000 OK" and
+ * "HTTP/1.1 200OK" are not 200). *@ret_content_length is the
  * Content-Length, or -1 when there is none or it is not a plain number.
  * Outputs are written only on success.
  */

@@ -60,6 +60,7 @@ FULL = {
     "term_rounds": 25, "exit_rounds": 25,
     "http_rounds": 3, "http_seconds": 3.0,
     "health_batch": 50, "health_rounds": 5,
+    "attack_probes": 1000, "flood_rounds": 15,
 }
 QUICK = {
     "startup_rounds": 7, "startup_batch": 15,
@@ -70,6 +71,7 @@ QUICK = {
     "term_rounds": 5, "exit_rounds": 5,
     "http_rounds": 1, "http_seconds": 1.0,
     "health_batch": 20, "health_rounds": 1,
+    "attack_probes": 200, "flood_rounds": 3,
 }
 
 # What the bench needs and the Debian package that brings it.
@@ -684,6 +686,8 @@ class Bench:
             t = line.split()
             if line.startswith("Requests/sec:"):
                 res["rps"] = float(t[1])
+            elif len(t) > 2 and t[1] == "requests" and t[2] == "in":
+                res["requests"] = int(t[0])
             elif len(t) == 2 and t[0] in ("50%", "99%"):
                 res["p" + t[0][:-1]] = dur(t[1])
             elif line.strip().startswith("Socket errors:"):
@@ -748,14 +752,22 @@ class Bench:
                 k = r % 2
                 for name, prt in targets[k:] + targets[:k]:
                     url = "http://127.0.0.1:%d/healthz" % prt
+                    pid = srv.pid if name == "pidone" else flo.pid
                     for label, opts, _ in self.HTTP_LOADS:
+                        cpu0 = cpu_ns(pid)
                         _, out, _ = run(["taskset", "-c", self.load_cpu,
                                          "wrk", "-t1", "-d" + secs,
                                          "--latency"] + opts + [url],
                                         timeout=60)
-                        for key, v in self.parse_wrk(out).items():
+                        cpu = cpu_ns(pid) - cpu0
+                        res = self.parse_wrk(out)
+                        for key, v in res.items():
                             self.record("wrk_%s_%s" % (label, key), name, v,
                                         r)
+                        # server CPU (utime + stime) per request served
+                        if res.get("requests"):
+                            self.record("wrk_%s_cpu_ns" % label, name,
+                                        cpu / res["requests"], r)
             stop.set()
             th.join()
             st = proc_status(srv.pid)
@@ -796,6 +808,184 @@ class Bench:
             self.record("health_cmd_instructions", "pidone", ins)
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
             self.skipped.append("`pidone health` instructions: %s" % e)
+
+    ATTACK_IDLE, ATTACK_SLOW, FLOOD_CONNS = 1000, 1000, 250
+
+    def start_health(self, child):
+        """pidone with the health port on loopback and @child; (proc,
+        port) once the port answers."""
+        port = free_port()
+        srv = start(["taskset", "-c", self.cpu, self.pidone, "--health-addr",
+                     "127.0.0.1", "--health-port", str(port), "--"] + child,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, env=CLEAN_ENV)
+        if read_line(srv.stdout, 10) is None or not self.http_ok(port, 5):
+            srv.kill()
+            finish(srv)
+            raise RuntimeError("pidone's health server did not answer")
+        return srv, port
+
+    @staticmethod
+    def raise_nofile(n):
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < n:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (min(n, hard), hard))
+
+    def hold_attack(self, port, stop):
+        """Hold ATTACK_IDLE idle and ATTACK_SLOW slow (a byte a second)
+        connections, reopening each one pidone closes, until @stop."""
+        sel = __import__("selectors").DefaultSelector()
+        slow_head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: "
+        conns = {}
+
+        def opened(kind):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            conns[s] = [kind, 0]
+            sel.register(s, __import__("selectors").EVENT_READ)
+
+        for i in range(self.ATTACK_IDLE + self.ATTACK_SLOW):
+            opened("idle" if i < self.ATTACK_IDLE else "slow")
+        next_drip = time.monotonic() + 1.0
+        while not stop.is_set():
+            for key, _ in sel.select(0.05):
+                s = key.fileobj
+                try:
+                    data = s.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:    # evicted or timed out: come back
+                    kind = conns.pop(s)[0]
+                    sel.unregister(s)
+                    s.close()
+                    opened(kind)
+            if time.monotonic() >= next_drip:
+                next_drip += 1.0
+                for s, st in conns.items():
+                    if st[0] == "slow":
+                        b = slow_head[st[1]:st[1] + 1] or b"a"
+                        st[1] += 1
+                        try:
+                            s.send(b)
+                        except OSError:
+                            pass
+        for s in conns:
+            s.close()
+        sel.close()
+
+    @staticmethod
+    def probe_once(port, timeout=1.0):
+        """A kubelet-style probe from a new connection: (µs, status)."""
+        t0 = time.monotonic_ns()
+        try:
+            with socket.create_connection(("127.0.0.1", port),
+                                          timeout=timeout) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                          b"Connection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+        except OSError:
+            return (time.monotonic_ns() - t0) / 1000.0, 0
+        m = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
+        return (time.monotonic_ns() - t0) / 1000.0, int(m.group(1)) if m \
+            else 0
+
+    def fig_probe_attack(self):
+        n = self.p["attack_probes"]
+        log("health probes under %d idle + %d slow connections: %d probes "
+            "from new connections" % (self.ATTACK_IDLE, self.ATTACK_SLOW, n))
+        self.raise_nofile(self.ATTACK_IDLE + self.ATTACK_SLOW + 256)
+        srv, port = self.start_health([self.tool("latchild"), "pause"])
+        stop = threading.Event()
+        th = threading.Thread(target=self.hold_attack, args=(port, stop),
+                              daemon=True)
+        try:
+            th.start()
+            time.sleep(2.0)     # every connection opened, some dripping
+            lat, failed = [], 0
+            for _ in range(n):
+                us, status = self.probe_once(port)
+                lat.append(us)
+                failed += status != 200
+                time.sleep(0.01)
+            lat.sort()
+            self.record("attack_probe_p50_us", "pidone",
+                        lat[len(lat) // 2])
+            self.record("attack_probe_p99_us", "pidone",
+                        lat[min(len(lat) - 1, len(lat) * 99 // 100)])
+            self.record("attack_probe_failed", "pidone", failed)
+        finally:
+            stop.set()
+            th.join(10)
+            srv.kill()
+            finish(srv)
+
+    def flood(self, port, stop, served):
+        """FLOOD_CONNS clients pipelining /metrics and reading every answer
+        as fast as they can, until @stop; counts bytes read in @served."""
+        import selectors
+        sel = selectors.DefaultSelector()
+        batch = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 64
+        socks = []
+        for _ in range(self.FLOOD_CONNS):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.setblocking(False)
+            socks.append(s)
+            sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        while not stop.is_set():
+            for key, ev in sel.select(0.05):
+                s = key.fileobj
+                try:
+                    if ev & selectors.EVENT_READ:
+                        served[0] += len(s.recv(1 << 16))
+                    if ev & selectors.EVENT_WRITE:
+                        s.send(batch)
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    sel.unregister(s)
+        for s in socks:
+            s.close()
+        sel.close()
+
+    def fig_term_flood(self):
+        rounds = self.p["flood_rounds"]
+        log("SIGTERM to child under %d clients pipelining /metrics: %d "
+            "rounds" % (self.FLOOD_CONNS, rounds))
+        for r in range(rounds):
+            srv, port = self.start_health([self.tool("latchild"), "term"])
+            stop, served = threading.Event(), [0]
+            th = threading.Thread(target=self.flood,
+                                  args=(port, stop, served), daemon=True)
+            try:
+                th.start()
+                end = time.monotonic() + 10
+                while served[0] < (4 << 20) and time.monotonic() < end:
+                    time.sleep(0.05)
+                if served[0] < (4 << 20):
+                    raise RuntimeError("the /metrics flood did not start")
+                t0 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+                os.kill(srv.pid, signal.SIGTERM)
+                line = read_line(srv.stdout, 10)
+                if not line or not line.startswith("T "):
+                    raise RuntimeError("the child did not get SIGTERM")
+                self.record("flood_term_us", "pidone",
+                            (int(line.split()[1]) - t0) / 1000.0, r)
+            finally:
+                stop.set()
+                th.join(10)
+                if srv.poll() is None:
+                    srv.kill()
+                finish(srv)
 
     # ------------------------------------------------------------ profile
 
@@ -1041,6 +1231,26 @@ class Bench:
         add("health: RSS growth under load < 256 kB",
             "%d kB" % gr if gr is not None else "n/a",
             gr < 256 if gr is not None else None)
+        for label, what in (("c50", "keep-alive, 50 connections"),
+                            ("close", "a new connection per request")):
+            c, fc = (med("wrk_%s_cpu_ns" % label, "pidone"),
+                     med("wrk_%s_cpu_ns" % label, "httpfloor"))
+            add("health CPU per request, %s: ≤ 1.2× httpfloor" % what,
+                "%.0f ns vs %.0f ns (×%.2f)" % (c, fc, c / fc)
+                if c and fc else "n/a", c <= 1.2 * fc if c and fc else None)
+        p99 = med("attack_probe_p99_us", "pidone")
+        bad = med("attack_probe_failed", "pidone")
+        add("probe under %d idle + %d slow connections: p99 < 10 ms, 0 "
+            "failed" % (self.ATTACK_IDLE, self.ATTACK_SLOW),
+            "p50 %.0f µs, p99 %.0f µs, %d failed" %
+            (med("attack_probe_p50_us", "pidone"), p99, bad)
+            if p99 is not None else "n/a",
+            (p99 < 10000 and bad == 0) if p99 is not None else None)
+        ft = med("flood_term_us", "pidone")
+        add("SIGTERM to child under a pipelined /metrics flood < 10 ms",
+            "%.0f µs (max %.0f µs)" % (ft, max(
+                v for _, v in self.results["flood_term_us"]["pidone"]))
+            if ft is not None else "n/a", ft < 10000 if ft else None)
         hc = med("health_cmd_us", "pidone")
         add("`pidone health` < 1 ms wall",
             "%.0f µs" % hc if hc else "n/a", hc < 1000 if hc else None)
@@ -1446,7 +1656,19 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             self.failed.append(what)
             log("FAILED %s: %s" % (what, e))
 
+    def only(self, names):
+        self.build_helpers()
+        self.pidone = self.pick_pidone(self.args.pidone, None)
+        if self.pidone:
+            self.detect_features()
+        for name in names.split(","):
+            self.step(getattr(self, "fig_" + name), name)
+        print(json.dumps(self.results, indent=1, default=str))
+        return 1 if self.failed else 0
+
     def main(self):
+        if self.args.only:
+            return self.only(self.args.only)
         self.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
         self.ensure_packages()
         rc = subprocess.run(["perf", "stat", "-x,", "-e", "instructions",
@@ -1485,6 +1707,8 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         self.step(self.fig_exit, "child-exit latency")
         if "pidone" in [i.name for i in self.inits]:
             self.step(self.fig_health, "health port")
+            self.step(self.fig_probe_attack, "probes under attack")
+            self.step(self.fig_term_flood, "SIGTERM under a /metrics flood")
         else:
             self.skipped.append("health port: pidone not measured")
         self.step(self.profile, "profile")
@@ -1528,6 +1752,9 @@ def main():
                     default=os.environ.get("BENCH_QUICK", "") not in ("", "0"),
                     help="short run for CI (also BENCH_QUICK=1)")
     ap.add_argument("--chart-png", help="also draw the chart to this PNG")
+    ap.add_argument("--only", help="run only these figures (comma list of "
+                    "fig_ method names without fig_, e.g. probe_attack), "
+                    "print their results as JSON, write no report")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     keep = bool(args.work_dir)

@@ -36,8 +36,8 @@ struct valid_row {
 static const struct valid_row valid_rows[] = {
 	{ "kubelet", KUBELET, 0, HTTP_METHOD_GET, "GET", "/readyz", NULL, 1,
 	  false, false },
-	{ "minimal 1.1", "GET /healthz HTTP/1.1\r\n\r\n", 0, HTTP_METHOD_GET,
-	  "GET", "/healthz", NULL, 1, true, false },
+	{ "minimal 1.1", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/healthz", NULL, 1, true, false },
 	{ "minimal 1.0", "GET /livez HTTP/1.0\r\n\r\n", 0, HTTP_METHOD_GET,
 	  "GET", "/livez", NULL, 0, false, false },
 	{ "1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
@@ -46,80 +46,102 @@ static const struct valid_row valid_rows[] = {
 	  "GET / HTTP/1.0\r\nConnection: close, keep-alive\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", NULL, 0, false, false },
 	{ "1.1 explicit keep-alive",
-	  "GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n", 0,
+	  "GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "1.1 close among tokens",
-	  "GET / HTTP/1.1\r\nConnection: Upgrade ,  CLOSE \t\r\n\r\n", 0,
-	  HTTP_METHOD_GET, "GET", "/", NULL, 1, false, false },
+	  "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade ,  CLOSE \t\r\n\r\n",
+	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, false, false },
 	{ "1.1 close in second Connection header",
-	  "GET / HTTP/1.1\r\nConnection: upgrade\r\nconnection:close\r\n\r\n",
+	  "GET / HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nconnection:close\r\n\r\n",
 	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, false, false },
 	{ "1.1 closed is not close",
-	  "GET / HTTP/1.1\r\nConnection: closed,,x-close\r\n\r\n", 0,
+	  "GET / HTTP/1.1\r\nHost: x\r\nConnection: closed,,x-close\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "HEAD", "HEAD /readyz HTTP/1.1\r\nHost: x\r\n\r\n", 0,
 	  HTTP_METHOD_HEAD, "HEAD", "/readyz", NULL, 1, true, false },
-	{ "POST empty body", "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0,
+	{ "POST empty body",
+	  "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 0,
 	  HTTP_METHOD_OTHER, "POST", "/x", NULL, 1, true, false },
 	{ "Content-Length 000",
-	  "PUT /x HTTP/1.1\r\nContent-Length:  000 \r\n\r\n", 0,
+	  "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length:  000 \r\n\r\n", 0,
 	  HTTP_METHOD_OTHER, "PUT", "/x", NULL, 1, true, false },
-	{ "body follows", "POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd",
-	  sizeof("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n") - 1,
+	{ "body follows",
+	  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd",
+	  sizeof("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n") - 1,
 	  HTTP_METHOD_OTHER, "POST", "/", NULL, 1, false, true },
 	{ "huge Content-Length",
-	  "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+	  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 	  0, HTTP_METHOD_OTHER, "POST", "/", NULL, 1, false, true },
-	{ "chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
+	{ "chunked",
+	  "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
 	  HTTP_METHOD_OTHER, "POST", "/", NULL, 1, false, true },
 	{ "empty Transfer-Encoding",
-	  "GET / HTTP/1.1\r\ntransfer-encoding:\r\n\r\n", 0, HTTP_METHOD_GET,
-	  "GET", "/", NULL, 1, false, true },
-	{ "lower-case get is another method", "get / HTTP/1.1\r\n\r\n", 0,
-	  HTTP_METHOD_OTHER, "get", "/", NULL, 1, true, false },
-	{ "token method", "M-SEARCH /x HTTP/1.1\r\n\r\n", 0, HTTP_METHOD_OTHER,
-	  "M-SEARCH", "/x", NULL, 1, true, false },
+	  "GET / HTTP/1.1\r\nHost: x\r\ntransfer-encoding:\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/", NULL, 1, false, true },
+	{ "lower-case get is another method",
+	  "get / HTTP/1.1\r\nHost: x\r\n\r\n", 0, HTTP_METHOD_OTHER, "get", "/",
+	  NULL, 1, true, false },
+	{ "token method", "M-SEARCH /x HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+	  HTTP_METHOD_OTHER, "M-SEARCH", "/x", NULL, 1, true, false },
 	{ "method of the maximum length",
-	  "ABCDEFGHIJKLMNOPQRSTUVWX / HTTP/1.1\r\n\r\n", 0, HTTP_METHOD_OTHER,
-	  "ABCDEFGHIJKLMNOPQRSTUVWX", "/", NULL, 1, true, false },
+	  "ABCDEFGHIJKLMNOPQRSTUVWX / HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+	  HTTP_METHOD_OTHER, "ABCDEFGHIJKLMNOPQRSTUVWX", "/", NULL, 1, true,
+	  false },
 	{ "header without space", "GET / HTTP/1.1\r\nHost:x\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
-	{ "empty header value", "GET / HTTP/1.1\r\nX-Empty:\r\n\r\n", 0,
-	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
+	{ "empty header value", "GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n\r\n",
+	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "tabs and spaces in value",
-	  "GET / HTTP/1.1\r\nX: \t a \t b \t\r\n\r\n", 0, HTTP_METHOD_GET,
-	  "GET", "/", NULL, 1, true, false },
+	  "GET / HTTP/1.1\r\nHost: x\r\nX: \t a \t b \t\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "every tchar in a name",
-	  "GET / HTTP/1.1\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n", 0,
+	  "GET / HTTP/1.1\r\nHost: x\r\n!#$%&'*+-.^_`|~09azAZ: v\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "obs-text and punctuation in value",
-	  "GET / HTTP/1.1\r\nX: \x80\xff caf\xc3\xa9 \"q\" (c) a:b;c=d,e\r\n\r\n",
+	  "GET / HTTP/1.1\r\nHost: x\r\nX: \x80\xff caf\xc3\xa9 \"q\" (c) a:b;c=d,e\r\n\r\n",
 	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
 	{ "many headers",
-	  "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n", 0,
-	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
-	{ "query verbose", "GET /healthz?verbose HTTP/1.1\r\n\r\n", 0,
-	  HTTP_METHOD_GET, "GET", "/healthz", "verbose", 1, true, false },
-	{ "empty query", "GET /readyz? HTTP/1.1\r\n\r\n", 0, HTTP_METHOD_GET,
-	  "GET", "/readyz", "", 1, true, false },
-	{ "query with second ?", "GET /x?a?b=/c HTTP/1.1\r\n\r\n", 0,
+	  "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",
+	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
+	{ "query verbose", "GET /healthz?verbose HTTP/1.1\r\nHost: x\r\n\r\n",
+	  0, HTTP_METHOD_GET, "GET", "/healthz", "verbose", 1, true, false },
+	{ "empty query", "GET /readyz? HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/readyz", "", 1, true, false },
+	{ "query with second ?", "GET /x?a?b=/c HTTP/1.1\r\nHost: x\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/x", "a?b=/c", 1, true, false },
-	{ "query only", "GET /?a=1&verbose=1 HTTP/1.1\r\n\r\n", 0,
+	{ "query only", "GET /?a=1&verbose=1 HTTP/1.1\r\nHost: x\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "/", "a=1&verbose=1", 1, true, false },
-	{ "double slash path", "GET //x/%2F/ HTTP/1.1\r\n\r\n", 0,
+	{ "double slash path", "GET //x/%2F/ HTTP/1.1\r\nHost: x\r\n\r\n", 0,
 	  HTTP_METHOD_GET, "GET", "//x/%2F/", NULL, 1, true, false },
-	{ "one leading CRLF", "\r\nGET / HTTP/1.1\r\n\r\n", 0, HTTP_METHOD_GET,
-	  "GET", "/", NULL, 1, true, false },
-	{ "pipelined", "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
-	  sizeof("GET /a HTTP/1.1\r\n\r\n") - 1, HTTP_METHOD_GET, "GET", "/a",
-	  NULL, 1, true, false },
+	{ "one leading CRLF", "\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
+	{ "pipelined",
+	  "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+	  sizeof("GET /a HTTP/1.1\r\nHost: x\r\n\r\n") - 1, HTTP_METHOD_GET,
+	  "GET", "/a", NULL, 1, true, false },
 	{ "pipelined partial second",
 	  "HEAD /livez HTTP/1.1\r\nHost: h\r\n\r\nGET /rea",
 	  sizeof("HEAD /livez HTTP/1.1\r\nHost: h\r\n\r\n") - 1,
 	  HTTP_METHOD_HEAD, "HEAD", "/livez", NULL, 1, true, false },
-	{ "pipelined garbage after", "GET /a HTTP/1.1\r\n\r\n\x01\x02garbage",
-	  sizeof("GET /a HTTP/1.1\r\n\r\n") - 1, HTTP_METHOD_GET, "GET", "/a",
-	  NULL, 1, true, false },
+	{ "1.0 needs no Host", "GET /livez HTTP/1.0\r\nX: y\r\n\r\n", 0,
+	  HTTP_METHOD_GET, "GET", "/livez", NULL, 0, false, false },
+	{ "empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", 0, HTTP_METHOD_GET,
+	  "GET", "/", NULL, 1, true, false },
+	{ "same Content-Length twice",
+	  "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+	  "content-length: 002\r\n\r\nab",
+	  sizeof("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+		 "content-length: 002\r\n\r\n") -
+		  1,
+	  HTTP_METHOD_OTHER, "POST", "/", NULL, 1, false, true },
+	{ "zero Content-Length twice",
+	  "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+	  "Content-Length: 00\r\n\r\n",
+	  0, HTTP_METHOD_GET, "GET", "/", NULL, 1, true, false },
+	{ "pipelined garbage after",
+	  "GET /a HTTP/1.1\r\nHost: x\r\n\r\n\x01\x02garbage",
+	  sizeof("GET /a HTTP/1.1\r\nHost: x\r\n\r\n") - 1, HTTP_METHOD_GET,
+	  "GET", "/a", NULL, 1, true, false },
 };
 
 #define N_VALID (sizeof(valid_rows) / sizeof(valid_rows[0]))
@@ -272,9 +294,9 @@ Test(http, reparse_after_any_prefix_finds_the_head)
 
 Test(http, pipelined_second_request_follows)
 {
-#define FIRST "GET /a HTTP/1.1\r\n\r\n"
+#define FIRST "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 #define SECOND "HEAD /b?verbose HTTP/1.0\r\nConnection: close\r\n\r\n"
-#define THIRD "GET /c HTTP/1.1\r\n\r\n"
+#define THIRD "GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
 	const char raw[] = FIRST SECOND THIRD;
 	size_t len = sizeof(raw) - 1;
 	struct guard g = guard_copy(raw, len);
@@ -400,6 +422,19 @@ static const struct bad_row bad_rows[] = {
 	    "POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n"),
 	BAD("incomplete but already bad header",
 	    "GET / HTTP/1.1\r\nBad Header"),
+	BAD("1.1 without Host", "GET /healthz HTTP/1.1\r\n\r\n"),
+	BAD("1.1 without Host, other headers",
+	    "GET / HTTP/1.1\r\nX-Host: x\r\nHosts: y\r\n\r\n"),
+	BAD("two Host headers",
+	    "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\nhost: a\r\n\r\n"),
+	BAD("two Host headers in 1.0",
+	    "GET / HTTP/1.0\r\nHost: a\r\nHOST: b\r\n\r\n"),
+	BAD("two different Content-Length values",
+	    "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\n"),
+	BAD("zero and non-zero Content-Length",
+	    "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+	    "Content-Length: 10\r\n\r\n"),
 	BAD("TLS client hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),
 	BAD("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
 	BAD("response instead of request", "HTTP/1.1 200 OK\r\n\r\n"),
@@ -497,7 +532,7 @@ Test(http, reparse_catches_stray_bytes_early)
 
 Test(http, last_len_beyond_len_is_a_rescan)
 {
-	const char raw[] = "GET /x HTTP/1.1\r\n\r\n";
+	const char raw[] = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
 	struct guard g = guard_copy(raw, sizeof(raw) - 1);
 	struct http_request req;
 
@@ -537,7 +572,8 @@ Test(http, query_has)
 	for (size_t i = 0; i < sizeof(query_rows) / sizeof(query_rows[0]);
 	     i++) {
 		char raw[256];
-		int len = snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\n\r\n",
+		int len = snprintf(raw, sizeof(raw),
+				   "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
 				   query_rows[i].target);
 		struct guard g = guard_copy(raw, (size_t)len);
 		struct http_request req;

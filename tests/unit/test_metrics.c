@@ -107,7 +107,7 @@ Test(metrics, zero_sample)
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 0"));
 	cr_expect(has_line(t, "pidone_log_lines_dropped_total 0"));
 	cr_expect(has_line(t, "pidone_health_connections 0"));
-	cr_expect(has_line(t, "pidone_health_connections_rejected_total 0"));
+	cr_expect(has_line(t, "pidone_health_evictions_total 0"));
 	cr_expect(has_line(t, "# TYPE pidone_child_up gauge"));
 	cr_expect(has_line(t, "# TYPE pidone_child_restarts_total counter"));
 	cr_expect(has_line(t, "# TYPE pidone_signals_forwarded_total counter"));
@@ -141,7 +141,7 @@ Test(metrics, values_and_labels)
 		.child_restarts = 3,
 		.zombies_reaped = 12345678901234ULL,
 		.health_connections = 7,
-		.health_connections_rejected = 44,
+		.health_evictions = 44,
 		.log_lines_dropped = 2,
 	};
 	size_t len;
@@ -160,7 +160,7 @@ Test(metrics, values_and_labels)
 	cr_expect(has_line(t, "pidone_child_restarts_total 3"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 12345678901234"));
 	cr_expect(has_line(t, "pidone_health_connections 7"));
-	cr_expect(has_line(t, "pidone_health_connections_rejected_total 44"));
+	cr_expect(has_line(t, "pidone_health_evictions_total 44"));
 	cr_expect(has_line(t, "pidone_log_lines_dropped_total 2"));
 	cr_expect(has_line(
 		t, "pidone_signals_forwarded_total{signal=\"TERM\"} 1"));
@@ -243,7 +243,7 @@ static void worst_case(struct metrics_sample *m)
 	m->child_up = m->live = m->ready = true;
 	m->child_restarts = m->zombies_reaped = UINT64_MAX;
 	m->health_connections = UINT32_MAX;
-	m->health_connections_rejected = m->log_lines_dropped = UINT64_MAX;
+	m->health_evictions = m->log_lines_dropped = UINT64_MAX;
 	for (int s = 1; s <= SIGNAME_MAX; s++)
 		m->signals_forwarded[s] = UINT64_MAX;
 	for (int p = 0; p < METRICS_PATH_MAX; p++)

@@ -207,6 +207,13 @@ static const struct answer_row answers[] = {
 	{ "no space", "HTTP/1.1200 OK\r\n\r\n", -EPROTO, 0, 0, 0 },
 	{ "status below 100", "HTTP/1.1 099 Odd\r\n\r\n", -EPROTO, 0, 0, 0 },
 	{ "version letter", "HTTP/1.x 200 OK\r\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "four-digit status", "HTTP/1.1 2000 OK\r\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "no space after status", "HTTP/1.1 200OK\r\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "tab after status", "HTTP/1.1 200\tOK\r\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "status then bare LF", "HTTP/1.1 200\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "status without reason", "HTTP/1.1 200 \r\n\r\n", 0, 200, 0, -1 },
+	{ "status then CRLF", "HTTP/1.1 204\r\n\r\n", 0, 204, 0, -1 },
+	{ "status cut after code", "HTTP/1.1 200", -EAGAIN, 0, 0, 0 },
 };
 
 Test(probe, parse_response)
