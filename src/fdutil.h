@@ -26,6 +26,7 @@ int fd_sanitize_stdio(void);
  */
 int fd_write_all(int fd, const void *buf, size_t len);
 
+/*
  * The IP literal @addr ("0.0.0.0", "::1": parse_ip_address) and @port as
  * a socket address (*@ret, zeroed first, of *@ret_len bytes), and as text
  * ("1.2.3.4:80", "[::1]:80") in @where. Returns 0 or -EINVAL.
