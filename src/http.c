@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "parse.h"
 #include "banned.h"
 
 /* Internal parse step result: keep going, or return this value. */
@@ -50,24 +51,6 @@ static bool is_never_char(unsigned char c)
 static bool is_ows(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Case-insensitive comparison of @len bytes at @s with lower-case @word. */
-static bool span_is(const char *s, size_t len, const char *word)
-{
-	size_t wlen = strlen(word);
-
-	if (len != wlen)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (lower((unsigned char)s[i]) != (unsigned char)word[i])
-			return false;
-	return true;
 }
 
 /* Trim optional whitespace from both ends of [*s, *s + *len). */
@@ -197,7 +180,7 @@ static bool connection_has(const char *v, size_t len, const char *word)
 		size_t item_len = n;
 
 		trim_ows(&item, &item_len);
-		if (span_is(item, item_len, word))
+		if (parse_span_caseeq(item, item_len, word))
 			return true;
 		if (!comma)
 			break;
@@ -237,12 +220,12 @@ static int interpret_header(const char *name, size_t name_len, const char *v,
 			    struct head_facts *f)
 {
 	trim_ows(&v, &len);
-	if (span_is(name, name_len, "connection")) {
+	if (parse_span_caseeq(name, name_len, "connection")) {
 		if (connection_has(v, len, "close"))
 			f->conn_close = true;
 		if (connection_has(v, len, "keep-alive"))
 			f->conn_keep_alive = true;
-	} else if (span_is(name, name_len, "content-length")) {
+	} else if (parse_span_caseeq(name, name_len, "content-length")) {
 		if (len == 0)
 			return HTTP_PARSE_MALFORMED;
 		for (size_t i = 0; i < len; i++)
@@ -256,9 +239,9 @@ static int interpret_header(const char *name, size_t name_len, const char *v,
 			return HTTP_PARSE_MALFORMED;
 		f->length = v;
 		f->length_len = len;
-	} else if (span_is(name, name_len, "transfer-encoding")) {
+	} else if (parse_span_caseeq(name, name_len, "transfer-encoding")) {
 		req->has_body = true;
-	} else if (span_is(name, name_len, "host")) {
+	} else if (parse_span_caseeq(name, name_len, "host")) {
 		f->hosts++;
 	}
 	return STEP_OK;

@@ -21,11 +21,6 @@
 #include "parse.h"
 #include "banned.h"
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -43,7 +38,7 @@ static size_t read_digits(const char *s, unsigned long max, unsigned long *ret,
 	bool over = false;
 	size_t n = 0;
 
-	for (; is_digit(s[n]); n++) {
+	for (; parse_is_digit(s[n]); n++) {
 		unsigned long d = (unsigned long)(s[n] - '0');
 
 		if (over || d > max || v > (max - d) / 10)
@@ -86,7 +81,7 @@ int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms)
 	if (s[i] == '.') {
 		size_t first = ++i;
 
-		for (; is_digit(s[i]); i++) {
+		for (; parse_is_digit(s[i]); i++) {
 			if (i - first >= 3)
 				return -EINVAL;
 			frac += (unsigned)(s[i] - '0') * scale;
@@ -136,6 +131,29 @@ int parse_port(const char *s, unsigned *ret)
 		return r;
 	*ret = (unsigned)v;
 	return 0;
+}
+
+/* See parse.h. */
+int parse_port_n(const char *s, size_t len, unsigned *ret)
+{
+	char text[8];
+
+	if (len >= sizeof(text))
+		return -EINVAL;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return parse_port(text, ret);
+}
+
+/* See parse.h. */
+bool parse_span_caseeq(const char *s, size_t len, const char *word)
+{
+	if (strlen(word) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (parse_lower(s[i]) != word[i])
+			return false;
+	return true;
 }
 
 /* An IPv4 or IPv6 literal, via inet_pton (see parse.h). */

@@ -33,6 +33,23 @@ int parse_bool(const char *s, bool *ret);
 /* A TCP port 0..65535. */
 int parse_port(const char *s, unsigned *ret);
 
+/* The same for the @len bytes at @s (no NUL needed). */
+int parse_port_n(const char *s, size_t len, unsigned *ret);
+
+/* ASCII only, whatever the locale: protocol text, not user text. */
+static inline bool parse_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline char parse_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Do the @len bytes at @s equal lower-case @word, ignoring ASCII case? */
+bool parse_span_caseeq(const char *s, size_t len, const char *word);
+
 /*
  * An IPv4 or IPv6 address literal ("0.0.0.0", "::1", no brackets, no
  * port); *@ret_family is AF_INET or AF_INET6.

@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "fdutil.h"
+#include "parse.h"
 #include "probe.h"
 #include "banned.h"
 
@@ -36,36 +37,15 @@
 
 /* --- pure helpers ----------------------------------------------------- */
 
-static bool is_digit(char c)
+/*
+ * Fill @t from the literal @host of @len bytes (brackets stripped) and
+ * @port: an IPv6 literal only in brackets, IPv4 only without, as in a URL.
+ */
+static int set_target(struct probe_target *t, const char *host, size_t len,
+		      bool bracketed, unsigned port)
 {
-	return c >= '0' && c <= '9';
-}
-
-/* Decimal 1..65535 of exactly @len bytes. */
-static int parse_port_span(const char *s, size_t len, unsigned *ret)
-{
-	unsigned long v = 0;
-
-	if (len == 0 || len > 5)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -EINVAL;
-	*ret = (unsigned)v;
-	return 0;
-}
-
-/* Fill t->addr from the literal @host of @len bytes (no brackets). */
-static int set_address(struct probe_target *t, const char *host, size_t len,
-		       bool bracketed)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)&t->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&t->addr;
 	char text[PROBE_HOST_MAX - 2]; /* room for the brackets */
+	char where[PROBE_HOST_MAX + 8];
 
 	if (len == 0 || len >= sizeof(text))
 		return -EINVAL;
@@ -73,32 +53,13 @@ static int set_address(struct probe_target *t, const char *host, size_t len,
 	text[len] = '\0';
 	if (!bracketed && strcmp(text, "localhost") == 0)
 		snprintf(text, sizeof(text), "127.0.0.1");
-
-	memset(&t->addr, 0, sizeof(t->addr));
-	if (!bracketed && inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		t->addr_len = sizeof(*sin);
-		snprintf(t->host, sizeof(t->host), "%s", text);
-		return 0;
-	}
-	if (bracketed && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		t->addr_len = sizeof(*sin6);
-		snprintf(t->host, sizeof(t->host), "[%s]", text);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static void set_port(struct probe_target *t, unsigned port)
-{
+	if (fd_sockaddr(text, port, &t->addr, &t->addr_len, where,
+			sizeof(where)) < 0 ||
+	    (t->addr.ss_family == AF_INET6) != bracketed)
+		return -EINVAL;
+	snprintf(t->host, sizeof(t->host), bracketed ? "[%s]" : "%s", text);
 	t->port = port;
-	if (t->addr.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&t->addr)->sin6_port =
-			htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)&t->addr)->sin_port =
-			htons((uint16_t)port);
+	return 0;
 }
 
 /* See probe.h. */
@@ -129,21 +90,21 @@ int probe_parse_url(const char *url, struct probe_target *ret)
 			p++;
 		host_end = p;
 	}
-	if (set_address(&t, host, (size_t)(host_end - host), bracketed) < 0)
-		return -EINVAL;
-
 	if (*p == ':') {
 		const char *port_start = ++p;
 
 		while (*p && *p != '/')
 			p++;
-		if (parse_port_span(port_start, (size_t)(p - port_start),
-				    &port) < 0)
+		if (parse_port_n(port_start, (size_t)(p - port_start), &port) <
+			    0 ||
+		    port == 0)
 			return -EINVAL;
 	} else if (*p != '\0' && *p != '/') {
 		return -EINVAL;
 	}
-	set_port(&t, port);
+	if (set_target(&t, host, (size_t)(host_end - host), bracketed, port) <
+	    0)
+		return -EINVAL;
 
 	path = *p ? p : "/";
 	path_len = strlen(path);
@@ -157,22 +118,12 @@ int probe_parse_url(const char *url, struct probe_target *ret)
 	return 0;
 }
 
-static char lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Does the header line [line, line + len) have the name @name? */
 static bool header_is(const char *line, size_t len, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (len <= n || line[n] != ':')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(line[i]) != name[i])
-			return false;
-	return true;
+	return len > n && line[n] == ':' && parse_span_caseeq(line, n, name);
 }
 
 /* Content-Length when there is none or it is not a plain number. */
@@ -187,7 +138,7 @@ static long content_length_value(const char *v, size_t len)
 
 	while (i < len && (v[i] == ' ' || v[i] == '\t'))
 		i++;
-	for (; i < len && is_digit(v[i]); i++) {
+	for (; i < len && parse_is_digit(v[i]); i++) {
 		if (n > 100000000L)
 			return NO_LENGTH;
 		n = n * 10 + (v[i] - '0');
@@ -218,9 +169,9 @@ int probe_parse_response(const char *buf, size_t len, int *ret_status,
 	 * Exactly three digits, then SP (reason phrase) or CRLF: neither
 	 * "2000" nor "200OK" may pass for 200.
 	 */
-	if (!is_digit(buf[vlen]) || buf[vlen + 1] != ' ' ||
-	    !is_digit(buf[vlen + 2]) || !is_digit(buf[vlen + 3]) ||
-	    !is_digit(buf[vlen + 4]) ||
+	if (!parse_is_digit(buf[vlen]) || buf[vlen + 1] != ' ' ||
+	    !parse_is_digit(buf[vlen + 2]) || !parse_is_digit(buf[vlen + 3]) ||
+	    !parse_is_digit(buf[vlen + 4]) ||
 	    (buf[vlen + 5] != ' ' && buf[vlen + 5] != '\r'))
 		return -EPROTO;
 	status = (buf[vlen + 2] - '0') * 100 + (buf[vlen + 3] - '0') * 10 +
@@ -275,21 +226,6 @@ size_t probe_body_excerpt(const char *body, size_t len, char *dst, size_t size)
 
 /* --- I/O -------------------------------------------------------------- */
 
-/* Write all of @len bytes to @fd (stdout: a pipe Docker reads). */
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 static void __attribute__((format(printf, 2, 3)))
 say(int fd, const char *fmt, ...)
 {
@@ -305,7 +241,8 @@ say(int fd, const char *fmt, ...)
 	if ((size_t)n >= sizeof(line) - 1)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	write_all(fd, line, (size_t)n);
+	/* stdout: a pipe Docker reads; nothing to do if it is gone */
+	(void)fd_write_all(fd, line, (size_t)n);
 }
 
 /* "3.0", "2.5", "0.25", "0.001": @ms as seconds, at least one decimal. */
@@ -463,6 +400,17 @@ static size_t loopback_targets(const struct settings *s,
 	    probe_parse_url("http://[::1]/", &ret[count]) == 0)
 		count++;
 	return count;
+}
+
+static void set_port(struct probe_target *t, unsigned port)
+{
+	t->port = port;
+	if (t->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&t->addr)->sin6_port =
+			htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&t->addr)->sin_port =
+			htons((uint16_t)port);
 }
 
 /* Where `pidone health` without --url goes. */

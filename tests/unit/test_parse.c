@@ -189,6 +189,49 @@ Test(parse, port)
 	}
 }
 
+/* A port in the middle of a longer text, as a URL has it. */
+Test(parse, port_n)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		int r;
+		unsigned v;
+	} rows[] = {
+		{ "8081/healthz", 4, 0, 8081 },
+		{ "65535", 5, 0, 65535 },
+		{ "0", 1, 0, 0 },
+		{ "65536", 5, -EINVAL, 0 },
+		{ "80x", 3, -EINVAL, 0 },
+		{ "", 0, -EINVAL, 0 },
+		{ "00000008081", 11, -EINVAL, 0 }, /* longer than any port */
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		unsigned v = 7;
+		int r = parse_port_n(rows[i].s, rows[i].len, &v);
+
+		cr_expect_eq(r, rows[i].r, "parse_port_n(\"%s\", %zu) = %d",
+			     rows[i].s, rows[i].len, r);
+		if (r == 0)
+			cr_expect_eq(v, rows[i].v);
+	}
+}
+
+Test(parse, span_caseeq)
+{
+	cr_expect(parse_span_caseeq("Content-Length", 14, "content-length"));
+	cr_expect(parse_span_caseeq("HOST: x", 4, "host"));
+	cr_expect_not(parse_span_caseeq("Hosts", 5, "host"));
+	cr_expect_not(parse_span_caseeq("Hos", 3, "host"));
+	cr_expect_not(parse_span_caseeq("H\xc3st", 4, "host"));
+	cr_expect(parse_span_caseeq("", 0, ""));
+	cr_expect_eq(parse_lower('Z'), 'z');
+	cr_expect_eq(parse_lower('['), '[');
+	cr_expect(parse_is_digit('9'));
+	cr_expect_not(parse_is_digit('a'));
+}
+
 Test(parse, ip_address)
 {
 	static const struct {
