@@ -201,7 +201,7 @@ Test(parse, port_n)
 		{ "8081/healthz", 4, 0, 8081 },
 		{ "65535", 5, 0, 65535 },
 		{ "0", 1, 0, 0 },
-		{ "65536", 5, -EINVAL, 0 },
+		{ "65536", 5, -ERANGE, 0 },
 		{ "80x", 3, -EINVAL, 0 },
 		{ "", 0, -EINVAL, 0 },
 		{ "00000008081", 11, -EINVAL, 0 }, /* longer than any port */
