@@ -383,6 +383,11 @@ static unsigned conn_serve(struct health_http_conn *c, unsigned max)
 		set_timer(c, TIMER_NONE);
 		handle_request(c, &req);
 		n++;
+		if (++c->srv->since_yield == HEALTH_HTTP_YIELD_EVERY) {
+			c->srv->since_yield = 0;
+			if (c->srv->yield)
+				c->srv->yield(c->srv->yield_data);
+		}
 	}
 	return n;
 }

@@ -60,6 +60,7 @@
 #include "supervisor.h"
 
 #define HEALTH_HTTP_CONNS_MAX 256
+#define HEALTH_HTTP_YIELD_EVERY 16
 #define HEALTH_HTTP_HEAD_TIMEOUT_S 5.0
 #define HEALTH_HTTP_IDLE_TIMEOUT_S 5.0
 #define HEALTH_HTTP_WRITE_TIMEOUT_S 5.0
@@ -128,6 +129,15 @@ struct health_http {
 	struct health_http_conn *conns;
 	unsigned n_open;
 	struct readytcp tcp; /* --ready-tcp */
+
+	/*
+	 * Called every HEALTH_HTTP_YIELD_EVERY requests within a pass, so
+	 * that a pass over hundreds of pipelining clients lets a signal in
+	 * (SIGTERM to the child under a /metrics flood in `make bench`).
+	 */
+	void (*yield)(void *data);
+	void *yield_data;
+	unsigned since_yield;
 
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
 	uint64_t events; /* accepts and complete requests so far */

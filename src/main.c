@@ -169,6 +169,8 @@ static int health_start(struct pidone *p)
 		return 0;
 	}
 	health_init(&p->health, &hc, lc);
+	p->http.yield = signals_poll;
+	p->http.yield_data = &p->signals;
 	if (notify_start(&p->notify, p->loop.ev, s, &p->health, lc) < 0)
 		return -EIO;
 	return health_http_start(&p->http, p->loop.ev, s, &p->health,

@@ -88,6 +88,14 @@ static void signals_readable(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+void signals_poll(void *s)
+{
+	struct signals *sig = s;
+
+	if (sig->fd >= 0)
+		signals_readable(NULL, &sig->watcher, EV_READ);
+}
+
 int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb,
 		  void *data)
 {

@@ -54,6 +54,14 @@ int signals_unignore_sigchld(bool *ret_was_ignored);
 int signals_start(struct signals *s, struct ev_loop *loop, signals_cb *cb,
 		  void *data);
 
+/*
+ * Read and act on the signals pending now, without waiting: for work
+ * that runs long within one loop pass (@s is a struct signals; the
+ * health server calls it between batches of requests), so that a SIGTERM
+ * does not wait for the end of the pass.
+ */
+void signals_poll(void *s);
+
 /* Stop watching and close the fd; accepts a never-started struct. */
 void signals_done(struct signals *s, struct ev_loop *loop);
 

@@ -211,6 +211,21 @@ Test(signals, self_raised_sigpipe_is_dropped)
 	stop(&seen, loop);
 }
 
+/* A long pass polls: the pending signal is acted on without the loop. */
+Test(signals, poll_reads_what_is_pending_without_the_loop)
+{
+	struct seen seen;
+	struct ev_loop *loop = start(&seen);
+
+	signals_poll(&seen.s);
+	cr_expect_eq(seen.n, 0, "nothing pending, nothing read");
+	send_self(SIGTERM);
+	signals_poll(&seen.s);
+	cr_expect_eq(seen.n, 1);
+	cr_expect(saw(&seen, SIGTERM));
+	stop(&seen, loop);
+}
+
 Test(signals, done_accepts_a_never_started_struct)
 {
 	struct signals s = { .fd = -1 };
