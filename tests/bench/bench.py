@@ -33,6 +33,7 @@ import argparse
 import atexit
 import datetime
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -905,9 +906,12 @@ class Bench:
             "from new connections" % (self.ATTACK_IDLE, self.ATTACK_SLOW, n))
         self.raise_nofile(self.ATTACK_IDLE + self.ATTACK_SLOW + 256)
         srv, port = self.start_health([self.tool("latchild"), "pause"])
-        stop = threading.Event()
-        th = threading.Thread(target=self.hold_attack, args=(port, stop),
-                              daemon=True)
+        # A process, not a thread: the probe's timing must not wait for
+        # the attacker's turn at the interpreter lock (5 ms slices).
+        mp = multiprocessing.get_context("fork")
+        stop = mp.Event()
+        th = mp.Process(target=self.hold_attack, args=(port, stop),
+                        daemon=True)
         try:
             th.start()
             time.sleep(2.0)     # every connection opened, some dripping
@@ -926,6 +930,8 @@ class Bench:
         finally:
             stop.set()
             th.join(10)
+            if th.is_alive():
+                th.kill()
             srv.kill()
             finish(srv)
 
@@ -963,9 +969,11 @@ class Bench:
             "rounds" % (self.FLOOD_CONNS, rounds))
         for r in range(rounds):
             srv, port = self.start_health([self.tool("latchild"), "term"])
-            stop, served = threading.Event(), [0]
-            th = threading.Thread(target=self.flood,
-                                  args=(port, stop, served), daemon=True)
+            # A process (see fig_probe_attack); served is shared memory.
+            mp = multiprocessing.get_context("fork")
+            stop, served = mp.Event(), mp.Array("q", 1, lock=False)
+            th = mp.Process(target=self.flood, args=(port, stop, served),
+                            daemon=True)
             try:
                 th.start()
                 end = time.monotonic() + 10
@@ -983,6 +991,8 @@ class Bench:
             finally:
                 stop.set()
                 th.join(10)
+                if th.is_alive():
+                    th.kill()
                 if srv.poll() is None:
                     srv.kill()
                 finish(srv)
