@@ -118,7 +118,7 @@ static void row(struct report *rp, const char *label, const char *hint,
 		put(rp, "%-*s   hint: %s\n", CHECK_LABEL_WIDTH, "", hint);
 }
 
-/* Milliseconds as SPEC's seconds: "10", "0.5", "2.25". */
+/* Milliseconds as seconds the way options take them: "10", "0.5". */
 static void add_seconds(struct textbuf *t, unsigned ms)
 {
 	char buf[32];

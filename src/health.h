@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * health.h - the liveness/readiness state machine behind /healthz, /livez
- * and /readyz (SPEC section 5), and the bodies those endpoints send.
+ * and /readyz (README, Health side port), and the bodies those endpoints send.
  *
  * Pure: the runtime reports events (child started, exited, sd_notify
  * messages, signals, TCP check results) and reads verdicts; every time is
@@ -127,7 +127,7 @@ void health_child_exited(struct health *h, int wstatus);
 
 /*
  * The child exited with @wstatus and a restart is scheduled after backoff:
- * still live (SPEC section 5), not ready.
+ * still live (as documented), not ready.
  */
 void health_child_backoff(struct health *h, int wstatus);
 

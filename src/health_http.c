@@ -30,7 +30,7 @@
  * shared buffers and both pools are one mapping made in health_http_start,
  * whose pages are touched only as they come into use.
  *
- * After start-up nothing here may end pidone (STYLE point 7): every error
+ * After start-up nothing here may end pidone (a PID 1 must not die): every error
  * closes one connection or pauses the listener, and is logged once per
  * class at most.
  */
@@ -134,7 +134,7 @@ enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_CLOSED };
 _Static_assert(HEALTH_HTTP_CONNS_MAX <= UINT16_MAX + 1,
 	       "a pool index fits in uint16_t");
 
-/* char arrays, not pointers: read-only data, no relocations (STYLE 8) */
+/* char arrays, not pointers: read-only data, no relocations */
 static const char verbose_labels[METRICS_PATH_MAX][8] = {
 	[METRICS_PATH_HEALTHZ] = "healthz",
 	[METRICS_PATH_LIVEZ] = "livez",

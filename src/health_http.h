@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * health_http.h - the health side port (SPEC section 5): a single-threaded
+ * health_http.h - the health side port (README, Health side port): a single-threaded
  * HTTP/1.1 server on pidone's event loop that answers /healthz, /livez,
  * /readyz and /metrics from the health state machine.
  *
@@ -9,7 +9,7 @@
  *   health_http_open   socket, bind, listen (nothing on the loop yet)
  *   health_http_start  the connection pool and the watchers
  *
- * Limits (STYLE point 16), all fixed at start, none driven by clients:
+ * Limits, all fixed at start, none driven by clients:
  * - HEALTH_HTTP_CONNS_MAX connections, reserved once by health_http_start
  *   with every buffer they can need; one more gets a canned 503 and is
  *   closed.

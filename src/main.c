@@ -2,7 +2,8 @@
 /*
  * main.c - pidone's entry point and the only place that ends the process.
  *
- * Start-up follows SPEC section 3 and may fail fast with a SPEC exit code;
+ * Start-up follows the README's "What pidone does, in order" and may fail
+ * fast with a documented exit code;
  * the comment "pidone must not die" below marks where the event loop
  * starts, after which every error is logged and survived.
  */
@@ -119,7 +120,7 @@ static void log_startup_error(const struct privdrop_error *e, const char *key,
 }
 
 /*
- * SPEC section 3, steps 3 and 4: resolve the final user, create the
+ * Start-up steps 3 and 4: resolve the final user, create the
  * writable dirs when asked (as root, before the drop, owned by the final
  * user), become the final user for good, then prove every writable dir
  * writable as that user. Returns 0, or the exit code (already logged).

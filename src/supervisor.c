@@ -6,7 +6,7 @@
  * Invariants: child_pid != 0 only in RUNNING; pgid != 0 from spawn until
  * the group is found empty; at most one of grace_timer/backoff_timer runs.
  * Every kill() failure is logged and survived: after start-up pidone must
- * not die (STYLE point 7). Owns no fd.
+ * not die (the container would go with it). Owns no fd.
  */
 #include <errno.h>
 #include <sched.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * supervisor.h - the main child's life cycle on the event loop (SPEC
- * section 4): spawn, forward signals, reap every process, grace and
+ * supervisor.h - the main child's life cycle on the event loop (README,
+ * What pidone does, in order): spawn, forward signals, reap every process, grace and
  * SIGKILL, drain the child's process group, restart with backoff, and the
  * exit code pidone ends with.
  *

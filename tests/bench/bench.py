@@ -929,7 +929,7 @@ class Bench:
         return text
 
     def goals(self):
-        """[(goal, measured, rounds, verdict)] for every goal of issue 6.
+        """[(goal, measured, rounds, verdict)] for every goal (README, Performance).
 
         The verdict compares medians. "rounds" says in how many of the
         paired rounds the goal held on its own, which shows how firm the
@@ -1231,7 +1231,7 @@ class Bench:
         else:
             w("Not measured: see *Skipped* below.\n")
 
-        w("## Goals (issue 6)\n")
+        w("## Goals\n")
         w("The verdict compares medians. *Rounds* counts the paired rounds "
           "(same round, same noise) in which the goal held on its own: a "
           "verdict backed by 16/31 rounds could flip on the next run, one "

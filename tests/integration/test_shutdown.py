@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Shutdown: SIGTERM handling, the grace period, and waiting for the group
-(SPEC section 4).
+(README, What pidone does).
 
 Timing bounds are generous on purpose: the suite may run on a busy box.
 """
