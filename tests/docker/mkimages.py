@@ -285,6 +285,7 @@ def runtime_closure(top, follow):
     return sorted(seen)
 
 
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # Never in a distroless image, whatever a package ships.
 SHELLS = {"/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash",
           "/bin/dash", "/usr/bin/dash", "/bin/busybox", "/usr/bin/busybox"}
@@ -322,6 +323,10 @@ def node_rootfs():
             continue
         fs.add_host(path)
     fs.add_host(real, "/nodejs/bin/node")
+    # Debian's node loads the system CA bundle at start (and warns on
+    # stderr without it); distroless images have it too.
+    if os.path.exists(CA_BUNDLE):
+        fs.add_host(CA_BUNDLE)
     # Libraries of a node that no package lists (a local build).
     fs.add_ldd(NODE_BIN)
     for path in SHELLS:
