@@ -10,7 +10,9 @@
  * privdrop_apply a real start uses, and sends its results back over a
  * close-on-exec pipe; pidone itself keeps its ids. Missing dirs are never
  * created: with --create-dirs the nearest existing parent is tested for
- * write access instead. Nothing is exec'd.
+ * write access instead. The program and each argument that names an
+ * existing file must be readable by the final user (a binary needs only
+ * execute permission). Nothing is exec'd.
  *
  * Owns the two pipe ends while the check child runs; both are closed
  * before check_run returns.
@@ -51,6 +53,7 @@ struct check_result {
 	int err; /* 0, -errno, or CHECK_SKIPPED */
 	int code; /* the exit code this step would end the start with */
 	char detail[PATH_MAX]; /* command: the file found */
+	bool unreadable; /* command: found and executable, not readable */
 	struct privdrop_error e;
 };
 
@@ -115,7 +118,7 @@ static void row(struct report *rp, const char *label, const char *hint,
 		put(rp, "%-*s   hint: %s\n", CHECK_LABEL_WIDTH, "", hint);
 }
 
-/* Milliseconds as SPEC's seconds: "10", "0.5", "2.25". */
+/* Milliseconds as seconds the way options take them: "10", "0.5". */
 static void add_seconds(struct textbuf *t, unsigned ms)
 {
 	char buf[32];
@@ -325,6 +328,75 @@ static const char *env_path(char *const *envp)
 	return NULL;
 }
 
+/*
+ * Why the current user cannot read @file (errno @err from access): the
+ * first dir on the way it cannot search, or the file itself, with owner
+ * and mode, in @buf.
+ */
+static void unreadable_text(const char *file, int err, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(file);
+
+	/* Each leading dir of an absolute or relative path, shortest first. */
+	for (size_t i = 1; i < len && i < sizeof(dir); i++) {
+		if (file[i] != '/')
+			continue;
+		memcpy(dir, file, i);
+		dir[i] = '\0';
+		if (access(dir, X_OK) == 0 || errno != EACCES)
+			continue;
+		if (stat(dir, &st) < 0) {
+			textbuf_format(buf, size, "dir %s: %s", dir,
+				       strerror(EACCES));
+			return;
+		}
+		textbuf_format(buf, size,
+			       "dir %s is not searchable: %s (owner %u:%u "
+			       "mode %04o)",
+			       dir, strerror(EACCES), (unsigned)st.st_uid,
+			       (unsigned)st.st_gid,
+			       (unsigned)(st.st_mode & 07777));
+		return;
+	}
+	if (stat(file, &st) < 0)
+		textbuf_format(buf, size, "%s", strerror(err));
+	else
+		textbuf_format(buf, size, "%s (owner %u:%u mode %04o)",
+			       strerror(err), (unsigned)st.st_uid,
+			       (unsigned)st.st_gid,
+			       (unsigned)(st.st_mode & 07777));
+}
+
+/*
+ * Can the current (final) user read @file, an argument of the command
+ * that names an existing file? The interpreter of a script opens its
+ * script and the app its data: a file root can read and the final user
+ * cannot only fails after the start, inside the app (Python's "can't open
+ * file ...: Permission denied").
+ */
+static void check_readable(const char *file, struct check_result *res)
+{
+	char why[PRIVDROP_TEXT_MAX / 2];
+
+	memset(res, 0, sizeof(*res));
+	if (access(file, R_OK) == 0)
+		return;
+	res->err = -errno;
+	res->code = EX_NOPERM;
+	unreadable_text(file, -res->err, why, sizeof(why));
+	textbuf_format(res->e.text, sizeof(res->e.text),
+		       "%s is not readable by uid %u gid %u: %s", file,
+		       (unsigned)geteuid(), (unsigned)getegid(), why);
+	textbuf_format(res->e.hint, sizeof(res->e.hint),
+		       "put it where uid %u can read it (every dir on the "
+		       "way searchable, the file readable: COPY "
+		       "--chown=%u:%u, chmod o+r), or run as a user that can",
+		       (unsigned)geteuid(), (unsigned)geteuid(),
+		       (unsigned)getegid());
+}
+
 /* Would execvp(argv[0]) work for the current user? Fills @res. */
 static void check_command(char *const *argv, const char *path,
 			  struct check_result *res)
@@ -369,6 +441,20 @@ static void check_command(char *const *argv, const char *path,
 		snprintf(res->e.hint, sizeof(res->e.hint),
 			 "distroless images have no shell: put the interpreter "
 			 "in the JSON command, e.g. [\"python3\",\"app.py\"]");
+		return;
+	}
+	/*
+	 * A binary runs with execute permission alone, a script needs read
+	 * too: the parent, which may read what this user cannot, tells
+	 * which it is (unreadable).
+	 */
+	if (access(res->detail, R_OK) < 0) {
+		char found[PATH_MAX];
+
+		memcpy(found, res->detail, sizeof(found));
+		check_readable(found, res);
+		memcpy(res->detail, found, sizeof(res->detail));
+		res->unreadable = true;
 	}
 }
 
@@ -412,7 +498,8 @@ static int read_all(int fd, void *buf, size_t len)
  */
 static __attribute__((noreturn)) void
 check_child(const struct settings *s, const struct credentials *cred,
-	    const struct check_missing *missing, const char *path, int fd)
+	    const struct check_missing *missing, const bool *arg_is_file,
+	    const char *path, int fd)
 {
 	struct check_result res;
 	int r;
@@ -446,6 +533,16 @@ check_child(const struct settings *s, const struct credentials *cred,
 		check_command(s->command, path, &res);
 	if (write_all(fd, &res, sizeof(res)) < 0)
 		_exit(EX_SOFTWARE);
+
+	for (size_t i = 1; s->command && s->command[0] && s->command[i]; i++) {
+		memset(&res, 0, sizeof(res));
+		if (r < 0 || !arg_is_file[i])
+			res.err = CHECK_SKIPPED;
+		else
+			check_readable(s->command[i], &res);
+		if (write_all(fd, &res, sizeof(res)) < 0)
+			_exit(EX_SOFTWARE);
+	}
 	_exit(0);
 }
 
@@ -576,27 +673,50 @@ static void report_dir(struct report *rp, const char *dir,
 }
 
 /*
+ * Which arguments of the command name an existing file, as pidone sees
+ * them (the final user may not even see them: that is what is checked).
+ * Directories are left out: an app may take one without reading it.
+ */
+static void find_file_args(char *const *argv, bool *is_file)
+{
+	struct stat st;
+
+	for (size_t i = 1; argv && argv[0] && argv[i]; i++)
+		is_file[i] = stat(argv[i], &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/*
  * Fork the check child, which drops to @cred, and report the drop and
  * every writable dir it checked. The command's result is left in
- * @ret_command. Returns 0, or -errno when the check itself failed.
+ * @ret_command, one per argument after it in @ret_args. Returns 0, or
+ * -errno when the check itself failed.
  */
 static int check_as_final_user(struct report *rp, const struct settings *s,
 			       const struct credentials *cred, const char *path,
-			       int *code, struct check_result *ret_command)
+			       int *code, struct check_result *ret_command,
+			       struct check_result *ret_args)
 {
 	size_t n_dirs = strv_length(s->writable);
+	size_t n_args = strv_length(s->command);
 	struct check_missing *missing;
 	struct credentials final;
 	struct check_result res;
 	int pipefd[2] = { -1, -1 };
+	bool *arg_is_file;
 	int r, status;
 	pid_t pid;
 
 	missing = calloc(n_dirs + 1, sizeof(*missing));
 	if (!missing)
 		return -ENOMEM;
+	arg_is_file = calloc(n_args + 1, sizeof(*arg_is_file));
+	if (!arg_is_file) {
+		r = -ENOMEM;
+		goto out_free_missing;
+	}
 	privdrop_final(cred, &final);
 	find_missing_dirs(s, &final, missing);
+	find_file_args(s->command, arg_is_file);
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -609,7 +729,7 @@ static int check_as_final_user(struct report *rp, const struct settings *s,
 	}
 	if (pid == 0) {
 		fd_close(&pipefd[0]);
-		check_child(s, cred, missing, path, pipefd[1]);
+		check_child(s, cred, missing, arg_is_file, path, pipefd[1]);
 	}
 	fd_close(&pipefd[1]);
 
@@ -633,6 +753,8 @@ static int check_as_final_user(struct report *rp, const struct settings *s,
 		report_dir(rp, s->writable[i], &final, &missing[i], &res, code);
 	}
 	r = read_all(pipefd[0], ret_command, sizeof(*ret_command));
+	for (size_t i = 1; r == 0 && n_args > 0 && i < n_args; i++)
+		r = read_all(pipefd[0], &ret_args[i], sizeof(ret_args[i]));
 
 out_reap_child:
 	fd_close(&pipefd[0]);
@@ -642,8 +764,47 @@ out_close_pipe:
 	fd_close(&pipefd[0]);
 	fd_close(&pipefd[1]);
 out_free_missing:
+	free(arg_is_file);
 	free(missing);
 	return r;
+}
+
+/*
+ * Does @file start with "#!"? Read by pidone, which may read what the
+ * final user cannot; when pidone cannot read it either, it counts as a
+ * script (the safe answer: it must be readable then).
+ */
+static bool is_script(const char *file)
+{
+	char magic[2];
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return true;
+	do
+		n = read(fd, magic, sizeof(magic));
+	while (n < 0 && errno == EINTR);
+	fd_close(&fd);
+	return n != (ssize_t)sizeof(magic) || memcmp(magic, "#!", 2) == 0;
+}
+
+/* One line per argument that names a file: readable by the final user? */
+static void report_args(struct report *rp, const struct settings *s,
+			const struct check_result *args, int *code)
+{
+	for (size_t i = 1; s->command && s->command[0] && s->command[i]; i++) {
+		if (args[i].err == CHECK_SKIPPED)
+			continue;
+		if (args[i].err < 0) {
+			row(rp, "command file", args[i].e.hint, "FAIL: %s",
+			    args[i].e.text);
+			first_failure(code, args[i].code);
+		} else {
+			row(rp, "command file", NULL, "%s: ok: readable",
+			    s->command[i]);
+		}
+	}
 }
 
 /* The command's verdict line. */
@@ -661,6 +822,10 @@ static void report_command(struct report *rp, const struct settings *s,
 	if (res->err == CHECK_SKIPPED) {
 		row(rp, "command path", NULL,
 		    "not checked (privileges not dropped)");
+	} else if (res->unreadable && !is_script(res->detail)) {
+		row(rp, "command path", NULL,
+		    "ok: %s -> %s (a binary: execute permission is enough)",
+		    s->command[0], res->detail);
 	} else if (res->err < 0) {
 		row(rp, "command path", res->e.hint, "FAIL: %s", res->e.text);
 		first_failure(code, res->code);
@@ -675,7 +840,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	struct report rp = { .fd = out_fd };
 	struct credentials cred;
 	struct privdrop_error e;
-	struct check_result command;
+	struct check_result command, *args;
 	const char *path = env_path(envp);
 	bool has_command = s->command && s->command[0];
 	int code = 0, r;
@@ -686,6 +851,15 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	if (!has_command)
 		first_failure(&code, EX_USAGE);
 	memset(&command, 0, sizeof(command));
+	args = calloc(strv_length(s->command) + 1, sizeof(*args));
+	if (!args) {
+		row(&rp, "result", NULL, "exit %d: the check itself failed: %s",
+		    EX_SOFTWARE, strerror(ENOMEM));
+		return EX_SOFTWARE;
+	}
+	/* Not checked unless the check child says otherwise. */
+	for (size_t i = 0; i <= strv_length(s->command); i++)
+		args[i].err = CHECK_SKIPPED;
 
 	r = privdrop_resolve(s->user, PRIVDROP_PASSWD_PATH, PRIVDROP_GROUP_PATH,
 			     &cred, &e);
@@ -700,15 +874,19 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 		if (has_command)
 			check_command(s->command, path, &command);
 	} else {
-		r = check_as_final_user(&rp, s, &cred, path, &code, &command);
+		r = check_as_final_user(&rp, s, &cred, path, &code, &command,
+					args);
 		if (r < 0) {
 			row(&rp, "result", NULL,
 			    "exit %d: the check itself failed: %s", EX_SOFTWARE,
 			    strerror(-r));
+			free(args);
 			return EX_SOFTWARE;
 		}
 	}
 	report_command(&rp, s, &command, &code);
+	report_args(&rp, s, args, &code);
+	free(args);
 
 	if (code == 0)
 		row(&rp, "result", NULL,

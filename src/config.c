@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.c - build struct settings from defaults < INI file < environment <
- * command line (SPEC sections 1 and 2, STYLE point 17).
+ * command line (README, Options).
  *
  * Order of work: the argv parser runs first (it finds the action, the
  * command and --config, and queues the options), then the layers are
@@ -1448,7 +1448,7 @@ out_free_cli:
 	return r;
 }
 
-/* The --help text, kept in step with SPEC sections 1, 2 and 6. */
+/* The --help text, kept in step with the README and pidone(8). */
 const char *config_usage(void)
 {
 	return "Usage: pidone [OPTIONS] [--] COMMAND [ARG...]    run COMMAND under supervision\n"

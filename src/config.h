@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.h - build struct settings from defaults < INI file < environment <
- * command line (SPEC sections 1 and 2).
+ * command line (README, Options).
  *
  * config_load reads the INI file itself into a bounded buffer (lines of 198
  * bytes or more are rejected before inih r55 could split them; inline " ;"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dirs.h - the writable directories (SPEC section 3, step 4; STYLE point
- * 14): create them when asked, then prove them writable by doing.
+ * dirs.h - the writable directories (README, What pidone does,
+ * step 4): create them when asked, then prove them writable by doing.
  */
 #ifndef PIDONE_DIRS_H
 #define PIDONE_DIRS_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exitcodes.h - pidone's own exit codes, named once (SPEC section 6).
+ * exitcodes.h - pidone's own exit codes, named once (README, Exit codes).
  *
  * Every other status pidone exits with is the child's: its exit code, or
  * 128+N when signal N killed it.

@@ -27,7 +27,7 @@ _Static_assert(HEALTH_STATUS_MAX + 32 <= HEALTH_REASON_MAX,
 _Static_assert(HEALTH_TCP_REASON_MAX <= HEALTH_REASON_MAX,
 	       "a ready-tcp reason must fit in a reason");
 
-/* char arrays, not pointers: read-only data, no relocations (STYLE 8) */
+/* char arrays, not pointers: read-only data, no relocations */
 static const char check_names[HEALTH_CHECK_MAX][16] = {
 	[HEALTH_CHECK_CHILD] = "child",
 	[HEALTH_CHECK_WATCHDOG] = "watchdog",
@@ -201,7 +201,7 @@ static void eval_child(const struct health *h, enum health_probe probe,
 		c->ok = true;
 		break;
 	case HEALTH_CHILD_BACKOFF:
-		/* SPEC section 5: live during a restart backoff */
+		/* live during a restart backoff, as documented */
 		c->ok = probe == HEALTH_PROBE_LIVE;
 		if (!c->ok) {
 			exitstatus_describe(h->lc->last_wstatus, how,

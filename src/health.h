@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * health.h - the liveness/readiness state machine behind /healthz, /livez
- * and /readyz (SPEC section 5), and the bodies those endpoints send.
+ * and /readyz, and the bodies those endpoints send.
  *
  * Pure: the runtime reports events (child started, exited, sd_notify
  * messages, signals, TCP check results) and reads verdicts; every time is

@@ -22,7 +22,7 @@
  * client's pipeline never holds the loop. A response head is formatted in
  * place and its body copied once, from a bounded stack buffer.
  *
- * After start-up nothing here may end pidone (STYLE point 7): every error
+ * After start-up nothing here may end pidone: every error
  * closes one connection or pauses the listener, and is logged once per
  * class at most.
  */
@@ -81,7 +81,7 @@ enum timer_mode {
 
 enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_CLOSED };
 
-/* char arrays, not pointers: read-only data, no relocations (STYLE 8) */
+/* char arrays, not pointers: read-only data, no relocations */
 static const char verbose_labels[METRICS_PATH_MAX][8] = {
 	[METRICS_PATH_HEALTHZ] = "healthz",
 	[METRICS_PATH_LIVEZ] = "livez",

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * health_http.h - the health side port (SPEC section 5): a single-threaded
- * HTTP/1.1 server on pidone's event loop that answers /healthz, /livez,
- * /readyz and /metrics from the health state machine.
+ * health_http.h - the health side port (man page: HEALTH PORT): a
+ * single-threaded HTTP/1.1 server on pidone's event loop that answers
+ * /healthz, /livez, /readyz and /metrics from the health state machine.
  *
  * Two steps, because the listener must exist before the privilege drop (a
  * port below 1024 needs root) while the rest runs after it:
  *   health_http_open   socket, bind, listen (nothing on the loop yet)
  *   health_http_start  the connection table and the watchers
  *
- * Limits (STYLE point 16), all fixed at start, none driven by clients:
+ * Limits, all fixed at start, none driven by clients:
  * - HEALTH_HTTP_CONNS_MAX connections, each a struct with its own fixed
  *   buffers (a request head of HTTP_HEAD_MAX bytes in, HEALTH_HTTP_OUT_MAX
  *   out), in one table mapped at start whose pages are touched only as

@@ -4,7 +4,7 @@
  * request-head parser with picohttpparser's contract, a query lookup and a
  * response-head formatter. No I/O, no globals, no logs, no allocation.
  *
- * What the parser accepts (SPEC section 5 only needs 400 for the rest):
+ * What the parser accepts (anything else gets 400):
  * - Lines end in CRLF, strictly. A bare LF or a bare CR is malformed: every
  *   client that probes pidone (kubelet, Docker via `pidone health`, curl,
  *   wget) sends CRLF, and one terminator means one rule for where a head
@@ -38,7 +38,7 @@
 #define HTTP_PARSE_INCOMPLETE (-2) /* read more; 431 when the buffer is full */
 
 /*
- * The largest head the server buffers (STYLE point 16). The parser itself
+ * The largest head the server buffers (8 KiB, as documented). The parser itself
  * has no limit: it reports HTTP_PARSE_INCOMPLETE and the server answers
  * 431 once its HTTP_HEAD_MAX buffer is full.
  */

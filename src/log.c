@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * log.c - pidone's own log records (SPEC section 7, STYLE point 15).
+ * log.c - pidone's own log records (README, Logs): one write(2) each.
  *
  * Every record is built in one stack buffer of LOG_LINE_MAX bytes and
  * leaves with exactly one write(2), so a record on a pipe is atomic and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * log.h - pidone's own log lines (SPEC section 7), one per event, on fd 2.
+ * log.h - pidone's own log lines (README, Logs), one per event, on fd 2.
  *
  * Each record is formatted into one bounded stack buffer (at most
  * LOG_LINE_MAX bytes, so a pipe write is atomic) and written with a single

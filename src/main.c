@@ -45,7 +45,7 @@ static void log_startup_error(const struct privdrop_error *e, const char *key,
 }
 
 /*
- * SPEC section 3, steps 3 and 4: resolve the final user, create the
+ * Start-up steps 3 and 4: resolve the final user, create the
  * writable dirs when asked (as root, before the drop, owned by the final
  * user), become the final user for good, then prove every writable dir
  * writable as that user. A start that fails on the way removes the dirs

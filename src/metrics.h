@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * metrics.h - the /metrics body in the Prometheus text format 0.0.4 (SPEC
- * section 5), formatted from a plain struct of numbers.
+ * metrics.h - the /metrics body in the Prometheus text format 0.0.4 (README,
+ * Health side port), formatted from a plain struct of numbers.
  *
  * Pure: the server fills a struct metrics_sample from the supervisor, the
  * health state and its own counters, and metrics_format turns it into text

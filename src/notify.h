@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * notify.h - the sd_notify side of --ready-notify and --watchdog (SPEC
- * section 2): a unix datagram socket in the abstract namespace whose name
+ * notify.h - the sd_notify side of --ready-notify and --watchdog (README,
+ * Options): a unix datagram socket in the abstract namespace whose name
  * the child finds in $NOTIFY_SOCKET, read on the event loop, each datagram
  * fed to the health state machine.
  *

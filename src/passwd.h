@@ -3,7 +3,7 @@
  * passwd.h - look up users and groups in the image's /etc/passwd and
  * /etc/group by reading the files themselves (fgetpwent/fgetgrent on a
  * close-on-exec stream), never through NSS: getpwnam in a static glibc
- * binary running as PID 1 would try to dlopen NSS modules (STYLE point 13).
+ * binary running as PID 1 would try to dlopen NSS modules.
  *
  * No logging, no globals. Every function returns 0 and fills its ret_
  * outputs only on success; -ENOENT when the name or id is not listed (or

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pidone.h - the one state struct (STYLE point 8): settings plus every
+ * pidone.h - the one state struct (no globals): settings plus every
  * runtime part, owned by main() and reached from watchers through their
  * embedding structs. There are no other globals but log.c's sink.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * privdrop.h - resolve the final user and become it for good (SPEC section
- * 3, step 3; STYLE point 13).
+ * privdrop.h - resolve the final user and become it for good (README,
+ * What pidone does, step 3; Security).
  */
 #ifndef PIDONE_PRIVDROP_H
 #define PIDONE_PRIVDROP_H

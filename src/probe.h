@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * probe.h - `pidone health` (SPEC section 1): GET /healthz (/readyz with
+ * probe.h - `pidone health` (README, Health side port): GET /healthz (/readyz with
  * --ready) from the running pidone's health port and say in one line on
  * stdout why the answer is healthy or not. Docker runs it every interval
  * as HEALTHCHECK CMD ["/init","health"], so it is small and fast: plain

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.c - the settings of SPEC section 2: their defaults, their names
+ * settings.c - the settings of the README's Options: their defaults, their names
  * (one table: long option, short option, environment variable, INI section
  * and key, how each is given) and where each value came from.
  *
@@ -20,7 +20,7 @@
 
 /*
  * Arrays rather than pointers, so that the table is plain .rodata (no
- * relocations, nothing writable: STYLE point 8's nm check stays clean).
+ * relocations, nothing writable: nm shows no writable data).
  */
 struct setting_name {
 	char option[16]; /* without "--"; "" for none */
@@ -91,7 +91,7 @@ static const struct setting_name *name_of(enum setting_id id)
 	return &setting_names[id];
 }
 
-/* The defaults of SPEC section 2 (see settings.h). */
+/* The defaults the README's Options list (see settings.h). */
 void settings_init(struct settings *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -181,7 +181,7 @@ enum setting_kind settings_kind(enum setting_id id)
 	return n ? n->kind : SETTING_KIND_MAX;
 }
 
-/* The default of @id in SPEC's words. */
+/* The default of @id as the README's Options write it. */
 const char *settings_default_text(enum setting_id id)
 {
 	const struct setting_name *n = name_of(id);

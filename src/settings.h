@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.h - every setting of SPEC section 2, merged from defaults, the
+ * settings.h - every setting of the README's Options, merged from defaults, the
  * INI file, the environment and the command line, and where each came from.
  */
 #ifndef PIDONE_SETTINGS_H
@@ -28,7 +28,7 @@ enum subreaper_mode {
 	SUBREAPER_MAX
 };
 
-/* One per row of SPEC section 2, in its order, plus the command. */
+/* One per row of the README's Options, in its order, plus the command. */
 enum setting_id {
 	SETTING_COMMAND,
 	SETTING_USER,
@@ -126,7 +126,7 @@ enum setting_kind {
 };
 
 /*
- * Defaults of SPEC section 2. The writable list is left NULL: its default
+ * Defaults as documented. The writable list is left NULL: its default
  * ($TMPDIR or /tmp) depends on the environment, so config_load fills it.
  */
 void settings_init(struct settings *s);
@@ -153,7 +153,7 @@ char settings_short_option(enum setting_id id);
 /* How @id is given (SETTING_KIND_MAX for an id out of range). */
 enum setting_kind settings_kind(enum setting_id id);
 
-/* The default of @id as SPEC section 2 words it ("10", "$TMPDIR or /tmp"). */
+/* The default of @id as the docs word it ("10", "$TMPDIR or /tmp"). */
 const char *settings_default_text(enum setting_id id);
 
 /*

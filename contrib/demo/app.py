@@ -14,6 +14,8 @@ Standard library only, so it runs on gcr.io/distroless/python3-debian12.
 - ``--ignore-term`` ignores SIGTERM, to show pidone's ``--grace`` SIGKILL.
 - ``--orphans N`` starts N grandchildren whose parent exits at once, so they
   are re-parented to PID 1 (pidone), which must reap them when they exit.
+- ``--addr ADDR`` binds one address (``127.0.0.1`` for a demo on a host)
+  instead of every interface.
 - ``--client URL`` runs a client instead: GET URL every ``--interval``
   seconds and print the answer (the dependent service in contrib/compose.yaml).
 
@@ -97,8 +99,12 @@ class Server(http.server.ThreadingHTTPServer):
         super().server_bind()
 
 
-def make_server(port):
-    """Bind [::]:port dual-stack, or 0.0.0.0:port without IPv6."""
+def make_server(port, addr=None):
+    """Bind addr:port, else [::]:port dual-stack, or 0.0.0.0:port."""
+    if addr:
+        Server.address_family = (socket.AF_INET6 if ":" in addr
+                                 else socket.AF_INET)
+        return Server((addr, port), Handler)
     if socket.has_ipv6:
         Server.address_family = socket.AF_INET6
         try:
@@ -151,7 +157,7 @@ def serve(args):
     if args.orphans:
         make_orphans(args.orphans, args.orphan_life)
     Handler.access_log = open_access_log(args.log_dir)
-    server = make_server(args.port)
+    server = make_server(args.port, args.addr)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     log("listening", port=args.port, pid=os.getpid(), uid=os.getuid(),
@@ -189,6 +195,8 @@ def client(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    p.add_argument("--addr", default=os.environ.get("ADDR"),
+                   help="address to bind (default: all interfaces)")
     p.add_argument("--log-dir", default=os.environ.get("APP_LOG_DIR",
                                                        "/var/log/app"))
     p.add_argument("--drain", type=float, default=5.0,

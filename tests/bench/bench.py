@@ -26,7 +26,8 @@ skipped, and RESULTS.md says so. Only loopback addresses are used. Every
 process it starts has a bounded wait and is killed by pid on the way out.
 
 BENCH_QUICK=1 (or --quick) runs fewer rounds, fewer orphans and shorter
-loads, in well under 90 s, for CI.
+loads, for CI: about 130 s of measurements on 2 cores, plus the builds
+(make bench also builds the musl binary) and any install.
 """
 
 import argparse
@@ -1129,7 +1130,7 @@ class Bench:
         return text
 
     def goals(self):
-        """[(goal, measured, rounds, verdict)] for every goal of issue 6.
+        """[(goal, measured, rounds, verdict)] for every goal (README, Performance).
 
         The verdict compares medians. "rounds" says in how many of the
         paired rounds the goal held on its own, which shows how firm the
@@ -1451,7 +1452,7 @@ class Bench:
         else:
             w("Not measured: see *Skipped* below.\n")
 
-        w("## Goals (issue 6)\n")
+        w("## Goals\n")
         w("The verdict compares medians. *Rounds* counts the paired rounds "
           "(same round, same noise) in which the goal held on its own: a "
           "verdict backed by 16/31 rounds could flip on the next run, one "
@@ -1642,8 +1643,8 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "tests/bench/RESULTS.md has the full tables with min-max, the "
             "health-port figures, the machine, the method, which goals are "
             "met and where pidone's start-up instructions go. "
-            "BENCH_QUICK=1 make bench is the short run (under 90 s) for "
-            "CI."))
+            "BENCH_QUICK=1 make bench is the short run for CI: about "
+            "130 s of measurements on 2 cores, plus the builds."))
         path = os.path.join(self.args.out_dir, "README-section.md")
         with open(path, "w") as f:
             f.write("\n".join(out))
@@ -1755,7 +1756,8 @@ def main():
     ap.add_argument("--out-dir",
                     default=os.environ.get("BENCH_OUT_DIR") or HERE,
                     help="where RESULTS.md and the chart go (default "
-                    "$BENCH_OUT_DIR, else tests/bench in the source tree)")
+                    "$BENCH_OUT_DIR, else tests/bench in the source tree; "
+                    "make bench passes tests/bench/out of the build tree)")
     ap.add_argument("--work-dir", help="scratch dir (default: a new one "
                     "under /tmp, removed at the end)")
     ap.add_argument("--quick", action="store_true",

@@ -12,9 +12,11 @@ them to ``docker import`` as a tar stream (nothing is copied to disk):
     /etc/passwd and /etc/group with root and nonroot (65532), /tmp 1777,
     USER 65532:65532. No /bin/sh, no busybox, no coreutils.
 ``pidone-test/node-distroless:nonroot``
-    like gcr.io/distroless/nodejs20-debian12:nonroot: Debian's /usr/bin/node
-    installed as /nodejs/bin/node (where distroless has it) with its ldd
-    libraries, the same /etc and /tmp, USER 65532:65532.
+    like gcr.io/distroless/nodejs20-debian12:nonroot: the files of the
+    package that owns /usr/bin/node and of the libraries and node modules
+    it depends on (``dpkg -L``: Debian's node needs /usr/share/nodejs),
+    its binary also as /nodejs/bin/node (where distroless has it), the
+    same /etc and /tmp, USER 65532:65532. No shell.
 ``pidone-test/builder:debian12``
     a stand-in for debian:12 that runs the contrib Dockerfiles' build stage
     unmodified and offline: the files of the installed packages that the
@@ -239,12 +241,98 @@ def python_rootfs():
     return fs, env, ["/usr/bin/python3"]
 
 
+def installed_packages():
+    """{name: (depends, provides)} of every installed package."""
+    q = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package}\t${Status}\t${Depends}, "
+         "${Pre-Depends}\t${Provides}\n"],
+        capture_output=True, text=True, check=True)
+    pkgs, provided = {}, {}
+    for line in q.stdout.splitlines():
+        name, status, deps, provides = (line.split("\t") + [""] * 4)[:4]
+        if not status.endswith("install ok installed"):
+            continue
+        pkgs[name] = deps
+        for p in provides.split(","):
+            p = p.split("(")[0].strip()
+            if p:
+                provided.setdefault(p, name)
+    return pkgs, provided
+
+
+def runtime_closure(top, follow):
+    """top and the installed packages it depends on, recursively, going
+    only into those whose names follow() accepts (libraries and node's
+    own modules: a Depends on python3 or ca-certificates is not wanted in
+    a distroless image)."""
+    pkgs, provided = installed_packages()
+    todo, seen = [top], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in pkgs.get(name, "").split(","):
+            for alt in dep.split("|"):
+                alt = alt.split("(")[0].strip().split(":")[0]
+                if not alt:
+                    continue
+                real = alt if alt in pkgs else provided.get(alt)
+                if real:
+                    if follow(real):
+                        todo.append(real)
+                    break
+    return sorted(seen)
+
+
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# Never in a distroless image, whatever a package ships.
+SHELLS = {"/bin/sh", "/usr/bin/sh", "/bin/bash", "/usr/bin/bash",
+          "/bin/dash", "/usr/bin/dash", "/bin/busybox", "/usr/bin/busybox"}
+# Documentation and headers, not needed to run anything.
+DOC_DIRS = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/",
+            "/usr/share/lintian/", "/usr/share/bug/", "/usr/share/locale/",
+            "/usr/include/")
+
+
 def node_rootfs():
+    """Node as its package installs it: Debian's nodejs keeps parts of
+    node's own JavaScript (cjs-module-lexer, acorn, undici) in other
+    packages under /usr/share/nodejs, so the binary and its ldd libraries
+    alone cannot start ("Cannot load externalized builtin"). Every file
+    that the package of /usr/bin/node and the libraries and node modules
+    it depends on install (dpkg -L) is taken."""
     fs = Rootfs()
     if not os.path.exists(NODE_BIN):
         die(NODE_BIN + " is missing: apt-get install nodejs")
-    fs.add_host(os.path.realpath(NODE_BIN), "/nodejs/bin/node")
+    real = os.path.realpath(NODE_BIN)
+    q = subprocess.run(["dpkg-query", "-S", real], capture_output=True,
+                       text=True)
+    if q.returncode != 0:
+        die("no package owns %s (dpkg -S): install Debian's nodejs" % real)
+    owner = q.stdout.split(":")[0].strip()
+    packages = runtime_closure(
+        owner, lambda n: n.startswith(("lib", "node-")) and
+        not n.endswith(("-dev", "-doc")))
+    out = subprocess.run(["dpkg", "-L"] + packages, capture_output=True,
+                         text=True, check=True)
+    for path in sorted(set(out.stdout.splitlines())):
+        if (not path.startswith("/") or path in SHELLS
+                or path.startswith(DOC_DIRS) or not os.path.lexists(path)
+                or (os.path.isdir(path) and not os.path.islink(path))):
+            continue
+        fs.add_host(path)
+    fs.add_host(real, "/nodejs/bin/node")
+    # Debian's node loads the system CA bundle at start (and warns on
+    # stderr without it); distroless images have it too.
+    if os.path.exists(CA_BUNDLE):
+        fs.add_host(CA_BUNDLE)
+    # Libraries of a node that no package lists (a local build).
     fs.add_ldd(NODE_BIN)
+    for path in SHELLS:
+        if path in fs.entries:
+            die("%s would be in the node image: a package of %s ships it"
+                % (path, " ".join(packages)))
     distroless_common(fs)
     env = ["PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"]
     return fs, env, ["/nodejs/bin/node"]

@@ -104,11 +104,14 @@ start_dockerd() {
 	return 1
 }
 
-# umount_under DIR/: unmount what is mounted below DIR, deepest first.
+# umount_under DIR/: unmount what is mounted below DIR, deepest first;
+# umount_under DIR: DIR itself when it is a mount point.
 # shellcheck disable=SC2317 # called from cleanup
 umount_under() {
-	awk -v d="$1" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
-		sort -r | while read -r m; do umount "$m"; done
+	awk -v d="$1" 'index($2, d) == 1 && (d ~ /\/$/ || $2 == d) { print $2 }' \
+		/proc/self/mounts | sort -r | while read -r m; do
+		umount "$m" || umount -l "$m"
+	done
 }
 
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -132,8 +135,12 @@ cleanup() {
 	if [ -n "$STARTED_PID" ] && [ "$KEEP" != 1 ]; then
 		say "stopping dockerd $STARTED_PID"
 		stop_dockerd "$STARTED_PID"
-		# It leaves its default netns bind-mounted in the exec root.
+		# It leaves its default netns bind-mounted in the exec root,
+		# and may leave its storage mounts (overlay2's own bind mount,
+		# a container's merged dir) in the data root.
 		umount_under "$STATE/exec/"
+		umount_under "$STATE/data/"
+		umount_under "$STATE/data"
 	fi
 	rm -rf "$CTX"
 	if [ "$CLEAN" = 1 ] && ! daemon_up; then
@@ -163,6 +170,7 @@ say "$("$DOCKER" info --format 'dockerd {{.ServerVersion}}, storage {{.Driver}},
 
 # The build context: what a fresh clone would have (git's tracked and
 # not-ignored files), so nothing built in the tree leaks into the image.
+# The context's .dockerignore decides what the builds see of it.
 rm -rf "$CTX"
 mkdir -p "$CTX"
 if git -C "$SRC" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -177,6 +185,16 @@ else
 		--exclude=config.status --exclude=config.log \
 		--exclude=./Makefile --exclude=./src/pidone -cf - . |
 		tar -C "$CTX" -xf - || { say "could not copy the source tree"; exit 1; }
+fi
+
+# Then what the README's quick start leaves in the tree: an in-place
+# autoreconf and configure (configure, build-aux/, config.status,
+# Makefile), so the Dockerfiles and .dockerignore are tested on the tree
+# users build from, not only on a pristine clone.
+if ! (cd "$CTX" && autoreconf -fi && ./configure -q --enable-tests=no) \
+	>"$STATE/context-configure.log" 2>&1; then
+	say "could not configure the build context (see $STATE/context-configure.log)"
+	exit 1
 fi
 
 timeout 600 "$PYTHON" "$SRC/tests/docker/mkimages.py" "$DOCKER" ||

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""`pidone check` (SPEC section 1): a dry run of the start-up that prints
-every setting with its origin, the final user, each writable dir's verdict
-as that user and the command resolved on PATH, exits with the code a real
-start would have (0, 64, 77, 78, 126, 127), and changes nothing: no dir
-is created, no probe file is left, the command is never exec'd.
+"""`pidone check`: a dry run of the start-up that prints every setting
+with its origin, the final user, each writable dir's verdict as that user,
+the command resolved on PATH and whether that user can read the files the
+command names, exits with the code a real start would have (0, 64, 77, 78,
+126, 127), and changes nothing: no dir is created, no probe file is left,
+the command is never exec'd.
 """
 
 import os
@@ -194,6 +195,77 @@ class Check(h.TestCase):
         self.assertResult(p, 126)
         p = self.check([f], ["--user", "keep"])
         self.assertResult(p, 0)
+
+    # -- files the command names, as the final user ---------------------
+
+    def test_unreadable_script_argument_is_77_and_names_the_dir(self):
+        # The quick start's trap: a script under a 0700 dir (a clone in
+        # /root) passes to python3, which then cannot open it as 65532.
+        d = self.tmpdir()                 # 0700 root
+        app = os.path.join(d, "app.py")
+        with open(app, "w") as f:
+            f.write("print('hi')\n")
+        os.chmod(app, 0o644)
+        p = self.check(["/usr/bin/python3", app])
+        self.assertResult(p, 77)
+        self.assertEqual(rows(p, "command file"),
+                         ["FAIL: %s is not readable by uid 65532 gid 65532: "
+                          "dir %s is not searchable: Permission denied "
+                          "(owner 0:0 mode 0700)" % (app, d)], p.describe())
+        self.assertIn("COPY --chown=65532:65532", " ".join(hints(p)))
+        # Readable as the user that runs it: fine.
+        p = self.check(["/usr/bin/python3", app], ["--user", "keep"])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "command file"),
+                         ["%s: ok: readable" % app], p.describe())
+
+    def test_unreadable_file_argument_names_the_file(self):
+        d = self.world_tmpdir()
+        data = os.path.join(d, "conf.json")
+        with open(data, "w") as f:
+            f.write("{}\n")
+        os.chmod(data, 0o600)
+        p = self.check(["cat", "--", data, "not-a-file-pidone-it"])
+        self.assertResult(p, 77)
+        self.assertEqual(rows(p, "command file"),
+                         ["FAIL: %s is not readable by uid 65532 gid 65532: "
+                          "Permission denied (owner 0:0 mode 0600)" % data],
+                         "only the argument that names a file is checked"
+                         + p.describe())
+        os.chmod(data, 0o644)
+        p = self.check(["cat", "--", data])
+        self.assertResult(p, 0)
+
+    def test_unreadable_script_program_is_77(self):
+        d = self.world_tmpdir()
+        f = os.path.join(d, "tool")
+        with open(f, "w") as fp:
+            fp.write("#!/bin/sh\nexit 0\n")
+        os.chmod(f, 0o711)             # executable, not readable
+        p = self.check([f])
+        self.assertResult(p, 77)
+        self.assertEqual(rows(p, "command path"),
+                         ["FAIL: %s is not readable by uid 65532 gid 65532: "
+                          "Permission denied (owner 0:0 mode 0711)" % f],
+                         p.describe())
+
+    def test_unreadable_binary_program_is_fine(self):
+        # A binary runs with execute permission alone.
+        d = self.world_tmpdir()
+        f = os.path.join(d, "true")
+        shutil.copy(shutil.which("true"), f)
+        os.chmod(f, 0o711)
+        p = self.check([f])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "command path"),
+                         ["ok: %s -> %s (a binary: execute permission is "
+                          "enough)" % (f, f)], p.describe())
+
+    def test_directory_argument_is_not_checked(self):
+        d = self.tmpdir()                 # 0700 root: the app may not read
+        p = self.check(["true", d])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "command file"), [], p.describe())
 
     def test_unwritable_dir_is_77_with_message_and_hint(self):
         d = self.world_tmpdir()

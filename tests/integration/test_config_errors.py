@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Configuration errors and precedence (SPEC sections 1, 2, 3.1, 6, 7).
+"""Configuration errors and precedence (README: Options, Exit codes, Logs).
 
 Every bad setting makes pidone exit 64 (usage) or 78 (configuration)
 before anything starts, with one JSON error record on stderr that names
@@ -18,7 +18,7 @@ import pidone_harness as h
 
 USAGE = 64
 CONFIG = 78
-# SPEC section 6 lists "value" under 78, wherever the value came from.
+# The README's Exit codes list "value" under 78, wherever the value came from.
 BAD_VALUE = (CONFIG,)
 
 OK_CMD = h.python_child("print('child ran', flush=True)")

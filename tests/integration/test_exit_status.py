@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""pidone exits with its child's status (SPEC sections 3.5, 4 and 6).
+"""pidone exits with its child's status (README: What pidone does, Exit codes).
 
 The exit code 0..255 is passed through, a child killed by signal N gives
 128+N, --success-exit maps listed statuses to 0, and exec failures give 127

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """File descriptors, stdout/stderr discipline, log records, idle wakeups
-(SPEC sections 2, 4 and 7; STYLE points 9 and 15).
+(README: Options, What pidone does, Logs).
 """
 
 import os
@@ -51,7 +51,7 @@ class Fds(h.TestCase):
 
     def test_closed_stdin_is_sanitized(self):
         # pidone started with fd 0 closed: its own first fd must not land
-        # on 0 (STYLE 9: 0, 1, 2 are pointed at /dev/null at start).
+        # on 0 (0, 1, 2 are pointed at /dev/null at start).
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):
                 p, conf = self.sigconf(mode=mode,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The health side port as HTTP/1.1 (SPEC section 5; STYLE point 16):
+"""The health side port as HTTP/1.1 (README, Health side port):
 endpoints, HEAD, keep-alive and pipelining, every class of bad input with
 its status (each followed by a normal probe that must still pass), the
 connection cap, time limits, clients that reset, IPv6, metrics, and

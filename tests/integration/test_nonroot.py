@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""The nonroot start-up (SPEC section 3, steps 3 and 4; STYLE points 13
-and 14): the drop to 65532:65532 by default, numeric and named users from
+"""The nonroot start-up (README, What pidone does, steps 3 and 4;
+Security): the drop to 65532:65532 by default, numeric and named users from
 the image's /etc/passwd and /etc/group, uid 0 only when asked for, the
 non-root start (runAsUser, OpenShift) that changes nothing, and the
 writable-dir check with its one-line explanation and fix.

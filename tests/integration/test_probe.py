@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""`pidone health` (SPEC section 1): exit 0 on a 2xx answer, 1 otherwise,
+"""`pidone health` (README, Health side port): exit 0 on a 2xx answer, 1 otherwise,
 one line on stdout saying why; the port and address come from the same
 settings as the running init (environment, config file); --ready, --url,
 --timeout. Run against a live pidone, a failing one, none at all, and

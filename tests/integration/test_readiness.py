@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Readiness and liveness at run time (SPEC sections 2 and 5): --ready-delay,
+"""Readiness and liveness at run time (README: Options, Health side port): --ready-delay,
 --ready-tcp, --ready-notify and --watchdog with real Python children that
 speak sd_notify over $NOTIFY_SOCKET (AF_UNIX datagrams, abstract address),
 the drain on SIGTERM, STOPPING=1, restart backoff, and who may notify.

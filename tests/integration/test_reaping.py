@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Every orphan is reaped (SPEC section 4).
+"""Every orphan is reaped (README, What pidone does).
 
 The child is a Python checker: it runs the orphans helper, which leaves N
 grandchildren re-parented to pidone (PID 1 of the namespace, or pidone as a

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""--restart supervision with exponential backoff (SPEC sections 2 and 4).
+"""--restart supervision with exponential backoff (README: Options, What pidone does).
 
 The child appends its start time (CLOCK_MONOTONIC, the same clock inside
 the namespace) to a file and exits with a given status, so the test can

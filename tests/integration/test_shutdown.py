@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Shutdown: SIGTERM handling, the grace period, and waiting for the group
-(SPEC section 4).
+(README, What pidone does).
 
 Nothing here asserts how long something took at most: the suite may run on
 a busy box. A grace period is checked from below (no SIGKILL before it)

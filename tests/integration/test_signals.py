@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Signal forwarding and the child's signal state (SPEC sections 3.5, 4).
+"""Signal forwarding and the child's signal state (README, What pidone does).
 
 Signals are sent from outside the namespace to the pidone process (PID 1
 inside it); print_signals, as the child, reports what reaches it. sigconf

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Ctrl-C on a terminal reaches the app (SPEC section 3, step 5).
+"""Ctrl-C on a terminal reaches the app (README, What pidone does, step 5).
 
 Under `docker run -it` pidone's stdin is a terminal. pidone must make the
 child's process group the terminal's foreground group, so that the

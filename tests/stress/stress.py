@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""stress.py - hostile input and faults for pidone (issue 7).
+"""stress.py - hostile input and faults for pidone (tests/stress/README).
 
 Drives the built pidone (PIDONE_BIN) with the integration harness
 (tests/integration/pidone_harness.py) and prints figures. Two lengths:

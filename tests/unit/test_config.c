@@ -1532,7 +1532,7 @@ Test(config, name_tables_are_consistent)
 	cr_expect_not(settings_is_ini_section("bogus"));
 	cr_expect_null(settings_env_name(SETTING_MAX));
 	cr_expect_eq(settings_kind(SETTING_MAX), SETTING_KIND_MAX);
-	/* SPEC section 2 spellings. */
+	/* The spellings the README's Options use. */
 	cr_expect_str_eq(settings_ini_key(SETTING_HEALTH_ADDR), "address");
 	cr_expect_str_eq(settings_ini_key(SETTING_CREATE_DIRS), "create");
 	cr_expect_str_eq(settings_option_name(SETTING_SUCCESS_EXIT),
