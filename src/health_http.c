@@ -92,10 +92,9 @@ static const char verbose_labels[METRICS_PATH_MAX][8] = {
 static void log_once(struct health_http *srv, unsigned class, int errnum,
 		     const char *hint, const char *what)
 {
-	enum log_level level = LOG_LEVEL_WARN;
+	enum log_level level = srv->logged & class ? LOG_LEVEL_DEBUG :
+						     LOG_LEVEL_WARN;
 
-	if (srv->logged & class)
-		level = LOG_LEVEL_DEBUG;
 	srv->logged |= class;
 	log_emit(level, errnum, hint, NULL, 0, "health server: %s%s", what,
 		 level == LOG_LEVEL_WARN ? " (logged once)" : "");
@@ -178,11 +177,8 @@ static void conn_close(struct health_http_conn *c)
  */
 static void conn_finish(struct health_http_conn *c)
 {
-	if (!c->linger && c->in_off == c->in_len) {
-		conn_close(c);
-		return;
-	}
-	if (shutdown(c->fd, SHUT_WR) < 0) {
+	if ((!c->linger && c->in_off == c->in_len) ||
+	    shutdown(c->fd, SHUT_WR) < 0) {
 		conn_close(c);
 		return;
 	}
@@ -308,7 +304,7 @@ static void tcp_done(void *data, unsigned gen)
 {
 	struct health_http *srv = data;
 
-	for (unsigned i = 0; srv->conns && i < HEALTH_HTTP_CONNS_MAX; i++) {
+	for (unsigned i = 0; srv->conns && i < srv->n_used; i++) {
 		struct health_http_conn *c = &srv->conns[i];
 
 		if (c->state != HEALTH_HTTP_WAITING || c->wait_gen != gen)
@@ -383,11 +379,9 @@ static unsigned conn_serve(struct health_http_conn *c, unsigned max)
 		set_timer(c, TIMER_NONE);
 		handle_request(c, &req);
 		n++;
-		if (++c->srv->since_yield == HEALTH_HTTP_YIELD_EVERY) {
-			c->srv->since_yield = 0;
-			if (c->srv->yield)
-				c->srv->yield(c->srv->yield_data);
-		}
+		if (++c->srv->since_yield % HEALTH_HTTP_YIELD_EVERY == 0 &&
+		    c->srv->yield)
+			c->srv->yield(c->srv->yield_data);
 	}
 	return n;
 }
@@ -538,6 +532,8 @@ static void conn_open(struct health_http *srv, int fd)
 			c = &srv->conns[i];
 	if (!c)
 		c = evict(srv);
+	if ((unsigned)(c - srv->conns) >= srv->n_used)
+		srv->n_used = (unsigned)(c - srv->conns) + 1;
 	memset(c, 0, offsetof(struct health_http_conn, in));
 	c->srv = srv;
 	c->fd = fd;
@@ -781,7 +777,7 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 void health_http_done(struct health_http *srv)
 {
 	if (srv->conns) {
-		for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++)
+		for (unsigned i = 0; i < srv->n_used; i++)
 			conn_close(&srv->conns[i]);
 		if (munmap(srv->conns,
 			   HEALTH_HTTP_CONNS_MAX * sizeof(*srv->conns)) < 0)

@@ -128,6 +128,12 @@ struct health_http {
 	/* HEALTH_HTTP_CONNS_MAX slots, the lowest free one taken first */
 	struct health_http_conn *conns;
 	unsigned n_open;
+	/*
+	 * Slots at or past this one were never used: loops over the table
+	 * stop here, so that a probe or the exit does not fault in 6 MiB of
+	 * pages nobody touched (3 ms at exit, `make bench`).
+	 */
+	unsigned n_used;
 	struct readytcp tcp; /* --ready-tcp */
 
 	/*
