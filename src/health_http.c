@@ -540,10 +540,15 @@ static void conn_open(struct health_http *srv, int fd)
 	c->since = ++srv->events;
 	ev_init(&c->io, conn_io);
 	c->io.data = c;
-	ev_set_priority(&c->io, EV_MINPRI);
+	/*
+	 * Requests before new connections within a pass: at the cap every
+	 * accept evicts someone, and a probe whose request has arrived must
+	 * be read before a burst of reconnecting attackers ages it out.
+	 */
+	ev_set_priority(&c->io, EV_MINPRI + 1);
 	ev_init(&c->timer, conn_timeout);
 	c->timer.data = c;
-	ev_set_priority(&c->timer, EV_MINPRI);
+	ev_set_priority(&c->timer, EV_MINPRI + 1);
 	c->state = HEALTH_HTTP_READING;
 	srv->n_open++;
 	/* a probe's request is usually there already: try before waiting */

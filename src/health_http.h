@@ -31,9 +31,11 @@
  *   may still be coming, the close is graceful (shutdown, then up to
  *   HEALTH_HTTP_LINGER_S of reading and discarding) so that the client
  *   reads the answer instead of a reset.
- * - Every watcher runs at EV_MINPRI, and one callback answers at most a
- *   few pipelined requests of its connection before it yields: signals
- *   and the reaper (EV_MAXPRI) wait at most one short loop pass.
+ * - Every watcher runs below signals and the reaper (EV_MAXPRI), the
+ *   listener lowest of all (requests before new connections); one
+ *   callback answers at most a few pipelined requests of its connection,
+ *   and every HEALTH_HTTP_YIELD_EVERY requests the pending signals are
+ *   read, so a signal waits at most a short stretch of a pass.
  *
  * --ready-tcp (readytcp.h): a /readyz that finds a check due starts one
  * and waits for its result (HEALTH_HTTP_WAITING), and so does every
