@@ -1583,7 +1583,8 @@ Test(config, defaults_and_origin_text)
 
 Test(config, usage_names_every_option_and_variable)
 {
-	const char *u = config_usage();
+	char buf[CONFIG_USAGE_MAX];
+	const char *u = config_usage(buf, sizeof(buf));
 	char want[64];
 
 	for (int id = 0; id < SETTING_MAX; id++) {
