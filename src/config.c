@@ -1079,19 +1079,13 @@ static int ini_read(struct load *L, const char *path, const char *named_by,
 		fail(L, EX_CONFIG, "%s: not a regular file", path);
 		goto out_close_fd;
 	}
-	if (st.st_size > CONFIG_FILE_MAX) {
-		r = -EFBIG;
-		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
-		     CONFIG_FILE_MAX / 1024);
-		goto out_close_fd;
-	}
 	buf = malloc(CONFIG_FILE_MAX + 1);
 	if (!buf) {
 		r = -ENOMEM;
 		fail_oom(L);
 		goto out_close_fd;
 	}
-	/* Read to EOF: the file may have grown since fstat. */
+	/* Read to EOF, and no further than the limit. */
 	for (;;) {
 		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
 		if (n < 0 && errno == EINTR)

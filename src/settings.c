@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.c - the settings of SPEC section 2: their defaults, their names
- * (one table: long option, short option, environment variable, INI section
- * and key, how each is given) and where each value came from.
+ * settings.c - the settings of SPEC section 2: their defaults, the one
+ * table that describes them (long and short option, environment variable,
+ * INI section and key, how each is given, value type, field, limit, value
+ * names, help text) and where each value came from.
  *
- * The table below is the single source of these names: the argv parser,
- * the environment and INI layers of config.c, `pidone check` and the
- * tests all read it, so a setting cannot be spelt two ways. No I/O, no
+ * The table below is the single source of these facts: the argv parser,
+ * the environment and INI layers of config.c, --help, `pidone check` and
+ * the tests all read it, so a setting cannot be spelt two ways. No I/O, no
  * globals (the table is const), no logging.
  */
 #include <errno.h>
@@ -19,8 +20,10 @@
 #include "strv.h"
 #include "banned.h"
 
-/* A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
- * help text (value, default, note) and, last, the names of an enum. */
+/*
+ * A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
+ * help text (value, default, note) and, last, the names of an enum.
+ */
 #define ROW(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
 	    ...)                                                               \
 	{                                                                      \
@@ -125,6 +128,14 @@ const char *settings_value_name(enum setting_id id, int value)
 /* The defaults of SPEC section 2 (see settings.h). */
 void settings_init(struct settings *s)
 {
+	/* config.c and check.c reach enum fields as int, offsets as short. */
+	_Static_assert(sizeof(enum forward_mode) == sizeof(int) &&
+			       sizeof(enum restart_policy) == sizeof(int) &&
+			       sizeof(enum log_format) == sizeof(int) &&
+			       sizeof(enum log_level) == sizeof(int) &&
+			       sizeof(enum subreaper_mode) == sizeof(int),
+		       "enum settings are not int-sized");
+	_Static_assert(sizeof(*s) <= 65535, "struct settings too large");
 	memset(s, 0, sizeof(*s));
 	_Static_assert(sizeof(SETTINGS_DEFAULT_USER) <= sizeof(s->user),
 		       "default user too long");
