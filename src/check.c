@@ -134,40 +134,24 @@ static void add_strv(struct textbuf *t, char *const *v, const char *sep,
 			       v[i]);
 }
 
-/* Arrays of char, not of pointers: nothing to relocate, all read-only. */
-#define CHECK_NAME_MAX 32
-static const char forward_names[FORWARD_MAX][CHECK_NAME_MAX] = { "group",
-								 "child" };
-static const char restart_names[RESTART_MAX][CHECK_NAME_MAX] = { "never",
-								 "on-failure",
-								 "always" };
-static const char subreaper_names[SUBREAPER_MAX][CHECK_NAME_MAX] = {
-	"automatic when not PID 1", "on", "off"
-};
-static const char format_names[LOG_FORMAT_MAX][CHECK_NAME_MAX] = { "json",
-								   "text" };
-static const char level_names[LOG_LEVEL_MAX][CHECK_NAME_MAX] = { "error",
-								 "warn", "info",
-								 "debug" };
-
-static const char *name_or(const char (*names)[CHECK_NAME_MAX], unsigned n,
-			   unsigned i)
-{
-	return i < n && names[i][0] ? names[i] : "?";
-}
-
-/* The value of setting @id as a user would write it. */
+/*
+ * The value of setting @id as a user would write it, by the type the
+ * settings table gives it (value names from the table too).
+ */
 static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		       size_t size)
 {
+	const struct setting_def *d = settings_def(id);
+	const void *field = (const char *)s + d->offset;
+	unsigned u = 0;
 	struct textbuf t;
 	bool any = false;
 	char from[32], to[32];
 	const char *f, *o;
 
 	textbuf_init(&t, buf, size);
-	switch (id) {
-	case SETTING_COMMAND:
+	switch (d->type) {
+	case SETTING_TYPE_COMMAND:
 		if (!s->command) {
 			textbuf_printf(&t, "none");
 			break;
@@ -176,25 +160,37 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		add_strv(&t, s->command, ",", true);
 		textbuf_printf(&t, "]");
 		break;
-	case SETTING_USER:
+	case SETTING_TYPE_USER:
 		textbuf_printf(&t, "%s", s->user);
 		break;
-	case SETTING_WRITABLE:
+	case SETTING_TYPE_PATH:
 		add_strv(&t, s->writable, ",", false);
 		if (!s->writable || !s->writable[0])
 			textbuf_printf(&t, "none");
 		break;
-	case SETTING_CREATE_DIRS:
-		textbuf_printf(&t, "%s", s->create_dirs ? "on" : "off");
+	case SETTING_TYPE_BOOL:
+		textbuf_printf(&t, "%s", *(const bool *)field ? "on" : "off");
 		break;
-	case SETTING_GRACE:
-		add_seconds(&t, s->grace_ms);
+	case SETTING_TYPE_SECONDS:
+		u = *(const unsigned *)field;
+		if (u == 0 && id == SETTING_WATCHDOG)
+			textbuf_printf(&t, "off");
+		else
+			add_seconds(&t, u);
 		break;
-	case SETTING_FORWARD:
+	case SETTING_TYPE_ENUM:
 		textbuf_printf(&t, "%s",
-			       name_or(forward_names, FORWARD_MAX, s->forward));
+			       settings_value_name(id, *(const int *)field));
 		break;
-	case SETTING_REWRITE:
+	case SETTING_TYPE_AUTO_BOOL:
+		/* "auto" is shown as what it means. */
+		textbuf_printf(
+			&t, "%s",
+			*(const int *)field == 0 ?
+				d->default_text :
+				settings_value_name(id, *(const int *)field));
+		break;
+	case SETTING_TYPE_SIGNAL:
 		for (int sig = 1; sig <= SIGNAME_MAX; sig++) {
 			if (s->rewrite[sig] == sig)
 				continue;
@@ -218,7 +214,7 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		if (!any)
 			textbuf_printf(&t, "none");
 		break;
-	case SETTING_SUCCESS_EXIT:
+	case SETTING_TYPE_STATUS:
 		for (int status = 0; status < SETTINGS_EXIT_STATUSES;
 		     status++) {
 			if (!settings_is_success_exit(s, status))
@@ -229,26 +225,18 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		if (!any)
 			textbuf_printf(&t, "none");
 		break;
-	case SETTING_RESTART:
-		textbuf_printf(&t, "%s",
-			       name_or(restart_names, RESTART_MAX, s->restart));
+	case SETTING_TYPE_COUNT:
+	case SETTING_TYPE_PORT:
+		u = *(const unsigned *)field;
+		textbuf_printf(
+			&t, "%u%s", u,
+			u == 0 && d->type == SETTING_TYPE_PORT ? " (off)" : "");
 		break;
-	case SETTING_RESTART_MAX:
-		textbuf_printf(&t, "%u", s->restart_max);
+	case SETTING_TYPE_ADDRESS:
+		f = *(char *const *)field;
+		textbuf_printf(&t, "%s", f ? f : d->default_text);
 		break;
-	case SETTING_HEALTH_PORT:
-		textbuf_printf(&t, s->health_port ? "%u" : "%u (off)",
-			       s->health_port);
-		break;
-	case SETTING_HEALTH_ADDR:
-		textbuf_printf(&t, "%s",
-			       s->health_addr ? s->health_addr :
-						"all interfaces");
-		break;
-	case SETTING_READY_DELAY:
-		add_seconds(&t, s->ready_delay_ms);
-		break;
-	case SETTING_READY_TCP:
+	case SETTING_TYPE_HOSTPORT:
 		if (s->ready_tcp_port == 0)
 			textbuf_printf(&t, "none");
 		else if (s->ready_tcp_host && strchr(s->ready_tcp_host, ':'))
@@ -260,31 +248,6 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 							   "localhost",
 				       s->ready_tcp_port);
 		break;
-	case SETTING_READY_NOTIFY:
-		textbuf_printf(&t, "%s", s->ready_notify ? "on" : "off");
-		break;
-	case SETTING_WATCHDOG:
-		if (s->watchdog_ms == 0)
-			textbuf_printf(&t, "off");
-		else
-			add_seconds(&t, s->watchdog_ms);
-		break;
-	case SETTING_LOG_FORMAT:
-		textbuf_printf(&t, "%s",
-			       name_or(format_names, LOG_FORMAT_MAX,
-				       s->log_format));
-		break;
-	case SETTING_LOG_LEVEL:
-		textbuf_printf(&t, "%s",
-			       name_or(level_names, LOG_LEVEL_MAX,
-				       s->log_level));
-		break;
-	case SETTING_SUBREAPER:
-		textbuf_printf(&t, "%s",
-			       name_or(subreaper_names, SUBREAPER_MAX,
-				       s->subreaper));
-		break;
-	case SETTING_MAX:
 	default:
 		textbuf_printf(&t, "?");
 		break;

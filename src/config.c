@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.c - build struct settings from defaults < INI file < environment <
- * command line (README, Options).
+ * command line (README, Options), reading the one settings table of
+ * settings.c for every name, type, limit and message.
  *
  * Order of work: the argv parser runs first (it finds the action, the
  * command and --config, and queues the options), then the layers are
@@ -16,11 +17,13 @@
  * log_level reach main, which prints the error with them. Nothing here
  * logs and nothing exits.
  *
- * The INI file is read by us, not by inih: opened O_CLOEXEC|O_NONBLOCK (a
- * FIFO must not hang PID 1), refused unless a regular file of at most
- * 64 KiB, and fed to inih line by line from the buffer. That way lines of
- * 198 bytes or more are rejected before inih r55 would split them, and the
- * reader knows the line number and whether a line continues the previous
+ * The INI file is read by us: opened O_CLOEXEC|O_NONBLOCK (a FIFO must not
+ * hang PID 1), refused unless a regular file of at most 64 KiB, and handed
+ * to inih's ini_parse_stream one line at a time from the buffer. That is
+ * the one place inih's limits are handled: lines of 198 bytes or more and
+ * NUL bytes are rejected before inih r55 would split them, " ;" is refused
+ * where inih would cut a value there, and the reader knows the line number
+ * (r55's handler is not told it) and whether a line continues the previous
  * value. The only fd opened here is closed before config_load returns.
  */
 #include <errno.h>
@@ -41,17 +44,16 @@
 #include "settings.h"
 #include "signame.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "banned.h"
 
 #define CONFIG_FILE_MAX (64 * 1024)
 /* inih r55 reads lines into 200 bytes: 197, "\r\n" and the NUL fit. */
 #define CONFIG_LINE_MAX 197
 #define CONFIG_PATH_MAX 4096
-#define GRACE_MAX_S 3600
-#define DELAY_MAX_S 86400
 #define PROBE_TIMEOUT_MAX_S 60
-#define RESTART_MAX_MAX 1000
 #define QUOTE_MAX 64 /* bytes of a bad value quoted in a message */
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Command-line options that are not settings. */
 enum cli_special {
@@ -64,6 +66,48 @@ enum cli_special {
 	CLI_MAX
 };
 
+struct cli_option {
+	char name[8];
+	char short_opt;
+	unsigned char id; /* enum cli_special */
+	bool takes_value;
+	bool in_run; /* pidone [check] */
+	bool in_health; /* pidone health */
+};
+
+static const struct cli_option cli_options[] = {
+	{ "config", 0, CLI_CONFIG, true, true, true },
+	{ "help", 'h', CLI_HELP, false, true, true },
+	{ "version", 'V', CLI_VERSION, false, true, false },
+	{ "ready", 0, CLI_PROBE_READY, false, false, true },
+	{ "url", 0, CLI_PROBE_URL, true, false, true },
+	{ "timeout", 0, CLI_PROBE_TIMEOUT, true, false, true },
+};
+
+#define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
+#define SECONDS_WORDS "is not a number of seconds (like 10 or 0.5)"
+
+/* What a value of each type must look like: "<where>: "v" is not ...". */
+static const char type_problem[SETTING_TYPE_MAX][112] = {
+	[SETTING_TYPE_USER] = "is not USER[:GROUP] (names or numeric ids) or "
+			      "keep",
+	[SETTING_TYPE_PATH] = "is not an absolute path",
+	[SETTING_TYPE_BOOL] = "is not a boolean " BOOL_WORDS,
+	[SETTING_TYPE_SECONDS] = SECONDS_WORDS,
+	[SETTING_TYPE_SIGNAL] = "is not FROM:TO (signal names or numbers; TO 0 "
+				"drops the signal; FROM not KILL, STOP or "
+				"CHLD)",
+	[SETTING_TYPE_STATUS] = "is not an exit status (0..255)",
+	[SETTING_TYPE_COUNT] = "is not a whole number",
+	[SETTING_TYPE_PORT] = "is not a port number (0..65535; 0 disables the "
+			      "server)",
+	[SETTING_TYPE_ADDRESS] = "is not an IPv4 or IPv6 address (like "
+				 "0.0.0.0, 127.0.0.1, :: or ::1)",
+	[SETTING_TYPE_HOSTPORT] = "is not [HOST:]PORT (HOST an IP address or "
+				  "localhost, PORT 1..65535)",
+	[SETTING_TYPE_AUTO_BOOL] = "is not auto or a boolean " BOOL_WORDS,
+};
+
 /* One option of the command line, queued until the CLI layer. */
 struct cli_entry {
 	int id; /* enum setting_id or enum cli_special */
@@ -73,27 +117,20 @@ struct cli_entry {
 	char short_opt; /* or the letter of a short one: 't' */
 };
 
-/* A key = value of the INI file, collected over continuation lines. */
-struct ini_pending {
-	bool active;
-	char section[64];
-	char key[64];
-	char *value;
-	size_t len;
-	size_t cap;
-	unsigned line;
-};
-
-/* The reader's view of the buffer, and what inih will make of a line. */
+/* What the INI reader knows that inih's handler is not told. */
 struct ini_state {
 	const char *path;
 	const char *buf;
-	size_t len;
-	size_t pos;
+	size_t len, pos;
 	unsigned lineno;
 	bool have_prev_key; /* inih continues a key on an indented line */
 	bool continuation; /* the current line continues the previous key */
-	struct ini_pending pending;
+	/* The key = value being collected over continuation lines. */
+	bool active;
+	char section[64], key[64];
+	char *value; /* as large as the file: a value cannot be longer */
+	size_t value_len;
+	unsigned line;
 	unsigned first_line[SETTING_MAX]; /* of each scalar key, for dups */
 };
 
@@ -136,31 +173,23 @@ struct load {
  * value is applied when the next key starts), so there the error on the
  * lowest line wins.
  */
-static void __attribute__((format(printf, 3, 0)))
-vfail(struct load *L, int exit_code, const char *fmt, va_list ap)
-{
-	if (L->layer == ORIGIN_FILE && exit_code == EX_CONFIG) {
-		if (L->file_err_line && L->file_err_line <= L->line)
-			return;
-		vsnprintf(L->file_err, sizeof(L->file_err), fmt, ap);
-		L->file_err_line = L->line ? L->line : 1;
-		return;
-	}
-	if (L->have_err)
-		return;
-	L->have_err = true;
-	L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
-	L->err->exit_code = exit_code;
-	vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
-}
-
 static void __attribute__((format(printf, 3, 4)))
 fail(struct load *L, int exit_code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(L, exit_code, fmt, ap);
+	if (L->layer == ORIGIN_FILE && exit_code == EX_CONFIG) {
+		if (!L->file_err_line || L->file_err_line > L->line) {
+			vsnprintf(L->file_err, sizeof(L->file_err), fmt, ap);
+			L->file_err_line = L->line ? L->line : 1;
+		}
+	} else if (!L->have_err) {
+		L->have_err = true;
+		L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
+		L->err->exit_code = exit_code;
+		vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -234,26 +263,17 @@ static void quote(char *dst, size_t dstlen, const char *s)
 static void where_text(const struct load *L, enum setting_id id, unsigned line,
 		       char *buf, size_t buflen)
 {
-	switch (L->layer) {
-	case ORIGIN_FILE:
+	const struct setting_def *d = settings_def(id);
+
+	if (L->layer == ORIGIN_FILE)
 		snprintf(buf, buflen, "%s:%u: [%s] %s", L->ini.path, line,
-			 settings_ini_section(id), settings_ini_key(id));
-		break;
-	case ORIGIN_ENV:
-		snprintf(buf, buflen, "%s", settings_env_name(id));
-		break;
-	case ORIGIN_CLI:
-		if (L->short_opt)
-			snprintf(buf, buflen, "-%c", L->short_opt);
-		else
-			snprintf(buf, buflen, "%.*s", L->opt_len, L->opt);
-		break;
-	case ORIGIN_DEFAULT:
-	case ORIGIN_MAX:
-	default:
-		snprintf(buf, buflen, "default %s", settings_env_name(id));
-		break;
-	}
+			 d->section, d->key);
+	else if (L->layer == ORIGIN_CLI && L->short_opt)
+		snprintf(buf, buflen, "-%c", L->short_opt);
+	else if (L->layer == ORIGIN_CLI)
+		snprintf(buf, buflen, "%.*s", L->opt_len, L->opt);
+	else
+		snprintf(buf, buflen, "%s", d->env);
 }
 
 /* "<where>: "<value>" <problem>" as an EX_CONFIG error. */
@@ -288,97 +308,23 @@ static bool has_control_bytes(const char *s)
  * set (letters, digits, ".", "_", "-", and "$" as useradd allows). Whether
  * they exist is checked later, against the image's /etc/passwd.
  */
-static bool is_user_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-	       c == '$' || c == ':';
-}
-
 static bool is_user_spec(const char *v)
 {
 	const char *colon = strchr(v, ':');
 	size_t len = strlen(v);
 
-	if (len == 0 || len >= SETTINGS_USER_MAX)
+	if (len == 0 || len >= SETTINGS_USER_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-$:") != len)
 		return false;
-	for (const char *p = v; *p; p++)
-		if (!is_user_char(*p))
-			return false;
-	if (colon && (colon == v || colon[1] == '\0' || strchr(colon + 1, ':')))
-		return false;
-	return true;
+	return !colon ||
+	       (colon != v && colon[1] != '\0' && !strchr(colon + 1, ':'));
 }
 
 static bool is_abs_path(const char *v)
 {
 	return v[0] == '/' && strlen(v) < CONFIG_PATH_MAX &&
 	       !has_control_bytes(v);
-}
-
-/* One word of an enum setting; arrays keep the tables in .rodata. */
-typedef char enum_word[12];
-
-/* Find @v among @names (count @n); return its index or -ENOENT. */
-static int lookup(const char *v, const enum_word *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	return -ENOENT;
-}
-
-static void set_seconds(struct load *L, enum setting_id id, const char *v,
-			unsigned max_s, unsigned *ret_ms)
-{
-	char problem[96];
-	unsigned ms;
-	int r = parse_seconds(v, max_s, &ms);
-
-	if (r == -ERANGE) {
-		snprintf(problem, sizeof(problem),
-			 "is more than the maximum of %u seconds", max_s);
-		bad_value(L, id, v, problem);
-	} else if (r < 0) {
-		bad_value(L, id, v,
-			  "is not a number of seconds (like 10 or 0.5)");
-	} else {
-		*ret_ms = ms;
-		set_origin(L, id);
-	}
-}
-
-static void set_bool(struct load *L, enum setting_id id, const char *v,
-		     bool *ret)
-{
-	bool b;
-
-	if (!v) {
-		*ret = true; /* a flag on the command line */
-		set_origin(L, id);
-	} else if (parse_bool(v, &b) < 0) {
-		bad_value(L, id, v,
-			  "is not a boolean (1/0, true/false, yes/no, on/off)");
-	} else {
-		*ret = b;
-		set_origin(L, id);
-	}
-}
-
-static void set_enum(struct load *L, enum setting_id id, const char *v,
-		     const enum_word *names, int n, const char *choices,
-		     int *ret)
-{
-	char problem[128];
-	int i = lookup(v, names, n);
-
-	if (i < 0) {
-		snprintf(problem, sizeof(problem), "is not one of %s", choices);
-		bad_value(L, id, v, problem);
-		return;
-	}
-	*ret = i;
-	set_origin(L, id);
 }
 
 static void set_command_json(struct load *L, const char *v)
@@ -422,20 +368,14 @@ static void list_replace(struct load *L, enum setting_id id)
 	if (L->touched[id])
 		return;
 	L->touched[id] = true;
-	switch (id) {
-	case SETTING_WRITABLE:
+	if (id == SETTING_WRITABLE)
 		s->writable = strv_free(s->writable);
-		break;
-	case SETTING_REWRITE:
+	if (id == SETTING_SUCCESS_EXIT)
+		memset(s->success_exit, 0, sizeof(s->success_exit));
+	if (id == SETTING_REWRITE) {
 		for (int sig = 0; sig <= SIGNAME_MAX; sig++)
 			s->rewrite[sig] = sig;
 		memset(L->rewritten, 0, sizeof(L->rewritten));
-		break;
-	case SETTING_SUCCESS_EXIT:
-		memset(s->success_exit, 0, sizeof(s->success_exit));
-		break;
-	default:
-		break;
 	}
 	set_origin(L, id);
 }
@@ -443,34 +383,27 @@ static void list_replace(struct load *L, enum setting_id id)
 /* Add one item to list @id; returns 0 or a negative errno (reported). */
 static int list_add(struct load *L, enum setting_id id, const char *item)
 {
+	const struct setting_def *d = settings_def(id);
 	struct settings *s = L->s;
-	char name[24];
+	char name[24], problem[64];
 	unsigned long n;
 	int from, to;
 
-	switch (id) {
-	case SETTING_WRITABLE:
-		if (!is_abs_path(item)) {
-			bad_value(L, id, item, "is not an absolute path");
-			return -EINVAL;
-		}
+	switch (d->type) {
+	case SETTING_TYPE_PATH:
+		if (!is_abs_path(item))
+			break;
 		if (strv_push(&s->writable, item) < 0) {
 			fail_oom(L);
 			return -ENOMEM;
 		}
 		return 0;
-	case SETTING_REWRITE:
-		if (signame_parse_rewrite(item, &from, &to) < 0) {
-			bad_value(L, id, item,
-				  "is not FROM:TO (signal names or numbers; "
-				  "TO 0 drops the signal; FROM not "
-				  "KILL, STOP or CHLD)");
-			return -EINVAL;
-		}
+	case SETTING_TYPE_SIGNAL:
+		if (signame_parse_rewrite(item, &from, &to) < 0)
+			break;
 		if (L->rewritten[from]) {
 			const char *sig =
 				signame_from_number(from, name, sizeof(name));
-			char problem[64];
 
 			snprintf(problem, sizeof(problem),
 				 "rewrites %s a second time", sig ? sig : "it");
@@ -480,17 +413,16 @@ static int list_add(struct load *L, enum setting_id id, const char *item)
 		L->rewritten[from] = true;
 		s->rewrite[from] = to;
 		return 0;
-	case SETTING_SUCCESS_EXIT:
-		if (parse_uint(item, SETTINGS_EXIT_STATUSES - 1, &n) < 0) {
-			bad_value(L, id, item,
-				  "is not an exit status (0..255)");
-			return -EINVAL;
-		}
+	case SETTING_TYPE_STATUS:
+		if (parse_uint(item, d->max, &n) < 0)
+			break;
 		s->success_exit[n / 8] |= (uint8_t)(1u << (n % 8));
 		return 0;
 	default:
-		return -EINVAL;
+		break;
 	}
+	bad_value(L, id, item, type_problem[d->type]);
+	return -EINVAL;
 }
 
 struct list_ctx {
@@ -516,13 +448,10 @@ static int list_each(const char *item, void *userdata)
 static void set_list(struct load *L, enum setting_id id, const char *v)
 {
 	struct list_ctx c = { .L = L, .id = id };
-	const char *p = v;
 	int r;
 
 	list_replace(L, id);
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '\0')
+	if (v[strspn(v, " \t\n\r")] == '\0')
 		return;
 	if (L->layer == ORIGIN_CLI) {
 		list_add(L, id, v);
@@ -535,230 +464,169 @@ static void set_list(struct load *L, enum setting_id id, const char *v)
 		bad_value(L, id, v, "has an empty item between commas");
 }
 
-static const enum_word forward_names[] = { "group", "child" };
-static const enum_word restart_names[] = { "never", "on-failure", "always" };
-static const enum_word log_format_names[] = { "json", "text" };
-static const enum_word log_level_names[] = { "error", "warn", "info", "debug" };
+/* Index of @v among the names of @d, or -ENOENT. */
+static int lookup_name(const struct setting_def *d, const char *v)
+{
+	for (int i = 0; i < SETTING_NAMES_MAX; i++)
+		if (d->names[i][0] && strcmp(v, d->names[i]) == 0)
+			return i;
+	return -ENOENT;
+}
+
+/* Replace the string at @field with a copy of @v; false when no memory. */
+static bool set_string(char **field, const char *v)
+{
+	char *copy = v ? strdup(v) : NULL;
+
+	if (v && !copy)
+		return false;
+	free(*field);
+	*field = copy;
+	return true;
+}
 
 /*
  * Apply @v (NULL for a command-line flag) to setting @id in the current
- * layer. Errors are recorded; the setting then keeps its lower value.
+ * layer, as the table's type for it says. Errors are recorded; the
+ * setting then keeps its lower value.
  */
 static void apply(struct load *L, enum setting_id id, const char *v)
 {
-	struct settings *s = L->s;
-	char *host = NULL;
+	const struct setting_def *d = settings_def(id);
+	void *field = (char *)L->s + d->offset;
+	char problem[128], *host = NULL;
+	struct textbuf t;
 	unsigned long n;
-	unsigned port;
-	int i, family;
+	unsigned u;
+	int r = 0;
 	bool b;
 
-	if (settings_kind(id) == SETTING_KIND_LIST) {
+	switch (d->type) {
+	case SETTING_TYPE_COMMAND:
+		set_command_json(L, v);
+		return;
+	case SETTING_TYPE_PATH:
+	case SETTING_TYPE_SIGNAL:
+	case SETTING_TYPE_STATUS:
 		set_list(L, id, v);
 		return;
-	}
-	switch (id) {
-	case SETTING_COMMAND:
-		set_command_json(L, v);
+	case SETTING_TYPE_USER:
+		if (!is_user_spec(v))
+			goto bad;
+		snprintf(field, SETTINGS_USER_MAX, "%s", v);
 		break;
-	case SETTING_USER:
-		if (!is_user_spec(v)) {
-			bad_value(L, id, v,
-				  "is not USER[:GROUP] (names or numeric ids) "
-				  "or keep");
-			break;
-		}
-		snprintf(s->user, sizeof(s->user), "%s", v);
-		set_origin(L, id);
+	case SETTING_TYPE_BOOL:
+		if (v && parse_bool(v, &b) < 0)
+			goto bad;
+		*(bool *)field = !v || b;
 		break;
-	case SETTING_CREATE_DIRS:
-		set_bool(L, id, v, &s->create_dirs);
+	case SETTING_TYPE_AUTO_BOOL:
+		/* Its names are auto, on and off; on and off as booleans. */
+		r = v ? lookup_name(d, v) : 1;
+		if (r != 0 && v && parse_bool(v, &b) < 0)
+			goto bad;
+		*(int *)field = r == 0 ? 0 : (!v || b) ? 1 : 2;
 		break;
-	case SETTING_GRACE:
-		set_seconds(L, id, v, GRACE_MAX_S, &s->grace_ms);
+	case SETTING_TYPE_ENUM:
+		r = lookup_name(d, v);
+		if (r < 0)
+			goto bad;
+		*(int *)field = r;
 		break;
-	case SETTING_FORWARD:
-		i = (int)s->forward;
-		set_enum(L, id, v, forward_names, FORWARD_MAX, "group|child",
-			 &i);
-		s->forward = (enum forward_mode)i;
+	case SETTING_TYPE_SECONDS:
+		r = parse_seconds(v, d->max, &u);
+		if (r < 0)
+			goto bad;
+		*(unsigned *)field = u;
 		break;
-	case SETTING_RESTART:
-		i = (int)s->restart;
-		set_enum(L, id, v, restart_names, RESTART_MAX,
-			 "never|on-failure|always", &i);
-		s->restart = (enum restart_policy)i;
+	case SETTING_TYPE_COUNT:
+		r = parse_uint(v, d->max, &n);
+		if (r < 0)
+			goto bad;
+		*(unsigned *)field = (unsigned)n;
 		break;
-	case SETTING_RESTART_MAX:
-		i = parse_uint(v, RESTART_MAX_MAX, &n);
-		if (i == -ERANGE) {
-			bad_value(L, id, v, "is more than the maximum of 1000");
-		} else if (i < 0) {
-			bad_value(L, id, v, "is not a whole number (0..1000)");
-		} else {
-			s->restart_max = (unsigned)n;
-			set_origin(L, id);
-		}
+	case SETTING_TYPE_PORT:
+		if (parse_port(v, &u) < 0)
+			goto bad;
+		*(unsigned *)field = u;
 		break;
-	case SETTING_HEALTH_PORT:
-		if (parse_port(v, &port) < 0) {
-			bad_value(L, id, v,
-				  "is not a port number (0..65535; 0 "
-				  "disables the server)");
-			break;
-		}
-		s->health_port = port;
-		set_origin(L, id);
+	case SETTING_TYPE_ADDRESS:
+		if (parse_ip_address(v, &r) < 0)
+			goto bad;
+		if (!set_string(field, v))
+			goto oom;
 		break;
-	case SETTING_HEALTH_ADDR:
-		if (parse_ip_address(v, &family) < 0) {
-			bad_value(L, id, v,
-				  "is not an IPv4 or IPv6 address (like "
-				  "0.0.0.0, 127.0.0.1, :: or ::1)");
-			break;
-		}
-		host = strdup(v);
-		if (!host) {
-			fail_oom(L);
-			break;
-		}
-		free(s->health_addr);
-		s->health_addr = host;
-		set_origin(L, id);
+	case SETTING_TYPE_HOSTPORT:
+		r = parse_hostport(v, &host, &u);
+		if (r == -ENOMEM)
+			goto oom;
+		if (r < 0)
+			goto bad;
+		free(*(char **)field);
+		*(char **)field = host;
+		L->s->ready_tcp_port = u;
 		break;
-	case SETTING_READY_DELAY:
-		set_seconds(L, id, v, DELAY_MAX_S, &s->ready_delay_ms);
-		break;
-	case SETTING_READY_TCP:
-		i = parse_hostport(v, &host, &port);
-		if (i == -ENOMEM) {
-			fail_oom(L);
-			break;
-		}
-		if (i < 0) {
-			bad_value(L, id, v,
-				  "is not [HOST:]PORT (HOST an IP address or "
-				  "localhost, PORT 1..65535)");
-			break;
-		}
-		free(s->ready_tcp_host);
-		s->ready_tcp_host = host;
-		s->ready_tcp_port = port;
-		set_origin(L, id);
-		break;
-	case SETTING_READY_NOTIFY:
-		set_bool(L, id, v, &s->ready_notify);
-		break;
-	case SETTING_WATCHDOG:
-		set_seconds(L, id, v, DELAY_MAX_S, &s->watchdog_ms);
-		break;
-	case SETTING_LOG_FORMAT:
-		i = (int)s->log_format;
-		set_enum(L, id, v, log_format_names, LOG_FORMAT_MAX,
-			 "json|text", &i);
-		s->log_format = (enum log_format)i;
-		break;
-	case SETTING_LOG_LEVEL:
-		i = (int)s->log_level;
-		set_enum(L, id, v, log_level_names, LOG_LEVEL_MAX,
-			 "error|warn|info|debug", &i);
-		s->log_level = (enum log_level)i;
-		break;
-	case SETTING_SUBREAPER:
-		if (v && strcmp(v, "auto") == 0) {
-			s->subreaper = SUBREAPER_AUTO;
-			set_origin(L, id);
-		} else if (!v || parse_bool(v, &b) == 0) {
-			s->subreaper = !v || b ? SUBREAPER_ON : SUBREAPER_OFF;
-			set_origin(L, id);
-		} else {
-			bad_value(L, id, v,
-				  "is not auto or a boolean (1/0, "
-				  "true/false, yes/no, on/off)");
-		}
-		break;
-	case SETTING_WRITABLE:
-	case SETTING_REWRITE:
-	case SETTING_SUCCESS_EXIT:
-	case SETTING_MAX:
 	default:
-		break;
+		return;
 	}
+	set_origin(L, id);
+	return;
+bad:
+	textbuf_init(&t, problem, sizeof(problem));
+	if (r == -ERANGE && d->type != SETTING_TYPE_HOSTPORT)
+		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
+			       d->type == SETTING_TYPE_SECONDS ? " seconds" :
+								 "");
+	else if (d->type != SETTING_TYPE_ENUM)
+		textbuf_puts(&t, type_problem[d->type]);
+	else
+		textbuf_puts(&t, "is not one of ");
+	for (int i = 0; d->type == SETTING_TYPE_ENUM && i < SETTING_NAMES_MAX &&
+			d->names[i][0];
+	     i++)
+		textbuf_printf(&t, "%s%s", i ? "|" : "", d->names[i]);
+	if (r != -ERANGE && d->type == SETTING_TYPE_COUNT)
+		textbuf_printf(&t, " (0..%u)", d->max);
+	bad_value(L, id, v, problem);
+	return;
+oom:
+	fail_oom(L);
 }
 
 /* --- the command line ------------------------------------------------ */
 
-struct cli_option {
-	char name[8];
-	char short_option;
-	int id;
-	bool takes_value;
-};
-
-/* Options of `pidone health`, and the non-settings of run and check. */
-static const struct cli_option health_options[] = {
-	{ "ready", 0, CLI_PROBE_READY, false },
-	{ "url", 0, CLI_PROBE_URL, true },
-	{ "timeout", 0, CLI_PROBE_TIMEOUT, true },
-	{ "config", 0, CLI_CONFIG, true },
-	{ "help", 'h', CLI_HELP, false },
-};
-
-static const struct cli_option run_options[] = {
-	{ "config", 0, CLI_CONFIG, true },
-	{ "help", 'h', CLI_HELP, false },
-	{ "version", 'V', CLI_VERSION, false },
-};
-
-#define N_OPTIONS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static bool option_matches(const struct cli_option *o, const char *name,
-			   int len, bool is_short)
-{
-	if (is_short)
-		return o->short_option && o->short_option == name[0];
-	return (int)strlen(o->name) == len &&
-	       memcmp(o->name, name, (size_t)len) == 0;
-}
-
 /*
- * Find the option named @name (@len bytes; @len 1 and @name a letter for a
- * short option). Returns 0 and fills @ret, or -ENOENT.
+ * The option named @name (@len bytes), or with letter @c when @c is not 0:
+ * a setting of the table or one of cli_options. Returns the id (and
+ * whether it takes a value), or -ENOENT.
  */
-static int cli_lookup(enum config_action action, const char *name, int len,
-		      bool is_short, struct cli_option *ret)
+static int cli_lookup(const struct load *L, const char *name, size_t len,
+		      char c, bool *ret_takes_value)
 {
-	bool health = action == CONFIG_ACTION_HEALTH;
-	const struct cli_option *t = health ? health_options : run_options;
-	int n = health ? N_OPTIONS(health_options) : N_OPTIONS(run_options);
-	char buf[32];
-	int id;
+	bool health = L->action == CONFIG_ACTION_HEALTH;
 
-	for (int i = 0; i < n; i++) {
-		if (option_matches(&t[i], name, len, is_short)) {
-			*ret = t[i];
-			return 0;
+	for (size_t i = 0; i < N_ELEMS(cli_options); i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		if (!(health ? o->in_health : o->in_run))
+			continue;
+		if (c ? o->short_opt == c :
+			strlen(o->name) == len && !memcmp(o->name, name, len)) {
+			*ret_takes_value = o->takes_value;
+			return o->id;
 		}
 	}
-	if (health)
-		return -ENOENT;
-	if (is_short) {
-		id = settings_from_short_option(name[0]);
-	} else {
-		if (len >= (int)sizeof(buf))
-			return -ENOENT;
-		memcpy(buf, name, (size_t)len);
-		buf[len] = '\0';
-		id = settings_from_option(buf);
+	for (int id = 0; !health && id < SETTING_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+
+		if (c ? d->short_option == c :
+			d->option[0] && strlen(d->option) == len &&
+				    !memcmp(d->option, name, len)) {
+			*ret_takes_value = d->kind != SETTING_KIND_FLAG;
+			return id;
+		}
 	}
-	if (id < 0)
-		return -ENOENT;
-	*ret = (struct cli_option){
-		.short_option = settings_short_option(id),
-		.id = id,
-		.takes_value = settings_kind(id) != SETTING_KIND_FLAG,
-	};
-	return 0;
+	return -ENOENT;
 }
 
 /* Queue option @id; @opt is "--name" (@opt_len bytes) or @short_opt. */
@@ -767,77 +635,63 @@ static void cli_queue(struct load *L, int id, const char *value,
 {
 	if (id == CLI_CONFIG) {
 		L->cli_config = value;
-		return;
-	}
-	if (id == CLI_HELP || id == CLI_VERSION) {
+	} else if (id == CLI_HELP || id == CLI_VERSION) {
 		/* The first of them wins, like everywhere else. */
 		if (L->wants == CONFIG_ACTION_RUN)
 			L->wants = id == CLI_HELP ? CONFIG_ACTION_HELP :
 						    CONFIG_ACTION_VERSION;
-		return;
-	}
-	L->cli[L->n_cli++] = (struct cli_entry){ .id = id,
-						 .value = value,
-						 .opt = opt,
-						 .opt_len = opt_len,
-						 .short_opt = short_opt };
-}
-
-/* "--name", "--name=value" or "--name value" at argv[*i]. */
-static void cli_long(struct load *L, int argc, char *const *argv, int *i)
-{
-	const char *arg = argv[*i];
-	const char *name = arg + 2, *eq = strchr(name, '=');
-	int len = eq ? (int)(eq - name) : (int)strlen(name);
-	struct cli_option o;
-	char q[QUOTE_MAX * 4 + 16];
-
-	if (cli_lookup(L->action, name, len, false, &o) < 0) {
-		quote_at(q, sizeof(q), arg, (size_t)(len + 2), 0);
-		fail(L, EX_USAGE, "unknown option %s", q);
-		return;
-	}
-	if (!o.takes_value) {
-		if (eq)
-			fail(L, EX_USAGE, "%.*s takes no value", len + 2, arg);
-		else
-			cli_queue(L, o.id, NULL, arg, len + 2, 0);
-		return;
-	}
-	if (eq) {
-		cli_queue(L, o.id, eq + 1, arg, len + 2, 0);
-	} else if (*i + 1 < argc) {
-		*i += 1;
-		cli_queue(L, o.id, argv[*i], arg, len + 2, 0);
 	} else {
-		fail(L, EX_USAGE, "%s: missing value", arg);
+		L->cli[L->n_cli++] = (struct cli_entry){ id, value, opt,
+							 opt_len, short_opt };
 	}
 }
 
-/* "-h", "-u value", "-uvalue" (and flags grouped like "-hV"). */
-static void cli_short(struct load *L, int argc, char *const *argv, int *i)
+/*
+ * One option word at argv[*i]: "--name", "--name=value", "--name value",
+ * "-u value", "-uvalue" or grouped flags like "-hV".
+ */
+static void cli_word(struct load *L, int argc, char *const *argv, int *i)
 {
-	const char *arg = argv[*i];
-	struct cli_option o;
-	char q[32];
+	const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
+	int len = eq ? (int)(eq - name) : (int)strlen(name);
+	char q[QUOTE_MAX * 4 + 16], opt[2] = { '-', 0 };
+	bool takes_value;
+	int id;
 
+	if (arg[1] == '-') {
+		id = cli_lookup(L, name, (size_t)len, 0, &takes_value);
+		if (id < 0) {
+			quote_at(q, sizeof(q), arg, (size_t)(len + 2), 0);
+			fail(L, EX_USAGE, "unknown option %s", q);
+		} else if (!takes_value && eq) {
+			fail(L, EX_USAGE, "%.*s takes no value", len + 2, arg);
+		} else if (!takes_value || eq) {
+			cli_queue(L, id, eq ? eq + 1 : NULL, arg, len + 2, 0);
+		} else if (*i + 1 < argc) {
+			*i += 1;
+			cli_queue(L, id, argv[*i], arg, len + 2, 0);
+		} else {
+			fail(L, EX_USAGE, "%s: missing value", arg);
+		}
+		return;
+	}
 	for (const char *p = arg + 1; *p; p++) {
-		if (cli_lookup(L->action, p, 1, true, &o) < 0) {
-			const char opt[2] = { '-', *p };
-
+		id = cli_lookup(L, NULL, 0, *p, &takes_value);
+		if (id < 0) {
+			opt[1] = *p;
 			quote_at(q, sizeof(q), opt, 2, 0);
 			fail(L, EX_USAGE, "unknown option %s", q);
 			return;
 		}
-		if (!o.takes_value) {
-			cli_queue(L, o.id, NULL, NULL, 0, *p);
+		if (!takes_value) {
+			cli_queue(L, id, NULL, NULL, 0, *p);
 			continue;
 		}
 		if (p[1] != '\0') {
-			cli_queue(L, o.id, p + 1, NULL, 0, *p);
+			cli_queue(L, id, p + 1, NULL, 0, *p);
 		} else if (*i + 1 < argc) {
 			*i += 1;
-			cli_queue(L, o.id, argv[*i], NULL, 0, *p);
+			cli_queue(L, id, argv[*i], NULL, 0, *p);
 		} else {
 			fail(L, EX_USAGE, "-%c: missing value", *p);
 		}
@@ -848,7 +702,8 @@ static void cli_short(struct load *L, int argc, char *const *argv, int *i)
 /*
  * Split argv into the action, the options (queued for the CLI layer) and
  * the command. Options stop at "--" or at the first non-option, which is
- * the command: getopt would permute argv and print its own messages.
+ * the command (as getopt_long's "+" would), so the command's own options
+ * are left alone; getopt itself would print its own messages.
  */
 static int cli_parse(struct load *L, int argc, char *const *argv)
 {
@@ -856,29 +711,23 @@ static int cli_parse(struct load *L, int argc, char *const *argv)
 	int i = 1;
 
 	L->action = CONFIG_ACTION_RUN;
-	if (argc > 1 && strcmp(argv[1], "health") == 0) {
+	if (argc > 1 && strcmp(argv[1], "health") == 0)
 		L->action = CONFIG_ACTION_HEALTH;
-		i = 2;
-	} else if (argc > 1 && strcmp(argv[1], "check") == 0) {
+	else if (argc > 1 && strcmp(argv[1], "check") == 0)
 		L->action = CONFIG_ACTION_CHECK;
+	if (L->action != CONFIG_ACTION_RUN)
 		i = 2;
-	}
 	L->cli = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*L->cli));
 	if (!L->cli)
 		return -ENOMEM;
 	for (; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (strcmp(arg, "--") == 0) {
+		if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		}
-		if (arg[0] != '-' || arg[1] == '\0')
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
 			break;
-		if (arg[1] == '-')
-			cli_long(L, argc, argv, &i);
-		else
-			cli_short(L, argc, argv, &i);
+		cli_word(L, argc, argv, &i);
 	}
 	if (i >= argc)
 		return 0;
@@ -989,43 +838,22 @@ static const char *env_get(char *const *envp, const char *name)
 }
 
 /*
- * The environment layer. An empty variable counts as unset, so that a
- * compose file's PIDONE_GRACE: ${GRACE} with GRACE unset changes nothing.
- * Unknown PIDONE_* variables are left alone: test harnesses and images
- * set their own. One pass over the environment (not one per setting): it
- * runs at every start, and only PIDONE_* entries cost a lookup. Like
- * getenv, the first entry of a name counts.
+ * The environment layer, in table order (so the first error is the same
+ * whatever the order of the environment). An empty variable counts as
+ * unset, so that a compose file's PIDONE_GRACE: ${GRACE} with GRACE unset
+ * changes nothing. Unknown PIDONE_* variables are left alone: test
+ * harnesses and images set their own.
  */
 static void apply_env(struct load *L)
 {
-	static const char prefix[] = "PIDONE_";
-	const char *value[SETTING_MAX] = { NULL };
-
 	L->layer = ORIGIN_ENV;
 	memset(L->touched, 0, sizeof(L->touched));
-	for (size_t i = 0; L->envp && L->envp[i]; i++) {
-		const char *e = L->envp[i], *eq;
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const char *v = env_get(L->envp, settings_def(id)->env);
 
-		if (strncmp(e, prefix, sizeof(prefix) - 1) != 0)
-			continue;
-		eq = strchr(e, '=');
-		if (!eq)
-			continue;
-		for (int id = 0; id < SETTING_MAX; id++) {
-			const char *name = settings_env_name(id);
-			size_t len = (size_t)(eq - e);
-
-			if (strncmp(name, e, len) == 0 && name[len] == '\0') {
-				if (!value[id])
-					value[id] = eq + 1;
-				break;
-			}
-		}
+		if (v && *v)
+			apply(L, (enum setting_id)id, v);
 	}
-	/* In setting order, as before: the first error is the same one. */
-	for (int id = 0; id < SETTING_MAX; id++)
-		if (value[id] && *value[id])
-			apply(L, (enum setting_id)id, value[id]);
 }
 
 /* --- the INI file ------------------------------------------------------ */
@@ -1037,19 +865,18 @@ static bool is_space(char c)
 }
 
 /*
- * Note what inih r55 will make of the line @line (@len bytes, no newline),
- * mirroring its rules: comment and blank lines first, then an indented
- * line continues the previous key (if there is one since the last
- * section), then "[section]" starts a section. Unknown sections are
- * reported here, on their own line, because inih calls no handler for a
- * section header. Returns false for a comment or blank line.
+ * Note what inih r55 will make of the line @line (@len bytes, no newline):
+ * comment and blank lines first, then an indented line continues the
+ * previous key (if there is one since the last section), then "[section]"
+ * starts a section. Unknown sections are reported here, on their own line,
+ * because inih calls no handler for a section header. Returns false for a
+ * comment or blank line.
  */
 static bool ini_classify(struct load *L, const char *line, size_t len)
 {
 	struct ini_state *st = &L->ini;
 	char q[QUOTE_MAX * 4 + 16], section[32];
-	size_t bom = 0, i, end, name_len;
-	const char *name;
+	size_t bom = 0, i, end;
 
 	if (st->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
 		bom = 3; /* inih skips a UTF-8 byte order mark */
@@ -1058,27 +885,21 @@ static bool ini_classify(struct load *L, const char *line, size_t len)
 	st->continuation = false;
 	if (i == len || line[i] == ';' || line[i] == '#')
 		return false;
-	if (i > bom && st->have_prev_key) {
-		st->continuation = true;
-		return true;
-	}
-	if (line[i] != '[')
+	st->continuation = i > bom && st->have_prev_key;
+	if (st->continuation || line[i] != '[')
 		return true;
 	for (end = i + 1; end < len && line[end] != ']'; end++)
 		;
 	if (end == len)
 		return true; /* inih reports the missing ']' */
 	st->have_prev_key = false;
-	name = line + i + 1;
-	name_len = end - i - 1;
-	if (name_len < sizeof(section)) {
-		memcpy(section, name, name_len);
-		section[name_len] = '\0';
+	if (end - i - 1 < sizeof(section)) {
+		memcpy(section, line + i + 1, end - i - 1);
+		section[end - i - 1] = '\0';
 		if (settings_is_ini_section(section))
 			return true;
 	}
-	L->line = st->lineno;
-	quote_at(q, sizeof(q), name, name_len, 0);
+	quote_at(q, sizeof(q), line + i + 1, end - i - 1, 0);
 	fail(L, EX_CONFIG,
 	     "%s:%u: unknown section %s (known: [process] [dirs] "
 	     "[signals] [health] [log])",
@@ -1089,26 +910,24 @@ static bool ini_classify(struct load *L, const char *line, size_t len)
 /*
  * inih's fgets-style reader over our buffer: one line per call, so
  * st->lineno is the line inih is working on when it calls the handler.
- * A line that is too long, or holds a NUL byte, is reported and replaced
- * by an empty line, so inih never splits or truncates anything.
+ * A line that is too long, holds a NUL byte or (with an inih that cuts
+ * values there) " ;", is reported and replaced by an empty line, so inih
+ * never splits or truncates anything.
  */
 static char *ini_read_line(char *str, int num, void *stream)
 {
 	struct load *L = stream;
 	struct ini_state *st = &L->ini;
-	const char *line, *nl;
+	const char *line = st->buf + st->pos, *nl;
 	size_t len, text_len;
 	bool content;
 
 	if (st->pos >= st->len || num < 2)
 		return NULL;
-	line = st->buf + st->pos;
 	nl = memchr(line, '\n', st->len - st->pos);
 	len = nl ? (size_t)(nl - line) + 1 : st->len - st->pos;
 	st->pos += len;
-	st->lineno++;
-	L->line = st->lineno;
-
+	L->line = ++st->lineno;
 	text_len = len;
 	if (text_len > 0 && line[text_len - 1] == '\n')
 		text_len--;
@@ -1146,103 +965,79 @@ static char *ini_read_line(char *str, int num, void *stream)
 
 blank:
 	st->continuation = false;
-	str[0] = '\n';
-	str[1] = '\0';
+	memcpy(str, "\n", 2);
 	return str;
-}
-
-static int pending_append(struct ini_pending *p, const char *sep, const char *v)
-{
-	size_t need = p->len + strlen(sep) + strlen(v) + 1;
-
-	if (need > p->cap) {
-		size_t cap = p->cap ? p->cap : 64;
-		char *grown;
-
-		while (cap < need)
-			cap *= 2;
-		grown = realloc(p->value, cap);
-		if (!grown)
-			return -ENOMEM;
-		p->value = grown;
-		p->cap = cap;
-	}
-	p->len += (size_t)snprintf(p->value + p->len, p->cap - p->len, "%s%s",
-				   sep, v);
-	return 0;
 }
 
 /* Apply the key = value collected so far, once it is complete. */
 static void ini_flush(struct load *L)
 {
 	struct ini_state *st = &L->ini;
-	struct ini_pending *p = &st->pending;
 	char q[QUOTE_MAX * 4 + 16];
 	int id;
 
-	if (!p->active)
+	if (!st->active)
 		return;
-	p->active = false;
-	L->line = p->line;
-	quote(q, sizeof(q), p->key);
-	if (p->section[0] == '\0') {
+	st->active = false;
+	L->line = st->line;
+	quote(q, sizeof(q), st->key);
+	if (st->section[0] == '\0') {
 		fail(L, EX_CONFIG,
 		     "%s:%u: key %s is outside any section (put it under "
 		     "[process], [dirs], [signals], [health] or [log])",
-		     st->path, p->line, q);
-		goto out;
+		     st->path, st->line, q);
+		return;
 	}
-	if (!settings_is_ini_section(p->section))
-		goto out; /* reported at the section header */
-	id = settings_from_ini(p->section, p->key);
+	if (!settings_is_ini_section(st->section))
+		return; /* reported at the section header */
+	id = settings_from_ini(st->section, st->key);
 	if (id < 0) {
 		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", st->path,
-		     p->line, q, p->section);
-		goto out;
+		     st->line, q, st->section);
+		return;
 	}
-	if (settings_kind(id) != SETTING_KIND_LIST) {
+	if (settings_def(id)->kind != SETTING_KIND_LIST) {
 		if (st->first_line[id]) {
 			fail(L, EX_CONFIG,
 			     "%s:%u: duplicate key %s in [%s] (first set on "
 			     "line %u)",
-			     st->path, p->line, q, p->section,
+			     st->path, st->line, q, st->section,
 			     st->first_line[id]);
-			goto out;
+			return;
 		}
-		st->first_line[id] = p->line;
+		st->first_line[id] = st->line;
 	}
-	apply(L, (enum setting_id)id, p->value ? p->value : "");
-out:
-	if (p->value)
-		p->value[0] = '\0';
-	p->len = 0;
+	apply(L, (enum setting_id)id, st->value);
 }
 
 /*
  * inih's handler. A continuation line (inih calls us again with the same
  * key) is appended to the value with "\n", so that a long command can span
- * indented lines; anything else completes the previous key first.
+ * indented lines; anything else completes the previous key first. The
+ * value buffer is as large as the file, so the text always fits.
  */
 static int ini_on_entry(void *user, const char *section, const char *name,
 			const char *value)
 {
 	struct load *L = user;
 	struct ini_state *st = &L->ini;
-	struct ini_pending *p = &st->pending;
-	int r;
+	size_t n = strlen(value);
 
-	if (st->continuation && p->active) {
-		r = pending_append(p, "\n", value);
-	} else {
+	if (!st->continuation || !st->active) {
 		ini_flush(L);
-		p->active = true;
-		p->line = st->lineno;
-		snprintf(p->section, sizeof(p->section), "%s", section);
-		snprintf(p->key, sizeof(p->key), "%s", name);
-		r = pending_append(p, "", value);
+		st->active = true;
+		st->line = st->lineno;
+		snprintf(st->section, sizeof(st->section), "%s", section);
+		snprintf(st->key, sizeof(st->key), "%s", name);
+		st->value_len = 0;
+	} else if (st->value_len + 1 + n <= st->len) {
+		st->value[st->value_len++] = '\n';
 	}
-	if (r < 0)
-		fail_oom(L);
+	if (st->value_len + n <= st->len) {
+		memcpy(st->value + st->value_len, value, n);
+		st->value_len += n;
+	}
+	st->value[st->value_len] = '\0';
 	st->have_prev_key = name[0] != '\0';
 	L->line = st->lineno;
 	return 1; /* errors are ours to keep; inih's return is for syntax */
@@ -1284,19 +1079,13 @@ static int ini_read(struct load *L, const char *path, const char *named_by,
 		fail(L, EX_CONFIG, "%s: not a regular file", path);
 		goto out_close_fd;
 	}
-	if (st.st_size > CONFIG_FILE_MAX) {
-		r = -EFBIG;
-		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
-		     CONFIG_FILE_MAX / 1024);
-		goto out_close_fd;
-	}
 	buf = malloc(CONFIG_FILE_MAX + 1);
 	if (!buf) {
 		r = -ENOMEM;
 		fail_oom(L);
 		goto out_close_fd;
 	}
-	/* Read to EOF: the file may have grown since fstat. */
+	/* Read to EOF, and no further than the limit. */
 	for (;;) {
 		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
 		if (n < 0 && errno == EINTR)
@@ -1358,22 +1147,19 @@ static void apply_file(struct load *L, const char *default_config)
 	r = ini_read(L, path, named_by, &buf, &len);
 	if (r <= 0)
 		goto out;
-	free(L->s->config_path);
-	L->s->config_path = strdup(path);
-	if (!L->s->config_path) {
+	*st = (struct ini_state){ .buf = buf, .len = len };
+	st->value = malloc(len + 1);
+	if (!set_string(&L->s->config_path, path) || !st->value) {
 		fail_oom(L);
 		goto out_free_buf;
 	}
-	*st = (struct ini_state){ .path = L->s->config_path,
-				  .buf = buf,
-				  .len = len };
+	st->path = L->s->config_path;
 #if defined(HAVE_INI_RUNTIME_SWITCHES)
-	/* Debian's inih: keep " ;" inside values, allow continuations. */
+	/* An inih with runtime switches: keep " ;", allow continuations. */
 	ini_allow_inline_comments = 0;
 	ini_allow_multiline = 1;
 #endif
 	r = ini_parse_stream(ini_read_line, L, ini_on_entry, L);
-	L->line = st->pending.line;
 	ini_flush(L);
 	if (r == -2) {
 		fail_oom(L);
@@ -1385,11 +1171,10 @@ static void apply_file(struct load *L, const char *default_config)
 		     "an indented continuation line or a comment",
 		     st->path, r);
 	}
-	free(st->pending.value);
-	st->pending = (struct ini_pending){ 0 };
 out_free_buf:
+	free(st->value);
 	free(buf);
-	st->buf = NULL;
+	*st = (struct ini_state){ 0 };
 out:
 	/* The file's first error now competes with the other layers'. */
 	L->layer = ORIGIN_DEFAULT;
@@ -1448,61 +1233,79 @@ out_free_cli:
 	return r;
 }
 
-/* The --help text, kept in step with the README and pidone(8). */
-const char *config_usage(void)
+/* The --help text, written from the settings table into @buf. */
+const char *config_usage(char *buf, size_t size)
 {
-	return "Usage: pidone [OPTIONS] [--] COMMAND [ARG...]    run COMMAND under supervision\n"
-	       "       pidone check [OPTIONS] [--] [COMMAND...]  report what a run would do\n"
-	       "       pidone health [--ready] [--url URL] [--timeout SECS] [--config FILE]\n"
-	       "                                                 probe a running pidone\n"
-	       "       pidone --help | -h\n"
-	       "       pidone --version | -V\n"
-	       "\n"
-	       "pidone is a PID 1 for containers: it runs COMMAND as its only child, forwards\n"
-	       "signals, reaps zombies and answers health checks on a side port.\n"
-	       "Without COMMAND, the command is PIDONE_COMMAND or command = in [process] of\n"
-	       "the config file: a JSON array of strings, like [\"node\",\"server.js\"].\n"
-	       "Precedence: command line > environment > config file > default.\n"
-	       "\n"
-	       "Option                         Environment          Default\n"
-	       "      --config FILE            PIDONE_CONFIG        /etc/pidone/pidone.ini\n"
-	       "  -u, --user USER[:GROUP]      PIDONE_USER          65532:65532, or keep\n"
-	       "  -w, --writable DIR ...       PIDONE_WRITABLE      $TMPDIR or /tmp\n"
-	       "      --create-dirs            PIDONE_CREATE_DIRS   off\n"
-	       "  -t, --grace SECS             PIDONE_GRACE         10 (max 3600)\n"
-	       "      --forward group|child    PIDONE_FORWARD       group\n"
-	       "      --rewrite SIG:SIG ...    PIDONE_REWRITE       none (e.g. TERM:QUIT)\n"
-	       "      --success-exit N ...     PIDONE_SUCCESS_EXIT  none (e.g. 143)\n"
-	       "      --restart POLICY         PIDONE_RESTART       never (on-failure, always)\n"
-	       "      --restart-max N          PIDONE_RESTART_MAX   5 (per 10 minutes)\n"
-	       "  -p, --health-port PORT       PIDONE_HEALTH_PORT   8081 (0: no server)\n"
-	       "      --health-addr ADDR       PIDONE_HEALTH_ADDR   all interfaces\n"
-	       "      --ready-delay SECS       PIDONE_READY_DELAY   0\n"
-	       "      --ready-tcp [HOST:]PORT  PIDONE_READY_TCP     none\n"
-	       "      --ready-notify           PIDONE_READY_NOTIFY  off\n"
-	       "      --watchdog SECS          PIDONE_WATCHDOG      0 (off)\n"
-	       "      --log-format json|text   PIDONE_LOG_FORMAT    json\n"
-	       "      --log-level LEVEL        PIDONE_LOG_LEVEL     info (error, warn, debug)\n"
-	       "      --subreaper              PIDONE_SUBREAPER     automatic when not PID 1\n"
-	       "  -h, --help                   print this help\n"
-	       "  -V, --version                print the version\n"
-	       "\n"
-	       "Options marked ... repeat; their variables are comma-separated lists, and\n"
-	       "an empty value (-w '') means none. Variables set to \"\" count as unset.\n"
-	       "Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
-	       "Config file keys: [process] user grace success_exit restart restart_max\n"
-	       "subreaper command; [dirs] writable create; [signals] forward rewrite;\n"
-	       "[health] port address ready_delay ready_tcp ready_notify watchdog;\n"
-	       "[log] format level. The default file is read only when it exists;\n"
-	       "--config '' reads none.\n"
-	       "\n"
-	       "pidone health: GET /healthz (/readyz with --ready) on the configured port\n"
-	       "      --ready                  probe readiness instead of liveness\n"
-	       "      --url URL                probe this http:// URL instead\n"
-	       "      --timeout SECS           give up after SECS (default 3, max 60)\n"
-	       "\n"
-	       "Exit status: the command's own (128+N when signal N killed it);\n"
-	       "64 usage error, 70 internal error, 77 privileges could not be dropped or\n"
-	       "a writable dir is not writable, 78 configuration error, 126 command not\n"
-	       "executable, 127 command not found. pidone health: 0 healthy, 1 not.\n";
+	struct textbuf t;
+	textbuf_init(&t, buf, size);
+	textbuf_puts(
+		&t,
+		"Usage: pidone [OPTIONS] [--] COMMAND [ARG...]    run COMMAND under supervision\n"
+		"       pidone check [OPTIONS] [--] [COMMAND...]  report what a run would do\n"
+		"       pidone health [--ready] [--url URL] [--timeout SECS] [--config FILE]\n"
+		"                                                 probe a running pidone\n"
+		"       pidone --help | -h\n"
+		"       pidone --version | -V\n"
+		"\n"
+		"pidone is a PID 1 for containers: it runs COMMAND as its only child, forwards\n"
+		"signals, reaps zombies and answers health checks on a side port.\n"
+		"Without COMMAND, the command is PIDONE_COMMAND or command = in [process] of\n"
+		"the config file: a JSON array of strings, like [\"node\",\"server.js\"].\n"
+		"Precedence: command line > environment > config file > default.\n"
+		"\n"
+		"Option                         Environment          Default\n"
+		"      --config FILE            PIDONE_CONFIG        " CONFIG_DEFAULT_PATH
+		"\n");
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+		char opt[48];
+
+		if (!d->option[0])
+			continue;
+		textbuf_format(opt, sizeof(opt), "--%s%s%s%s", d->option,
+			       d->arg[0] ? " " : "", d->arg,
+			       d->kind == SETTING_KIND_LIST ? " ..." : "");
+		textbuf_printf(&t, "  %c%c%c %-24s %-20s %s%s\n",
+			       d->short_option ? '-' : ' ',
+			       d->short_option ? d->short_option : ' ',
+			       d->short_option ? ',' : ' ', opt, d->env,
+			       d->default_text, d->note);
+	}
+	textbuf_puts(
+		&t,
+		"  -h, --help                   print this help\n"
+		"  -V, --version                print the version\n"
+		"\n"
+		"Options marked ... repeat; their variables are comma-separated lists, and\n"
+		"an empty value (-w '') means none. Variables set to \"\" count as unset.\n"
+		"Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
+		"Config file keys, by section:");
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const char *section = settings_def(id)->section;
+		bool first = true;
+
+		for (int k = 0; k < id; k++)
+			first = first &&
+				strcmp(settings_def(k)->section, section);
+		if (!first)
+			continue;
+		textbuf_printf(&t, "\n  [%s]", section);
+		for (int k = id; k < SETTING_MAX; k++)
+			if (strcmp(settings_def(k)->section, section) == 0)
+				textbuf_printf(&t, " %s", settings_def(k)->key);
+	}
+	textbuf_puts(
+		&t,
+		"\nThe default file is read only when it exists; --config '' reads none.\n"
+		"\n"
+		"pidone health: GET /healthz (/readyz with --ready) on the configured port\n"
+		"      --ready                  probe readiness instead of liveness\n"
+		"      --url URL                probe this http:// URL instead\n"
+		"      --timeout SECS           give up after SECS (default 3, max 60)\n"
+		"\n"
+		"Exit status: the command's own (128+N when signal N killed it);\n"
+		"64 usage error, 70 internal error, 77 privileges could not be dropped or\n"
+		"a writable dir is not writable, 78 configuration error, 126 command not\n"
+		"executable, 127 command not found. pidone health: 0 healthy, 1 not.\n");
+	return buf;
 }

@@ -52,6 +52,7 @@
 
 #include "escape.h"
 #include "log.h"
+#include "settings.h" /* the level names, as --log-level spells them */
 #include "banned.h"
 
 /* Room for the worst-case close: "] then ,"truncated":true} and \n. */
@@ -96,14 +97,6 @@ static struct {
 	.fd = 2,
 	.own_fd = -1,
 	.kind = SINK_WRITE,
-};
-
-/* An array of arrays, not of pointers: it stays in .rodata. */
-static const char level_names[LOG_LEVEL_MAX][6] = {
-	[LOG_LEVEL_ERROR] = "error",
-	[LOG_LEVEL_WARN] = "warn",
-	[LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_DEBUG] = "debug",
 };
 
 /* One record under construction. */
@@ -485,7 +478,7 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 
 	if (sink.format == LOG_FORMAT_TEXT) {
 		put_str(l, "pidone: ");
-		put_str(l, level_names[level]);
+		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
 		put(l, ": ", 2);
 		put_escaped(l, msg_text, msg_len, ESC_TEXT);
 		if (errtext) {
@@ -502,7 +495,7 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 		put_str(l, "{\"ts\":\"");
 		put_str(l, ts);
 		put_str(l, "\",\"level\":\"");
-		put_str(l, level_names[level]);
+		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
 		put_str(l, "\",\"msg\":");
 		put_json_string(l, msg_text, msg_len);
 		if (errtext)

@@ -311,10 +311,13 @@ int main(int argc, char **argv)
 	case CONFIG_ACTION_RUN:
 		code = run(&p);
 		break;
-	case CONFIG_ACTION_HELP:
-		print(config_usage());
+	case CONFIG_ACTION_HELP: {
+		char usage[CONFIG_USAGE_MAX];
+
+		print(config_usage(usage, sizeof(usage)));
 		code = 0;
 		break;
+	}
 	case CONFIG_ACTION_VERSION:
 		print("pidone " PACKAGE_VERSION "\n");
 		code = 0;

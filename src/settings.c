@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.c - the settings of the README's Options: their defaults, their names
- * (one table: long option, short option, environment variable, INI section
- * and key, how each is given) and where each value came from.
+ * settings.c - the settings of the README's Options: their defaults, the one
+ * table that describes them (long and short option, environment variable,
+ * INI section and key, how each is given, value type, field, limit, value
+ * names, help text) and where each value came from.
  *
- * The table below is the single source of these names: the argv parser,
- * the environment and INI layers of config.c, `pidone check` and the
- * tests all read it, so a setting cannot be spelt two ways. No I/O, no
+ * The table below is the single source of these facts: the argv parser,
+ * the environment and INI layers of config.c, --help, `pidone check` and
+ * the tests all read it, so a setting cannot be spelt two ways. No I/O, no
  * globals (the table is const), no logging.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,81 +21,121 @@
 #include "banned.h"
 
 /*
- * Arrays rather than pointers, so that the table is plain .rodata (no
- * relocations, nothing writable: nm shows no writable data).
+ * A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
+ * help text (value, default, note) and, last, the names of an enum.
  */
-struct setting_name {
-	char option[16]; /* without "--"; "" for none */
-	char short_option;
-	char env[24];
-	char section[8];
-	char key[16];
-	enum setting_kind kind;
-	char default_text[32];
-};
+#define ROW(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
+	    ...)                                                               \
+	{                                                                      \
+		opt, c, env, sec, key, SETTING_KIND_##kind,                    \
+			SETTING_TYPE_##type,                                   \
+			(unsigned short)offsetof(struct settings, field), max, \
+			{ __VA_ARGS__ }, arg, def, note                        \
+	}
 
-static const struct setting_name setting_names[SETTING_MAX] = {
-	[SETTING_COMMAND] = { "", 0, "PIDONE_COMMAND", "process", "command",
-			      SETTING_KIND_COMMAND, "none" },
-	[SETTING_USER] = { "user", 'u', "PIDONE_USER", "process", "user",
-			   SETTING_KIND_VALUE, SETTINGS_DEFAULT_USER },
-	[SETTING_WRITABLE] = { "writable", 'w', "PIDONE_WRITABLE", "dirs",
-			       "writable", SETTING_KIND_LIST,
-			       "$TMPDIR or /tmp" },
-	[SETTING_CREATE_DIRS] = { "create-dirs", 0, "PIDONE_CREATE_DIRS",
-				  "dirs", "create", SETTING_KIND_FLAG, "off" },
-	[SETTING_GRACE] = { "grace", 't', "PIDONE_GRACE", "process", "grace",
-			    SETTING_KIND_VALUE, "10" },
-	[SETTING_FORWARD] = { "forward", 0, "PIDONE_FORWARD", "signals",
-			      "forward", SETTING_KIND_VALUE, "group" },
-	[SETTING_REWRITE] = { "rewrite", 0, "PIDONE_REWRITE", "signals",
-			      "rewrite", SETTING_KIND_LIST, "none" },
-	[SETTING_SUCCESS_EXIT] = { "success-exit", 0, "PIDONE_SUCCESS_EXIT",
-				   "process", "success_exit", SETTING_KIND_LIST,
-				   "none" },
-	[SETTING_RESTART] = { "restart", 0, "PIDONE_RESTART", "process",
-			      "restart", SETTING_KIND_VALUE, "never" },
-	[SETTING_RESTART_MAX] = { "restart-max", 0, "PIDONE_RESTART_MAX",
-				  "process", "restart_max", SETTING_KIND_VALUE,
-				  "5" },
-	[SETTING_HEALTH_PORT] = { "health-port", 'p', "PIDONE_HEALTH_PORT",
-				  "health", "port", SETTING_KIND_VALUE,
-				  "8081" },
-	[SETTING_HEALTH_ADDR] = { "health-addr", 0, "PIDONE_HEALTH_ADDR",
-				  "health", "address", SETTING_KIND_VALUE,
-				  "all interfaces" },
-	[SETTING_READY_DELAY] = { "ready-delay", 0, "PIDONE_READY_DELAY",
-				  "health", "ready_delay", SETTING_KIND_VALUE,
-				  "0" },
-	[SETTING_READY_TCP] = { "ready-tcp", 0, "PIDONE_READY_TCP", "health",
-				"ready_tcp", SETTING_KIND_VALUE, "none" },
-	[SETTING_READY_NOTIFY] = { "ready-notify", 0, "PIDONE_READY_NOTIFY",
-				   "health", "ready_notify", SETTING_KIND_FLAG,
-				   "off" },
-	[SETTING_WATCHDOG] = { "watchdog", 0, "PIDONE_WATCHDOG", "health",
-			       "watchdog", SETTING_KIND_VALUE, "off" },
-	[SETTING_LOG_FORMAT] = { "log-format", 0, "PIDONE_LOG_FORMAT", "log",
-				 "format", SETTING_KIND_VALUE, "json" },
-	[SETTING_LOG_LEVEL] = { "log-level", 0, "PIDONE_LOG_LEVEL", "log",
-				"level", SETTING_KIND_VALUE, "info" },
-	[SETTING_SUBREAPER] = { "subreaper", 0, "PIDONE_SUBREAPER", "process",
-				"subreaper", SETTING_KIND_FLAG,
-				"automatic when not PID 1" },
+/*
+ * The table: one row per setting, in the order of the documentation.
+ * Adding a setting is a row here, a field in struct settings, its
+ * default in settings_init and its effect.
+ */
+static const struct setting_def setting_defs[SETTING_MAX] = {
+	[SETTING_COMMAND] = ROW("", 0, "PIDONE_COMMAND", "process", "command",
+				COMMAND, COMMAND, command, 0, "", "none", "",
+				""),
+	[SETTING_USER] = ROW("user", 'u', "PIDONE_USER", "process", "user",
+			     VALUE, USER, user, 0, "USER[:GROUP]",
+			     SETTINGS_DEFAULT_USER, ", or keep", ""),
+	[SETTING_WRITABLE] = ROW("writable", 'w', "PIDONE_WRITABLE", "dirs",
+				 "writable", LIST, PATH, writable, 0, "DIR",
+				 "$TMPDIR or /tmp", "", ""),
+	[SETTING_CREATE_DIRS] = ROW("create-dirs", 0, "PIDONE_CREATE_DIRS",
+				    "dirs", "create", FLAG, BOOL, create_dirs,
+				    0, "", "off", "", ""),
+	[SETTING_GRACE] = ROW("grace", 't', "PIDONE_GRACE", "process", "grace",
+			      VALUE, SECONDS, grace_ms, 3600, "SECS", "10",
+			      " (max 3600)", ""),
+	[SETTING_FORWARD] = ROW("forward", 0, "PIDONE_FORWARD", "signals",
+				"forward", VALUE, ENUM, forward, 0,
+				"group|child", "group", "", "group", "child"),
+	[SETTING_REWRITE] = ROW("rewrite", 0, "PIDONE_REWRITE", "signals",
+				"rewrite", LIST, SIGNAL, rewrite, 0, "SIG:SIG",
+				"none", " (e.g. TERM:QUIT)", ""),
+	[SETTING_SUCCESS_EXIT] = ROW("success-exit", 0, "PIDONE_SUCCESS_EXIT",
+				     "process", "success_exit", LIST, STATUS,
+				     success_exit, 255, "N", "none",
+				     " (e.g. 143)", ""),
+	[SETTING_RESTART] = ROW("restart", 0, "PIDONE_RESTART", "process",
+				"restart", VALUE, ENUM, restart, 0, "POLICY",
+				"never", " (on-failure, always)", "never",
+				"on-failure", "always"),
+	[SETTING_RESTART_MAX] = ROW("restart-max", 0, "PIDONE_RESTART_MAX",
+				    "process", "restart_max", VALUE, COUNT,
+				    restart_max, 1000, "N", "5",
+				    " (per 10 minutes)", ""),
+	[SETTING_HEALTH_PORT] = ROW("health-port", 'p', "PIDONE_HEALTH_PORT",
+				    "health", "port", VALUE, PORT, health_port,
+				    65535, "PORT", "8081", " (0: no server)",
+				    ""),
+	[SETTING_HEALTH_ADDR] = ROW("health-addr", 0, "PIDONE_HEALTH_ADDR",
+				    "health", "address", VALUE, ADDRESS,
+				    health_addr, 0, "ADDR", "all interfaces",
+				    "", ""),
+	[SETTING_READY_DELAY] = ROW("ready-delay", 0, "PIDONE_READY_DELAY",
+				    "health", "ready_delay", VALUE, SECONDS,
+				    ready_delay_ms, 86400, "SECS", "0", "", ""),
+	[SETTING_READY_TCP] = ROW("ready-tcp", 0, "PIDONE_READY_TCP", "health",
+				  "ready_tcp", VALUE, HOSTPORT, ready_tcp_host,
+				  0, "[HOST:]PORT", "none", "", ""),
+	[SETTING_READY_NOTIFY] = ROW("ready-notify", 0, "PIDONE_READY_NOTIFY",
+				     "health", "ready_notify", FLAG, BOOL,
+				     ready_notify, 0, "", "off", "", ""),
+	[SETTING_WATCHDOG] = ROW("watchdog", 0, "PIDONE_WATCHDOG", "health",
+				 "watchdog", VALUE, SECONDS, watchdog_ms, 86400,
+				 "SECS", "0", " (off)", ""),
+	[SETTING_LOG_FORMAT] = ROW("log-format", 0, "PIDONE_LOG_FORMAT", "log",
+				   "format", VALUE, ENUM, log_format, 0,
+				   "json|text", "json", "", "json", "text"),
+	[SETTING_LOG_LEVEL] = ROW("log-level", 0, "PIDONE_LOG_LEVEL", "log",
+				  "level", VALUE, ENUM, log_level, 0, "LEVEL",
+				  "info", " (error, warn, debug)", "error",
+				  "warn", "info", "debug"),
+	[SETTING_SUBREAPER] = ROW("subreaper", 0, "PIDONE_SUBREAPER", "process",
+				  "subreaper", FLAG, AUTO_BOOL, subreaper, 0,
+				  "", "automatic when not PID 1", "", "auto",
+				  "on", "off"),
 };
 
 static const char ini_sections[][8] = { "process", "dirs", "signals", "health",
 					"log" };
 
-static const struct setting_name *name_of(enum setting_id id)
+/* Row @id of the table, or NULL. */
+const struct setting_def *settings_def(enum setting_id id)
 {
-	if ((unsigned)id >= SETTING_MAX)
-		return NULL;
-	return &setting_names[id];
+	return (unsigned)id < SETTING_MAX ? &setting_defs[id] : NULL;
 }
 
-/* The defaults the README's Options list (see settings.h). */
+/* The name of @value of an ENUM or AUTO_BOOL setting, or "?". */
+const char *settings_value_name(enum setting_id id, int value)
+{
+	const struct setting_def *d = settings_def(id);
+
+	if (!d || value < 0 || value >= SETTING_NAMES_MAX ||
+	    !d->names[value][0])
+		return "?";
+	return d->names[value];
+}
+
+/* The defaults (README, Options; see settings.h). */
 void settings_init(struct settings *s)
 {
+	/* config.c and check.c reach enum fields as int, offsets as short. */
+	_Static_assert(sizeof(enum forward_mode) == sizeof(int) &&
+			       sizeof(enum restart_policy) == sizeof(int) &&
+			       sizeof(enum log_format) == sizeof(int) &&
+			       sizeof(enum log_level) == sizeof(int) &&
+			       sizeof(enum subreaper_mode) == sizeof(int),
+		       "enum settings are not int-sized");
+	_Static_assert(sizeof(*s) <= 65535, "struct settings too large");
 	memset(s, 0, sizeof(*s));
 	_Static_assert(sizeof(SETTINGS_DEFAULT_USER) <= sizeof(s->user),
 		       "default user too long");
@@ -136,7 +178,7 @@ bool settings_is_success_exit(const struct settings *s, int status)
 /* The long option of @id, without "--" (NULL for the command). */
 const char *settings_option_name(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n && n->option[0] ? n->option : NULL;
 }
@@ -144,7 +186,7 @@ const char *settings_option_name(enum setting_id id)
 /* The PIDONE_* variable of @id. */
 const char *settings_env_name(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->env : NULL;
 }
@@ -152,7 +194,7 @@ const char *settings_env_name(enum setting_id id)
 /* The INI section of @id. */
 const char *settings_ini_section(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->section : NULL;
 }
@@ -160,7 +202,7 @@ const char *settings_ini_section(enum setting_id id)
 /* The INI key of @id. */
 const char *settings_ini_key(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->key : NULL;
 }
@@ -168,7 +210,7 @@ const char *settings_ini_key(enum setting_id id)
 /* The one-letter option of @id, or 0. */
 char settings_short_option(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->short_option : 0;
 }
@@ -176,15 +218,15 @@ char settings_short_option(enum setting_id id)
 /* How @id is given: value, list, flag or the command. */
 enum setting_kind settings_kind(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->kind : SETTING_KIND_MAX;
 }
 
-/* The default of @id as the README's Options write it. */
+/* The default of @id in the README's words. */
 const char *settings_default_text(enum setting_id id)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 
 	return n ? n->default_text : NULL;
 }
@@ -193,8 +235,8 @@ const char *settings_default_text(enum setting_id id)
 int settings_from_option(const char *name)
 {
 	for (int id = 0; id < SETTING_MAX; id++)
-		if (setting_names[id].option[0] &&
-		    strcmp(setting_names[id].option, name) == 0)
+		if (setting_defs[id].option[0] &&
+		    strcmp(setting_defs[id].option, name) == 0)
 			return id;
 	return -ENOENT;
 }
@@ -203,7 +245,7 @@ int settings_from_option(const char *name)
 int settings_from_short_option(char c)
 {
 	for (int id = 0; c && id < SETTING_MAX; id++)
-		if (setting_names[id].short_option == c)
+		if (setting_defs[id].short_option == c)
 			return id;
 	return -ENOENT;
 }
@@ -212,7 +254,7 @@ int settings_from_short_option(char c)
 int settings_from_env(const char *name)
 {
 	for (int id = 0; id < SETTING_MAX; id++)
-		if (strcmp(setting_names[id].env, name) == 0)
+		if (strcmp(setting_defs[id].env, name) == 0)
 			return id;
 	return -ENOENT;
 }
@@ -221,8 +263,8 @@ int settings_from_env(const char *name)
 int settings_from_ini(const char *section, const char *key)
 {
 	for (int id = 0; id < SETTING_MAX; id++)
-		if (strcmp(setting_names[id].section, section) == 0 &&
-		    strcmp(setting_names[id].key, key) == 0)
+		if (strcmp(setting_defs[id].section, section) == 0 &&
+		    strcmp(setting_defs[id].key, key) == 0)
 			return id;
 	return -ENOENT;
 }
@@ -241,7 +283,7 @@ bool settings_is_ini_section(const char *section)
 const char *settings_origin_text(const struct settings *s, enum setting_id id,
 				 char *buf, unsigned buflen)
 {
-	const struct setting_name *n = name_of(id);
+	const struct setting_def *n = settings_def(id);
 	const struct origin *o;
 
 	/* snprintf truncates and terminates: enough for a message. */

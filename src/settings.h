@@ -125,6 +125,53 @@ enum setting_kind {
 	SETTING_KIND_MAX
 };
 
+/* What a value means, and so which parser reads it. */
+enum setting_type {
+	SETTING_TYPE_COMMAND, /* JSON array of strings */
+	SETTING_TYPE_USER, /* USER[:GROUP] or keep */
+	SETTING_TYPE_PATH, /* absolute path (a list item) */
+	SETTING_TYPE_BOOL,
+	SETTING_TYPE_SECONDS, /* up to max seconds, into milliseconds */
+	SETTING_TYPE_ENUM, /* one of names[] */
+	SETTING_TYPE_SIGNAL, /* FROM:TO signal rewrite (a list item) */
+	SETTING_TYPE_STATUS, /* exit status 0..255 (a list item) */
+	SETTING_TYPE_COUNT, /* 0..max */
+	SETTING_TYPE_PORT, /* 0..65535 */
+	SETTING_TYPE_ADDRESS, /* IPv4 or IPv6 literal */
+	SETTING_TYPE_HOSTPORT, /* [HOST:]PORT */
+	SETTING_TYPE_AUTO_BOOL, /* "auto" or a boolean: names[] by value */
+	SETTING_TYPE_MAX
+};
+
+#define SETTING_NAMES_MAX 4
+
+/*
+ * One row of the settings table: everything the command line, the
+ * environment, the INI file, --help, `check` and the messages need.
+ * Arrays rather than pointers, so that the table is plain .rodata.
+ */
+struct setting_def {
+	char option[16]; /* long option without "--"; "" for none */
+	char short_option; /* or 0 */
+	char env[24];
+	char section[8];
+	char key[16];
+	unsigned char kind; /* enum setting_kind */
+	unsigned char type; /* enum setting_type */
+	unsigned short offset; /* of the value in struct settings */
+	unsigned max; /* SECONDS and COUNT: the largest value */
+	char names[SETTING_NAMES_MAX][12]; /* ENUM, AUTO_BOOL: by value */
+	char arg[16]; /* --help: what the value looks like */
+	char default_text[32]; /* as the documentation words it */
+	char note[32]; /* --help: after the default */
+};
+
+/* Row @id of the table, or NULL for an id out of range. */
+const struct setting_def *settings_def(enum setting_id id);
+
+/* The name of value @value of ENUM or AUTO_BOOL setting @id, or "?". */
+const char *settings_value_name(enum setting_id id, int value);
+
 /*
  * Defaults as documented. The writable list is left NULL: its default
  * ($TMPDIR or /tmp) depends on the environment, so config_load fills it.

@@ -34,7 +34,7 @@ sources() {
 	cmdjson) echo "cmdjson.c escape.c strv.c" ;;
 	signame) echo "signame.c parse.c" ;;
 	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c" ;;
+	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c" ;;
 	*) echo "$1.c" ;;
 	esac
 }

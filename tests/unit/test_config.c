@@ -1583,7 +1583,8 @@ Test(config, defaults_and_origin_text)
 
 Test(config, usage_names_every_option_and_variable)
 {
-	const char *u = config_usage();
+	char buf[CONFIG_USAGE_MAX];
+	const char *u = config_usage(buf, sizeof(buf));
 	char want[64];
 
 	for (int id = 0; id < SETTING_MAX; id++) {
@@ -1616,4 +1617,226 @@ Test(config, usage_names_every_option_and_variable)
 	cr_expect(strstr(u, "64 usage error"));
 	cr_expect(strstr(u, "78 configuration error"));
 	cr_expect(strstr(u, "127 command"));
+}
+
+/* ------------------------------------------------------------------ */
+/* The settings table, walked                                            */
+/* ------------------------------------------------------------------ */
+
+/* A valid and an invalid value for every type of the table. */
+static const char *const type_values[SETTING_TYPE_MAX][2] = {
+	[SETTING_TYPE_COMMAND] = { "[\"app\",\"-x\"]", "app -x" },
+	[SETTING_TYPE_USER] = { "1000:1000", "a b" },
+	[SETTING_TYPE_PATH] = { "/data", "data" },
+	[SETTING_TYPE_BOOL] = { "yes", "maybe" },
+	[SETTING_TYPE_SECONDS] = { "2.5", "2s" },
+	[SETTING_TYPE_ENUM] = { NULL, "bogus" }, /* valid: its last name */
+	[SETTING_TYPE_SIGNAL] = { "TERM:QUIT", "TERM" },
+	[SETTING_TYPE_STATUS] = { "143", "256" },
+	[SETTING_TYPE_COUNT] = { "3", "-1" },
+	[SETTING_TYPE_PORT] = { "9000", "70000" },
+	[SETTING_TYPE_ADDRESS] = { "::1", "1.2.3" },
+	[SETTING_TYPE_HOSTPORT] = { "127.0.0.1:80", "x:y" },
+	[SETTING_TYPE_AUTO_BOOL] = { "off", "sometimes" },
+};
+
+static const char *table_value(enum setting_id id, bool valid)
+{
+	const struct setting_def *d = settings_def(id);
+	const char *v = type_values[d->type][valid ? 0 : 1];
+
+	if (valid && d->type == SETTING_TYPE_ENUM)
+		for (int i = 0; i < SETTING_NAMES_MAX && d->names[i][0]; i++)
+			v = d->names[i];
+	cr_assert_not_null(v, "no test value for %s", d->env);
+	return v;
+}
+
+/* Load once and check the result: @where must name the place of a bad value. */
+static void walk_one(enum setting_id id, const char *ini,
+		     const char *const *args, const char *const *env,
+		     bool valid, enum origin_kind kind, const char *where,
+		     int bad_code)
+{
+	struct settings s;
+	struct config_error e;
+	int r = load(&s, &e, ini, args, env, NULL);
+
+	if (valid) {
+		cr_expect_eq(r, CONFIG_ACTION_RUN, "%s: %s", where, e.text);
+		cr_expect_eq(s.origin[id].kind, kind, "%s: origin %d", where,
+			     s.origin[id].kind);
+	} else {
+		cr_expect_eq(r, -EINVAL, "%s accepted an invalid value", where);
+		cr_expect_eq(e.exit_code, bad_code, "%s: exit %d", where,
+			     e.exit_code);
+		cr_expect(strstr(e.text, where), "\"%s\" does not name %s",
+			  e.text, where);
+	}
+	settings_done(&s);
+}
+
+Test(config, table_every_setting_in_every_layer)
+{
+	char ini[512], envv[128], opt[40], section[40];
+
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+		bool command = id == SETTING_COMMAND;
+		const char *const *app = command ? NO_ARGS : ARGS("app");
+
+		for (int valid = 0; valid <= 1; valid++) {
+			const char *v = table_value(id, valid);
+
+			snprintf(ini, sizeof(ini), "[%s]\n%s = %s\n",
+				 d->section, d->key, v);
+			snprintf(section, sizeof(section), ":2: [%s] %s",
+				 d->section, d->key);
+			walk_one(id, ini, app, NULL, valid, ORIGIN_FILE,
+				 section, EX_CONFIG);
+			snprintf(envv, sizeof(envv), "%s=%s", d->env, v);
+			walk_one(id, NULL, app, ENV(envv), valid, ORIGIN_ENV,
+				 d->env, EX_CONFIG);
+			if (command)
+				continue; /* positional words on the line */
+			snprintf(opt, sizeof(opt), "--%s", d->option);
+			if (d->kind == SETTING_KIND_FLAG) {
+				/* A flag is valid bare, and takes no value. */
+				char with[64];
+
+				snprintf(with, sizeof(with), "--%s=%s",
+					 d->option, v);
+				walk_one(id, NULL,
+					 valid ? ARGS(opt, "app") :
+						 ARGS(with, "app"),
+					 NO_ENV, valid, ORIGIN_CLI, opt,
+					 EX_USAGE);
+				continue;
+			}
+			walk_one(id, NULL, ARGS(opt, v, "app"), NO_ENV, valid,
+				 ORIGIN_CLI, opt, EX_CONFIG);
+			if (d->short_option) {
+				char letter[3] = { '-', d->short_option, 0 };
+
+				walk_one(id, NULL, ARGS(letter, v, "app"),
+					 NO_ENV, valid, ORIGIN_CLI, letter,
+					 EX_CONFIG);
+			}
+		}
+	}
+}
+
+/* The text of @rel under the source tree, in @buf. */
+static const char *read_source(const char *rel, char *buf, size_t size)
+{
+	const char *srcdir = getenv("srcdir");
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", srcdir ? srcdir : ".", rel);
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/%s", PIDONE_TEST_SRCDIR, rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "cannot open %s: %s", path, strerror(errno));
+	n = read(fd, buf, size - 1);
+	close(fd);
+	cr_assert(n > 0 && (size_t)n < size - 1, "%s: read %zd", path, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Does @word occur in @text, not followed by more of a name? */
+static bool has_word(const char *text, const char *word)
+{
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+		char next = p[strlen(word)];
+
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-",
+			    next) ||
+		    next == '\0')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is there an occurrence of @token as a word in @text (followed by a
+ * blank, a quote or the end of the line: "--restart" is not
+ * "--restart-max") such that @a and @b follow within its line (@lines 1)
+ * or within its first @lines lines?
+ */
+static bool has_entry(const char *text, const char *token, const char *a,
+		      const char *b, int lines)
+{
+	char span[1024];
+
+	for (const char *p = strstr(text, token); p; p = strstr(p + 1, token)) {
+		char next = p[strlen(token)];
+		const char *start = p, *end = p;
+
+		if (next != ' ' && next != '"' && next != '\n' && next != '\0')
+			continue;
+		while (start > text && start[-1] != '\n')
+			start--;
+		for (int n = 0; n < lines && end; n++) {
+			end = strchr(end, '\n');
+			end = end ? end + 1 : NULL;
+		}
+		end = end ? end : p + strlen(p);
+		snprintf(span, sizeof(span), "%.*s", (int)(end - start), start);
+		if (has_word(span, a) && has_word(span, b))
+			return true;
+	}
+	return false;
+}
+
+Test(config, table_names_match_help_man_page_and_readme)
+{
+	static char man[65536], readme[65536];
+	char usage[CONFIG_USAGE_MAX], tok[128], key[64], man_opt[64];
+
+	config_usage(usage, sizeof(usage));
+	read_source("src/pidone.8", man, sizeof(man));
+	read_source("README", readme, sizeof(readme));
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+		char *w = man_opt;
+
+		snprintf(key, sizeof(key), "[%s] %s", d->section, d->key);
+		if (!d->option[0]) {
+			cr_expect(strstr(readme, d->env), "README lacks %s",
+				  d->env);
+			cr_expect(strstr(man, d->env), "man lacks %s", d->env);
+			continue;
+		}
+		/* --help and README: option, variable (and key) on one line. */
+		snprintf(tok, sizeof(tok), "--%s", d->option);
+		cr_expect(has_entry(usage, tok, d->env, d->env, 1),
+			  "--help has no line with %s and %s", tok, d->env);
+		cr_expect(has_entry(readme, tok, d->env, key, 1),
+			  "README has no line with %s, %s and %s", tok, d->env,
+			  key);
+		if (d->short_option) {
+			snprintf(tok, sizeof(tok), "-%c, --%s", d->short_option,
+				 d->option);
+			cr_expect(strstr(usage, tok), "--help lacks %s", tok);
+			cr_expect(strstr(readme, tok), "README lacks %s", tok);
+		}
+		/* The man page: .BI \-\-grace, then (PIDONE_GRACE, "[process] grace"). */
+		w += snprintf(man_opt, sizeof(man_opt), "\\-\\-");
+		for (const char *p = d->option; *p; p++)
+			w += snprintf(w,
+				      sizeof(man_opt) - (size_t)(w - man_opt),
+				      *p == '-' ? "\\-" : "%c", *p);
+		cr_expect(has_entry(man, man_opt, d->env, key, 3),
+			  "man page: no %s followed by %s and \"%s\"", man_opt,
+			  d->env, key);
+		if (d->short_option) {
+			snprintf(tok, sizeof(tok), "\\-%c \", \" %s",
+				 d->short_option, man_opt);
+			cr_expect(strstr(man, tok), "man page lacks %s", tok);
+		}
+	}
 }
