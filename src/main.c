@@ -253,7 +253,9 @@ static int run(struct pidone *p)
 	 * survived. Only the main child's end (or an exhausted restart
 	 * budget) ends the loop.
 	 */
-	ev_run(p->loop.ev, 0);
+	/* A start that failed before the loop (no pipe, no fork) has ended. */
+	if (p->supervisor.lc.state != LIFECYCLE_DONE)
+		ev_run(p->loop.ev, 0);
 	code = p->supervisor.exit_code;
 
 out:

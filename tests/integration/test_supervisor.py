@@ -212,6 +212,16 @@ class ForkFailure(h.TestCase):
         self.assertExit(p, 0)
         self.assertIn("ran", p.stdout())
 
+    def test_without_a_restart_policy_it_ends_at_once(self):
+        # The failed fork happens before the loop runs: pidone must still
+        # end (it used to wait in the loop for ever).
+        p = self.run_pidone(["/bin/echo", "ran"], ["--user", "4242:4242"],
+                            prefix=["prlimit", "--nproc=1", "--"],
+                            env=NO_LSAN)
+        self.assertExit(p, 70)
+        self.assertTrue(logged(p, r"cannot start the command: fork "
+                                  r"failed$"), p.describe())
+
     def test_gives_up_when_the_budget_is_spent(self):
         p = self.run_pidone(["/bin/echo", "ran"],
                             ["--user", "4242:4242", "--restart",

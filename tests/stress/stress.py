@@ -1082,13 +1082,14 @@ class Stress(h.TestCase):
 
     def test_fork_fails_nproc(self):
         """RLIMIT_NPROC 1 for the final user: pidone cannot fork the child.
-        Expect exit 70 with one error line naming fork (with and without
-        --restart, since the budget is for children that ran)."""
+        Expect exit 70 with an error line naming fork: at once without
+        --restart; with it, after the fork was retried within the restart
+        budget (one retry here), with a warning for the retry."""
         prlimit = shutil.which("prlimit")
         if not prlimit:
             self.skipTest("prlimit missing")
         results = {}
-        for extra in ([], ["--restart", "always"]):
+        for extra in ([], ["--restart", "always", "--restart-max", "1"]):
             p = self.run_pidone(["true"], ["--health-port", "0", "--user",
                                            "65532:65532"] + extra,
                                 defaults=False, mode="subreaper",
@@ -1098,8 +1099,10 @@ class Stress(h.TestCase):
                 p.returncode, [e.get("msg") + " / " + str(e.get("error"))
                                for e in errs])
             self.assertEqual(p.returncode, 70, p.describe())
-            self.assertEqual(len(errs), 1)
-            self.assertIn("fork", errs[0]["msg"])
+            self.assertIn("fork", errs[-1]["msg"])
+            retries = [r for r in p.logs() if "retrying" in r.get("msg")]
+            self.assertEqual(len(retries), 1 if extra else 0, p.describe())
+            self.assertEqual(len(errs), 2 if extra else 1, p.describe())
         record("fork_fails_nproc", **{k: "%s %s" % v
                                       for k, v in results.items()})
 
