@@ -522,22 +522,9 @@ class Pidone:
 
     def wait_log(self, msg_regex, timeout=START_TIMEOUT):
         """Wait for a JSON record whose "msg" matches; returns the dict."""
-        rx = re.compile(msg_regex)
-        found = []
-
-        def pred():
-            for line in self.stderr_lines():
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict) and rx.search(str(rec.get("msg"))):
-                    found.append(rec)
-                    return True
-            return False
-
         try:
-            wait_for(pred, timeout, what="log record %r" % msg_regex)
+            found = wait_for(lambda: self.records(msg_regex), timeout,
+                             what="log record %r" % msg_regex)
         except AssertionError as e:
             raise AssertionError(str(e) + self.describe())
         return found[0]

@@ -8,7 +8,6 @@ at debug level, and gave up a restart policy on one failed fork.
 """
 
 import os
-import re
 import signal
 import subprocess
 import time
@@ -19,11 +18,6 @@ import pidone_harness as h
 # or without a spare process: off where a test takes those away.
 NO_LSAN = {"ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") +
                             ":detect_leaks=0").lstrip(":")}
-
-
-def logged(p, regex):
-    """Did pidone log a record whose msg matches @regex?"""
-    return any(re.search(regex, str(rec.get("msg"))) for rec in p.logs())
 
 
 def cpu_ticks(pid):
@@ -44,7 +38,7 @@ class InheritedSignals(h.TestCase):
                             inherit_ignored=[signal.SIGCHLD],
                             timeout=10 * h.TIMEOUT_SCALE)
         self.assertExit(p, 3)
-        self.assertTrue(logged(p, r"child exited with status 3"),
+        self.assertTrue(p.records(r"child exited with status 3"),
                         p.describe())
 
     def test_child_gets_the_ignored_sigchld_and_mask_back(self):
@@ -72,9 +66,9 @@ class InheritedSignals(h.TestCase):
         p.kill(signal.SIGTERM)
         p.wait()
         self.assertExit(p, 137)
-        self.assertTrue(logged(p, r"received SIGTERM: shutting down"),
+        self.assertTrue(p.records(r"received SIGTERM: shutting down"),
                         p.describe())
-        self.assertTrue(logged(p, r"grace period over"), p.describe())
+        self.assertTrue(p.records(r"grace period over"), p.describe())
 
 
 class StartDirectory(h.TestCase):
@@ -115,7 +109,7 @@ class NotTheReaper(h.TestCase):
             mode="subreaper", env={"PIDONE_SUBREAPER": "0"},
             timeout=20 * h.TIMEOUT_SCALE)
         self.assertExit(p, 0)
-        self.assertTrue(logged(p, r"not waiting for it"), p.describe())
+        self.assertTrue(p.records(r"not waiting for it"), p.describe())
         sleeper = int(p.stdout().split()[0])
 
         def gone():
@@ -219,7 +213,7 @@ class ForkFailure(h.TestCase):
                             prefix=["prlimit", "--nproc=1", "--"],
                             env=NO_LSAN)
         self.assertExit(p, 70)
-        self.assertTrue(logged(p, r"cannot start the command: fork "
+        self.assertTrue(p.records(r"cannot start the command: fork "
                                   r"failed$"), p.describe())
 
     def test_gives_up_when_the_budget_is_spent(self):
@@ -229,7 +223,7 @@ class ForkFailure(h.TestCase):
                             prefix=["prlimit", "--nproc=1", "--"],
                             env=NO_LSAN)
         self.assertExit(p, 70)
-        self.assertTrue(logged(p, r"cannot start the command: fork "
+        self.assertTrue(p.records(r"cannot start the command: fork "
                                     r"failed$"), p.describe())
         self.assertNotIn("ran", p.stdout())
 

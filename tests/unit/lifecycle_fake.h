@@ -30,24 +30,27 @@ static inline void child_started(struct health *h, uint64_t now)
 	health_child_started(h, now);
 }
 
+/* The child ended with @wstatus; the life cycle is now in @state. */
+static inline void child_ended(enum lifecycle_state state, int wstatus)
+{
+	fake_lc.state = state;
+	fake_lc.runs++;
+	fake_lc.last_wstatus = wstatus;
+	fake_lc.child_pid = 0;
+}
+
 /* Ended for good. */
 static inline void child_exited(struct health *h, int wstatus)
 {
 	(void)h;
-	fake_lc.state = LIFECYCLE_DONE;
-	fake_lc.runs++;
-	fake_lc.last_wstatus = wstatus;
-	fake_lc.child_pid = 0;
+	child_ended(LIFECYCLE_DONE, wstatus);
 }
 
 /* Ended, a restart pending. */
 static inline void child_backoff(struct health *h, int wstatus)
 {
 	(void)h;
-	fake_lc.state = LIFECYCLE_BACKOFF;
-	fake_lc.runs++;
-	fake_lc.last_wstatus = wstatus;
-	fake_lc.child_pid = 0;
+	child_ended(LIFECYCLE_BACKOFF, wstatus);
 }
 
 static inline void shutdown_begun(struct health *h)
