@@ -421,23 +421,6 @@ static void check_command(char *const *argv, const char *path,
 	}
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int read_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -474,7 +457,7 @@ check_child(const struct settings *s, const struct credentials *cred,
 	r = privdrop_apply(cred, &res.e);
 	res.err = r;
 	res.code = r < 0 ? EX_NOPERM : 0;
-	if (write_all(fd, &res, sizeof(res)) < 0)
+	if (fd_write_all(fd, &res, sizeof(res)) < 0)
 		_exit(EX_SOFTWARE);
 
 	for (size_t i = 0; s->writable && s->writable[i]; i++) {
@@ -485,7 +468,7 @@ check_child(const struct settings *s, const struct credentials *cred,
 			res.err = dirs_verify(s->writable[i], &res.e);
 			res.code = res.err < 0 ? EX_NOPERM : 0;
 		}
-		if (write_all(fd, &res, sizeof(res)) < 0)
+		if (fd_write_all(fd, &res, sizeof(res)) < 0)
 			_exit(EX_SOFTWARE);
 	}
 
@@ -494,7 +477,7 @@ check_child(const struct settings *s, const struct credentials *cred,
 		res.err = CHECK_SKIPPED;
 	else if (s->command && s->command[0])
 		check_command(s->command, path, &res);
-	if (write_all(fd, &res, sizeof(res)) < 0)
+	if (fd_write_all(fd, &res, sizeof(res)) < 0)
 		_exit(EX_SOFTWARE);
 
 	for (size_t i = 1; s->command && s->command[0] && s->command[i]; i++) {
@@ -503,7 +486,7 @@ check_child(const struct settings *s, const struct credentials *cred,
 			res.err = CHECK_SKIPPED;
 		else
 			check_readable(s->command[i], &res);
-		if (write_all(fd, &res, sizeof(res)) < 0)
+		if (fd_write_all(fd, &res, sizeof(res)) < 0)
 			_exit(EX_SOFTWARE);
 	}
 	_exit(0);
