@@ -836,6 +836,17 @@ class TestCase(unittest.TestCase):
                          % (msg + ": " if msg else "", p.returncode, code,
                             p.describe()))
 
+    def one_error(self, p):
+        """The one record at level error (fails unless there is one)."""
+        errors = [r for r in p.logs() if r.get("level") == "error"]
+        self.assertEqual(len(errors), 1, "one error line" + p.describe())
+        return errors[0]
+
+    def assertNotStarted(self, p):
+        self.assertFalse(p.records("^child started$"),
+                         "the child must not start" + p.describe())
+        self.assertEqual(p.stdout(), "", p.describe())
+
 
 def skip_reason():
     """Why this machine cannot run the suite, or None."""

@@ -66,16 +66,6 @@ class CreateDirsCase(h.TestCase):
         return self.run_pidone(["true"], opts + list(extra), defaults=False,
                                **kwargs)
 
-    def one_error(self, p):
-        errors = [r for r in p.logs() if r["level"] == "error"]
-        self.assertEqual(len(errors), 1, "one error line" + p.describe())
-        return errors[0]
-
-    def assertNotStarted(self, p):
-        self.assertFalse([r for r in p.logs()
-                          if r.get("msg") == "child started"],
-                         "the child must not start" + p.describe())
-
 
 class Symlinks(CreateDirsCase):
 

@@ -96,17 +96,6 @@ class NonrootCase(h.TestCase):
     def records(self, p, level=None):
         return [r for r in p.logs() if level is None or r["level"] == level]
 
-    def one_error(self, p):
-        errors = self.records(p, "error")
-        self.assertEqual(len(errors), 1, "one error line" + p.describe())
-        return errors[0]
-
-    def assertNotStarted(self, p):
-        self.assertFalse([r for r in p.logs()
-                          if r.get("msg") == "child started"],
-                         "the child must not start" + p.describe())
-        self.assertEqual(p.stdout(), "", p.describe())
-
 
 class Drop(NonrootCase):
 
