@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cgroup.c - the container's cgroup files. See cgroup.h.
+ */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+#include "banned.h"
+
+/* Where each value is, per version; key NULL for a one-number file. */
+static const struct source {
+	const char *v1_file, *v1_key, *v2_file, *v2_key;
+	unsigned v1_div; /* v1's unit over v2's (cpuacct counts ns) */
+} sources[] = {
+	[CGROUP_MEMORY_BYTES] = { "memory.usage_in_bytes", NULL,
+				  "memory.current", NULL, 1 },
+	[CGROUP_MEMORY_LIMIT] = { "memory.limit_in_bytes", NULL, "memory.max",
+				  NULL, 1 },
+	[CGROUP_MEMORY_PEAK] = { "memory.max_usage_in_bytes", NULL,
+				 "memory.peak", NULL, 1 },
+	[CGROUP_OOM_KILLS] = { "memory.oom_control", "oom_kill",
+			       "memory.events", "oom_kill", 1 },
+	[CGROUP_CPU_USEC] = { "cpuacct.usage", NULL, "cpu.stat", "usage_usec",
+			      1000 },
+	[CGROUP_PIDS] = { "pids.current", NULL, "pids.current", NULL, 1 },
+	[CGROUP_PIDS_LIMIT] = { "pids.max", NULL, "pids.max", NULL, 1 },
+};
+
+/* Every file above is a few lines: a bigger one is not what we expect. */
+#define READ_MAX 1024
+
+/* Open @root/@sub/@path as an O_PATH directory; -errno. */
+static int open_dir(const char *root, const char *sub, const char *path)
+{
+	char buf[PATH_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s%s%s", root, sub, path);
+
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	int fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The directory of v1 controller @name: its path from /proc/self/cgroup,
+ * else the controller's root (a container's private view of its own
+ * cgroup). -errno when neither opens.
+ */
+static int v1_dir(const char *root, const char *name, const char *text,
+		  size_t len)
+{
+	char sub[64], path[PATH_MAX];
+	int fd = -1;
+
+	snprintf(sub, sizeof(sub), "/%s", name);
+	if (kerntext_cgroup_path(text, len, name, path, sizeof(path)) == 0)
+		fd = open_dir(root, sub, path);
+	return fd >= 0 ? fd : open_dir(root, sub, "");
+}
+
+static bool exists_at(int dir, const char *file)
+{
+	return faccessat(dir, file, F_OK, 0) == 0;
+}
+
+void cgroup_find(struct cgroup *cg, const char *root,
+		 const char *proc_self_cgroup, size_t len)
+{
+	char path[PATH_MAX];
+
+	*cg = (struct cgroup){ .memory_dir = -1,
+			       .v1_cpu_dir = -1,
+			       .v1_pids_dir = -1 };
+	cg->memory_dir = v1_dir(root, "memory", proc_self_cgroup, len);
+	if (cg->memory_dir >= 0) {
+		cg->version = 1;
+		cg->v1_cpu_dir = v1_dir(root, "cpuacct", proc_self_cgroup, len);
+		cg->v1_pids_dir = v1_dir(root, "pids", proc_self_cgroup, len);
+		return;
+	}
+	if (kerntext_cgroup_path(proc_self_cgroup, len, NULL, path,
+				 sizeof(path)) < 0)
+		return;
+	int fd = open_dir(root, "", path);
+	if (fd < 0)
+		fd = open_dir(root, "", "");
+	if (fd >= 0 && exists_at(fd, "cgroup.controllers")) {
+		cg->version = 2;
+		cg->memory_dir = fd;
+	} else {
+		fd_close(&fd);
+	}
+}
+
+void cgroup_close(struct cgroup *cg)
+{
+	fd_close(&cg->memory_dir);
+	fd_close(&cg->v1_cpu_dir);
+	fd_close(&cg->v1_pids_dir);
+	cg->version = 0;
+}
+
+/* v2 keeps every controller's files in the one directory. */
+static int dir_of(const struct cgroup *cg, enum cgroup_value what)
+{
+	if (cg->version == 2)
+		return cg->memory_dir;
+	switch (what) {
+	case CGROUP_CPU_USEC:
+		return cg->v1_cpu_dir;
+	case CGROUP_PIDS:
+	case CGROUP_PIDS_LIMIT:
+		return cg->v1_pids_dir;
+	default:
+		return cg->memory_dir;
+	}
+}
+
+/* The file @name in @dir into @buf (NUL-terminated); its length. */
+static ssize_t read_at(int dir, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	fd_close(&fd);
+	return n;
+}
+
+int cgroup_read(const struct cgroup *cg, enum cgroup_value what, uint64_t *ret)
+{
+	const struct source *s = &sources[what];
+	const char *file = cg->version == 1 ? s->v1_file : s->v2_file;
+	const char *key = cg->version == 1 ? s->v1_key : s->v2_key;
+	int dir = dir_of(cg, what);
+	char buf[READ_MAX];
+	uint64_t v;
+	int r;
+
+	if (!cg->version || dir < 0)
+		return -ENOENT;
+	ssize_t n = read_at(dir, file, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	r = key ? kerntext_key_u64(buf, (size_t)n, key, &v) :
+		  kerntext_limit_u64(buf, (size_t)n, &v);
+	if (r < 0)
+		return r;
+	if (cg->version == 1 && v != KERNTEXT_NO_LIMIT)
+		v /= s->v1_div;
+	*ret = v;
+	return 0;
+}
+
+/* v1: an eventfd the kernel signals on every OOM in the memory cgroup. */
+static int watch_v1(int dir, int *ret_fd)
+{
+	char line[64];
+	int efd, ofd = -1, cfd = -1, r = 0;
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return -errno;
+	ofd = openat(dir, "memory.oom_control", O_RDONLY | O_CLOEXEC);
+	if (ofd < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	cfd = openat(dir, "cgroup.event_control", O_WRONLY | O_CLOEXEC);
+	if (cfd < 0) {
+		r = -errno;
+		goto out_close;
+	}
+	int n = snprintf(line, sizeof(line), "%d %d", efd, ofd);
+	r = fd_write_all(cfd, line, (size_t)n);
+out_close:
+	/* The registration holds what it needs; these two are done. */
+	fd_close(&cfd);
+	fd_close(&ofd);
+	if (r < 0) {
+		fd_close(&efd);
+		return r;
+	}
+	*ret_fd = efd;
+	return 0;
+}
+
+/* v2: memory.events is rewritten (IN_MODIFY) whenever a counter in it rises. */
+static int watch_v2(int dir, int *ret_fd)
+{
+	char path[64];
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	/* The directory was found by path once; reach it again through its fd. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/memory.events", dir);
+	if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
+		int r = -errno;
+
+		fd_close(&fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int cgroup_oom_watch(const struct cgroup *cg, int *ret_fd)
+{
+	if (!cg->version || cg->memory_dir < 0)
+		return -ENOENT;
+	return cg->version == 1 ? watch_v1(cg->memory_dir, ret_fd) :
+				  watch_v2(cg->memory_dir, ret_fd);
+}
+
+void cgroup_oom_drain(int fd)
+{
+	char buf[sizeof(struct inotify_event) + NAME_MAX + 1];
+	ssize_t n;
+
+	/* An eventfd gives its 8-byte counter, inotify its events: both fit. */
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+}
