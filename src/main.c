@@ -213,6 +213,9 @@ static int run(struct pidone *p)
 		goto out;
 	}
 
+	/* Root only on cgroup v1: before the privilege drop. */
+	oomwatch_start(&p->oom, p->loop.ev);
+
 	/* Steps 3 and 4: the final user, the writable dirs. */
 	code = become_final_user(&p->settings);
 	if (code != 0)
@@ -263,6 +266,7 @@ out:
 	health_http_done(&p->http);
 	if (p->loop.ev) {
 		notify_done(&p->notify, p->loop.ev);
+		oomwatch_done(&p->oom, p->loop.ev);
 		supervisor_done(&p->supervisor);
 		signals_done(&p->signals, p->loop.ev);
 	}
@@ -284,6 +288,7 @@ int main(int argc, char **argv)
 
 	health_http_init(&p.http);
 	notify_init(&p.notify);
+	oomwatch_init(&p.oom);
 	supervisor_init(&p.supervisor);
 
 	/*

@@ -309,12 +309,15 @@ class OwnFds(h.TestCase):
         # timerfd and one signalfd that carries SIGCHLD too. libev's own
         # signal machinery (a second signalfd for ev_child, an eventfd or
         # a pipe for ev_async) must not be there. Any other pipe fd is a
-        # reopened copy of stdin/stdout/stderr.
+        # reopened copy of stdin/stdout/stderr. The OOM watch (an eventfd
+        # on cgroup v1) is kept out with an empty cgroup tree: test_oom.py
+        # counts its fds.
         sleeper = h.python_child("import time; print('ready', flush=True);"
                                  " time.sleep(60)")
+        no_cgroup = {"PIDONE_TEST_CGROUP_ROOT": self.tmpdir()}
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):
-                p = self.start(sleeper, mode=mode)
+                p = self.start(sleeper, mode=mode, env=no_cgroup)
                 p.wait_stdout("^ready$")
                 fd_dir = "/proc/%d/fd" % p.pid
                 links = {int(fd): os.readlink(os.path.join(fd_dir, fd))

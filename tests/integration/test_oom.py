@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: MIT
+"""OOM kills in the container's cgroup, noticed without polling.
+
+cgroup v1 for real: each test makes a memory cgroup with a small limit
+under /sys/fs/cgroup/memory, starts pidone inside it and has a process
+allocate until the kernel kills it. cgroup v2 through a tree the test
+writes itself (PIDONE_TEST_CGROUP_ROOT, a test-only variable): this
+machine mounts memory as v1, and the v2 watch only needs memory.events to
+change.
+"""
+
+import os
+import signal
+import time
+import uuid
+
+import pidone_harness as h
+
+V1_MEMORY = "/sys/fs/cgroup/memory"
+LIMIT = 64 << 20
+NO_HEALTH = ["--health-port", "0"]
+
+# Allocate and touch 1 MiB at a time until killed.
+HOG = """
+import sys
+chunks = []
+while True:
+    chunks.append(bytearray(1 << 20))
+"""
+
+# The main child: a worker that allocates until the kernel kills it, then
+# the child goes on, saying how the worker ended.
+WITH_WORKER = """
+import subprocess, sys, time
+w = subprocess.run([sys.executable, "-I", "-c", sys.argv[1]])
+print("worker", w.returncode, flush=True)
+time.sleep(60)
+"""
+
+
+def v1_usable():
+    return os.access(os.path.join(V1_MEMORY, "cgroup.procs"), os.W_OK)
+
+
+class V1(h.TestCase):
+
+    def setUp(self):
+        if not v1_usable():
+            self.skipTest("no writable cgroup v1 memory hierarchy")
+        self.cg = os.path.join(V1_MEMORY, "pidone-it-" + uuid.uuid4().hex[:12])
+        os.mkdir(self.cg)
+        self.addCleanup(self.remove_cgroup)
+        self.write("memory.limit_in_bytes", str(LIMIT))
+        try:
+            self.write("memory.swappiness", "0")
+        except OSError:
+            pass
+
+    def write(self, name, value):
+        with open(os.path.join(self.cg, name), "w") as f:
+            f.write(value)
+
+    def remove_cgroup(self):
+        # Whatever is left in it (a test that failed half-way) is killed
+        # by pid first: a cgroup with processes cannot be removed.
+        deadline = time.monotonic() + h.scaled(10)
+        while time.monotonic() < deadline:
+            with open(os.path.join(self.cg, "cgroup.procs")) as f:
+                pids = [int(x) for x in f.read().split()]
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                os.rmdir(self.cg)
+                return
+            except OSError:
+                time.sleep(0.05)
+        os.rmdir(self.cg)
+
+    def start_inside(self, cmd, opts=()):
+        """pidone (through unshare) started as a member of the cgroup."""
+        join = h.python_child(
+            "import os, sys\n"
+            "open(sys.argv[1], 'w').write(str(os.getpid()))\n"
+            "os.execv(sys.argv[2], sys.argv[2:])\n",
+            os.path.join(self.cg, "cgroup.procs"))
+        return self.start(cmd, list(NO_HEALTH) + list(opts), prefix=join)
+
+    def test_a_worker_killed_is_logged_once_and_the_app_lives_on(self):
+        p = self.start_inside(h.python_child(WITH_WORKER, HOG))
+        rec = p.wait_log("^oom kill$", timeout=60)
+        h.wait_for(lambda: "worker -9" in p.stdout(), 30,
+                   what="the worker's end")
+        self.assertEqual(rec["level"], "warn", p.describe())
+        self.assertEqual(rec["kills"], 1, p.describe())
+        self.assertEqual(rec["oom_kills_total"], 1, p.describe())
+        self.assertEqual(rec["memory_limit_bytes"], LIMIT, p.describe())
+        self.assertGreater(rec["memory_peak_bytes"], LIMIT // 2,
+                           p.describe())
+        self.assertIn("hint", rec)
+        # The watch is one eventfd and the cgroup's directories.
+        fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
+               for fd in os.listdir("/proc/%d/fd" % p.pid)]
+        self.assertEqual(fds.count("anon_inode:[eventfd]"), 1, fds)
+        self.assertIn(self.cg, fds)
+        # The main child still runs, and the kill was logged once.
+        self.assertIn(h.proc_stat(p.child_pid())[0], "RS", p.describe())
+        self.assertEqual(len(p.records("^oom kill$")), 1, p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+        self.assertExit(p, 128 + signal.SIGTERM)
+
+    def test_no_oom_no_record(self):
+        p = self.start_inside(h.python_child("print('fine', flush=True)"))
+        p.wait()
+        self.assertExit(p, 0)
+        self.assertFalse(p.records("oom"), p.describe())
+
+
+class V2(h.TestCase):
+    """The v2 layout written by the test: cgroup.controllers marks it."""
+
+    def tree(self):
+        root = self.tmpdir()
+        files = {"cgroup.controllers": "cpu memory pids\n",
+                 "memory.max": "%d\n" % LIMIT,
+                 "memory.peak": "%d\n" % (LIMIT - 4096),
+                 "memory.events": self.events(0)}
+        for name, text in files.items():
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        return root
+
+    @staticmethod
+    def events(kills):
+        return ("low 0\nhigh 0\nmax %d\noom %d\noom_kill %d\n"
+                "oom_group_kill 0\n" % (kills * 3, kills, kills))
+
+    def test_memory_events_change_is_one_record_per_look(self):
+        root = self.tree()
+        p = self.start(h.python_child("import time; time.sleep(60)"),
+                       NO_HEALTH + ["--log-level", "debug"],
+                       env={"PIDONE_TEST_CGROUP_ROOT": root})
+        p.wait_log("^child started$")
+        self.assertFalse(p.records("oom"), p.describe())
+        # pidone rewrites nothing; the test plays the kernel.
+        with open(os.path.join(root, "memory.events"), "w") as f:
+            f.write(self.events(1))
+        rec = p.wait_log("^oom kill$", timeout=10)
+        self.assertEqual(rec["kills"], 1, p.describe())
+        self.assertEqual(rec["memory_limit_bytes"], LIMIT, p.describe())
+        self.assertEqual(rec["memory_peak_bytes"], LIMIT - 4096, p.describe())
+        with open(os.path.join(root, "memory.events"), "w") as f:
+            f.write(self.events(3))
+        h.wait_for(lambda: len(p.records("^oom kill$")) == 2, 10,
+                   what="the second record")
+        rec = p.records("^oom kill$")[1]
+        self.assertEqual(rec["kills"], 2, p.describe())
+        self.assertEqual(rec["oom_kills_total"], 3, p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+
+    def test_no_cgroup_is_said_once_at_debug_and_nothing_fails(self):
+        root = self.tmpdir()   # empty: no cgroup.controllers
+        p = self.run_pidone(h.python_child("print('ok', flush=True)"),
+                            NO_HEALTH + ["--log-level", "debug"],
+                            env={"PIDONE_TEST_CGROUP_ROOT": root})
+        self.assertExit(p, 0)
+        said = [r for r in p.logs() if "OOM" in r.get("msg", "")]
+        self.assertEqual(len(said), 1, p.describe())
+        self.assertEqual(said[0]["level"], "debug", p.describe())
+        self.assertFalse([r for r in p.logs() if r["level"] in
+                          ("warn", "error") and "root" not in r["msg"]],
+                         p.describe())
+
+
+if __name__ == "__main__":
+    h.main()
