@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,49 @@ static const int codes[METRICS_CODE_MAX] = {
 
 /* Signals whose series is always present, in this order. */
 static const int usual_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+
+/* The series of enum metrics_read, in that order. */
+static const struct {
+	const char *name, *type, *help;
+	bool usec; /* microseconds, shown as seconds */
+} read_series[METRICS_READ_MAX] = {
+	[METRICS_CHILD_LAST_EXIT_CODE] = { "pidone_child_last_exit_code",
+					   "gauge",
+					   "The main child's last exit status "
+					   "(128+N for signal N).",
+					   false },
+	[METRICS_OOM_KILLS] = { "pidone_oom_kills_total", "counter",
+				"Processes of the container the kernel's OOM "
+				"killer killed since pidone started.",
+				false },
+	[METRICS_CONTAINER_MEMORY] = { "pidone_container_memory_bytes", "gauge",
+				       "Memory the container's cgroup uses.",
+				       false },
+	[METRICS_CONTAINER_MEMORY_LIMIT] = { "pidone_container_memory_limit_bytes",
+					     "gauge",
+					     "The container's cgroup memory limit.",
+					     false },
+	[METRICS_CONTAINER_CPU_USEC] = { "pidone_container_cpu_seconds_total",
+					 "counter",
+					 "CPU time the container's cgroup "
+					 "used.",
+					 true },
+	[METRICS_CONTAINER_PIDS] = { "pidone_container_pids", "gauge",
+				     "Processes and threads in the "
+				     "container's cgroup.",
+				     false },
+	[METRICS_CHILD_RSS] = { "pidone_child_resident_memory_bytes", "gauge",
+				"The main child's resident memory.", false },
+	[METRICS_CHILD_CPU_USEC] = { "pidone_child_cpu_seconds_total",
+				     "counter",
+				     "CPU time of the main child (not of its "
+				     "own children).",
+				     true },
+	[METRICS_CHILD_OPEN_FDS] = { "pidone_child_open_fds", "gauge",
+				     "File descriptors the main child has "
+				     "open.",
+				     false },
+};
 
 /* The HELP and TYPE lines of one metric family. */
 static void family(struct textbuf *o, const char *name, const char *type,
@@ -155,6 +199,22 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	       "Log lines pidone could not write to stderr.");
 	textbuf_printf(&o, "pidone_log_lines_dropped_total %" PRIu64 "\n",
 		       m->log_lines_dropped);
+
+	for (enum metrics_read i = 0; i < METRICS_READ_MAX; i++) {
+		uint64_t v = m->read[i];
+
+		if (!(m->read_known & (1u << i)))
+			continue;
+		family(&o, read_series[i].name, read_series[i].type,
+		       read_series[i].help);
+		if (read_series[i].usec)
+			textbuf_printf(&o, "%s %" PRIu64 ".%06" PRIu64 "\n",
+				       read_series[i].name, v / 1000000,
+				       v % 1000000);
+		else
+			textbuf_printf(&o, "%s %" PRIu64 "\n",
+				       read_series[i].name, v);
+	}
 
 	if (o.truncated)
 		return -ENOBUFS;

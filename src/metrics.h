@@ -47,6 +47,24 @@ enum metrics_code {
  */
 #define METRICS_TEXT_MAX 12288
 
+/*
+ * Series read at scrape time from the kernel (the cgroup, /proc/CHILD):
+ * each present only when its source could be read, never reported as 0
+ * in its place.
+ */
+enum metrics_read {
+	METRICS_CHILD_LAST_EXIT_CODE,
+	METRICS_OOM_KILLS,
+	METRICS_CONTAINER_MEMORY,
+	METRICS_CONTAINER_MEMORY_LIMIT, /* left out when unlimited */
+	METRICS_CONTAINER_CPU_USEC,
+	METRICS_CONTAINER_PIDS,
+	METRICS_CHILD_RSS,
+	METRICS_CHILD_CPU_USEC,
+	METRICS_CHILD_OPEN_FDS,
+	METRICS_READ_MAX
+};
+
 /* One reading of everything /metrics shows. */
 struct metrics_sample {
 	bool child_up; /* the main child runs */
@@ -60,6 +78,8 @@ struct metrics_sample {
 	unsigned health_connections; /* open now */
 	uint64_t health_evictions; /* closed to make room at the cap */
 	uint64_t log_lines_dropped;
+	uint64_t read[METRICS_READ_MAX];
+	unsigned read_known; /* bit (1 << i): read[i] could be read */
 };
 
 /*

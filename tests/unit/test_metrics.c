@@ -197,7 +197,7 @@ static void check_grammar(const char *text)
 		     0);
 	cr_assert_eq(regcomp(&sample,
 			     "^([a-z_]+)(\\{[a-z]+=\"[^\"\\\\\n]*\""
-			     "(,[a-z]+=\"[^\"\\\\\n]*\")*\\})? [0-9]+$",
+			     "(,[a-z]+=\"[^\"\\\\\n]*\")*\\})? [0-9]+(\\.[0-9]+)?$",
 			     REG_EXTENDED),
 		     0);
 	while (*p) {
@@ -249,6 +249,42 @@ static void worst_case(struct metrics_sample *m)
 	for (int p = 0; p < METRICS_PATH_MAX; p++)
 		for (int c = 0; c < METRICS_CODE_MAX; c++)
 			m->health_requests[p][c] = UINT64_MAX;
+	for (int i = 0; i < METRICS_READ_MAX; i++)
+		m->read[i] = UINT64_MAX;
+	m->read_known = (1u << METRICS_READ_MAX) - 1;
+}
+
+Test(metrics, series_read_from_the_kernel_only_when_known)
+{
+	struct metrics_sample m = { 0 };
+	size_t len;
+	const char *t;
+
+	t = format(&m, &len);
+	cr_expect_null(strstr(t, "pidone_container_"), "unknown: left out");
+	cr_expect_null(strstr(t, "pidone_oom_kills_total"));
+	cr_expect_null(strstr(t, "pidone_child_last_exit_code"));
+
+	m.read[METRICS_OOM_KILLS] = 2;
+	m.read[METRICS_CONTAINER_MEMORY] = 1234;
+	m.read[METRICS_CONTAINER_CPU_USEC] = 2500001;
+	m.read[METRICS_CHILD_CPU_USEC] = 40;
+	m.read[METRICS_CHILD_OPEN_FDS] = 0; /* known as 0: shown */
+	m.read_known =
+		1u << METRICS_OOM_KILLS | 1u << METRICS_CONTAINER_MEMORY |
+		1u << METRICS_CONTAINER_CPU_USEC |
+		1u << METRICS_CHILD_CPU_USEC | 1u << METRICS_CHILD_OPEN_FDS;
+	t = format(&m, &len);
+	check_grammar(t);
+	cr_expect(has_line(t, "pidone_oom_kills_total 2"));
+	cr_expect(has_line(t, "# TYPE pidone_oom_kills_total counter"));
+	cr_expect(has_line(t, "pidone_container_memory_bytes 1234"));
+	cr_expect(has_line(t, "pidone_container_cpu_seconds_total 2.500001"));
+	cr_expect(has_line(t, "pidone_child_cpu_seconds_total 0.000040"));
+	cr_expect(has_line(t, "pidone_child_open_fds 0"));
+	cr_expect_null(strstr(t, "pidone_container_memory_limit_bytes"));
+	cr_expect_null(strstr(t, "pidone_container_pids"));
+	cr_expect_null(strstr(t, "pidone_child_resident_memory_bytes"));
 }
 
 Test(metrics, grammar)
