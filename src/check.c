@@ -791,8 +791,7 @@ static void report_stop(struct report *rp, const struct settings *s)
 
 	seconds_text(s->drain_ms, drain, sizeof(drain));
 	seconds_text(s->grace_ms, grace, sizeof(grace));
-	seconds_text((uint64_t)s->drain_ms + s->grace_ms, total,
-		     sizeof(total));
+	seconds_text((uint64_t)s->drain_ms + s->grace_ms, total, sizeof(total));
 	row(rp, "stop", NULL,
 	    "drain %s s + grace %s s = %s s: the platform's stop timeout "
 	    "(docker stop -t, compose stop_grace_period, Kubernetes "

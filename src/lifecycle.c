@@ -274,8 +274,7 @@ static pid_t forward_target(const struct lifecycle *lc)
  * (before its exec it serves nothing, and a BACKOFF or ENDING has no app
  * to keep), and never for a Ctrl-C at a terminal: a person is waiting.
  */
-static bool drain_wanted(const struct lifecycle *lc, int signo,
-			 bool stdin_tty)
+static bool drain_wanted(const struct lifecycle *lc, int signo, bool stdin_tty)
 {
 	return lc->settings->drain_ms > 0 && lc->state == LIFECYCLE_RUNNING &&
 	       !(signo == SIGINT && stdin_tty);

@@ -288,12 +288,12 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 				 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_DRAIN_OVER:
-		log_emit(LOG_LEVEL_INFO, 0, NULL,
-			 LOG_FIELDS(LOG_INT("drain_ms",
-					    lc->settings->drain_ms)),
-			 "drain over: forwarded SIG%s",
-			 signal_text(lc->settings->rewrite[a->signo], name,
-				     sizeof(name)));
+		log_emit(
+			LOG_LEVEL_INFO, 0, NULL,
+			LOG_FIELDS(LOG_INT("drain_ms", lc->settings->drain_ms)),
+			"drain over: forwarded SIG%s",
+			signal_text(lc->settings->rewrite[a->signo], name,
+				    sizeof(name)));
 		break;
 	case LIFECYCLE_REC_DRAIN_CUT:
 		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
