@@ -56,7 +56,7 @@ static const struct setting_def setting_defs[SETTING_MAX] = {
 			      " (max 3600)", ""),
 	[SETTING_DRAIN] = ROW("drain", 0, "PIDONE_DRAIN", "process", "drain",
 			      VALUE, SECONDS, drain_ms, 3600, "SECS", "0",
-			      " (0: forward a stop at once)", ""),
+			      " (forward a stop at once)", ""),
 	[SETTING_FORWARD] = ROW("forward", 0, "PIDONE_FORWARD", "signals",
 				"forward", VALUE, ENUM, forward, 0,
 				"group|child", "group", "", "group", "child"),
