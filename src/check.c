@@ -781,6 +781,24 @@ static void report_command(struct report *rp, const struct settings *s,
 	}
 }
 
+/*
+ * The longest a stop takes: the drain, then the grace before the SIGKILL
+ * of what is left. A platform that kills sooner cuts one of them short.
+ */
+static void report_stop(struct report *rp, const struct settings *s)
+{
+	char drain[32], grace[32], total[32];
+
+	seconds_text(s->drain_ms, drain, sizeof(drain));
+	seconds_text(s->grace_ms, grace, sizeof(grace));
+	seconds_text((uint64_t)s->drain_ms + s->grace_ms, total, sizeof(total));
+	row(rp, "stop", NULL,
+	    "drain %s s + grace %s s = %s s: the platform's stop timeout "
+	    "(docker stop -t, compose stop_grace_period, Kubernetes "
+	    "terminationGracePeriodSeconds) must be longer",
+	    drain, grace, total);
+}
+
 int check_run(const struct settings *s, char *const *envp, int out_fd)
 {
 	struct report rp = { .fd = out_fd };
@@ -833,6 +851,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	report_command(&rp, s, &command, &code);
 	report_args(&rp, s, args, &code);
 	free(args);
+	report_stop(&rp, s);
 
 	if (code == 0)
 		row(&rp, "result", NULL,

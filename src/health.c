@@ -93,10 +93,11 @@ static enum health_child_state health_child(const struct health *h)
 	switch (lc->state) {
 	case LIFECYCLE_STARTING:
 	case LIFECYCLE_RUNNING:
+	case LIFECYCLE_DRAINING: /* it runs and serves until the drain ends */
 		return HEALTH_CHILD_RUNNING;
 	case LIFECYCLE_BACKOFF:
 		return HEALTH_CHILD_BACKOFF;
-	case LIFECYCLE_DRAINING:
+	case LIFECYCLE_ENDING:
 		return lc->restart_delay_ms && !lc->shutting_down ?
 			       HEALTH_CHILD_BACKOFF :
 			       HEALTH_CHILD_EXITED;
@@ -291,6 +292,24 @@ static void eval_ready_notify(const struct health *h, struct health_check *c)
 		snprintf(c->reason, sizeof(c->reason), "no READY=1 yet");
 }
 
+/* "shutdown in progress: draining, 4.2 s of 5 s left, then SIGTERM". */
+static void drain_reason(const struct health *h, uint64_t now,
+			 struct health_check *c)
+{
+	const struct lifecycle *lc = h->lc;
+	uint64_t left = elapsed(lc->drain_end_ms, now);
+	char left_s[32], drain_s[32], name[16];
+	const char *sig = signame_from_number(
+		lc->settings->rewrite[lc->drain_signo], name, sizeof(name));
+
+	fmt_tenths(left_s, sizeof(left_s), left);
+	seconds_text(lc->settings->drain_ms, drain_s, sizeof(drain_s));
+	snprintf(c->reason, sizeof(c->reason),
+		 "shutdown in progress: draining, %s s of %s s left, then "
+		 "SIG%s",
+		 left_s, drain_s, sig ? sig : "?");
+}
+
 /* Evaluate check @id for @probe at @now into *@c. */
 static void eval_check(const struct health *h, uint64_t now,
 		       enum health_probe probe, enum health_check_id id,
@@ -326,7 +345,9 @@ static void eval_check(const struct health *h, uint64_t now,
 		eval_ready_notify(h, c);
 		break;
 	case HEALTH_CHECK_SHUTDOWN:
-		if (h->lc->shutting_down)
+		if (h->lc->state == LIFECYCLE_DRAINING)
+			drain_reason(h, now, c);
+		else if (h->lc->shutting_down)
 			snprintf(c->reason, sizeof(c->reason),
 				 "shutdown in progress");
 		else if (h->notify_stopping)

@@ -19,7 +19,9 @@
  *   ready-delay   ready  --ready-delay: the child has not run that long
  *   ready-tcp     ready  --ready-tcp: the last check failed or none ran yet
  *   ready-notify  ready  --ready-notify: no READY=1 from this child yet
- *   shutdown      ready  SIGTERM/INT/QUIT arrived, or the app sent STOPPING=1
+ *   shutdown      ready  SIGTERM/INT/QUIT arrived (during a --drain the
+ *                        reason says how long is left), or the app sent
+ *                        STOPPING=1
  *
  * Live holds when every live check passes; ready when every check passes.
  * Unconfigured checks are left out of the list.

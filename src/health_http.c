@@ -762,6 +762,7 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 	memset(ret, 0, sizeof(*ret));
 	if (sup) {
 		ret->child_up = lifecycle_child_up(&sup->lc);
+		ret->draining = sup->lc.state == LIFECYCLE_DRAINING;
 		ret->child_restarts = sup->lc.restart.count;
 		ret->zombies_reaped = sup->zombies_reaped;
 		memcpy(ret->signals_forwarded, sup->signals_forwarded,

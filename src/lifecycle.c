@@ -15,7 +15,8 @@
 static const char state_names[LIFECYCLE_STATE_MAX][10] = {
 	[LIFECYCLE_IDLE] = "idle",	 [LIFECYCLE_STARTING] = "starting",
 	[LIFECYCLE_RUNNING] = "running", [LIFECYCLE_DRAINING] = "draining",
-	[LIFECYCLE_BACKOFF] = "backoff", [LIFECYCLE_DONE] = "done",
+	[LIFECYCLE_ENDING] = "ending",	 [LIFECYCLE_BACKOFF] = "backoff",
+	[LIFECYCLE_DONE] = "done",
 };
 
 const char *lifecycle_state_name(enum lifecycle_state state)
@@ -45,6 +46,8 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 	lc->timers = 0;
 	lc->started_ms = 0;
 	lc->exited_ms = 0;
+	lc->drain_end_ms = 0;
+	lc->drain_signo = 0;
 	lc->restart_delay_ms = 0;
 	restart_init(&lc->restart, settings->restart, settings->restart_max);
 }
@@ -52,12 +55,13 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 bool lifecycle_child_up(const struct lifecycle *lc)
 {
 	return lc->state == LIFECYCLE_STARTING ||
-	       lc->state == LIFECYCLE_RUNNING;
+	       lc->state == LIFECYCLE_RUNNING ||
+	       lc->state == LIFECYCLE_DRAINING;
 }
 
 bool lifecycle_wants_group(const struct lifecycle *lc)
 {
-	return lc->state == LIFECYCLE_DRAINING;
+	return lc->state == LIFECYCLE_ENDING;
 }
 
 static struct lifecycle_action *add(struct lifecycle_actions *out,
@@ -197,6 +201,8 @@ static void child_exited(struct lifecycle *lc, int wstatus, uint64_t now,
 
 	if (code < 0) /* stopped or continued: not an end */
 		return;
+	/* Nothing left to drain: the rest of the group is told as usual. */
+	timer_stop(lc, out, LIFECYCLE_TIMER_DRAIN);
 	lc->runs++;
 	lc->last_wstatus = wstatus;
 	lc->exited_ms = now;
@@ -215,10 +221,10 @@ static void child_exited(struct lifecycle *lc, int wstatus, uint64_t now,
 		restart_decided(lc, code, now, out);
 	}
 	lc->child_pid = 0;
-	lc->state = LIFECYCLE_DRAINING;
+	lc->state = LIFECYCLE_ENDING;
 }
 
-/* The caller looked at the group after reaping, while DRAINING. */
+/* The caller looked at the group after reaping, while ENDING. */
 static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
 		       struct lifecycle_actions *out)
 {
@@ -256,13 +262,61 @@ static bool is_terminating(int signo)
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
 }
 
-static void on_signal(struct lifecycle *lc, int signo,
-		      struct lifecycle_actions *out)
+/* Where a forwarded signal goes while the main child exists. */
+static pid_t forward_target(const struct lifecycle *lc)
+{
+	return lc->settings->forward == FORWARD_CHILD ? lc->child_pid :
+							-lc->pgid;
+}
+
+/*
+ * Does the stop signal @signo wait for the drain? Only while the app runs
+ * (before its exec it serves nothing, and a BACKOFF or ENDING has no app
+ * to keep), and never for a Ctrl-C at a terminal: a person is waiting.
+ */
+static bool drain_wanted(const struct lifecycle *lc, int signo, bool stdin_tty)
+{
+	return lc->settings->drain_ms > 0 && lc->state == LIFECYCLE_RUNNING &&
+	       !(signo == SIGINT && stdin_tty);
+}
+
+static void drain_start(struct lifecycle *lc, int signo, uint64_t now,
+			struct lifecycle_actions *out)
+{
+	unsigned ms = lc->settings->drain_ms;
+	struct lifecycle_action *a;
+
+	lc->state = LIFECYCLE_DRAINING;
+	lc->drain_signo = signo;
+	lc->drain_end_ms = now + ms;
+	a = record(out, LIFECYCLE_REC_SHUTTING_DOWN);
+	a->signo = signo;
+	a->ms = ms;
+	timer_start(lc, out, LIFECYCLE_TIMER_DRAIN, ms);
+}
+
+/* The drain ran its course: the stop goes out now, the grace starts. */
+static void drain_over(struct lifecycle *lc, struct lifecycle_actions *out)
+{
+	int signo = lc->drain_signo;
+	pid_t target = forward_target(lc);
+
+	lc->state = LIFECYCLE_RUNNING;
+	send_signal(out, target, lc->settings->rewrite[signo], signo);
+	if (target < 0)
+		lc->group_terminated = true;
+	record(out, LIFECYCLE_REC_DRAIN_OVER)->signo = signo;
+	start_grace(lc, out);
+}
+
+static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
+		      uint64_t now, struct lifecycle_actions *out)
 {
 	const struct settings *s = lc->settings;
 	int to = s->rewrite[signo];
 	bool terminating = is_terminating(signo);
 	bool first_stop = terminating && !lc->shutting_down;
+	bool cut = false;
 	pid_t target = 0;
 
 	/* --rewrite SIG:0 drops SIG: no forwarding, and no shutdown either. */
@@ -272,14 +326,24 @@ static void on_signal(struct lifecycle *lc, int signo,
 	}
 	if (first_stop)
 		lc->shutting_down = true;
+	if (first_stop && drain_wanted(lc, signo, stdin_tty)) {
+		drain_start(lc, signo, now, out);
+		return;
+	}
+	if (terminating && lc->state == LIFECYCLE_DRAINING) {
+		/* A second stop: whoever sent it will not wait any longer. */
+		timer_stop(lc, out, LIFECYCLE_TIMER_DRAIN);
+		lc->state = LIFECYCLE_RUNNING;
+		cut = true;
+	}
 
 	switch (lc->state) {
 	case LIFECYCLE_STARTING:
 	case LIFECYCLE_RUNNING:
-		target = s->forward == FORWARD_CHILD ? lc->child_pid :
-						       -lc->pgid;
-		break;
 	case LIFECYCLE_DRAINING:
+		target = forward_target(lc);
+		break;
+	case LIFECYCLE_ENDING:
 		if (s->forward == FORWARD_GROUP && lc->pgid > 0)
 			target = -lc->pgid;
 		break;
@@ -294,6 +358,8 @@ static void on_signal(struct lifecycle *lc, int signo,
 	}
 	if (first_stop)
 		record(out, LIFECYCLE_REC_SHUTTING_DOWN)->signo = signo;
+	if (cut)
+		record(out, LIFECYCLE_REC_DRAIN_CUT)->signo = signo;
 
 	if (!terminating)
 		return;
@@ -392,13 +458,13 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 			child_exited(lc, ev->wstatus, now, out);
 		break;
 	case LIFECYCLE_EV_GROUP:
-		if (st == LIFECYCLE_DRAINING)
+		if (st == LIFECYCLE_ENDING)
 			group_seen(lc, ev->group_alive, now, out);
 		break;
 	case LIFECYCLE_EV_SIGNAL:
 		if (st != LIFECYCLE_DONE && ev->signo > 0 &&
 		    ev->signo <= SIGNAME_MAX)
-			on_signal(lc, ev->signo, out);
+			on_signal(lc, ev->signo, ev->stdin_tty, now, out);
 		break;
 	case LIFECYCLE_EV_GRACE_OVER:
 		if (timer_fired(lc, LIFECYCLE_TIMER_GRACE) &&
@@ -407,7 +473,7 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		break;
 	case LIFECYCLE_EV_KILL_WAIT_OVER:
 		if (!timer_fired(lc, LIFECYCLE_TIMER_KILL_WAIT) ||
-		    st != LIFECYCLE_DRAINING)
+		    st != LIFECYCLE_ENDING)
 			break;
 		a = record(out, LIFECYCLE_REC_OUTLIVED_KILL);
 		a->target = -lc->pgid;
@@ -417,6 +483,11 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		if (timer_fired(lc, LIFECYCLE_TIMER_BACKOFF) &&
 		    st == LIFECYCLE_BACKOFF)
 			spawn(lc, out);
+		break;
+	case LIFECYCLE_EV_DRAIN_OVER:
+		if (timer_fired(lc, LIFECYCLE_TIMER_DRAIN) &&
+		    st == LIFECYCLE_DRAINING)
+			drain_over(lc, out);
 		break;
 	default:
 		break;

@@ -7,19 +7,25 @@
  * out. It is the one owner of the child's state: health, metrics and the
  * notify socket read it through a const pointer.
  *
- *   IDLE --start--> STARTING --exec ok--> RUNNING
- *                      |                     |
- *                      +---main child exits--+--> DRAINING --group gone--> DONE
- *                                                   |                      ^
- *                                                   +--restart--> BACKOFF -+
- *                                                                    |
- *                                     STARTING <--backoff timer------+
+ *   IDLE --start--> STARTING --exec ok--> RUNNING --stop, --drain--> DRAINING
+ *                      |                   |   ^                        |  |
+ *                      |                   |   +--drain over, 2nd stop--+  |
+ *                      +--main child exits-+-------------------------------+
+ *                                          v
+ *                                        ENDING --group gone--> DONE
+ *                                          |                     ^
+ *                                          +--restart--> BACKOFF-+
+ *                                                           |
+ *                            STARTING <--backoff timer------+
  *
  * STARTING: forked, the exec not yet confirmed (the exec report pipe is
- * still open). DRAINING: the main child is gone and the rest of its
- * process group has been told to stop; SIGKILL follows after the grace.
- * A terminating signal (TERM, INT, QUIT, as received) sets shutting_down:
- * no restart from then on.
+ * still open). DRAINING: the first terminating signal came with --drain
+ * set; the child runs and serves on while readiness is false, and the
+ * signal is forwarded when the drain timer fires or a second terminating
+ * signal comes (a SIGINT from a terminal never waits). ENDING: the main
+ * child is gone and the rest of its process group has been told to stop;
+ * SIGKILL follows after the grace. A terminating signal (TERM, INT, QUIT,
+ * as received) sets shutting_down: no restart from then on.
  *
  * Facts the machine cannot see come in the events: whether the group still
  * has members is asked with kill(-pgid, 0) by the caller after every batch
@@ -45,7 +51,8 @@ enum lifecycle_state {
 	LIFECYCLE_IDLE, /* no child yet */
 	LIFECYCLE_STARTING, /* forked, exec not confirmed */
 	LIFECYCLE_RUNNING, /* the main child runs the command */
-	LIFECYCLE_DRAINING, /* it ended; waiting for its group */
+	LIFECYCLE_DRAINING, /* it runs; the stop waits for the drain */
+	LIFECYCLE_ENDING, /* it ended; waiting for its group */
 	LIFECYCLE_BACKOFF, /* waiting to start it again */
 	LIFECYCLE_DONE, /* pidone exits with exit_code */
 	LIFECYCLE_STATE_MAX
@@ -62,6 +69,7 @@ enum lifecycle_event_kind {
 	LIFECYCLE_EV_GRACE_OVER, /* the grace timer fired: group_alive */
 	LIFECYCLE_EV_KILL_WAIT_OVER, /* the wait after SIGKILL ran out */
 	LIFECYCLE_EV_BACKOFF_OVER, /* the backoff timer fired */
+	LIFECYCLE_EV_DRAIN_OVER, /* the drain timer fired */
 	LIFECYCLE_EV_MAX
 };
 
@@ -72,6 +80,7 @@ struct lifecycle_event {
 	int code; /* EXEC_FAILED: 126, 127 or EX_SOFTWARE */
 	int wstatus; /* CHILD_EXITED */
 	int signo; /* SIGNAL */
+	bool stdin_tty; /* SIGNAL: pidone's stdin is a terminal */
 	bool group_alive; /* GROUP, GRACE_OVER */
 };
 
@@ -79,6 +88,7 @@ enum lifecycle_timer {
 	LIFECYCLE_TIMER_GRACE, /* SIGKILL the group when it fires */
 	LIFECYCLE_TIMER_KILL_WAIT, /* bounds the wait after SIGKILL */
 	LIFECYCLE_TIMER_BACKOFF, /* start the child again */
+	LIFECYCLE_TIMER_DRAIN, /* forward the stop signal; only while DRAINING */
 	LIFECYCLE_TIMER_MAX
 };
 
@@ -87,7 +97,9 @@ enum lifecycle_record {
 	LIFECYCLE_REC_CHILD_STARTED, /* pid */
 	LIFECYCLE_REC_CHILD_EXITED, /* pid, wstatus, code */
 	LIFECYCLE_REC_GIVING_UP, /* the restart budget is spent */
-	LIFECYCLE_REC_SHUTTING_DOWN, /* signo */
+	LIFECYCLE_REC_SHUTTING_DOWN, /* signo; ms: the drain, forwarded after */
+	LIFECYCLE_REC_DRAIN_OVER, /* signo: received, forwarded now */
+	LIFECYCLE_REC_DRAIN_CUT, /* signo: a second stop ends the drain */
 	LIFECYCLE_REC_SIGNAL_DROPPED, /* signo: --rewrite SIG:0 */
 	LIFECYCLE_REC_TERMINATING_GROUP, /* target: -pgid */
 	LIFECYCLE_REC_NOT_REAPER, /* target: -pgid left to its reaper */
@@ -115,12 +127,13 @@ struct lifecycle_action {
 	enum lifecycle_timer timer;
 	enum lifecycle_record record;
 	pid_t target; /* KILL; pid or -pgid in some records */
-	int signo; /* KILL: what to send; SHUTTING_DOWN, SIGNAL_DROPPED */
+	/* KILL: what to send; SHUTTING_DOWN, DRAIN_*, SIGNAL_DROPPED: received */
+	int signo;
 	int forwarded; /* KILL: the signal received (0: pidone's own) */
 	int code; /* CHILD_EXITED, EXITING, EXIT */
 	int wstatus; /* CHILD_EXITED */
 	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
-	unsigned ms; /* TIMER_START, RESTARTING, SPAWN_RETRY */
+	unsigned ms; /* TIMER_START, RESTARTING, SPAWN_RETRY, SHUTTING_DOWN */
 };
 
 /* No step needs more; the machine never writes past it. */
@@ -133,8 +146,9 @@ struct lifecycle_actions {
 
 /*
  * The one child state. Fields are read-only outside lifecycle.c.
- * Invariants: child_pid != 0 only in STARTING and RUNNING; pgid != 0 from
- * the spawn until the group is found empty.
+ * Invariants: child_pid != 0 only in STARTING, RUNNING and DRAINING; pgid
+ * != 0 from the spawn until the group is found empty; the drain timer
+ * runs only in DRAINING, so an idle pidone has no timer at all.
  */
 struct lifecycle {
 	const struct settings *settings;
@@ -153,6 +167,8 @@ struct lifecycle {
 	unsigned timers; /* bit (1 << enum lifecycle_timer): running */
 	uint64_t started_ms; /* monotonic: the current child's fork */
 	uint64_t exited_ms; /* monotonic: the last child's end */
+	uint64_t drain_end_ms; /* monotonic: DRAINING ends, the stop goes out */
+	int drain_signo; /* DRAINING: the stop signal, as received */
 	unsigned restart_delay_ms; /* decided at the end, waited after drain */
 	struct restart restart;
 };
@@ -171,13 +187,13 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		    uint64_t now, struct lifecycle_actions *ret);
 
-/* Does the main child exist (STARTING or RUNNING)? */
+/* Does the main child exist (STARTING, RUNNING or DRAINING)? */
 bool lifecycle_child_up(const struct lifecycle *lc);
 
-/* Should the caller report the group's state after reaping (DRAINING)? */
+/* Should the caller report the group's state after reaping (ENDING)? */
 bool lifecycle_wants_group(const struct lifecycle *lc);
 
-/* "running", "draining"...: for logs and tests. */
+/* "running", "draining", "ending"...: for logs and tests. */
 const char *lifecycle_state_name(enum lifecycle_state state);
 
 #endif

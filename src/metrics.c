@@ -153,6 +153,10 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	family(&o, "pidone_ready", "gauge",
 	       "Whether /readyz answers 200 (1) or 503 (0).");
 	textbuf_printf(&o, "pidone_ready %d\n", m->ready ? 1 : 0);
+	family(&o, "pidone_draining", "gauge",
+	       "Whether a stop is waiting for the drain (1): the app still "
+	       "runs and serves while readiness is off.");
+	textbuf_printf(&o, "pidone_draining %d\n", m->draining ? 1 : 0);
 
 	family(&o, "pidone_child_restarts_total", "counter",
 	       "Times the main child was restarted after it exited.");

@@ -70,6 +70,7 @@ struct metrics_sample {
 	bool child_up; /* the main child runs */
 	bool live; /* what /livez would answer now */
 	bool ready; /* what /readyz would answer now */
+	bool draining; /* a stop waits for the drain (--drain) */
 	uint64_t child_restarts;
 	uint64_t zombies_reaped; /* processes reaped other than main children */
 	/* indexed by signal number; [0] is unused */

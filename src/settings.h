@@ -35,6 +35,7 @@ enum setting_id {
 	SETTING_WRITABLE,
 	SETTING_CREATE_DIRS,
 	SETTING_GRACE,
+	SETTING_DRAIN,
 	SETTING_FORWARD,
 	SETTING_REWRITE,
 	SETTING_SUCCESS_EXIT,
@@ -83,6 +84,7 @@ struct settings {
 	char **writable; /* NULL-terminated list of directories; NULL: none */
 	bool create_dirs;
 	unsigned grace_ms;
+	unsigned drain_ms; /* on a stop, serve on this long, then forward */
 	enum forward_mode forward;
 	/* rewrite[from] = to; from itself when not rewritten, 0 = drop */
 	int rewrite[SIGNAME_MAX + 1];

@@ -219,6 +219,37 @@ static const char *spawn_hint(int errnum)
 	}
 }
 
+/*
+ * The one record of a drain's start: the signal, and when (wall clock,
+ * like the record's own time) it will be forwarded unless the child ends
+ * first or a second stop comes.
+ */
+static void log_drain_start(const struct supervisor *sup,
+			    const struct lifecycle_action *a)
+{
+	int to = sup->lc.settings->rewrite[a->signo];
+	char name[16], to_name[16], at[LOG_TIME_LEN + 1] = "";
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_REALTIME, &t) == 0) {
+		t.tv_sec += a->ms / 1000;
+		t.tv_nsec += (long)(a->ms % 1000) * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		if (log_format_time(&t, at, sizeof(at)) < 0)
+			at[0] = '\0';
+	}
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("drain_ms", a->ms),
+			    LOG_STR(at[0] ? "forward_at" : NULL, at)),
+		 "received SIG%s: shutting down; readiness is off, SIG%s is "
+		 "forwarded after the drain",
+		 signal_text(a->signo, name, sizeof(name)),
+		 signal_text(to, to_name, sizeof(to_name)));
+}
+
 static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 {
 	const struct lifecycle *lc = &sup->lc;
@@ -249,8 +280,24 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 lc->settings->restart_max);
 		break;
 	case LIFECYCLE_REC_SHUTTING_DOWN:
+		if (a->ms)
+			log_drain_start(sup, a);
+		else
+			log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
+				 "received SIG%s: shutting down",
+				 signal_text(a->signo, name, sizeof(name)));
+		break;
+	case LIFECYCLE_REC_DRAIN_OVER:
+		log_emit(
+			LOG_LEVEL_INFO, 0, NULL,
+			LOG_FIELDS(LOG_INT("drain_ms", lc->settings->drain_ms)),
+			"drain over: forwarded SIG%s",
+			signal_text(lc->settings->rewrite[a->signo], name,
+				    sizeof(name)));
+		break;
+	case LIFECYCLE_REC_DRAIN_CUT:
 		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
-			 "received SIG%s: shutting down",
+			 "received SIG%s during the drain: forwarded at once",
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_SIGNAL_DROPPED:
@@ -361,6 +408,8 @@ static void timer_fired(struct ev_loop *loop, ev_timer *w, int revents)
 		ev.group_alive = group_alive(sup);
 	} else if (w == &sup->timers[LIFECYCLE_TIMER_KILL_WAIT]) {
 		ev.kind = LIFECYCLE_EV_KILL_WAIT_OVER;
+	} else if (w == &sup->timers[LIFECYCLE_TIMER_DRAIN]) {
+		ev.kind = LIFECYCLE_EV_DRAIN_OVER;
 	}
 	step(sup, &ev);
 }
@@ -465,6 +514,9 @@ void supervisor_on_signal(void *data, int signo)
 		.signo = signo,
 	};
 
+	/* A Ctrl-C at a terminal never waits for the drain. */
+	if (signo == SIGINT)
+		ev.stdin_tty = isatty(STDIN_FILENO);
 	/* Whoever sent it, SIGCHLD is ours: reap, never forward. */
 	if (signo == SIGCHLD)
 		reap(sup);

@@ -16,10 +16,11 @@ the exec-form HEALTHCHECK turns the container healthy while the shell form
 cannot run (there is no shell); /init is PID 1 and neither it nor the app is
 root; `docker stop` reaches the app and its exit status comes back; an app
 that ignores SIGTERM is SIGKILLed after PIDONE_GRACE, long before Docker's
-own kill; orphans are reaped; a read-only root without the writable dirs
-stops with 77 and a hint; contrib/compose.yaml under docker-compose; and a
-kubelet-style probe loop sees readiness rise, then fall on stop while
-liveness holds.
+own kill; with PIDONE_DRAIN the app keeps taking connections until
+readiness has been 503 that long; orphans are reaped; a read-only root
+without the writable dirs stops with 77 and a hint; contrib/compose.yaml
+under docker-compose; and a kubelet-style probe loop sees readiness rise,
+then fall on stop while liveness holds.
 
 Containers run with --network host (traffic to 127.0.0.1 only, on free
 ports picked here) or --network none; every one is labelled pidone-test=1
@@ -569,6 +570,68 @@ def lang_checks(lang):
         finally:
             c.remove()
 
+    @check("%s: docker stop with PIDONE_DRAIN=2: no connection to the app"
+           " fails until /readyz has been 503 for the drain" % lang,
+           needs=("health-server",), lang=lang)
+    def stop_drain():
+        drain = 2.0
+        c = Container(lang, "drain")
+        samples = []       # (t_start, t_end, "app" or "readyz", status)
+        stop = threading.Event()
+
+        def client():
+            # A load balancer that has not noticed the stop yet: new
+            # connections to the app, back to back, and readiness probes.
+            while not stop.is_set():
+                for kind, port, path in (("app", c.app_port, "/"),
+                                         ("readyz", c.health_port,
+                                          "/readyz")):
+                    t0 = time.monotonic()
+                    code, _ = http_get(port, path, timeout=1.0)
+                    samples.append((t0, time.monotonic(), kind, code))
+                stop.wait(0.02)
+
+        th = threading.Thread(target=client, daemon=True)
+        try:
+            # The demo app stops accepting the moment SIGTERM reaches it.
+            c.run(app_args=["--term-exit", "3", "--drain", "1"],
+                  env={"PIDONE_DRAIN": "%g" % drain})
+            c.wait_app()
+            wait_for("/readyz to succeed", lambda: http_get(
+                c.health_port, "/readyz")[0] == 200, 15)
+            th.start()
+            wait_for("the client to get going", lambda: len(samples) >= 6,
+                     10)
+            t_stop = time.monotonic()
+            docker("stop", "-t", "30", c.name, timeout=60)
+            stop.set()
+            th.join(5)
+            st = c.state()
+            expect(st["ExitCode"] == 3, "exit code %s, want the app's 3;"
+                   " logs:\n%s" % (st["ExitCode"], c.logs()[-1500:]))
+            ready = [s for s in samples if s[2] == "readyz"]
+            fell = [s for s in ready if s[3] == 503 and s[0] >= t_stop]
+            expect(fell, "/readyz never answered 503 during the stop: %s"
+                   % ready[-10:])
+            # Readiness fell after the start of the last 200 before the
+            # first 503: the drain lasts at least until that plus 2 s.
+            last_ok = max(s[0] for s in ready
+                          if s[3] == 200 and s[0] < fell[0][0])
+            apps = [s for s in samples if s[2] == "app"]
+            failed = [s for s in apps if s[3] is None]
+            early = [s for s in failed if s[1] < last_ok + drain]
+            expect(not early, "connections failed %.2f s after readiness "
+                   "fell, before the %g s drain was over: %s" % (
+                       early[0][1] - last_ok if early else 0, drain,
+                       early[:5]))
+            served = [s for s in apps if s[3] == 200 and s[0] > fell[0][1]]
+            expect(served, "the app served nothing while /readyz was 503")
+            facts["%s served after readiness fell (s)" % lang] = round(
+                max(s[1] for s in served) - fell[0][0], 2)
+        finally:
+            stop.set()
+            c.remove()
+
     @check("%s: orphans re-parented to /init are reaped (no Z left)" % lang,
            lang=lang)
     def zombies():
@@ -788,7 +851,14 @@ def compose_checks():
         dep = cfg["services"]["client"]["depends_on"]["app"]
         expect(dep["condition"] == "service_healthy", "depends_on %r" % dep)
         grace = app["stop_grace_period"]
-        expect(int(grace.rstrip("s")) > 10, "stop_grace_period %s" % grace)
+        env = app.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(e.split("=", 1) for e in env)
+        limit = float(env.get("PIDONE_DRAIN") or 0) + float(
+            env.get("PIDONE_GRACE") or 10)
+        expect(int(grace.rstrip("s")) > limit,
+               "stop_grace_period %s, not above drain + grace (%g s)"
+               % (grace, limit))
 
     @check("compose: client starts only once app is healthy; stop returns"
            " each app's exit status", needs=("health-server", "health-cmd"))
@@ -838,7 +908,8 @@ def compose_checks():
 
 
 @check("k8s: contrib/k8s/deployment.yaml: probes on port \"health\","
-       " hardened securityContext, emptyDirs, grace above pidone's")
+       " hardened securityContext, emptyDirs, a drain instead of preStop,"
+       " terminationGracePeriodSeconds above drain + grace")
 def k8s():
     import yaml
     with open(os.path.join(SRC, "contrib", "k8s", "deployment.yaml")) as f:
@@ -847,9 +918,6 @@ def k8s():
     kinds = {d["kind"]: d for d in docs}
     expect(set(kinds) == {"Deployment", "Service"}, "kinds %r" % kinds.keys())
     pod = kinds["Deployment"]["spec"]["template"]["spec"]
-    expect(pod["terminationGracePeriodSeconds"] > 10,
-           "terminationGracePeriodSeconds %r"
-           % pod["terminationGracePeriodSeconds"])
     psc = pod["securityContext"]
     expect(psc.get("runAsNonRoot") is True and psc.get("runAsUser") == 65532
            and psc.get("runAsGroup") == 65532 and psc.get("fsGroup") == 65532,
@@ -866,10 +934,17 @@ def k8s():
                         ("readinessProbe", "/readyz")):
         g = ctr[probe]["httpGet"]
         expect(g == {"path": path, "port": "health"}, "%s %r" % (probe, g))
+    # No preStop (no sleep binary in the image): pidone's drain covers the
+    # time routing takes to stop, and the pod's timeout covers both.
     expect("preStop" not in json.dumps(ctr.get("lifecycle", {})),
-           "a preStop hook is not needed")
-    expect(re.search(r"no preStop sleep is needed", text, re.I),
-           "the comment on preStop is missing")
+           "a preStop hook cannot run in the image")
+    env = {e["name"]: e.get("value") for e in ctr.get("env", [])}
+    drain = float(env.get("PIDONE_DRAIN") or 0)
+    grace = float(env.get("PIDONE_GRACE") or 10)
+    expect(drain > 0, "PIDONE_DRAIN is not set: %r" % env)
+    expect(pod["terminationGracePeriodSeconds"] > drain + grace,
+           "terminationGracePeriodSeconds %r, not above drain %g + grace %g"
+           % (pod["terminationGracePeriodSeconds"], drain, grace))
     vols = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m["name"] for m in ctr["volumeMounts"]}
     for d in ("/tmp", "/var/log/app"):

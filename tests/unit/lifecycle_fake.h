@@ -11,8 +11,10 @@
 
 #include "health.h"
 #include "lifecycle.h"
+#include "settings.h"
 
 static struct lifecycle fake_lc;
+static struct settings fake_settings;
 
 /* A life cycle before the first child: health_init's third argument. */
 static inline struct lifecycle *fresh_lc(void)
@@ -57,6 +59,31 @@ static inline void shutdown_begun(struct health *h)
 {
 	(void)h;
 	fake_lc.shutting_down = true;
+}
+
+/*
+ * A stop by @signo at @now with --drain @drain_ms (and @signo rewritten to
+ * @to): the child runs on, DRAINING, until now + drain_ms.
+ */
+static inline void drain_begun(struct health *h, uint64_t now, int signo,
+			       int to, unsigned drain_ms)
+{
+	(void)h;
+	settings_init(&fake_settings);
+	fake_settings.drain_ms = drain_ms;
+	fake_settings.rewrite[signo] = to;
+	fake_lc.settings = &fake_settings;
+	fake_lc.state = LIFECYCLE_DRAINING;
+	fake_lc.shutting_down = true;
+	fake_lc.drain_signo = signo;
+	fake_lc.drain_end_ms = now + drain_ms;
+}
+
+/* The drain is over: the stop went out, the child still runs. */
+static inline void drain_ended(struct health *h)
+{
+	(void)h;
+	fake_lc.state = LIFECYCLE_RUNNING;
 }
 
 #endif

@@ -139,6 +139,9 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 	case SETTING_GRACE:
 		snprintf(buf, len, "%u", s->grace_ms);
 		break;
+	case SETTING_DRAIN:
+		snprintf(buf, len, "%u", s->drain_ms);
+		break;
 	case SETTING_FORWARD:
 		snprintf(buf, len, "%s", forward_names[s->forward]);
 		break;
@@ -250,6 +253,14 @@ static const struct layer_row layer_rows[] = {
 	  "3000",
 	  "500",
 	  "20000" },
+	{ SETTING_DRAIN,
+	  "5",
+	  "2.5",
+	  { "--drain", "7" },
+	  "0",
+	  "5000",
+	  "2500",
+	  "7000" },
 	{ SETTING_FORWARD,
 	  "child",
 	  "group",
@@ -1052,6 +1063,22 @@ static const struct err_row err_rows[] = {
 	  { 0 },
 	  EX_CONFIG,
 	  { "not a number of seconds" } },
+	{ NULL,
+	  { "--drain", "soon", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--drain: \"soon\" is not a number of seconds" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_DRAIN=-1" },
+	  EX_CONFIG,
+	  { "PIDONE_DRAIN: \"-1\"" } },
+	{ "[process]\ndrain = 3601\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [process] drain: \"3601\" is more than the maximum of 3600 "
+	    "seconds" } },
 	{ NULL,
 	  { "-u", "", "x" },
 	  { 0 },

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -494,6 +495,51 @@ Test(health, verbose_bodies)
 			      "[+]ready-notify ok\n"
 			      "[-]shutdown failed: shutdown in progress\n"
 			      "readyz check failed\n");
+}
+
+/*
+ * During a drain the app is live and serving while /readyz says why not,
+ * with the time left; once the stop went out only the shutdown remains.
+ */
+Test(health, drain_is_live_not_ready_with_the_time_left)
+{
+	struct health_config cfg = { 0 };
+	struct health h;
+	struct health_check first[HEALTH_CHECK_MAX];
+	char buf[HEALTH_BODY_MAX];
+	size_t len = 0, n;
+
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
+	cr_assert(health_ready(&h, 900));
+	drain_begun(&h, 1000, SIGTERM, SIGQUIT, 5000);
+	cr_expect(health_live(&h, 1000), "the app runs on during the drain");
+	cr_expect_not(health_ready(&h, 1000), "not ready from the signal on");
+	cr_assert_eq(health_format_verbose(&h, 1800, HEALTH_PROBE_READY, NULL,
+					   buf, sizeof(buf), &len),
+		     0);
+	cr_expect_str_eq(buf, "[+]child ok\n"
+			      "[-]shutdown failed: shutdown in progress: "
+			      "draining, 4.2 s of 5 s left, then SIGQUIT\n"
+			      "readyz check failed\n");
+	cr_assert_eq(health_format_json(&h, 6000, HEALTH_PROBE_READY, buf,
+					sizeof(buf), &len),
+		     0);
+	cr_expect_str_eq(buf, "{\"status\":\"fail\",\"reason\":\"shutdown "
+			      "in progress: draining, 0.0 s of 5 s left, then "
+			      "SIGQUIT\"}",
+			 "a late probe shows none left, never a negative");
+	cr_assert_eq(health_format_verbose(&h, 1800, HEALTH_PROBE_LIVE, NULL,
+					   buf, sizeof(buf), &len),
+		     0);
+	cr_expect_str_eq(buf, "[+]child ok\nlivez check passed\n");
+
+	drain_ended(&h);
+	cr_expect(health_live(&h, 6001));
+	n = health_checks(&h, 6001, HEALTH_PROBE_READY, first,
+			  HEALTH_CHECK_MAX);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(first[1].reason, "shutdown in progress");
 }
 
 Test(health, verbose_truncation)

@@ -26,6 +26,8 @@ static const char *const record_names[LIFECYCLE_REC_MAX] = {
 	[LIFECYCLE_REC_CHILD_EXITED] = "exited",
 	[LIFECYCLE_REC_GIVING_UP] = "giving-up",
 	[LIFECYCLE_REC_SHUTTING_DOWN] = "shutting-down",
+	[LIFECYCLE_REC_DRAIN_OVER] = "drain-over",
+	[LIFECYCLE_REC_DRAIN_CUT] = "drain-cut",
 	[LIFECYCLE_REC_SIGNAL_DROPPED] = "dropped",
 	[LIFECYCLE_REC_TERMINATING_GROUP] = "terminating-group",
 	[LIFECYCLE_REC_NOT_REAPER] = "not-reaper",
@@ -41,6 +43,7 @@ static const char *const timer_names[LIFECYCLE_TIMER_MAX] = {
 	[LIFECYCLE_TIMER_GRACE] = "grace",
 	[LIFECYCLE_TIMER_KILL_WAIT] = "kill-wait",
 	[LIFECYCLE_TIMER_BACKOFF] = "backoff",
+	[LIFECYCLE_TIMER_DRAIN] = "drain",
 };
 
 static const char *sig(int signo)
@@ -96,6 +99,12 @@ static void format(const struct lifecycle_actions *out, char *buf, size_t len)
 		case LIFECYCLE_ACT_LOG:
 			n = snprintf(buf + used, len - used, "%slog %s", sep,
 				     record_names[a->record]);
+			/* a drain's start says how long it is */
+			if (n > 0 && a->ms &&
+			    a->record == LIFECYCLE_REC_SHUTTING_DOWN &&
+			    used + (size_t)n < len)
+				n += snprintf(buf + used + n, len - used - n,
+					      " %u", a->ms);
 			break;
 		case LIFECYCLE_ACT_EXIT:
 			n = snprintf(buf + used, len - used, "%sexit %d", sep,
@@ -118,6 +127,10 @@ enum setup {
 	SET_DROP_HUP, /* --rewrite HUP:0, TERM:QUIT */
 	SET_NOT_REAPER, /* neither PID 1 nor a subreaper */
 	SET_SUCCESS_143, /* --success-exit 143 */
+	SET_DRAIN, /* --drain 5 */
+	SET_DRAIN_REWRITE, /* --drain 5, --rewrite HUP:0, TERM:QUIT */
+	SET_DRAIN_CHILD, /* --drain 5, --forward child */
+	SET_DRAIN_RESTART, /* --drain 5, --restart always */
 	SET_MAX
 };
 
@@ -147,6 +160,23 @@ static void rig_init(struct rig *r, enum setup setup)
 	case SET_SUCCESS_143:
 		r->s.success_exit[143 / 8] |= 1u << (143 % 8);
 		break;
+	case SET_DRAIN:
+		r->s.drain_ms = 5000;
+		break;
+	case SET_DRAIN_REWRITE:
+		r->s.drain_ms = 5000;
+		r->s.rewrite[SIGHUP] = 0;
+		r->s.rewrite[SIGTERM] = SIGQUIT;
+		break;
+	case SET_DRAIN_CHILD:
+		r->s.drain_ms = 5000;
+		r->s.forward = FORWARD_CHILD;
+		break;
+	case SET_DRAIN_RESTART:
+		r->s.drain_ms = 5000;
+		r->s.restart = RESTART_ALWAYS;
+		r->s.restart_max = 5;
+		break;
 	default:
 		break;
 	}
@@ -162,7 +192,10 @@ static const char *step(struct rig *r, struct lifecycle_event ev, uint64_t now)
 
 #define EV(...) ((struct lifecycle_event){ __VA_ARGS__ })
 
-/* Drive the machine from IDLE into @state (times 0..600 ms). */
+/*
+ * Drive the machine from IDLE into @state (times 0..600 ms). DRAINING is
+ * reached from RUNNING by a SIGTERM at 10 ms.
+ */
 static void drive(struct rig *r, enum lifecycle_state state)
 {
 	if (state == LIFECYCLE_IDLE)
@@ -174,9 +207,16 @@ static void drive(struct rig *r, enum lifecycle_state state)
 	step(r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 1);
 	if (state == LIFECYCLE_RUNNING)
 		return;
+	if (state == LIFECYCLE_DRAINING) {
+		/* The drain ends at 5010 (any setup: at least 5 s of it). */
+		if (r->s.drain_ms == 0)
+			r->s.drain_ms = 5000;
+		step(r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10);
+		return;
+	}
 	step(r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)),
 	     500);
-	if (state == LIFECYCLE_DRAINING)
+	if (state == LIFECYCLE_ENDING)
 		return;
 	step(r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600);
 	/* BACKOFF when the setup restarts, else DONE */
@@ -244,7 +284,13 @@ static const struct row forked_rows[] = {
 	{ "starting: died before the exec report", SET_DEFAULT,
 	  LIFECYCLE_STARTING,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGKILL)),
-	  5, "log exited", LIFECYCLE_DRAINING },
+	  5, "log exited", LIFECYCLE_ENDING },
+	{ "starting: TERM before the exec does not wait for the drain",
+	  SET_DRAIN, LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 1,
+	  "kill -100 TERM fwd TERM | log shutting-down | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_STARTING },
 };
 
 static void check_row(const struct row *row, bool forked)
@@ -297,7 +343,7 @@ static const struct row running_rows[] = {
 	  "kill -100 USR1 fwd USR1", LIFECYCLE_RUNNING },
 	{ "running: the child exits", SET_DEFAULT, LIFECYCLE_RUNNING,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)), 500,
-	  "log exited", LIFECYCLE_DRAINING },
+	  "log exited", LIFECYCLE_ENDING },
 	{ "running: a stopped report is not an end", SET_DEFAULT,
 	  LIFECYCLE_RUNNING,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = 0x137f), 500, "",
@@ -314,6 +360,40 @@ static const struct row running_rows[] = {
 	{ "running: a late backoff timer is ignored", SET_DEFAULT,
 	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 500, "",
 	  LIFECYCLE_RUNNING },
+	{ "running: a drain timer that is not running is ignored", SET_DRAIN,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 500, "",
+	  LIFECYCLE_RUNNING },
+	{ "running, --drain: TERM waits, readiness off, the drain starts",
+	  SET_DRAIN, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10,
+	  "log shutting-down 5000 | timer+ drain 5000", LIFECYCLE_DRAINING },
+	{ "running, --drain: INT waits too", SET_DRAIN, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT), 10,
+	  "log shutting-down 5000 | timer+ drain 5000", LIFECYCLE_DRAINING },
+	{ "running, --drain: QUIT waits too", SET_DRAIN, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGQUIT), 10,
+	  "log shutting-down 5000 | timer+ drain 5000", LIFECYCLE_DRAINING },
+	{ "running, --drain: Ctrl-C at a terminal never waits", SET_DRAIN,
+	  LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT, .stdin_tty = true),
+	  10, "kill -100 INT fwd INT | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running, --drain: TERM from a terminal's session still waits",
+	  SET_DRAIN, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM, .stdin_tty = true),
+	  10, "log shutting-down 5000 | timer+ drain 5000",
+	  LIFECYCLE_DRAINING },
+	{ "running, --drain: TERM (to be QUIT) waits as received",
+	  SET_DRAIN_REWRITE, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10,
+	  "log shutting-down 5000 | timer+ drain 5000", LIFECYCLE_DRAINING },
+	{ "running, --drain: HUP is no stop, forwarded at once", SET_DRAIN,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  10, "kill -100 HUP fwd HUP", LIFECYCLE_RUNNING },
+	{ "running, --drain: HUP dropped by --rewrite HUP:0 starts nothing",
+	  SET_DRAIN_REWRITE, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 10, "log dropped",
+	  LIFECYCLE_RUNNING },
 };
 
 Test(lifecycle, running)
@@ -324,47 +404,75 @@ Test(lifecycle, running)
 }
 
 static const struct row draining_rows[] = {
-	{ "draining: group empty, no restart: exit with the code",
-	  SET_DEFAULT, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
-	  "log exiting | exit 3", LIFECYCLE_DONE },
-	{ "draining: group alive: told once, grace starts", SET_DEFAULT,
-	  LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
-	  "log terminating-group | kill -100 TERM | timer+ grace 10000",
-	  LIFECYCLE_DRAINING },
-	{ "draining: not the reaper: TERM once and do not wait",
-	  SET_NOT_REAPER, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
-	  "log not-reaper | kill -100 TERM | log exiting | exit 3",
-	  LIFECYCLE_DONE },
-	{ "draining: group empty, restart after the rest of the backoff",
-	  SET_RESTART, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
-	  "log restarting | timer+ backoff 900", LIFECYCLE_BACKOFF },
-	{ "draining: group empty after the backoff: restart at once",
-	  SET_RESTART, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1500,
-	  "log restarting | spawn", LIFECYCLE_STARTING },
-	{ "draining: HUP goes to the rest of the group", SET_DEFAULT,
+	{ "draining: the drain ends: the stop goes out, the grace starts",
+	  SET_DRAIN, LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_DRAIN_OVER),
+	  5010, "kill -100 TERM fwd TERM | log drain-over | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: the drain ends: the stop goes out rewritten",
+	  SET_DRAIN_REWRITE, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 5010,
+	  "kill -100 QUIT fwd TERM | log drain-over | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: the drain ends: to the child alone with --forward child",
+	  SET_DRAIN_CHILD, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 5010,
+	  "kill 100 TERM fwd TERM | log drain-over | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: a second TERM is forwarded at once", SET_DRAIN,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  1000,
+	  "timer- drain | kill -100 TERM fwd TERM | log drain-cut | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: another stop (INT) is forwarded at once", SET_DRAIN,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT),
+	  1000,
+	  "timer- drain | kill -100 INT fwd INT | log drain-cut | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: QUIT is forwarded at once", SET_DRAIN, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGQUIT), 1000,
+	  "timer- drain | kill -100 QUIT fwd QUIT | log drain-cut | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: a second TERM goes out rewritten", SET_DRAIN_REWRITE,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  1000,
+	  "timer- drain | kill -100 QUIT fwd TERM | log drain-cut | "
+	  "timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "draining: HUP is forwarded, the drain goes on", SET_DRAIN,
 	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
-	  600, "kill -100 HUP fwd HUP", LIFECYCLE_DRAINING },
-	{ "draining: HUP with --forward child has no target",
-	  SET_FORWARD_CHILD, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 600, "",
-	  LIFECYCLE_DRAINING },
-	{ "draining: TERM stops the restart and starts the grace",
-	  SET_RESTART, LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 600,
-	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
-	  LIFECYCLE_DRAINING },
-	{ "draining: the kill wait is not running", SET_DEFAULT,
-	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 600, "",
-	  LIFECYCLE_DRAINING },
-	{ "draining: a second exit report is ignored", SET_DEFAULT,
+	  1000, "kill -100 HUP fwd HUP", LIFECYCLE_DRAINING },
+	{ "draining: HUP dropped by --rewrite HUP:0", SET_DRAIN_REWRITE,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  1000, "log dropped", LIFECYCLE_DRAINING },
+	{ "draining: the child exits: the drain ends, its group is told",
+	  SET_DRAIN, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)), 1000,
+	  "timer- drain | log exited", LIFECYCLE_ENDING },
+	{ "draining: the child exits: no restart after a stop",
+	  SET_DRAIN_RESTART, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 1000,
+	  "timer- drain | log exited", LIFECYCLE_ENDING },
+	{ "draining: a stopped report is not an end", SET_DRAIN,
 	  LIFECYCLE_DRAINING,
-	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 600, "",
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = 0x137f), 1000, "",
 	  LIFECYCLE_DRAINING },
+	{ "draining: no grace runs yet", SET_DRAIN, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true), 1000, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: a group report is ignored", SET_DRAIN, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1000, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: the kill wait is not running", SET_DRAIN,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 1000, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: a late backoff timer is ignored", SET_DRAIN_RESTART,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 1000, "",
+	  LIFECYCLE_DRAINING },
+	{ "draining: a second start is ignored", SET_DRAIN, LIFECYCLE_DRAINING,
+	  EV(.kind = LIFECYCLE_EV_START), 1000, "", LIFECYCLE_DRAINING },
 };
 
 Test(lifecycle, draining)
@@ -372,6 +480,62 @@ Test(lifecycle, draining)
 	for (size_t i = 0;
 	     i < sizeof(draining_rows) / sizeof(draining_rows[0]); i++)
 		check_row(&draining_rows[i], false);
+}
+
+static const struct row ending_rows[] = {
+	{ "ending: group empty, no restart: exit with the code",
+	  SET_DEFAULT, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
+	  "log exiting | exit 3", LIFECYCLE_DONE },
+	{ "ending: group alive: told once, grace starts", SET_DEFAULT,
+	  LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
+	  "log terminating-group | kill -100 TERM | timer+ grace 10000",
+	  LIFECYCLE_ENDING },
+	{ "ending: not the reaper: TERM once and do not wait",
+	  SET_NOT_REAPER, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
+	  "log not-reaper | kill -100 TERM | log exiting | exit 3",
+	  LIFECYCLE_DONE },
+	{ "ending: group empty, restart after the rest of the backoff",
+	  SET_RESTART, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
+	  "log restarting | timer+ backoff 900", LIFECYCLE_BACKOFF },
+	{ "ending: group empty after the backoff: restart at once",
+	  SET_RESTART, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1500,
+	  "log restarting | spawn", LIFECYCLE_STARTING },
+	{ "ending: HUP goes to the rest of the group", SET_DEFAULT,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  600, "kill -100 HUP fwd HUP", LIFECYCLE_ENDING },
+	{ "ending: HUP with --forward child has no target",
+	  SET_FORWARD_CHILD, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 600, "",
+	  LIFECYCLE_ENDING },
+	{ "ending: TERM stops the restart and starts the grace",
+	  SET_RESTART, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 600,
+	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_ENDING },
+	{ "ending: the kill wait is not running", SET_DEFAULT,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 600, "",
+	  LIFECYCLE_ENDING },
+	{ "ending: TERM does not drain: no app left to serve", SET_DRAIN,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  600,
+	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  LIFECYCLE_ENDING },
+	{ "ending: a second exit report is ignored", SET_DEFAULT,
+	  LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 600, "",
+	  LIFECYCLE_ENDING },
+};
+
+Test(lifecycle, ending)
+{
+	for (size_t i = 0;
+	     i < sizeof(ending_rows) / sizeof(ending_rows[0]); i++)
+		check_row(&ending_rows[i], false);
 }
 
 static const struct row backoff_rows[] = {
@@ -425,6 +589,7 @@ Test(lifecycle, every_other_pair_is_ignored)
 			    COVERED(forked_rows, st, k) ||
 			    COVERED(running_rows, st, k) ||
 			    COVERED(draining_rows, st, k) ||
+			    COVERED(ending_rows, st, k) ||
 			    COVERED(backoff_rows, st, k))
 				continue;
 			rig_init(&r, SET_RESTART);
@@ -507,7 +672,7 @@ Test(lifecycle, group_gone_without_sigchld_gets_no_kill)
 	struct rig r;
 
 	rig_init(&r, SET_DEFAULT);
-	drive(&r, LIFECYCLE_DRAINING);
+	drive(&r, LIFECYCLE_ENDING);
 	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600);
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER,
 				     .group_alive = false),
@@ -641,4 +806,95 @@ Test(lifecycle, child_up_and_group_wanted)
 	step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3);
 	cr_expect_eq(r.lc.pgid, 0);
 	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "done");
+}
+
+/*
+ * A whole drained stop: readiness off at the TERM (shutting_down), the app
+ * still up for the whole drain, the deadline health shows, the TERM only
+ * at its end, then the grace and the exit. The drain timer runs only while
+ * DRAINING: an idle pidone has no timer at all.
+ */
+Test(lifecycle, drained_stop_from_term_to_exit)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_eq(r.lc.timers, 0u, "a running child needs no timer");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
+				     .signo = SIGTERM),
+			      100),
+			 "log shutting-down 5000 | timer+ drain 5000");
+	cr_expect(r.lc.shutting_down, "readiness falls at the signal");
+	cr_expect(lifecycle_child_up(&r.lc), "the app runs on");
+	cr_expect_not(lifecycle_wants_group(&r.lc));
+	cr_expect_eq(r.lc.drain_end_ms, 5100);
+	cr_expect_eq(r.lc.drain_signo, SIGTERM);
+	cr_expect_eq(r.lc.timers, 1u << LIFECYCLE_TIMER_DRAIN);
+	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "draining");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 5100),
+			 "kill -100 TERM fwd TERM | log drain-over | "
+			 "timer+ grace 10000");
+	cr_expect_eq(r.lc.timers, 1u << LIFECYCLE_TIMER_GRACE,
+		     "the drain timer is gone once it fired");
+	/* A stop after the drain is forwarded, without a second grace. */
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
+				     .signo = SIGTERM),
+			      5200),
+			 "kill -100 TERM fwd TERM");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				     .wstatus = KILLED(SIGTERM)),
+			      5300),
+			 "log exited");
+	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "ending");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = false),
+			      5301),
+			 "timer- grace | log exiting | exit 143");
+	cr_expect_eq(r.lc.timers, 0u);
+}
+
+/*
+ * The child ends during the drain: no stop signal ever goes to it, the
+ * rest of its group is told as after any exit, and a restart policy does
+ * not bring it back (a stop was asked for).
+ */
+Test(lifecycle, child_ending_during_the_drain_ends_it)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN_RESTART);
+	drive(&r, LIFECYCLE_DRAINING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				     .wstatus = EXITED(0)),
+			      2000),
+			 "timer- drain | log exited");
+	cr_expect_eq(r.lc.timers, 0u);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = true),
+			      2001),
+			 "log terminating-group | kill -100 TERM | "
+			 "timer+ grace 10000");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 2100),
+			 "", "a drain timer that was stopped is ignored");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
+				     .group_alive = false),
+			      2500),
+			 "timer- grace | log exiting | exit 0");
+}
+
+/* Without --drain nothing waits: the TERM goes out with the first step. */
+Test(lifecycle, no_drain_forwards_at_once)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	cr_assert_eq(r.s.drain_ms, 0u, "the default is no drain");
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
+				     .signo = SIGTERM),
+			      10),
+			 "kill -100 TERM fwd TERM | log shutting-down | "
+			 "timer+ grace 10000");
+	cr_expect_eq(r.lc.state, LIFECYCLE_RUNNING);
 }

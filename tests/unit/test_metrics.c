@@ -103,6 +103,8 @@ Test(metrics, zero_sample)
 	cr_expect(has_line(t, "pidone_child_up 0"));
 	cr_expect(has_line(t, "pidone_live 0"));
 	cr_expect(has_line(t, "pidone_ready 0"));
+	cr_expect(has_line(t, "pidone_draining 0"));
+	cr_expect(has_line(t, "# TYPE pidone_draining gauge"));
 	cr_expect(has_line(t, "pidone_child_restarts_total 0"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 0"));
 	cr_expect(has_line(t, "pidone_log_lines_dropped_total 0"));
@@ -138,6 +140,7 @@ Test(metrics, values_and_labels)
 		.child_up = true,
 		.live = true,
 		.ready = false,
+		.draining = true,
 		.child_restarts = 3,
 		.zombies_reaped = 12345678901234ULL,
 		.health_connections = 7,
@@ -157,6 +160,7 @@ Test(metrics, values_and_labels)
 	cr_expect(has_line(t, "pidone_child_up 1"));
 	cr_expect(has_line(t, "pidone_live 1"));
 	cr_expect(has_line(t, "pidone_ready 0"));
+	cr_expect(has_line(t, "pidone_draining 1"));
 	cr_expect(has_line(t, "pidone_child_restarts_total 3"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 12345678901234"));
 	cr_expect(has_line(t, "pidone_health_connections 7"));
