@@ -40,6 +40,7 @@
 #include "fdutil.h"
 #include "health_http.h"
 #include "log.h"
+#include "sample.h"
 #include "banned.h"
 
 /* The largest answer: a head and the largest body (metrics). */
@@ -751,23 +752,12 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 void health_http_sample(const struct health_http *srv, uint64_t now,
 			struct metrics_sample *ret)
 {
-	const struct supervisor *sup = srv->sup;
-
-	_Static_assert(sizeof(ret->signals_forwarded) ==
-			       sizeof(sup->signals_forwarded),
-		       "one counter per signal on both sides");
 	_Static_assert(sizeof(ret->health_requests) == sizeof(srv->requests),
 		       "the same request table on both sides");
 
 	memset(ret, 0, sizeof(*ret));
-	if (sup) {
-		ret->child_up = lifecycle_child_up(&sup->lc);
-		ret->draining = sup->lc.state == LIFECYCLE_DRAINING;
-		ret->child_restarts = sup->lc.restart.count;
-		ret->zombies_reaped = sup->zombies_reaped;
-		memcpy(ret->signals_forwarded, sup->signals_forwarded,
-		       sizeof(ret->signals_forwarded));
-	}
+	if (srv->sup)
+		sample_supervisor(ret, srv->sup);
 	if (srv->health) {
 		ret->live = health_live(srv->health, now);
 		ret->ready = health_ready(srv->health, now);

@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "exitcodes.h"
 #include "exitstatus.h"
@@ -193,8 +194,24 @@ static void start_grace(struct lifecycle *lc, struct lifecycle_actions *out)
 	timer_start(lc, out, LIFECYCLE_TIMER_GRACE, lc->settings->grace_ms);
 }
 
-static void child_exited(struct lifecycle *lc, int wstatus, uint64_t now,
-			 struct lifecycle_actions *out)
+/*
+ * pidone's own SIGKILL (after the grace) first: it explains a SIGKILL
+ * even when the OOM-kill counter rose meanwhile for another process.
+ */
+static enum lifecycle_cause exit_cause(const struct lifecycle *lc, int wstatus,
+				       bool oom_killed)
+{
+	if (WIFEXITED(wstatus))
+		return LIFECYCLE_CAUSE_EXIT;
+	if (WTERMSIG(wstatus) == SIGKILL && lc->group_killed)
+		return LIFECYCLE_CAUSE_GRACE_KILL;
+	if (WTERMSIG(wstatus) == SIGKILL && oom_killed)
+		return LIFECYCLE_CAUSE_OOM_KILL;
+	return LIFECYCLE_CAUSE_SIGNAL;
+}
+
+static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
+			 uint64_t now, struct lifecycle_actions *out)
 {
 	int code = exitstatus_from_wait(wstatus);
 	struct lifecycle_action *a;
@@ -218,6 +235,8 @@ static void child_exited(struct lifecycle *lc, int wstatus, uint64_t now,
 		a->target = lc->child_pid;
 		a->wstatus = wstatus;
 		a->code = code;
+		a->cause = exit_cause(lc, wstatus, oom_killed);
+		a->runtime_ms = now - lc->started_ms;
 		restart_decided(lc, code, now, out);
 	}
 	lc->child_pid = 0;
@@ -455,7 +474,7 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		break;
 	case LIFECYCLE_EV_CHILD_EXITED:
 		if (lifecycle_child_up(lc))
-			child_exited(lc, ev->wstatus, now, out);
+			child_exited(lc, ev->wstatus, ev->oom_killed, now, out);
 		break;
 	case LIFECYCLE_EV_GROUP:
 		if (st == LIFECYCLE_ENDING)

@@ -82,6 +82,8 @@ struct lifecycle_event {
 	int signo; /* SIGNAL */
 	bool stdin_tty; /* SIGNAL: pidone's stdin is a terminal */
 	bool group_alive; /* GROUP, GRACE_OVER */
+	/* CHILD_EXITED: SIGKILL, and the OOM-kill counter says the kernel */
+	bool oom_killed;
 };
 
 enum lifecycle_timer {
@@ -95,7 +97,7 @@ enum lifecycle_timer {
 /* The records the supervisor logs; their fields come from the action. */
 enum lifecycle_record {
 	LIFECYCLE_REC_CHILD_STARTED, /* pid */
-	LIFECYCLE_REC_CHILD_EXITED, /* pid, wstatus, code */
+	LIFECYCLE_REC_CHILD_EXITED, /* pid, wstatus, code, cause, runtime_ms */
 	LIFECYCLE_REC_GIVING_UP, /* the restart budget is spent */
 	LIFECYCLE_REC_SHUTTING_DOWN, /* signo; ms: the drain, forwarded after */
 	LIFECYCLE_REC_DRAIN_OVER, /* signo: received, forwarded now */
@@ -110,6 +112,15 @@ enum lifecycle_record {
 	LIFECYCLE_REC_SPAWN_FAILED, /* errnum: fork failed for good */
 	LIFECYCLE_REC_EXITING, /* code */
 	LIFECYCLE_REC_MAX
+};
+
+/* Why the main child ended, in its CHILD_EXITED record. */
+enum lifecycle_cause {
+	LIFECYCLE_CAUSE_EXIT, /* it exited */
+	LIFECYCLE_CAUSE_SIGNAL, /* a signal someone else sent */
+	LIFECYCLE_CAUSE_GRACE_KILL, /* pidone's SIGKILL after the grace */
+	LIFECYCLE_CAUSE_OOM_KILL, /* the kernel's OOM killer */
+	LIFECYCLE_CAUSE_MAX
 };
 
 enum lifecycle_action_kind {
@@ -134,6 +145,8 @@ struct lifecycle_action {
 	int wstatus; /* CHILD_EXITED */
 	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
 	unsigned ms; /* TIMER_START, RESTARTING, SPAWN_RETRY, SHUTTING_DOWN */
+	enum lifecycle_cause cause; /* CHILD_EXITED */
+	uint64_t runtime_ms; /* CHILD_EXITED: from its fork to its reaping */
 };
 
 /* No step needs more; the machine never writes past it. */

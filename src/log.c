@@ -284,6 +284,21 @@ static bool put_number(struct line *l, long long num)
 	return put(l, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/* A value written the same in JSON and text: numbers, booleans, arrays. */
+static bool put_value(struct line *l, const struct log_field *f)
+{
+	switch (f->type) {
+	case LOG_FIELD_INT:
+		return put_number(l, f->num);
+	case LOG_FIELD_BOOL:
+		return put_str(l, f->num ? "true" : "false");
+	case LOG_FIELD_STRV:
+		return f->strv ? put_json_strv(l, f->strv) : put_str(l, "null");
+	default:
+		return put_str(l, "null");
+	}
+}
+
 static void json_field(struct line *l, const struct log_field *f)
 {
 	size_t mark = l->len;
@@ -296,21 +311,11 @@ static void json_field(struct line *l, const struct log_field *f)
 		l->len = mark;
 		return;
 	}
-	switch (f->type) {
-	case LOG_FIELD_STR:
+	if (f->type == LOG_FIELD_STR)
 		ok = f->str ? put_json_string(l, f->str, strlen(f->str)) :
 			      put_str(l, "null");
-		break;
-	case LOG_FIELD_INT:
-		ok = put_number(l, f->num);
-		break;
-	case LOG_FIELD_STRV:
-		ok = f->strv ? put_json_strv(l, f->strv) : put_str(l, "null");
-		break;
-	default:
-		ok = put_str(l, "null");
-		break;
-	}
+	else
+		ok = put_value(l, f);
 	if (!ok)
 		l->len = mark; /* no key without a value */
 }
@@ -354,14 +359,8 @@ static void text_field(struct line *l, const struct log_field *f,
 			ok = l->len > value;
 		}
 		break;
-	case LOG_FIELD_INT:
-		ok = put_number(l, f->num);
-		break;
-	case LOG_FIELD_STRV:
-		ok = f->strv ? put_json_strv(l, f->strv) : put_str(l, "null");
-		break;
 	default:
-		ok = put_str(l, "null");
+		ok = put_value(l, f);
 		break;
 	}
 	if (!ok)

@@ -36,6 +36,7 @@ enum log_field_type {
 	LOG_FIELD_STR, /* string, JSON-escaped; NULL prints as null */
 	LOG_FIELD_INT, /* signed integer */
 	LOG_FIELD_STRV, /* NULL-terminated string vector, as a JSON array */
+	LOG_FIELD_BOOL, /* true or false */
 	LOG_FIELD_MAX
 };
 
@@ -54,6 +55,8 @@ struct log_field {
 #define LOG_INT(k, v)        \
 	((struct log_field){ \
 		.key = (k), .type = LOG_FIELD_INT, .num = (long long)(v) })
+#define LOG_BOOL(k, v) \
+	((struct log_field){ .key = (k), .type = LOG_FIELD_BOOL, .num = !!(v) })
 #define LOG_STRV(k, v) \
 	((struct log_field){ .key = (k), .type = LOG_FIELD_STRV, .strv = (v) })
 

@@ -214,7 +214,7 @@ static int run(struct pidone *p)
 	}
 
 	/* Root only on cgroup v1: before the privilege drop. */
-	oomwatch_start(&p->oom, p->loop.ev);
+	oomwatch_start(&p->supervisor.oom, p->loop.ev);
 
 	/* Steps 3 and 4: the final user, the writable dirs. */
 	code = become_final_user(&p->settings);
@@ -266,7 +266,7 @@ out:
 	health_http_done(&p->http);
 	if (p->loop.ev) {
 		notify_done(&p->notify, p->loop.ev);
-		oomwatch_done(&p->oom, p->loop.ev);
+		oomwatch_done(&p->supervisor.oom, p->loop.ev);
 		supervisor_done(&p->supervisor);
 		signals_done(&p->signals, p->loop.ev);
 	}
@@ -288,7 +288,6 @@ int main(int argc, char **argv)
 
 	health_http_init(&p.http);
 	notify_init(&p.notify);
-	oomwatch_init(&p.oom);
 	supervisor_init(&p.supervisor);
 
 	/*

@@ -17,7 +17,6 @@
 #include "health_http.h"
 #include "loop.h"
 #include "notify.h"
-#include "oomwatch.h"
 #include "settings.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -32,7 +31,6 @@ struct pidone {
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
-	struct oomwatch oom; /* OOM kills in the container's cgroup */
 
 	/* The child: built once before the first spawn, kept for restarts. */
 	struct child_spec spec;

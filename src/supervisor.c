@@ -7,6 +7,7 @@
  * report (or its EOF) is read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "health.h"
 #include "log.h"
 #include "supervisor.h"
+#include "textbuf.h"
 #include "banned.h"
 
 static void step(struct supervisor *sup, const struct lifecycle_event *ev);
@@ -250,10 +252,76 @@ static void log_drain_start(const struct supervisor *sup,
 		 signal_text(to, to_name, sizeof(to_name)));
 }
 
+static const char *const cause_names[LIFECYCLE_CAUSE_MAX] = {
+	[LIFECYCLE_CAUSE_EXIT] = "exit",
+	[LIFECYCLE_CAUSE_SIGNAL] = "signal",
+	[LIFECYCLE_CAUSE_GRACE_KILL] = "grace-kill",
+	[LIFECYCLE_CAUSE_OOM_KILL] = "oom-kill",
+};
+
+/*
+ * Where a core went, from the kernel's core_pattern: "|prog" pipes it to
+ * a program (systemd-coredump, apport) on the host; a path is relative to
+ * the app's working directory unless it starts with '/'.
+ */
+static const char *core_hint(char *buf, size_t size)
+{
+	char pattern[128];
+	int fd = open("/proc/sys/kernel/core_pattern", O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, pattern, sizeof(pattern) - 1);
+		fd_close(&fd);
+	}
+	if (n <= 0)
+		return NULL;
+	pattern[n] = '\0';
+	pattern[strcspn(pattern, "\n")] = '\0';
+	if (pattern[0] == '|')
+		return textbuf_format(buf, size,
+				      "the core was piped to %s on the host "
+				      "(kernel.core_pattern)",
+				      pattern + 1);
+	return textbuf_format(
+		buf, size, "the core was written to %s%s (kernel.core_pattern)",
+		pattern,
+		pattern[0] == '/' ? "" : " in the app's working directory");
+}
+
+/*
+ * The one record of the main child's end: its status, how long it ran
+ * and why it ended.
+ */
+static void log_child_exited(const struct lifecycle_action *a)
+{
+	char name[16], hint[256];
+	bool core = WIFSIGNALED(a->wstatus) && WCOREDUMP(a->wstatus);
+	int sig = WIFSIGNALED(a->wstatus) ? WTERMSIG(a->wstatus) : 0;
+	struct log_field f[6];
+	size_t n = 0;
+
+	f[n++] = LOG_INT("pid", a->target);
+	if (sig) {
+		f[n++] = LOG_INT("signal", sig);
+		f[n++] = LOG_STR("signal_name",
+				 signal_text(sig, name, sizeof(name)));
+	} else {
+		f[n++] = LOG_INT("code", a->code);
+	}
+	f[n++] = LOG_BOOL("core_dumped", core);
+	f[n++] = LOG_INT("runtime_ms", a->runtime_ms);
+	f[n++] = LOG_STR("cause", cause_names[a->cause]);
+	log_emit(a->cause == LIFECYCLE_CAUSE_OOM_KILL ? LOG_LEVEL_WARN :
+							LOG_LEVEL_INFO,
+		 0, core ? core_hint(hint, sizeof(hint)) : NULL, f, n,
+		 "child exited");
+}
+
 static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 {
 	const struct lifecycle *lc = &sup->lc;
-	char name[16], how[64];
+	char name[16];
 
 	switch (a->record) {
 	case LIFECYCLE_REC_CHILD_STARTED:
@@ -263,11 +331,7 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 "child started");
 		break;
 	case LIFECYCLE_REC_CHILD_EXITED:
-		log_emit(LOG_LEVEL_INFO, 0, NULL,
-			 LOG_FIELDS(LOG_INT("pid", a->target),
-				    LOG_INT("code", a->code)),
-			 "child %s",
-			 exitstatus_describe(a->wstatus, how, sizeof(how)));
+		log_child_exited(a);
 		break;
 	case LIFECYCLE_REC_GIVING_UP:
 		log_emit(LOG_LEVEL_ERROR, 0,
@@ -419,6 +483,7 @@ void supervisor_init(struct supervisor *sup)
 	/* Not a memset: the life cycle's restart ring is 8 KiB. */
 	sup->loop = NULL;
 	sup->report_fd = -1;
+	oomwatch_init(&sup->oom);
 }
 
 void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
@@ -488,6 +553,10 @@ static void reap(struct supervisor *sup)
 					 "reaped");
 			continue;
 		}
+		ev.oom_killed =
+			WIFSIGNALED(ev.wstatus) &&
+			WTERMSIG(ev.wstatus) == SIGKILL &&
+			oomwatch_killed_child(&sup->oom, clock_monotonic_ms());
 		/*
 		 * Gone before we read its report: the child has closed the
 		 * pipe, so the report (or EOF) is there to read now.

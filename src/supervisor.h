@@ -14,6 +14,7 @@
 
 #include "child.h"
 #include "lifecycle.h"
+#include "oomwatch.h"
 #include "settings.h"
 #include "signame.h"
 
@@ -31,6 +32,8 @@ struct supervisor {
 	int report_fd; /* the exec report pipe while STARTING; -1 */
 	ev_io report_watcher;
 	ev_timer timers[LIFECYCLE_TIMER_MAX];
+
+	struct oomwatch oom; /* names an OOM kill as the child's cause */
 
 	uint64_t zombies_reaped; /* processes reaped other than main children */
 	uint64_t signals_forwarded[SIGNAME_MAX + 1];

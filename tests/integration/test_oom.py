@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""OOM kills in the container's cgroup, noticed without polling.
+"""OOM kills in the container's cgroup, noticed without polling, and the
+container's and the main child's figures in /metrics, read when scraped.
 
 cgroup v1 for real: each test makes a memory cgroup with a small limit
 under /sys/fs/cgroup/memory, starts pidone inside it and has a process
@@ -36,6 +37,16 @@ w = subprocess.run([sys.executable, "-I", "-c", sys.argv[1]])
 print("worker", w.returncode, flush=True)
 time.sleep(60)
 """
+
+
+def metrics(port):
+    """/metrics as {series: value} (comments left out)."""
+    out = {}
+    for line in h.http_get(port, "/metrics").text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 def v1_usable():
@@ -79,14 +90,14 @@ class V1(h.TestCase):
                 time.sleep(0.05)
         os.rmdir(self.cg)
 
-    def start_inside(self, cmd, opts=()):
+    def start_inside(self, cmd, opts=NO_HEALTH):
         """pidone (through unshare) started as a member of the cgroup."""
         join = h.python_child(
             "import os, sys\n"
             "open(sys.argv[1], 'w').write(str(os.getpid()))\n"
             "os.execv(sys.argv[2], sys.argv[2:])\n",
             os.path.join(self.cg, "cgroup.procs"))
-        return self.start(cmd, list(NO_HEALTH) + list(opts), prefix=join)
+        return self.start(cmd, opts, prefix=join)
 
     def test_a_worker_killed_is_logged_once_and_the_app_lives_on(self):
         p = self.start_inside(h.python_child(WITH_WORKER, HOG))
@@ -111,6 +122,42 @@ class V1(h.TestCase):
         p.kill(signal.SIGTERM)
         p.wait()
         self.assertExit(p, 128 + signal.SIGTERM)
+
+    def test_the_app_itself_killed_is_its_exit_cause(self):
+        p = self.start_inside(h.python_child(HOG))
+        p.wait(60)
+        self.assertExit(p, 128 + signal.SIGKILL)
+        recs = p.records("^child exited$")
+        self.assertEqual(len(recs), 1, p.describe())
+        self.assertEqual(recs[0]["signal_name"], "KILL", p.describe())
+        self.assertEqual(recs[0]["cause"], "oom-kill", p.describe())
+        self.assertEqual(recs[0]["level"], "warn", p.describe())
+
+    def test_metrics_of_the_cgroup_and_the_child(self):
+        port = h.free_port()
+        p = self.start_inside(h.python_child(WITH_WORKER, HOG),
+                              h.health_opts(port))
+        h.wait_for(lambda: "worker -9" in p.stdout(), 60,
+                   what="the worker's end")
+        h.wait_http(port)
+        m = metrics(port)
+        self.assertEqual(m.get("pidone_oom_kills_total"), 1, m)
+        self.assertEqual(m.get("pidone_container_memory_limit_bytes"),
+                         LIMIT, m)
+        self.assertGreater(m.get("pidone_container_memory_bytes", 0), 0, m)
+        self.assertLessEqual(m["pidone_container_memory_bytes"], LIMIT, m)
+        child = p.child_pid()
+        with open("/proc/%d/statm" % child) as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGESIZE")
+        # The same process: within a few pages of what statm said.
+        self.assertAlmostEqual(m["pidone_child_resident_memory_bytes"], rss,
+                               delta=1 << 20)
+        self.assertEqual(m["pidone_child_open_fds"],
+                         len(os.listdir("/proc/%d/fd" % child)), m)
+        self.assertGreater(m["pidone_child_cpu_seconds_total"], 0, m)
+        self.assertNotIn("pidone_child_last_exit_code", m, "no run ended")
+        p.kill(signal.SIGTERM)
+        p.wait()
 
     def test_no_oom_no_record(self):
         p = self.start_inside(h.python_child("print('fine', flush=True)"))
@@ -159,6 +206,46 @@ class V2(h.TestCase):
         rec = p.records("^oom kill$")[1]
         self.assertEqual(rec["kills"], 2, p.describe())
         self.assertEqual(rec["oom_kills_total"], 3, p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+
+    def test_metrics_from_the_v2_files(self):
+        root = self.tree()
+        for name, text in (("memory.current", "1234567\n"),
+                           ("cpu.stat", "usage_usec 2500000\nuser_usec 1\n"),
+                           ("pids.current", "7\n")):
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        port = h.free_port()
+        p = self.start(h.python_child("import sys; sys.exit(5)"),
+                       h.health_opts(port, "--restart", "always",
+                                     "--restart-max", "100"),
+                       env={"PIDONE_TEST_CGROUP_ROOT": root})
+        h.wait_for(lambda: p.records("^child exited$"), 10,
+                   what="a run to end")
+        m = metrics(port)
+        self.assertEqual(m["pidone_container_memory_bytes"], 1234567, m)
+        self.assertEqual(m["pidone_container_memory_limit_bytes"], LIMIT, m)
+        self.assertEqual(m["pidone_container_cpu_seconds_total"], 2.5, m)
+        self.assertEqual(m["pidone_container_pids"], 7, m)
+        self.assertEqual(m["pidone_oom_kills_total"], 0, m)
+        self.assertEqual(m["pidone_child_last_exit_code"], 5, m)
+        p.kill(signal.SIGTERM)
+        p.wait()
+
+    def test_unreadable_series_are_left_out(self):
+        port = h.free_port()
+        p = self.start(h.python_child("import time; time.sleep(60)"),
+                       h.health_opts(port),
+                       env={"PIDONE_TEST_CGROUP_ROOT": self.tmpdir()})
+        h.wait_http(port)
+        m = metrics(port)
+        for name in ("pidone_oom_kills_total", "pidone_container_memory_bytes",
+                     "pidone_container_memory_limit_bytes",
+                     "pidone_container_cpu_seconds_total",
+                     "pidone_container_pids"):
+            self.assertNotIn(name, m)
+        self.assertIn("pidone_child_resident_memory_bytes", m)
         p.kill(signal.SIGTERM)
         p.wait()
 

@@ -38,8 +38,8 @@ class InheritedSignals(h.TestCase):
                             inherit_ignored=[signal.SIGCHLD],
                             timeout=10 * h.TIMEOUT_SCALE)
         self.assertExit(p, 3)
-        self.assertTrue(p.records(r"child exited with status 3"),
-                        p.describe())
+        self.assertEqual([r["code"] for r in p.records("^child exited$")],
+                         [3], p.describe())
 
     def test_child_gets_the_ignored_sigchld_and_mask_back(self):
         p = self.run_pidone([h.helper("sigconf")], mode="subreaper",

@@ -82,8 +82,8 @@ static void format(const struct lifecycle_actions *out, char *buf, size_t len)
 			n = snprintf(buf + used, len - used, "%sspawn", sep);
 			break;
 		case LIFECYCLE_ACT_KILL:
-			n = snprintf(buf + used, len - used, "%skill %d %s", sep,
-				     (int)a->target, sig(a->signo));
+			n = snprintf(buf + used, len - used, "%skill %d %s",
+				     sep, (int)a->target, sig(a->signo));
 			if (n > 0 && a->forwarded && used + (size_t)n < len)
 				n += snprintf(buf + used + n, len - used - n,
 					      " fwd %s", sig(a->forwarded));
@@ -236,12 +236,12 @@ static const struct row rows[] = {
 	/* IDLE */
 	{ "idle: start spawns", SET_DEFAULT, LIFECYCLE_IDLE,
 	  EV(.kind = LIFECYCLE_EV_START), 0, "spawn", LIFECYCLE_STARTING },
-	{ "idle: TERM before any child exits 143", SET_DEFAULT,
-	  LIFECYCLE_IDLE, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
+	{ "idle: TERM before any child exits 143", SET_DEFAULT, LIFECYCLE_IDLE,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
 	  "log shutting-down | log exiting | exit 143", LIFECYCLE_DONE },
-	{ "idle: USR1 before any child is dropped", SET_DEFAULT,
-	  LIFECYCLE_IDLE, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 0,
-	  "", LIFECYCLE_IDLE },
+	{ "idle: USR1 before any child is dropped", SET_DEFAULT, LIFECYCLE_IDLE,
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 0, "",
+	  LIFECYCLE_IDLE },
 	{ "idle: a stray exit is ignored", SET_DEFAULT, LIFECYCLE_IDLE,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED), 0, "", LIFECYCLE_IDLE },
 	{ "idle: a stray timer is ignored", SET_DEFAULT, LIFECYCLE_IDLE,
@@ -260,10 +260,9 @@ static const struct row rows[] = {
 	  LIFECYCLE_STARTING,
 	  EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN), 0,
 	  "log spawn-retry | timer+ backoff 1000", LIFECYCLE_BACKOFF },
-	{ "starting, not forked yet: TERM only marks the shutdown",
-	  SET_DEFAULT, LIFECYCLE_STARTING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
-	  "log shutting-down", LIFECYCLE_STARTING },
+	{ "starting, not forked yet: TERM only marks the shutdown", SET_DEFAULT,
+	  LIFECYCLE_STARTING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  0, "log shutting-down", LIFECYCLE_STARTING },
 };
 
 /* Rows that start from a child that has been forked. */
@@ -276,15 +275,15 @@ static const struct row forked_rows[] = {
 	  EV(.kind = LIFECYCLE_EV_EXEC_FAILED, .code = EX_NOTFOUND), 1, "",
 	  LIFECYCLE_STARTING },
 	{ "starting: TERM before the exec is forwarded", SET_DEFAULT,
-	  LIFECYCLE_STARTING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 1,
+	  LIFECYCLE_STARTING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  1,
 	  "kill -100 TERM fwd TERM | log shutting-down | "
 	  "timer+ grace 10000",
 	  LIFECYCLE_STARTING },
 	{ "starting: died before the exec report", SET_DEFAULT,
 	  LIFECYCLE_STARTING,
-	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGKILL)),
-	  5, "log exited", LIFECYCLE_ENDING },
+	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGKILL)), 5,
+	  "log exited", LIFECYCLE_ENDING },
 	{ "starting: TERM before the exec does not wait for the drain",
 	  SET_DRAIN, LIFECYCLE_STARTING,
 	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 1,
@@ -302,13 +301,13 @@ static void check_row(const struct row *row, bool forked)
 	drive(&r, row->from);
 	if (forked)
 		step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
-	cr_assert_eq(r.lc.state, row->from, "%s: set-up reached %s",
-		     row->name, lifecycle_state_name(r.lc.state));
+	cr_assert_eq(r.lc.state, row->from, "%s: set-up reached %s", row->name,
+		     lifecycle_state_name(r.lc.state));
 	got = step(&r, row->ev, row->now);
 	cr_expect_str_eq(got, row->actions, "%s: actions\n  got  %s\n  want %s",
 			 row->name, got, row->actions);
-	cr_expect_eq(r.lc.state, row->to, "%s: ended in %s, want %s",
-		     row->name, lifecycle_state_name(r.lc.state),
+	cr_expect_eq(r.lc.state, row->to, "%s: ended in %s, want %s", row->name,
+		     lifecycle_state_name(r.lc.state),
 		     lifecycle_state_name(row->to));
 }
 
@@ -324,7 +323,8 @@ Test(lifecycle, idle_and_starting)
 static const struct row running_rows[] = {
 	{ "running: TERM forwarded to the group, grace starts", SET_DEFAULT,
 	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
-	  10, "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
+	  10,
+	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
 	  LIFECYCLE_RUNNING },
 	{ "running: TERM to the child alone with --forward child",
 	  SET_FORWARD_CHILD, LIFECYCLE_RUNNING,
@@ -477,49 +477,45 @@ static const struct row draining_rows[] = {
 
 Test(lifecycle, draining)
 {
-	for (size_t i = 0;
-	     i < sizeof(draining_rows) / sizeof(draining_rows[0]); i++)
+	for (size_t i = 0; i < sizeof(draining_rows) / sizeof(draining_rows[0]);
+	     i++)
 		check_row(&draining_rows[i], false);
 }
 
 static const struct row ending_rows[] = {
-	{ "ending: group empty, no restart: exit with the code",
-	  SET_DEFAULT, LIFECYCLE_ENDING,
+	{ "ending: group empty, no restart: exit with the code", SET_DEFAULT,
+	  LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
 	  "log exiting | exit 3", LIFECYCLE_DONE },
 	{ "ending: group alive: told once, grace starts", SET_DEFAULT,
-	  LIFECYCLE_ENDING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
-	  "log terminating-group | kill -100 TERM | timer+ grace 10000",
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+	  600, "log terminating-group | kill -100 TERM | timer+ grace 10000",
 	  LIFECYCLE_ENDING },
-	{ "ending: not the reaper: TERM once and do not wait",
-	  SET_NOT_REAPER, LIFECYCLE_ENDING,
-	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600,
-	  "log not-reaper | kill -100 TERM | log exiting | exit 3",
+	{ "ending: not the reaper: TERM once and do not wait", SET_NOT_REAPER,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+	  600, "log not-reaper | kill -100 TERM | log exiting | exit 3",
 	  LIFECYCLE_DONE },
 	{ "ending: group empty, restart after the rest of the backoff",
 	  SET_RESTART, LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
 	  "log restarting | timer+ backoff 900", LIFECYCLE_BACKOFF },
-	{ "ending: group empty after the backoff: restart at once",
-	  SET_RESTART, LIFECYCLE_ENDING,
+	{ "ending: group empty after the backoff: restart at once", SET_RESTART,
+	  LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1500,
 	  "log restarting | spawn", LIFECYCLE_STARTING },
 	{ "ending: HUP goes to the rest of the group", SET_DEFAULT,
 	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
 	  600, "kill -100 HUP fwd HUP", LIFECYCLE_ENDING },
-	{ "ending: HUP with --forward child has no target",
-	  SET_FORWARD_CHILD, LIFECYCLE_ENDING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 600, "",
-	  LIFECYCLE_ENDING },
-	{ "ending: TERM stops the restart and starts the grace",
-	  SET_RESTART, LIFECYCLE_ENDING,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 600,
+	{ "ending: HUP with --forward child has no target", SET_FORWARD_CHILD,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
+	  600, "", LIFECYCLE_ENDING },
+	{ "ending: TERM stops the restart and starts the grace", SET_RESTART,
+	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+	  600,
 	  "kill -100 TERM fwd TERM | log shutting-down | timer+ grace 10000",
 	  LIFECYCLE_ENDING },
-	{ "ending: the kill wait is not running", SET_DEFAULT,
-	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 600, "",
-	  LIFECYCLE_ENDING },
+	{ "ending: the kill wait is not running", SET_DEFAULT, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER), 600, "", LIFECYCLE_ENDING },
 	{ "ending: TERM does not drain: no app left to serve", SET_DRAIN,
 	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
 	  600,
@@ -533,8 +529,8 @@ static const struct row ending_rows[] = {
 
 Test(lifecycle, ending)
 {
-	for (size_t i = 0;
-	     i < sizeof(ending_rows) / sizeof(ending_rows[0]); i++)
+	for (size_t i = 0; i < sizeof(ending_rows) / sizeof(ending_rows[0]);
+	     i++)
 		check_row(&ending_rows[i], false);
 }
 
@@ -600,13 +596,12 @@ Test(lifecycle, every_other_pair_is_ignored)
 					.pid = PID + 1, .code = 1),
 				     700),
 				"", "%s + event %d",
-				lifecycle_state_name(
-					(enum lifecycle_state)st),
+				lifecycle_state_name((enum lifecycle_state)st),
 				k);
-			cr_expect_eq((int)r.lc.state, st, "%s + event %d",
-				     lifecycle_state_name(
-					     (enum lifecycle_state)st),
-				     k);
+			cr_expect_eq(
+				(int)r.lc.state, st, "%s + event %d",
+				lifecycle_state_name((enum lifecycle_state)st),
+				k);
 		}
 	}
 }
@@ -638,25 +633,26 @@ Test(lifecycle, term_grace_kill_and_a_group_that_outlives_it)
 	rig_init(&r, SET_DEFAULT);
 	drive(&r, LIFECYCLE_RUNNING);
 	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
-				     .signo = SIGINT),
-			      20),
-			 "kill -100 INT fwd INT", "a second stop: no new grace");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER,
-				     .group_alive = true),
-			      10010),
-			 "log grace-over | kill 100 KILL | kill -100 KILL | "
-			 "timer+ kill-wait 2000");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				     .wstatus = KILLED(SIGKILL)),
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT), 20),
+		"kill -100 INT fwd INT", "a second stop: no new grace");
+	cr_expect_str_eq(
+		step(&r,
+		     EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true),
+		     10010),
+		"log grace-over | kill 100 KILL | kill -100 KILL | "
+		"timer+ kill-wait 2000");
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = KILLED(SIGKILL)),
 			      10011),
 			 "log exited");
 	cr_expect_eq(r.lc.exit_code, 137);
 	/* already told and killed: nothing new, no second grace */
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = true),
-			      10012),
-			 "");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     10012),
+		"");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER),
 			      12010),
 			 "log outlived-kill | log exiting | exit 137");
@@ -674,10 +670,11 @@ Test(lifecycle, group_gone_without_sigchld_gets_no_kill)
 	rig_init(&r, SET_DEFAULT);
 	drive(&r, LIFECYCLE_ENDING);
 	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 600);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER,
-				     .group_alive = false),
-			      10600),
-			 "log grace-over | timer+ kill-wait 2000");
+	cr_expect_str_eq(
+		step(&r,
+		     EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = false),
+		     10600),
+		"log grace-over | timer+ kill-wait 2000");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER),
 			      12600),
 			 "log outlived-kill | log exiting | exit 3");
@@ -691,17 +688,17 @@ Test(lifecycle, group_already_stopped_is_not_told_again)
 	rig_init(&r, SET_DEFAULT);
 	drive(&r, LIFECYCLE_RUNNING);
 	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10);
-	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-		    .wstatus = KILLED(SIGTERM)),
+	step(&r,
+	     EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGTERM)),
 	     20);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = true),
-			      21),
-			 "", "no second TERM, the grace already runs");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = false),
-			      30),
-			 "timer- grace | log exiting | exit 143");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     21),
+		"", "no second TERM, the grace already runs");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     30),
+		"timer- grace | log exiting | exit 143");
 }
 
 Test(lifecycle, success_exit_maps_to_zero)
@@ -726,8 +723,9 @@ Test(lifecycle, exec_failure_is_final)
 	drive(&r, LIFECYCLE_STARTING);
 	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
 	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_FAILED, .code = EX_NOTFOUND), 1);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				     .wstatus = EXITED(127)),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(127)),
 			      2),
 			 "", "no child-exited record: the failure was said");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3),
@@ -743,22 +741,21 @@ Test(lifecycle, transient_fork_failure_is_retried_within_the_budget)
 	r.s.restart_max = 2;
 	lifecycle_init(&r.lc, &r.s, true);
 	step(&r, EV(.kind = LIFECYCLE_EV_START), 0);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
-				     .errnum = EAGAIN),
-			      0),
-			 "log spawn-retry | timer+ backoff 1000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN), 0),
+		"log spawn-retry | timer+ backoff 1000");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 1000),
 			 "spawn");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
-				     .errnum = EAGAIN),
-			      1000),
-			 "log spawn-retry | timer+ backoff 2000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN),
+		     1000),
+		"log spawn-retry | timer+ backoff 2000");
 	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 3000);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED,
-				     .errnum = EAGAIN),
-			      3000),
-			 "log giving-up | log spawn-failed | log exiting | "
-			 "exit 70");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .errnum = EAGAIN),
+		     3000),
+		"log giving-up | log spawn-failed | log exiting | "
+		"exit 70");
 	cr_expect_eq(r.lc.restart.count, 2);
 }
 
@@ -776,8 +773,9 @@ Test(lifecycle, restart_budget_spent)
 	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), t);
 	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), t);
 	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), t);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				     .wstatus = EXITED(4)),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(4)),
 			      t + 10),
 			 "log exited | log giving-up");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), t + 20),
@@ -821,8 +819,8 @@ Test(lifecycle, drained_stop_from_term_to_exit)
 	rig_init(&r, SET_DRAIN);
 	drive(&r, LIFECYCLE_RUNNING);
 	cr_expect_eq(r.lc.timers, 0u, "a running child needs no timer");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
-				     .signo = SIGTERM),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
 			      100),
 			 "log shutting-down 5000 | timer+ drain 5000");
 	cr_expect(r.lc.shutting_down, "readiness falls at the signal");
@@ -838,19 +836,20 @@ Test(lifecycle, drained_stop_from_term_to_exit)
 	cr_expect_eq(r.lc.timers, 1u << LIFECYCLE_TIMER_GRACE,
 		     "the drain timer is gone once it fired");
 	/* A stop after the drain is forwarded, without a second grace. */
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
-				     .signo = SIGTERM),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
 			      5200),
 			 "kill -100 TERM fwd TERM");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				     .wstatus = KILLED(SIGTERM)),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = KILLED(SIGTERM)),
 			      5300),
 			 "log exited");
 	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "ending");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = false),
-			      5301),
-			 "timer- grace | log exiting | exit 143");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     5301),
+		"timer- grace | log exiting | exit 143");
 	cr_expect_eq(r.lc.timers, 0u);
 }
 
@@ -865,22 +864,23 @@ Test(lifecycle, child_ending_during_the_drain_ends_it)
 
 	rig_init(&r, SET_DRAIN_RESTART);
 	drive(&r, LIFECYCLE_DRAINING);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				     .wstatus = EXITED(0)),
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(0)),
 			      2000),
 			 "timer- drain | log exited");
 	cr_expect_eq(r.lc.timers, 0u);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = true),
-			      2001),
-			 "log terminating-group | kill -100 TERM | "
-			 "timer+ grace 10000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     2001),
+		"log terminating-group | kill -100 TERM | "
+		"timer+ grace 10000");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 2100),
 			 "", "a drain timer that was stopped is ignored");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP,
-				     .group_alive = false),
-			      2500),
-			 "timer- grace | log exiting | exit 0");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     2500),
+		"timer- grace | log exiting | exit 0");
 }
 
 /* Without --drain nothing waits: the TERM goes out with the first step. */
@@ -891,10 +891,67 @@ Test(lifecycle, no_drain_forwards_at_once)
 	rig_init(&r, SET_DEFAULT);
 	cr_assert_eq(r.s.drain_ms, 0u, "the default is no drain");
 	drive(&r, LIFECYCLE_RUNNING);
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL,
-				     .signo = SIGTERM),
-			      10),
-			 "kill -100 TERM fwd TERM | log shutting-down | "
-			 "timer+ grace 10000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10),
+		"kill -100 TERM fwd TERM | log shutting-down | "
+		"timer+ grace 10000");
 	cr_expect_eq(r.lc.state, LIFECYCLE_RUNNING);
+}
+
+/* The exit record's cause and run time, for each way a child can end. */
+Test(lifecycle, exit_cause_and_runtime)
+{
+	static const struct {
+		const char *name;
+		int wstatus;
+		bool oom_killed, grace_over;
+		enum lifecycle_cause cause;
+	} causes[] = {
+		{ "exit 0", EXITED(0), false, false, LIFECYCLE_CAUSE_EXIT },
+		{ "exit 3", EXITED(3), false, false, LIFECYCLE_CAUSE_EXIT },
+		{ "exit 137 is an exit", EXITED(137), true, false,
+		  LIFECYCLE_CAUSE_EXIT },
+		{ "TERM from someone", KILLED(SIGTERM), false, false,
+		  LIFECYCLE_CAUSE_SIGNAL },
+		{ "KILL from someone", KILLED(SIGKILL), false, false,
+		  LIFECYCLE_CAUSE_SIGNAL },
+		{ "TERM while the counter rose", KILLED(SIGTERM), true, false,
+		  LIFECYCLE_CAUSE_SIGNAL },
+		{ "KILL and the counter rose", KILLED(SIGKILL), true, false,
+		  LIFECYCLE_CAUSE_OOM_KILL },
+		{ "KILL after the grace", KILLED(SIGKILL), false, true,
+		  LIFECYCLE_CAUSE_GRACE_KILL },
+		{ "pidone's KILL wins over the counter", KILLED(SIGKILL), true,
+		  true, LIFECYCLE_CAUSE_GRACE_KILL },
+	};
+
+	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+		struct rig r;
+		const struct lifecycle_action *rec = NULL;
+
+		rig_init(&r, SET_DEFAULT);
+		drive(&r, LIFECYCLE_RUNNING); /* forked at 0 */
+		if (causes[i].grace_over) {
+			step(&r,
+			     EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+			     10);
+			step(&r,
+			     EV(.kind = LIFECYCLE_EV_GRACE_OVER,
+				.group_alive = true),
+			     10010);
+		}
+		step(&r,
+		     EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+			.wstatus = causes[i].wstatus,
+			.oom_killed = causes[i].oom_killed),
+		     12345);
+		for (size_t k = 0; k < r.out.n; k++)
+			if (r.out.a[k].kind == LIFECYCLE_ACT_LOG &&
+			    r.out.a[k].record == LIFECYCLE_REC_CHILD_EXITED)
+				rec = &r.out.a[k];
+		cr_assert_not_null(rec, "%s: no exit record", causes[i].name);
+		cr_expect_eq(rec->cause, causes[i].cause, "%s: cause %d",
+			     causes[i].name, rec->cause);
+		cr_expect_eq(rec->runtime_ms, 12345, "%s", causes[i].name);
+	}
 }

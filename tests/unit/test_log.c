@@ -352,6 +352,8 @@ static const struct log_field f_ints[] = { LOG_INT("a", -1),
 					   LOG_INT("b", LLONG_MIN),
 					   LOG_INT("c", LLONG_MAX),
 					   LOG_INT("d", 0) };
+static const struct log_field f_bools[] = { LOG_BOOL("core_dumped", 0),
+					    LOG_BOOL("yes", 42) };
 static const struct log_field f_quote[] = {
 	LOG_STR("sp", "a b"),		LOG_STR("eq", "a=b"),
 	LOG_STR("q", "say \"hi\""),	LOG_STR("tab", "a\tb"),
@@ -408,6 +410,10 @@ static const struct record_row record_rows[] = {
 	  "\"b\":-9223372036854775808,\"c\":9223372036854775807,\"d\":0}\n",
 	  "pidone: info: m a=-1 b=-9223372036854775808 "
 	  "c=9223372036854775807 d=0\n" },
+	{ "booleans", LOG_LEVEL_INFO, 0, NULL, f_bools, 2, "m",
+	  ",\"level\":\"info\",\"msg\":\"m\",\"core_dumped\":false,"
+	  "\"yes\":true}\n",
+	  "pidone: info: m core_dumped=false yes=true\n" },
 	{ "text quoting", LOG_LEVEL_INFO, 0, NULL, f_quote, ARRAY_SIZE(f_quote),
 	  "m",
 	  ",\"level\":\"info\",\"msg\":\"m\",\"sp\":\"a b\",\"eq\":\"a=b\","
@@ -506,8 +512,8 @@ Test(log_record, fields_macro_and_format_args)
 Test(log_record, string_only_formats_match_printf)
 {
 	static const char *const fmts[] = {
-		"plain", "%s", "a %s b %% c %s!", "%%s is literal %s", "%s%s",
-		"100%%",
+		"plain", "%s",	  "a %s b %% c %s!", "%%s is literal %s",
+		"%s%s",	 "100%%",
 	};
 	struct sink s = sink_open();
 	char buf[LOG_LINE_MAX + 16], want[256], expect[512];
@@ -517,7 +523,8 @@ Test(log_record, string_only_formats_match_printf)
 		snprintf(want, sizeof(want), fmts[i], "x\"", "yz");
 		log_info(fmts[i], "x\"", "yz");
 		sink_read(&s, buf, sizeof(buf));
-		escape(expect, sizeof(expect), want, strlen(want), ESC_JSON, NULL);
+		escape(expect, sizeof(expect), want, strlen(want), ESC_JSON,
+		       NULL);
 		cr_assert(strstr(buf, expect), "%s: %s", fmts[i], buf);
 		cr_assert(strstr(buf, "\"msg\":\""), "%s", buf);
 	}
@@ -1670,15 +1677,16 @@ Test(log_escape, exact_fit_and_one_short)
 		size_t full_len, consumed, written;
 		struct guard in = guard_copy(rows[i].src, rows[i].len);
 
-		escape(full, sizeof(full), in.data, rows[i].len, ESC_JSON, &full_len);
+		escape(full, sizeof(full), in.data, rows[i].len, ESC_JSON,
+		       &full_len);
 		for (size_t cap = 0; cap <= full_len + 1; cap++) {
 			char zeros[64] = { 0 };
 			struct guard out = guard_copy(zeros, cap ? cap : 1);
 			char *dst = out.data + (cap ? 0 : 1);
 
 			written = 999;
-			consumed = escape(dst, cap, in.data,
-						   rows[i].len, ESC_JSON, &written);
+			consumed = escape(dst, cap, in.data, rows[i].len,
+					  ESC_JSON, &written);
 			if (cap == 0) {
 				cr_assert_eq(consumed, 0);
 				cr_assert_eq(written, 0);
@@ -1775,7 +1783,8 @@ Test(log_escape, random_round_trip)
 							 rand_r(&seed) % 0x100);
 		}
 		valid = utf8_ok(src, len);
-		cr_assert_eq(escape(dst, sizeof(dst), (char *)src, len, ESC_JSON, &written),
+		cr_assert_eq(escape(dst, sizeof(dst), (char *)src, len,
+				    ESC_JSON, &written),
 			     len);
 		cr_assert(utf8_ok((unsigned char *)dst, written));
 		for (size_t i = 0; i < written; i++)

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kstats.c - the kernel's numbers for /metrics. See kstats.h.
+ * sample.c - the supervisor's and the kernel's numbers for /metrics. See
+ * sample.h.
  */
-#include "kstats.h"
+#include "sample.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fdutil.h"
+#include "exitstatus.h"
 #include "kerntext.h"
 #include "banned.h"
 
@@ -20,7 +23,7 @@ static void set(struct metrics_sample *m, enum metrics_read i, uint64_t v)
 	m->read_known |= 1u << i;
 }
 
-void kstats_container(struct metrics_sample *m, const struct cgroup *cg)
+static void container(struct metrics_sample *m, const struct cgroup *cg)
 {
 	static const struct {
 		enum cgroup_value from;
@@ -55,7 +58,7 @@ static long count_fds(const char *dir)
 	return n;
 }
 
-void kstats_child(struct metrics_sample *m, pid_t pid)
+static void child(struct metrics_sample *m, pid_t pid)
 {
 	char path[40], buf[1024];
 	struct kerntext_stat st;
@@ -82,4 +85,27 @@ void kstats_child(struct metrics_sample *m, pid_t pid)
 	fds = count_fds(path);
 	if (fds >= 0)
 		set(m, METRICS_CHILD_OPEN_FDS, (uint64_t)fds);
+}
+
+void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
+{
+	const struct lifecycle *lc = &sup->lc;
+
+	_Static_assert(sizeof(m->signals_forwarded) ==
+			       sizeof(sup->signals_forwarded),
+		       "one counter per signal on both sides");
+	m->child_up = lifecycle_child_up(lc);
+	m->draining = lc->state == LIFECYCLE_DRAINING;
+	m->child_restarts = lc->restart.count;
+	m->zombies_reaped = sup->zombies_reaped;
+	memcpy(m->signals_forwarded, sup->signals_forwarded,
+	       sizeof(m->signals_forwarded));
+	if (lc->runs > 0)
+		set(m, METRICS_CHILD_LAST_EXIT_CODE,
+		    (uint64_t)exitstatus_from_wait(lc->last_wstatus));
+	if (sup->oom.counted)
+		set(m, METRICS_OOM_KILLS, sup->oom.kills);
+	container(m, &sup->oom.cg);
+	if (m->child_up && lc->child_pid > 0)
+		child(m, lc->child_pid);
 }
