@@ -147,8 +147,10 @@ enum outer_phase outer_phase(const struct lifecycle *lc, bool ready,
 	}
 	if (restart_pending)
 		return OUTER_PHASE_RESTARTING;
-	if (lc->runs > 0 || lc->state == LIFECYCLE_DONE)
+	if (lc->runs > 0)
 		return OUTER_PHASE_EXITED;
+	if (lc->state == LIFECYCLE_DONE)
+		return OUTER_PHASE_FAILED;
 	return lc->shutting_down ? OUTER_PHASE_STOPPING : OUTER_PHASE_STARTING;
 }
 
@@ -176,6 +178,9 @@ const char *outer_status_text(enum outer_phase phase, const char *reason,
 	case OUTER_PHASE_EXITED:
 		snprintf(buf, size, "child %s",
 			 exitstatus_describe(wstatus, how, sizeof(how)));
+		break;
+	case OUTER_PHASE_FAILED:
+		snprintf(buf, size, "child could not be started");
 		break;
 	default:
 		snprintf(buf, size, "starting");
@@ -465,9 +470,7 @@ static void update(struct outer *o)
 	if (phase == OUTER_PHASE_READY && !o->ready_sent) {
 		o->ready_sent = true;
 		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
-	} else if ((phase == OUTER_PHASE_STOPPING ||
-		    phase == OUTER_PHASE_EXITED) &&
-		   !o->stopping_sent) {
+	} else if (phase >= OUTER_PHASE_STOPPING && !o->stopping_sent) {
 		o->stopping_sent = true;
 		snprintf(msg, sizeof(msg), "STOPPING=1\nSTATUS=%s", status);
 	} else {

@@ -64,7 +64,10 @@
 /* How many child environment entries outer_child_env may add. */
 #define OUTER_ENV_MAX 4
 
-/* What the outer supervisor is told the child is doing (STATUS=). */
+/*
+ * What the outer supervisor is told the child is doing (STATUS=). From
+ * STOPPING on, pidone is on its way out (STOPPING=1).
+ */
 enum outer_phase {
 	OUTER_PHASE_STARTING, /* no child has run yet */
 	OUTER_PHASE_NOT_READY, /* the child runs, readiness does not hold */
@@ -72,6 +75,7 @@ enum outer_phase {
 	OUTER_PHASE_RESTARTING, /* it ended, a restart is pending */
 	OUTER_PHASE_STOPPING, /* a terminating signal arrived */
 	OUTER_PHASE_EXITED, /* it ended for good; pidone is ending */
+	OUTER_PHASE_FAILED, /* it could not be started (fork); pidone ends */
 	OUTER_PHASE_MAX
 };
 

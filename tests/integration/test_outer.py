@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""pidone under an outer supervisor (README: Under podman or systemd):
-the sd_notify messages pidone itself sends to the $NOTIFY_SOCKET it was
-started with (READY=1 once readiness holds, STOPPING=1, STATUS=,
-WATCHDOG=1 while $WATCHDOG_USEC asks for it, and no timer otherwise),
-the child's environment without the outer socket, and socket activation
-($LISTEN_FDS/$LISTEN_PID) passed on to the child and to a restarted one.
+"""pidone under an outer supervisor (README: Podman and systemd, Socket
+activation): the sd_notify messages pidone itself sends to the
+$NOTIFY_SOCKET it was started with (READY=1 once readiness holds,
+STOPPING=1, STATUS=, WATCHDOG=1 while $WATCHDOG_USEC asks for it, and no
+timer otherwise), the child's environment without the outer socket, and
+socket activation ($LISTEN_FDS/$LISTEN_PID) passed on to the child and
+to a restarted one.
 
 The test binds the outer socket itself (a path, or an abstract name) and
 records every datagram with its sender's pid (SO_PASSCRED).
@@ -18,7 +19,6 @@ import stat
 import struct
 import sys
 import threading
-import time
 
 import pidone_harness as h
 
@@ -195,8 +195,8 @@ class Outer(h.TestCase):
         return json.loads(m.group(1))
 
     def gate(self):
-        path = os.path.join(self.tmpdir(), "gate")
-        return path
+        """A path the child waits for: the test creates it when it wants."""
+        return os.path.join(self.tmpdir(), "gate")
 
     def assert_from_pidone(self, outer, p):
         senders = {pid for pid, _ in outer.snapshot()}

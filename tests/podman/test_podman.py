@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """test_podman - pidone as a podman container's entrypoint, told about by
-its own sd_notify messages (README: Under podman or systemd).
+its own sd_notify messages (README: Podman and systemd).
 
 Usage: test_podman.py PIDONE_BINARY
 

@@ -241,6 +241,11 @@ Test(outer, phases)
 	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_STOPPING);
 	lc->state = LIFECYCLE_DONE;
 	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_EXITED);
+
+	/* the end without a run: the fork failed */
+	lc = fresh_lc();
+	lc->state = LIFECYCLE_DONE;
+	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_FAILED);
 }
 
 Test(outer, status_text)
@@ -269,6 +274,9 @@ Test(outer, status_text)
 	cr_assert_str_eq(outer_status_text(OUTER_PHASE_EXITED, NULL, SIGKILL,
 					   buf, sizeof(buf)),
 			 "child killed by signal 9 (KILL)");
+	cr_assert_str_eq(outer_status_text(OUTER_PHASE_FAILED, NULL, 0, buf,
+					   sizeof(buf)),
+			 "child could not be started");
 	/* truncated, never overrun */
 	cr_assert_str_eq(outer_status_text(OUTER_PHASE_NOT_READY,
 					   "a long reason", 0, tiny,
