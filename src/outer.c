@@ -137,21 +137,24 @@ int outer_parse_listen(const char *fds, const char *pid, pid_t self,
 }
 
 /* See outer.h. */
-enum outer_phase outer_phase(const struct lifecycle *lc, bool ready,
-			     bool restart_pending)
+enum outer_phase outer_phase(const struct lifecycle *lc,
+			     enum health_child_state child, bool ready)
 {
-	if (lifecycle_child_up(lc)) {
+	switch (child) {
+	case HEALTH_CHILD_RUNNING:
 		if (lc->shutting_down)
 			return OUTER_PHASE_STOPPING;
 		return ready ? OUTER_PHASE_READY : OUTER_PHASE_NOT_READY;
-	}
-	if (restart_pending)
+	case HEALTH_CHILD_BACKOFF:
 		return OUTER_PHASE_RESTARTING;
-	if (lc->runs > 0)
-		return OUTER_PHASE_EXITED;
-	if (lc->state == LIFECYCLE_DONE)
-		return OUTER_PHASE_FAILED;
-	return lc->shutting_down ? OUTER_PHASE_STOPPING : OUTER_PHASE_STARTING;
+	case HEALTH_CHILD_EXITED:
+		return lc->runs > 0 ? OUTER_PHASE_EXITED : OUTER_PHASE_FAILED;
+	default:
+		if (lc->state == LIFECYCLE_DONE)
+			return OUTER_PHASE_FAILED;
+		return lc->shutting_down ? OUTER_PHASE_STOPPING :
+					   OUTER_PHASE_STARTING;
+	}
 }
 
 /* See outer.h. */
@@ -437,6 +440,7 @@ static void update(struct outer *o)
 	const struct health_check *failed = NULL;
 	char status[OUTER_STATUS_MAX], msg[OUTER_STATUS_MAX + 32];
 	enum outer_phase phase;
+	enum health_child_state child = health_child(o->health);
 	uint64_t now = clock_monotonic_ms();
 	unsigned key;
 	size_t n;
@@ -448,7 +452,7 @@ static void update(struct outer *o)
 		for (size_t i = 0; i < n && !failed; i++)
 			if (!checks[i].ok)
 				failed = &checks[i];
-		if (!failed || !lifecycle_child_up(o->lc) ||
+		if (!failed || child != HEALTH_CHILD_RUNNING ||
 		    o->lc->shutting_down) {
 			ev_timer_stop(o->loop, &o->wake);
 			break;
@@ -456,8 +460,7 @@ static void update(struct outer *o)
 		if (!arm_wake(o, checks, n, now) || pass > 0)
 			break;
 	}
-	phase = outer_phase(o->lc, !failed,
-			    health_child(o->health) == HEALTH_CHILD_BACKOFF);
+	phase = outer_phase(o->lc, child, !failed);
 	/* a new key for each run, and for each check that holds it up */
 	key = (unsigned)phase | (failed ? (unsigned)failed->id + 1 : 0) << 4 |
 	      o->lc->runs << 8;

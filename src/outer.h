@@ -143,11 +143,11 @@ int outer_parse_listen(const char *fds, const char *pid, pid_t self,
 #define OUTER_LISTEN_FDS_MAX 4096u
 
 /*
- * Pure: where the child is, from @lc, whether readiness @ready holds, and
- * @restart_pending (it ended and will be started again).
+ * Pure: where the child is, from @child (health_child: as the checks see
+ * it), @lc's shutdown and runs, and whether readiness @ready holds.
  */
-enum outer_phase outer_phase(const struct lifecycle *lc, bool ready,
-			     bool restart_pending);
+enum outer_phase outer_phase(const struct lifecycle *lc,
+			     enum health_child_state child, bool ready);
 
 /*
  * Pure: the STATUS= text for @phase into @buf (@size > 0): @reason says

@@ -222,30 +222,40 @@ Test(outer, phases)
 {
 	struct lifecycle *lc = fresh_lc();
 
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_STARTING);
-	lc->state = LIFECYCLE_STARTING;
-	cr_assert_eq(outer_phase(lc, true, false), OUTER_PHASE_READY);
-	lc->state = LIFECYCLE_RUNNING;
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_NOT_READY);
-	cr_assert_eq(outer_phase(lc, true, false), OUTER_PHASE_READY);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_NONE, false),
+		     OUTER_PHASE_STARTING);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_RUNNING, false),
+		     OUTER_PHASE_NOT_READY);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_RUNNING, true),
+		     OUTER_PHASE_READY);
 
 	child_ended(LIFECYCLE_BACKOFF, 3 << 8);
-	cr_assert_eq(outer_phase(lc, false, true), OUTER_PHASE_RESTARTING);
-	lc->state = LIFECYCLE_DRAINING;
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_EXITED);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_BACKOFF, false),
+		     OUTER_PHASE_RESTARTING);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_EXITED, false),
+		     OUTER_PHASE_EXITED);
 
-	/* a terminating signal: stopping while the child is up */
-	lc->state = LIFECYCLE_RUNNING;
+	/* a terminating signal: stopping while the child runs, ready or not */
 	lc->shutting_down = true;
-	cr_assert_eq(outer_phase(lc, true, false), OUTER_PHASE_STOPPING);
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_STOPPING);
-	lc->state = LIFECYCLE_DONE;
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_EXITED);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_RUNNING, true),
+		     OUTER_PHASE_STOPPING);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_RUNNING, false),
+		     OUTER_PHASE_STOPPING);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_EXITED, false),
+		     OUTER_PHASE_EXITED);
 
 	/* the end without a run: the fork failed */
 	lc = fresh_lc();
 	lc->state = LIFECYCLE_DONE;
-	cr_assert_eq(outer_phase(lc, false, false), OUTER_PHASE_FAILED);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_NONE, false),
+		     OUTER_PHASE_FAILED);
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_EXITED, false),
+		     OUTER_PHASE_FAILED);
+	/* a signal before the first spawn */
+	lc = fresh_lc();
+	lc->shutting_down = true;
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_NONE, false),
+		     OUTER_PHASE_STOPPING);
 }
 
 Test(outer, status_text)
