@@ -354,17 +354,14 @@ void outer_open(struct outer *o, char *const *envp)
 /* See outer.h. */
 size_t outer_child_env(struct outer *o, char **set)
 {
-	/* "NAME" alone: removed (child_env_build) */
-	static char notify[] = "NOTIFY_SOCKET";
-	static char usec[] = "WATCHDOG_USEC";
-	static char pid[] = "WATCHDOG_PID";
 	size_t n = 0;
 
+	/* "NAME" alone: removed (child_env_build never writes to it) */
 	if (o->notify_socket_set)
-		set[n++] = notify;
+		set[n++] = (char *)"NOTIFY_SOCKET";
 	if (o->watchdog_ours) {
-		set[n++] = usec;
-		set[n++] = pid;
+		set[n++] = (char *)"WATCHDOG_USEC";
+		set[n++] = (char *)"WATCHDOG_PID";
 	}
 	if (o->listen_fds > 0) {
 		/* The child writes its own pid over the digits. */
@@ -462,8 +459,9 @@ static void update(struct outer *o)
 	}
 	phase = outer_phase(o->lc, child, !failed);
 	/* a new key for each run, and for each check that holds it up */
-	key = (unsigned)phase | (failed ? (unsigned)failed->id + 1 : 0) << 4 |
-	      o->lc->runs << 8;
+	key = (unsigned)phase | o->lc->runs << 8;
+	if (phase == OUTER_PHASE_NOT_READY)
+		key |= ((unsigned)failed->id + 1) << 4;
 	if (o->status_sent && key == o->status_key)
 		return;
 	o->status_sent = true;
