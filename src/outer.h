@@ -24,8 +24,8 @@
  * second).
  *
  * The socket is connected at start, before the privilege drop, so that a
- * root-only socket (podman's proxy, /run/systemd/notify) still takes
- * datagrams from the final user. Sending never blocks and never fails
+ * socket only root may write to still takes datagrams from the final
+ * user. Sending never blocks and never fails
  * pidone: a failure is logged once (warn, with errno's text) and the
  * message dropped; the next success logs at debug.
  *

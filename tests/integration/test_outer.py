@@ -76,7 +76,8 @@ sys.exit(3)
 """
 
 # A launcher run as the "binary": puts the listener it is given (fd
-# number in $OUTER_TEST_FD) at fd 3, sets LISTEN_FDS=1, LISTEN_PID (its
+# number in $OUTER_TEST_FD) at fd 3, sets LISTEN_FDS=1 (or
+# $OUTER_TEST_FDS), LISTEN_PID (its
 # own pid, which pidone keeps across the exec, unless $OUTER_TEST_PID
 # names another), LISTEN_FDNAMES=web, then execs pidone with its argv.
 LAUNCHER = r"""
@@ -86,17 +87,19 @@ if fd != 3:
     os.dup2(fd, 3)
     os.close(fd)
 os.set_inheritable(3, True)
-os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_FDS"] = os.environ.pop("OUTER_TEST_FDS", "1")
 os.environ["LISTEN_PID"] = os.environ.pop("OUTER_TEST_PID", str(os.getpid()))
 os.environ["LISTEN_FDNAMES"] = "web"
 os.execv(os.environ["PIDONE_BIN"], [os.environ["PIDONE_BIN"]] + sys.argv[1:])
 """
 
-# Prints LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES and whether fd 3 is open.
+# Prints LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, whether fd 3 is open and
+# its own pid.
 SHOW_LISTEN = r"""
 import os
 print(os.environ.get("LISTEN_PID"), os.environ.get("LISTEN_FDS"),
-      os.environ.get("LISTEN_FDNAMES"), os.path.exists("/proc/self/fd/3"))
+      os.environ.get("LISTEN_FDNAMES"), os.path.exists("/proc/self/fd/3"),
+      os.getpid())
 """
 
 UCRED = struct.Struct("iII")
@@ -392,7 +395,8 @@ class Outer(h.TestCase):
 
     # -- socket activation ----------------------------------------------------
 
-    def activation(self, mode, restarts, pid_env=None, child=ACTIVATED):
+    def activation(self, mode, restarts, pid_env=None, child=ACTIVATED,
+                   fds=None):
         """Run ACTIVATED under pidone started through LAUNCHER with a
         real listener as fd 3; returns (pidone, listener port)."""
         listener = socket.socket()
@@ -408,6 +412,8 @@ class Outer(h.TestCase):
         env = {"OUTER_TEST_FD": str(fd), "PIDONE_BIN": h.BIN}
         if pid_env:
             env["OUTER_TEST_PID"] = pid_env
+        if fds:
+            env["OUTER_TEST_FDS"] = fds
         opts = []
         if restarts:
             opts += ["--restart", "on-failure", "--restart-max",
@@ -446,6 +452,20 @@ class Outer(h.TestCase):
                 p.wait()
                 self.assertExit(p, 3)
 
+    def test_socket_activation_names_a_closed_fd(self):
+        # LISTEN_FDS=2 but only fd 3 is open: pidone says so, and the
+        # child still gets fd 3 and its own LISTEN_PID.
+        p, port = self.activation("pid1", restarts=0, fds="2",
+                                  child=SHOW_LISTEN)
+        p.wait()
+        self.assertExit(p, 0)
+        listen_pid, fds, names, fd3, pid = p.stdout().split()
+        self.assertEqual((listen_pid, fds, names, fd3), (pid, "2", "web",
+                                                          "True"),
+                         p.describe())
+        rec = p.wait_log("LISTEN_FDS names an fd that was not open")
+        self.assertEqual(rec.get("fd"), 4, rec)
+
     def test_socket_activation_for_another_pid_left_alone(self):
         # LISTEN_PID names another process: pidone changes none of the
         # three variables, and the inherited fd passes through as any
@@ -456,8 +476,9 @@ class Outer(h.TestCase):
                                        child=SHOW_LISTEN)
                 p.wait()
                 self.assertExit(p, 0)
-                self.assertEqual(p.stdout_lines(),
-                                 ["12345 1 web True"], p.describe())
+                self.assertEqual(p.stdout().split()[:4],
+                                 ["12345", "1", "web", "True"],
+                                 p.describe())
 
 
 if __name__ == "__main__":
