@@ -137,6 +137,10 @@ static __attribute__((noreturn)) void child_exec(const struct child_spec *spec,
 	if (spec->watchdog_digits)
 		snprintf(spec->watchdog_digits, CHILD_PID_DIGITS + 1, "%d",
 			 (int)getpid());
+	/* sd_listen_fds() takes the fds only when LISTEN_PID is its own. */
+	if (spec->listen_pid_digits)
+		snprintf(spec->listen_pid_digits, CHILD_PID_DIGITS + 1, "%d",
+			 (int)getpid());
 
 	/*
 	 * What pidone inherited, exactly: an ignored SIGCHLD that pidone had
@@ -235,13 +239,15 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 		for (char *const *s = set; s && *s && !replaced; s++) {
 			size_t name_len = strcspn(*s, "=");
 
-			replaced = strncmp(*e, *s, name_len + 1) == 0;
+			replaced = strncmp(*e, *s, name_len) == 0 &&
+				   (*e)[name_len] == '=';
 		}
 		if (!replaced)
 			envp[kept++] = *e;
 	}
 	for (char *const *s = set; s && *s; s++)
-		envp[kept++] = *s;
+		if (strchr(*s, '='))
+			envp[kept++] = *s;
 	*ret_envp = envp;
 	return 0;
 }

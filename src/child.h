@@ -49,6 +49,7 @@ struct child_spec {
 	char *const *argv;
 	char *const *envp; /* the child's whole environment */
 	char *watchdog_digits; /* in envp: room for the child's pid, or NULL */
+	char *listen_pid_digits; /* the same for LISTEN_PID, or NULL */
 	const sigset_t *mask; /* restored right before exec */
 	bool restore_sigchld_ignored; /* pidone un-ignored SIGCHLD at start */
 	const char *dir; /* chdir here before exec, NULL: stay */
@@ -80,9 +81,9 @@ int child_report_code(const struct child_report *r);
 
 /*
  * The child's environment: the entries of @base, except those whose name
- * one of @set ("NAME=value", NULL-terminated) has, then @set. Only the
- * array is allocated (free() it); its strings stay @base's and @set's.
- * Returns 0 or -ENOMEM.
+ * one of @set ("NAME=value", NULL-terminated) has, then @set. An entry
+ * "NAME" of @set (no '=') only removes NAME. Only the array is allocated
+ * (free() it); its strings stay @base's and @set's. Returns 0 or -ENOMEM.
  */
 int child_env_build(char *const *base, char *const *set, char ***ret_envp);
 

@@ -86,7 +86,7 @@ void health_init(struct health *h, const struct health_config *cfg,
 }
 
 /* The child as the checks see it, derived from the life cycle. */
-static enum health_child_state health_child(const struct health *h)
+enum health_child_state health_child(const struct health *h)
 {
 	const struct lifecycle *lc = h->lc;
 

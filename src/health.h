@@ -126,6 +126,9 @@ void health_init(struct health *h, const struct health_config *cfg,
  */
 void health_child_started(struct health *h, uint64_t now);
 
+/* The child as the checks see it, derived from the life cycle. */
+enum health_child_state health_child(const struct health *h);
+
 /* The app sent WATCHDOG=1 at @now. */
 void health_watchdog_ping(struct health *h, uint64_t now);
 

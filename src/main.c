@@ -103,12 +103,13 @@ err_undo_dirs:
 /*
  * The child's environment, built in this one place: pidone's own, with
  * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID set when pidone listens
- * for sd_notify messages itself. Returns 0 or -ENOMEM.
+ * for sd_notify messages itself, and what outer.c decides (the outer
+ * supervisor's variables, LISTEN_PID). Returns 0 or -ENOMEM.
  */
 static int child_environment(struct pidone *p)
 {
 	const struct settings *s = &p->settings;
-	char *set[4] = { NULL };
+	char *set[4 + OUTER_ENV_MAX] = { NULL };
 	size_t n = 0;
 	int r;
 
@@ -127,6 +128,7 @@ static int child_environment(struct pidone *p)
 			 "WATCHDOG_PID=%0*d", CHILD_PID_DIGITS, 0);
 		set[n++] = p->env_watchdog_pid;
 	}
+	n += outer_child_env(&p->outer, set + n);
 	r = child_env_build(environ, set, &p->child_env);
 	if (r < 0)
 		return r;
@@ -135,6 +137,8 @@ static int child_environment(struct pidone *p)
 		.envp = p->child_env,
 		.watchdog_digits =
 			child_env_value(p->child_env, "WATCHDOG_PID"),
+		.listen_pid_digits =
+			outer_listen_pid_slot(&p->outer, p->child_env),
 		.mask = &p->original_mask,
 		.restore_sigchld_ignored = p->sigchld_ignored,
 		.no_new_privs = true,
@@ -215,6 +219,8 @@ static int run(struct pidone *p)
 
 	/* Root only on cgroup v1: before the privilege drop. */
 	oomwatch_start(&p->supervisor.oom, p->loop.ev);
+	/* Connected as root if started so: its socket may be root's. */
+	outer_open(&p->outer, environ);
 
 	/* Steps 3 and 4: the final user, the writable dirs. */
 	code = become_final_user(&p->settings);
@@ -247,6 +253,9 @@ static int run(struct pidone *p)
 	/* Step 5: the child; its exec is confirmed on the loop. */
 	supervisor_start(&p->supervisor, p->loop.ev, &p->settings, &p->spec,
 			 reaper, p->http.listen_fd >= 0 ? &p->health : NULL);
+	outer_start(&p->outer, p->loop.ev, &p->supervisor.lc,
+		    p->http.listen_fd >= 0 ? &p->health : NULL,
+		    p->http.listen_fd >= 0 ? &p->http.tcp : NULL);
 	/* The child keeps the start directory; pidone does not hold it. */
 	if (chdir("/") < 0)
 		log_warn("cannot leave the start directory for /, ignoring");
@@ -263,6 +272,7 @@ static int run(struct pidone *p)
 
 out:
 	/* Each of these accepts a part that was never started. */
+	outer_done(&p->outer);
 	health_http_done(&p->http);
 	if (p->loop.ev) {
 		notify_done(&p->notify, p->loop.ev);
@@ -288,6 +298,7 @@ int main(int argc, char **argv)
 
 	health_http_init(&p.http);
 	notify_init(&p.notify);
+	outer_init(&p.outer);
 	supervisor_init(&p.supervisor);
 
 	/*

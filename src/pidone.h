@@ -17,6 +17,7 @@
 #include "health_http.h"
 #include "loop.h"
 #include "notify.h"
+#include "outer.h"
 #include "settings.h"
 #include "signals.h"
 #include "supervisor.h"
@@ -31,6 +32,7 @@ struct pidone {
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
+	struct outer outer; /* the outer supervisor's NOTIFY_SOCKET, LISTEN_FDS */
 
 	/* The child: built once before the first spawn, kept for restarts. */
 	struct child_spec spec;

@@ -130,10 +130,17 @@ def python_child(code, *args):
         str(a) for a in args]
 
 
+# An outer supervisor's variables that the test runner may have inherited
+# (a systemd unit, a podman container): pidone would talk to it.
+OUTER_VARS = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS",
+              "LISTEN_PID", "LISTEN_FDNAMES")
+
+
 def base_env(extra=None):
-    """The test's environment without any PIDONE_* variable, plus @extra."""
+    """The test's environment without any PIDONE_* variable or an outer
+    supervisor's (OUTER_VARS), plus @extra."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PIDONE_")}
+           if not k.startswith("PIDONE_") and k not in OUTER_VARS}
     env.update(extra or {})
     return env
 

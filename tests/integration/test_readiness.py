@@ -384,9 +384,10 @@ class Readiness(h.TestCase):
     def test_no_notify_socket_unless_asked(self):
         child = h.python_child(NOTIFIER)
         p, port = self.start_health(child, env={"NOTIFY_SOCKET": "@outer"})
-        # passed through untouched: pidone made none of its own
-        self.assertEqual(p.wait_stdout(r"^socket (\S*)$").group(1), "@outer")
-        self.assertEqual(unix_sockets(p.pid), 0, "pidone holds one")
+        # the outer socket is pidone's alone (test_outer.py): the child
+        # gets none, and pidone holds only its client end of @outer
+        self.assertEqual(p.wait_stdout(r"^socket (\S*)$").group(1), "")
+        self.assertEqual(unix_sockets(p.pid), 1, "pidone made its own")
 
 
 if __name__ == "__main__":
