@@ -251,6 +251,26 @@ class Outer(h.TestCase):
                          "child killed by signal 15 (TERM)")
         self.assert_from_pidone(outer, p)
 
+    def test_stopping_before_the_drain(self):
+        # STOPPING=1 goes out when the stop arrives, not when the drain
+        # ends and the signal is forwarded.
+        outer = self.outer()
+        p = self.start_under(outer, opts=["--drain", "60"])
+        outer.wait_line(lambda l: l == "READY=1", what="READY=1")
+        p.wait_log("^child started$")
+        p.kill(signal.SIGTERM)
+        outer.wait_line(lambda l: l == "STOPPING=1", what="STOPPING=1")
+        self.assertTrue(p.records("^received SIGTERM: shutting down"),
+                        p.describe())
+        self.assertFalse(p.records("^drain over"), "the signal was "
+                         "forwarded before STOPPING=1" + p.describe())
+        self.assertFalse(p.records("^child exited$"), p.describe())
+        # A second stop ends the drain at once.
+        p.kill(signal.SIGTERM)
+        p.wait()
+        self.assertExit(p, 128 + signal.SIGTERM)
+        self.assertEqual(outer.count("STOPPING=1"), 1, outer.lines())
+
     def test_ready_with_health_port_off(self):
         # No health server, no checks: ready once the child runs.
         for mode in ("pid1", "subreaper"):
