@@ -445,47 +445,42 @@ static bool try_next(int err)
 }
 
 /* See probe.h. */
-int probe_run(const struct settings *s, int out_fd)
+int probe_targets(const struct settings *s, const char *path,
+		  struct probe_target *ret, size_t n, size_t *ret_n)
 {
-	struct probe_target targets[2];
-	const struct probe_target *t = NULL;
-	char answer[PROBE_ANSWER_MAX], request[PROBE_PATH_MAX + 256];
-	char secs[32], excerpt[PROBE_EXCERPT_MAX];
-	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
-	size_t n_targets, body_off;
-	int fd = -1, first_err = 0, status, n, r;
+	size_t count;
+
+	if (s->probe_url) {
+		if (n < 1 || probe_parse_url(s->probe_url, &ret[0]) < 0)
+			return -EINVAL;
+		count = 1;
+	} else {
+		if (s->health_port == 0)
+			return -ENOENT;
+		count = config_targets(s, ret, n);
+		if (count == 0)
+			return -EAFNOSUPPORT;
+	}
+	for (size_t i = 0; path && i < count; i++)
+		snprintf(ret[i].path, sizeof(ret[i].path), "%s", path);
+	*ret_n = count;
+	return 0;
+}
+
+/* See probe.h. */
+int probe_fetch(const struct probe_target *targets, size_t n, uint64_t deadline,
+		char *buf, size_t size, struct probe_answer *ret)
+{
+	char request[PROBE_PATH_MAX + 256];
+	int fd = -1, first_err = 0, r;
 	ssize_t got;
 	long clen;
 
-	fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
-	if (s->probe_url) {
-		if (probe_parse_url(s->probe_url, &targets[0]) < 0) {
-			say(out_fd,
-			    "fail: --url %s: not http://IP[:PORT][/PATH] "
-			    "(IPv4, [IPv6] or localhost; no names)",
-			    s->probe_url);
-			return 1;
-		}
-		n_targets = 1;
-	} else {
-		if (s->health_port == 0) {
-			say(out_fd,
-			    "fail: health port disabled (--health-port 0)");
-			return 1;
-		}
-		n_targets = config_targets(s, targets, 2);
-		if (n_targets == 0) {
-			say(out_fd,
-			    "fail: --health-addr %s is not an IP address",
-			    s->health_addr);
-			return 1;
-		}
-	}
-
-	for (size_t i = 0; i < n_targets; i++) {
+	*ret = (struct probe_answer){ .target = &targets[0] };
+	for (size_t i = 0; i < n; i++) {
 		r = connect_to(&targets[i], deadline, &fd);
 		if (r == 0) {
-			t = &targets[i];
+			ret->target = &targets[i];
 			break;
 		}
 		if (i == 0)
@@ -493,69 +488,112 @@ int probe_run(const struct settings *s, int out_fd)
 		if (!try_next(r))
 			break;
 	}
-	if (!t) {
-		if (first_err == -ETIMEDOUT)
-			say(out_fd, "fail: connect %s:%u: timeout after %s s",
-			    targets[0].host, targets[0].port, secs);
-		else
-			say(out_fd, "fail: connect %s:%u: %s", targets[0].host,
-			    targets[0].port, strerror(-first_err));
-		return 1;
+	if (fd < 0) {
+		ret->connect_failed = true;
+		return first_err;
 	}
-
-	n = snprintf(request, sizeof(request),
-		     "GET %s HTTP/1.1\r\n"
-		     "Host: %s:%u\r\n"
-		     "User-Agent: pidone-health/" PACKAGE_VERSION "\r\n"
-		     "Accept: */*\r\n"
-		     "Connection: close\r\n"
-		     "\r\n",
-		     t->path, t->host, t->port);
-	if (n < 0 || (size_t)n >= sizeof(request)) {
+	const struct probe_target *t = ret->target;
+	int len = snprintf(request, sizeof(request),
+			   "GET %s HTTP/1.1\r\n"
+			   "Host: %s:%u\r\n"
+			   "User-Agent: pidone-health/" PACKAGE_VERSION "\r\n"
+			   "Accept: */*\r\n"
+			   "Connection: close\r\n"
+			   "\r\n",
+			   t->path, t->host, t->port);
+	if (len < 0 || (size_t)len >= sizeof(request)) {
 		r = -ENAMETOOLONG;
-		goto out_report_error;
+		goto out_close;
 	}
-	r = send_all(fd, request, (size_t)n, deadline);
+	r = send_all(fd, request, (size_t)len, deadline);
 	if (r < 0)
-		goto out_report_error;
-	got = read_answer(fd, answer, sizeof(answer), deadline);
+		goto out_close;
+	got = read_answer(fd, buf, size, deadline);
 	if (got < 0) {
 		r = (int)got;
-		goto out_report_error;
+		goto out_close;
 	}
+	r = got == 0 ? -ECONNRESET :
+		       probe_parse_response(buf, (size_t)got, &ret->status,
+					    &ret->body_off, &clen);
+	if (r == -EAGAIN) /* an incomplete head is not an answer */
+		r = -EPROTO;
+	ret->len = (size_t)got;
+out_close:
 	fd_close(&fd);
-	if (got == 0) {
+	return r;
+}
+
+/* See probe.h. */
+int probe_run(const struct settings *s, int out_fd)
+{
+	struct probe_target targets[2];
+	struct probe_answer a;
+	char answer[PROBE_ANSWER_MAX], secs[32], excerpt[PROBE_EXCERPT_MAX];
+	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
+	size_t n_targets;
+	int r;
+
+	fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
+	r = probe_targets(s, NULL, targets, 2, &n_targets);
+	if (r == -EINVAL) {
+		say(out_fd,
+		    "fail: --url %s: not http://IP[:PORT][/PATH] "
+		    "(IPv4, [IPv6] or localhost; no names)",
+		    s->probe_url);
+		return 1;
+	}
+	if (r == -ENOENT) {
+		say(out_fd, "fail: health port disabled (--health-port 0)");
+		return 1;
+	}
+	if (r < 0) {
+		say(out_fd, "fail: --health-addr %s is not an IP address",
+		    s->health_addr);
+		return 1;
+	}
+	r = probe_fetch(targets, n_targets, deadline, answer, sizeof(answer),
+			&a);
+	const struct probe_target *t = a.target;
+	if (r < 0 && a.connect_failed) {
+		if (r == -ETIMEDOUT)
+			say(out_fd, "fail: connect %s:%u: timeout after %s s",
+			    t->host, t->port, secs);
+		else
+			say(out_fd, "fail: connect %s:%u: %s", t->host, t->port,
+			    strerror(-r));
+		return 1;
+	}
+	if (r == -ECONNRESET && a.len == 0) {
 		say(out_fd,
 		    "fail: GET http://%s:%u%s: connection closed "
 		    "without an answer",
 		    t->host, t->port, t->path);
 		return 1;
 	}
-	r = probe_parse_response(answer, (size_t)got, &status, &body_off,
-				 &clen);
-	if (r < 0) {
+	if (r == -EPROTO) {
 		say(out_fd, "fail: GET http://%s:%u%s: not an HTTP/1.x answer",
 		    t->host, t->port, t->path);
 		return 1;
 	}
-	if (status >= 200 && status <= 299) {
-		say(out_fd, "ok: GET http://%s:%u%s -> %d", t->host, t->port,
-		    t->path, status);
-		return 0;
-	}
-	probe_body_excerpt(answer + body_off, (size_t)got - body_off, excerpt,
-			   sizeof(excerpt));
-	say(out_fd, "fail: GET http://%s:%u%s -> %d%s%s", t->host, t->port,
-	    t->path, status, excerpt[0] ? " " : "", excerpt);
-	return 1;
-
-out_report_error:
-	fd_close(&fd);
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT) {
 		say(out_fd, "fail: GET http://%s:%u%s: timeout after %s s",
 		    t->host, t->port, t->path, secs);
-	else
+		return 1;
+	}
+	if (r < 0) {
 		say(out_fd, "fail: GET http://%s:%u%s: %s", t->host, t->port,
 		    t->path, strerror(-r));
+		return 1;
+	}
+	if (a.status >= 200 && a.status <= 299) {
+		say(out_fd, "ok: GET http://%s:%u%s -> %d", t->host, t->port,
+		    t->path, a.status);
+		return 0;
+	}
+	probe_body_excerpt(answer + a.body_off, a.len - a.body_off, excerpt,
+			   sizeof(excerpt));
+	say(out_fd, "fail: GET http://%s:%u%s -> %d%s%s", t->host, t->port,
+	    t->path, a.status, excerpt[0] ? " " : "", excerpt);
 	return 1;
 }

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "settings.h"
@@ -73,6 +74,34 @@ int probe_parse_response(const char *buf, size_t len, int *ret_status,
  * (NUL-terminated; @size > 0).
  */
 size_t probe_body_excerpt(const char *body, size_t len, char *dst, size_t size);
+
+/*
+ * Where to GET for @s: --url, else the health port on its address (the
+ * loopback addresses for "all interfaces"), with @path when not NULL
+ * (else --url's path, /readyz with --ready, /healthz). Up to @n targets
+ * in *@ret, their count in *@ret_n. -EINVAL for a bad --url, -ENOENT
+ * when the health port is off, -EAFNOSUPPORT when --health-addr is not
+ * an IP address.
+ */
+int probe_targets(const struct settings *s, const char *path,
+		  struct probe_target *ret, size_t n, size_t *ret_n);
+
+struct probe_answer {
+	const struct probe_target *target; /* the one connected, or tried */
+	bool connect_failed; /* no target took the connection */
+	int status;
+	size_t body_off, len; /* in the caller's buffer */
+};
+
+/*
+ * GET the first of @targets that takes a connection (the next one only
+ * after a refusal and such), reading at most @size bytes of answer into
+ * @buf, all before @deadline (monotonic ms). 0 with *@ret filled, or
+ * -errno (-ETIMEDOUT; -ECONNRESET when closed without a byte; -EPROTO
+ * when not HTTP/1.x), *@ret saying where.
+ */
+int probe_fetch(const struct probe_target *targets, size_t n, uint64_t deadline,
+		char *buf, size_t size, struct probe_answer *ret);
 
 /*
  * Run the probe of @s (see above), writing the one line to @out_fd.
