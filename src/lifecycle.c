@@ -40,6 +40,7 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 	lc->exec_failed = 0;
 	lc->exit_code = 0;
 	lc->last_wstatus = 0;
+	lc->last_cause = LIFECYCLE_CAUSE_EXIT;
 	lc->runs = 0;
 	lc->shutting_down = false;
 	lc->group_terminated = false;
@@ -235,7 +236,7 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		a->target = lc->child_pid;
 		a->wstatus = wstatus;
 		a->code = code;
-		a->cause = exit_cause(lc, wstatus, oom_killed);
+		a->cause = lc->last_cause = exit_cause(lc, wstatus, oom_killed);
 		a->runtime_ms = now - lc->started_ms;
 		restart_decided(lc, code, now, out);
 	}
@@ -511,4 +512,16 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 	default:
 		break;
 	}
+}
+
+const char *lifecycle_cause_name(enum lifecycle_cause cause)
+{
+	static const char *const names[LIFECYCLE_CAUSE_MAX] = {
+		[LIFECYCLE_CAUSE_EXIT] = "exit",
+		[LIFECYCLE_CAUSE_SIGNAL] = "signal",
+		[LIFECYCLE_CAUSE_GRACE_KILL] = "grace-kill",
+		[LIFECYCLE_CAUSE_OOM_KILL] = "oom-kill",
+	};
+
+	return cause < LIFECYCLE_CAUSE_MAX ? names[cause] : "unknown";
 }

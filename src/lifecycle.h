@@ -173,6 +173,7 @@ struct lifecycle {
 	int exec_failed; /* the code the exec report gave, else 0 */
 	int exit_code; /* of the last run, after --success-exit */
 	int last_wstatus; /* of the last run; valid when runs > 0 */
+	enum lifecycle_cause last_cause; /* of the last run; when runs > 0 */
 	unsigned runs; /* main children that have ended */
 	bool shutting_down;
 	bool group_terminated; /* a terminating signal went to the group */
@@ -208,5 +209,8 @@ bool lifecycle_wants_group(const struct lifecycle *lc);
 
 /* "running", "draining", "ending"...: for logs and tests. */
 const char *lifecycle_state_name(enum lifecycle_state state);
+
+/* "exit", "signal", "grace-kill", "oom-kill": for logs and metrics. */
+const char *lifecycle_cause_name(enum lifecycle_cause cause);
 
 #endif

@@ -4,8 +4,9 @@
  *
  * Pure: a struct of numbers in, text in the caller's buffer out. No I/O,
  * no globals, no logs, no allocation. Every label value written here is a
- * constant of this file or a signal name from signame.c, so no escaping is
- * needed and no client can add a series.
+ * constant of this file, a signal name from signame.c or a cause name
+ * from lifecycle.c, so no escaping is needed and no client can add a
+ * series.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -204,6 +205,14 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	textbuf_printf(&o, "pidone_log_lines_dropped_total %" PRIu64 "\n",
 		       m->log_lines_dropped);
 
+	if (m->last_exit_cause) {
+		family(&o, "pidone_child_last_exit_cause", "gauge",
+		       "Why the main child's last run ended: exit, signal, "
+		       "grace-kill or oom-kill.");
+		textbuf_printf(&o,
+			       "pidone_child_last_exit_cause{cause=\"%s\"} 1\n",
+			       m->last_exit_cause);
+	}
 	for (enum metrics_read i = 0; i < METRICS_READ_MAX; i++) {
 		uint64_t v = m->read[i];
 

@@ -79,6 +79,7 @@ struct metrics_sample {
 	unsigned health_connections; /* open now */
 	uint64_t health_evictions; /* closed to make room at the cap */
 	uint64_t log_lines_dropped;
+	const char *last_exit_cause; /* "exit"...; NULL until a run ended */
 	uint64_t read[METRICS_READ_MAX];
 	unsigned read_known; /* bit (1 << i): read[i] could be read */
 };

@@ -100,9 +100,11 @@ void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 	m->zombies_reaped = sup->zombies_reaped;
 	memcpy(m->signals_forwarded, sup->signals_forwarded,
 	       sizeof(m->signals_forwarded));
-	if (lc->runs > 0)
+	if (lc->runs > 0) {
 		set(m, METRICS_CHILD_LAST_EXIT_CODE,
 		    (uint64_t)exitstatus_from_wait(lc->last_wstatus));
+		m->last_exit_cause = lifecycle_cause_name(lc->last_cause);
+	}
 	if (sup->oom.counted)
 		set(m, METRICS_OOM_KILLS, sup->oom.kills);
 	container(m, &sup->oom.cg);

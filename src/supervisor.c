@@ -252,13 +252,6 @@ static void log_drain_start(const struct supervisor *sup,
 		 signal_text(to, to_name, sizeof(to_name)));
 }
 
-static const char *const cause_names[LIFECYCLE_CAUSE_MAX] = {
-	[LIFECYCLE_CAUSE_EXIT] = "exit",
-	[LIFECYCLE_CAUSE_SIGNAL] = "signal",
-	[LIFECYCLE_CAUSE_GRACE_KILL] = "grace-kill",
-	[LIFECYCLE_CAUSE_OOM_KILL] = "oom-kill",
-};
-
 /*
  * Where a core went, from the kernel's core_pattern: "|prog" pipes it to
  * a program (systemd-coredump, apport) on the host; a path is relative to
@@ -311,7 +304,7 @@ static void log_child_exited(const struct lifecycle_action *a)
 	}
 	f[n++] = LOG_BOOL("core_dumped", core);
 	f[n++] = LOG_INT("runtime_ms", a->runtime_ms);
-	f[n++] = LOG_STR("cause", cause_names[a->cause]);
+	f[n++] = LOG_STR("cause", lifecycle_cause_name(a->cause));
 	log_emit(a->cause == LIFECYCLE_CAUSE_OOM_KILL ? LOG_LEVEL_WARN :
 							LOG_LEVEL_INFO,
 		 0, core ? core_hint(hint, sizeof(hint)) : NULL, f, n,

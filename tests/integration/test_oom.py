@@ -230,6 +230,8 @@ class V2(h.TestCase):
         self.assertEqual(m["pidone_container_pids"], 7, m)
         self.assertEqual(m["pidone_oom_kills_total"], 0, m)
         self.assertEqual(m["pidone_child_last_exit_code"], 5, m)
+        self.assertEqual(m['pidone_child_last_exit_cause{cause="exit"}'], 1,
+                         m)
         p.kill(signal.SIGTERM)
         p.wait()
 

@@ -199,11 +199,12 @@ static void check_grammar(const char *text)
 	cr_assert_eq(regcomp(&type, "^# TYPE ([a-z_]+) (gauge|counter)$",
 			     REG_EXTENDED),
 		     0);
-	cr_assert_eq(regcomp(&sample,
-			     "^([a-z_]+)(\\{[a-z]+=\"[^\"\\\\\n]*\""
-			     "(,[a-z]+=\"[^\"\\\\\n]*\")*\\})? [0-9]+(\\.[0-9]+)?$",
-			     REG_EXTENDED),
-		     0);
+	cr_assert_eq(
+		regcomp(&sample,
+			"^([a-z_]+)(\\{[a-z]+=\"[^\"\\\\\n]*\""
+			"(,[a-z]+=\"[^\"\\\\\n]*\")*\\})? [0-9]+(\\.[0-9]+)?$",
+			REG_EXTENDED),
+		0);
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		regmatch_t mt[3];
@@ -256,6 +257,7 @@ static void worst_case(struct metrics_sample *m)
 	for (int i = 0; i < METRICS_READ_MAX; i++)
 		m->read[i] = UINT64_MAX;
 	m->read_known = (1u << METRICS_READ_MAX) - 1;
+	m->last_exit_cause = "grace-kill";
 }
 
 Test(metrics, series_read_from_the_kernel_only_when_known)
@@ -268,6 +270,7 @@ Test(metrics, series_read_from_the_kernel_only_when_known)
 	cr_expect_null(strstr(t, "pidone_container_"), "unknown: left out");
 	cr_expect_null(strstr(t, "pidone_oom_kills_total"));
 	cr_expect_null(strstr(t, "pidone_child_last_exit_code"));
+	cr_expect_null(strstr(t, "pidone_child_last_exit_cause"));
 
 	m.read[METRICS_OOM_KILLS] = 2;
 	m.read[METRICS_CONTAINER_MEMORY] = 1234;
@@ -286,6 +289,11 @@ Test(metrics, series_read_from_the_kernel_only_when_known)
 	cr_expect(has_line(t, "pidone_container_cpu_seconds_total 2.500001"));
 	cr_expect(has_line(t, "pidone_child_cpu_seconds_total 0.000040"));
 	cr_expect(has_line(t, "pidone_child_open_fds 0"));
+	m.last_exit_cause = "oom-kill";
+	t = format(&m, &len);
+	check_grammar(t);
+	cr_expect(has_line(
+		t, "pidone_child_last_exit_cause{cause=\"oom-kill\"} 1"));
 	cr_expect_null(strstr(t, "pidone_container_memory_limit_bytes"));
 	cr_expect_null(strstr(t, "pidone_container_pids"));
 	cr_expect_null(strstr(t, "pidone_child_resident_memory_bytes"));
