@@ -63,6 +63,7 @@ enum cli_special {
 	CLI_PROBE_READY,
 	CLI_PROBE_URL,
 	CLI_PROBE_TIMEOUT,
+	CLI_STATUS_JSON,
 	CLI_MAX
 };
 
@@ -82,6 +83,7 @@ static const struct cli_option cli_options[] = {
 	{ "ready", 0, CLI_PROBE_READY, false, false, true },
 	{ "url", 0, CLI_PROBE_URL, true, false, true },
 	{ "timeout", 0, CLI_PROBE_TIMEOUT, true, false, true },
+	{ "json", 0, CLI_STATUS_JSON, false, false, true },
 };
 
 #define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
@@ -603,7 +605,8 @@ oom:
 static int cli_lookup(const struct load *L, const char *name, size_t len,
 		      char c, bool *ret_takes_value)
 {
-	bool health = L->action == CONFIG_ACTION_HEALTH;
+	bool health = L->action == CONFIG_ACTION_HEALTH ||
+		      L->action == CONFIG_ACTION_STATUS;
 
 	for (size_t i = 0; i < N_ELEMS(cli_options); i++) {
 		const struct cli_option *o = &cli_options[i];
@@ -715,6 +718,8 @@ static int cli_parse(struct load *L, int argc, char *const *argv)
 		L->action = CONFIG_ACTION_HEALTH;
 	else if (argc > 1 && strcmp(argv[1], "check") == 0)
 		L->action = CONFIG_ACTION_CHECK;
+	else if (argc > 1 && strcmp(argv[1], "status") == 0)
+		L->action = CONFIG_ACTION_STATUS;
 	if (L->action != CONFIG_ACTION_RUN)
 		i = 2;
 	L->cli = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*L->cli));
@@ -731,12 +736,13 @@ static int cli_parse(struct load *L, int argc, char *const *argv)
 	}
 	if (i >= argc)
 		return 0;
-	if (L->action == CONFIG_ACTION_HEALTH) {
+	if (L->action == CONFIG_ACTION_HEALTH ||
+	    L->action == CONFIG_ACTION_STATUS) {
 		quote(q, sizeof(q), argv[i]);
 		fail(L, EX_USAGE,
-		     "health: unexpected argument %s (pidone health takes "
-		     "only options)",
-		     q);
+		     "%s: unexpected argument %s (pidone %s takes only "
+		     "options)",
+		     argv[1], q, argv[1]);
 		return 0;
 	}
 	L->cmd_argv = argv + i;
@@ -756,6 +762,9 @@ static void apply_probe(struct load *L, const struct cli_entry *e)
 	switch (e->id) {
 	case CLI_PROBE_READY:
 		s->probe_ready = true;
+		break;
+	case CLI_STATUS_JSON:
+		s->status_json = true;
 		break;
 	case CLI_PROBE_URL:
 		if (strncmp(e->value, "http://", 7) != 0 ||
@@ -1244,6 +1253,9 @@ const char *config_usage(char *buf, size_t size)
 		"       pidone check [OPTIONS] [--] [COMMAND...]  report what a run would do\n"
 		"       pidone health [--ready] [--url URL] [--timeout SECS] [--config FILE]\n"
 		"                                                 probe a running pidone\n"
+		"       pidone status [--json] [--url URL] [--timeout SECS]\n"
+		"                                                 show it, its checks, the\n"
+		"                                                 container and its processes\n"
 		"       pidone --help | -h\n"
 		"       pidone --version | -V\n"
 		"\n"

@@ -22,6 +22,7 @@ enum config_action {
 	CONFIG_ACTION_RUN, /* pidone [OPTIONS] [--] COMMAND... */
 	CONFIG_ACTION_CHECK, /* pidone check ... */
 	CONFIG_ACTION_HEALTH, /* pidone health ... */
+	CONFIG_ACTION_STATUS, /* pidone status ... */
 	CONFIG_ACTION_HELP,
 	CONFIG_ACTION_VERSION,
 	CONFIG_ACTION_MAX

@@ -24,7 +24,9 @@
 #include "log.h"
 #include "loop.h"
 #include "pidone.h"
+#include "peer.h"
 #include "probe.h"
+#include "status.h"
 #include "privdrop.h"
 #include "banned.h"
 
@@ -343,7 +345,13 @@ int main(int argc, char **argv)
 		code = check_run(&p.settings, environ, STDOUT_FILENO);
 		break;
 	case CONFIG_ACTION_HEALTH:
+		(void)peer_adopt(&p.settings, environ);
 		code = probe_run(&p.settings, STDOUT_FILENO);
+		break;
+	case CONFIG_ACTION_STATUS:
+		(void)peer_adopt(&p.settings, environ);
+		code = status_run(&p.settings, p.settings.status_json,
+				  STDOUT_FILENO);
 		break;
 	default:
 		log_errorx(error.exit_code == EX_USAGE ? "see pidone --help" :

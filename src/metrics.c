@@ -45,6 +45,10 @@ static const struct {
 	const char *name, *type, *help;
 	bool usec; /* microseconds, shown as seconds */
 } read_series[METRICS_READ_MAX] = {
+	[METRICS_CHILD_PID] = { "pidone_child_pid", "gauge",
+				"The running main child's pid, in pidone's "
+				"PID namespace.",
+				false },
 	[METRICS_CHILD_LAST_EXIT_CODE] = { "pidone_child_last_exit_code",
 					   "gauge",
 					   "The main child's last exit status "

@@ -53,6 +53,7 @@ enum metrics_code {
  * in its place.
  */
 enum metrics_read {
+	METRICS_CHILD_PID,
 	METRICS_CHILD_LAST_EXIT_CODE,
 	METRICS_OOM_KILLS,
 	METRICS_CONTAINER_MEMORY,

@@ -108,6 +108,8 @@ void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 	if (sup->oom.counted)
 		set(m, METRICS_OOM_KILLS, sup->oom.kills);
 	container(m, &sup->oom.cg);
-	if (m->child_up && lc->child_pid > 0)
+	if (m->child_up && lc->child_pid > 0) {
+		set(m, METRICS_CHILD_PID, (uint64_t)lc->child_pid);
 		child(m, lc->child_pid);
+	}
 }

@@ -108,6 +108,7 @@ struct settings {
 
 	/* `pidone health` only */
 	bool probe_ready;
+	bool status_json; /* pidone status --json */
 	char *probe_url;
 	unsigned probe_timeout_ms;
 };

@@ -147,6 +147,7 @@ class V1(h.TestCase):
         self.assertGreater(m.get("pidone_container_memory_bytes", 0), 0, m)
         self.assertLessEqual(m["pidone_container_memory_bytes"], LIMIT, m)
         child = p.child_pid()
+        self.assertEqual(m["pidone_child_pid"], 2, "pid 2 in its namespace")
         with open("/proc/%d/statm" % child) as f:
             rss = int(f.read().split()[1]) * os.sysconf("SC_PAGESIZE")
         # The same process: within a few pages of what statm said.

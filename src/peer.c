@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer.c - the settings of the pidone that is PID 1. See peer.h.
+ */
+#include "peer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdutil.h"
+#include "banned.h"
+
+/* Bounds for PID 1's command line: what a container's ENTRYPOINT holds. */
+#define CMDLINE_MAX 65536
+#define ARGS_MAX 1024
+
+/* The file at @path into @buf (at most @size bytes); its length, or -1. */
+static ssize_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < size) {
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (n < 0)
+		n = -errno;
+	fd_close(&fd);
+	return n < 0 ? n : (ssize_t)len;
+}
+
+/* Is PID 1 another process with our command name? */
+static bool pid1_is_pidone(void)
+{
+	char mine[32], its[32];
+	ssize_t a = slurp("/proc/self/comm", mine, sizeof(mine));
+	ssize_t b = slurp("/proc/1/comm", its, sizeof(its));
+
+	return getpid() != 1 && a > 0 && a == b &&
+	       memcmp(mine, its, (size_t)a) == 0;
+}
+
+bool peer_adopt(struct settings *s, char *const *envp)
+{
+	static char cmdline[CMDLINE_MAX + 1];
+	static char *argv[ARGS_MAX + 1];
+	struct settings peer;
+	struct config_error error;
+	ssize_t len;
+	int argc = 0;
+	bool ok;
+
+	if (!pid1_is_pidone())
+		return false;
+	len = slurp("/proc/1/cmdline", cmdline, CMDLINE_MAX);
+	if (len <= 0)
+		return false;
+	cmdline[len] = '\0';
+	for (char *p = cmdline; p < cmdline + len && argc < ARGS_MAX;
+	     p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+
+	settings_init(&peer);
+	ok = config_load(&peer, argc, argv, envp, CONFIG_DEFAULT_PATH,
+			 &error) == CONFIG_ACTION_RUN;
+	if (ok) {
+		s->health_port = peer.health_port;
+		free(s->health_addr);
+		s->health_addr = peer.health_addr;
+		peer.health_addr = NULL;
+	}
+	settings_done(&peer);
+	return ok;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * status.c - `pidone status [--json]`. See status.h.
+ *
+ * A one-shot command: bounded static buffers (the process tree of
+ * PTREE_MAX processes is the big one, touched only as far as it is
+ * used), one deadline for the three GETs, output written at the end.
+ */
+#include "status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "clock.h"
+#include "escape.h"
+#include "fdutil.h"
+#include "kerntext.h"
+#include "metrics.h"
+#include "probe.h"
+#include "ptree.h"
+#include "textbuf.h"
+#include "banned.h"
+
+/* A verbose answer or /metrics, head included. */
+#define ANSWER_MAX (METRICS_TEXT_MAX + 1024)
+/* Everything but the process tree. */
+#define HEAD_MAX 16384
+
+enum { LIVE, READY, METRICS, ASKED };
+static const char *const paths[ASKED] = { "/healthz?verbose", "/readyz?verbose",
+					  "/metrics" };
+
+struct asked {
+	int status; /* 0: no answer */
+	const char *body;
+	size_t len;
+};
+
+/* GET the three paths; false when no pidone answered the first. */
+static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
+		struct asked out[ASKED], char *where, size_t where_size,
+		char *why, size_t why_size)
+{
+	struct probe_target targets[2];
+	struct probe_answer a;
+	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
+	size_t n;
+	int r;
+
+	for (int i = 0; i < ASKED; i++) {
+		out[i] = (struct asked){ 0 };
+		r = probe_targets(s, paths[i], targets, 2, &n);
+		if (r == -ENOENT) {
+			snprintf(why, why_size,
+				 "health port disabled "
+				 "(--health-port 0)");
+			return false;
+		}
+		if (r < 0) {
+			snprintf(why, why_size, "no health port to ask: %s",
+				 strerror(-r));
+			return false;
+		}
+		r = probe_fetch(targets, n, deadline, bufs[i], ANSWER_MAX, &a);
+		if (r < 0 && i == 0) {
+			snprintf(why, why_size, "%s:%u: %s", a.target->host,
+				 a.target->port, strerror(-r));
+			return false;
+		}
+		snprintf(where, where_size, "%s:%u", a.target->host,
+			 a.target->port);
+		if (r == 0)
+			out[i] = (struct asked){ a.status, bufs[i] + a.body_off,
+						 a.len - a.body_off };
+	}
+	return true;
+}
+
+/* A number from /metrics ("name value" lines); false when absent. */
+static bool metric(const struct asked *m, const char *name, uint64_t *ret)
+{
+	return m->status == 200 &&
+	       kerntext_key_u64(m->body, m->len, name, ret) == 0;
+}
+
+/* The cause label of pidone_child_last_exit_cause, into @buf, or "". */
+static void last_cause(const struct asked *m, char *buf, size_t size)
+{
+	static const char key[] = "\npidone_child_last_exit_cause{cause=\"";
+	const char *p = m->status == 200 ?
+				memmem(m->body, m->len, key, sizeof(key) - 1) :
+				NULL;
+	size_t n = 0;
+
+	if (p) {
+		p += sizeof(key) - 1;
+		while (p + n < m->body + m->len && p[n] != '"' && n + 1 < size)
+			n++;
+	}
+	memcpy(buf, p ? p : "", n);
+	buf[n] = '\0';
+}
+
+/* Seconds since the process @pid started; false when unknown. */
+static bool uptime_of(int pid, uint64_t *ret)
+{
+	char path[32], buf[1024];
+	struct kerntext_stat st;
+	double up = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	int fd, ok = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	fd_close(&fd);
+	if (n <= 0 || kerntext_proc_stat(buf, (size_t)n, &st) < 0 || hz <= 0)
+		return false;
+	fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	fd_close(&fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		ok = sscanf(buf, "%lf", &up);
+	}
+	if (ok != 1 || up * (double)hz < (double)st.start_ticks)
+		return false;
+	*ret = (uint64_t)(up - (double)st.start_ticks / (double)hz);
+	return true;
+}
+
+/* The verbose lines but the verdict, labelled, escaped: one per line. */
+static void checks_text(struct textbuf *t, const struct asked *a,
+			const char *label)
+{
+	const char *p = a->body, *end = a->body + a->len;
+	char line[1024];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (n > 2 && p[0] == '[') {
+			escape(line, sizeof(line), p, n, ESC_TEXT, NULL);
+			textbuf_printf(t, "  %s %s\n", label, line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* The same as a JSON array of strings. */
+static void checks_json(struct textbuf *t, const struct asked *a)
+{
+	const char *p = a->body, *end = a->body + a->len;
+	char line[1024 * 6];
+	bool first = true;
+
+	textbuf_puts(t, "[");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (n > 2 && p[0] == '[') {
+			escape(line, sizeof(line), p, n < 1024 ? n : 1024,
+			       ESC_JSON, NULL);
+			textbuf_printf(t, "%s\"%s\"", first ? "" : ",", line);
+			first = false;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	textbuf_puts(t, "]");
+}
+
+static const char *json_text(const char *s, char *buf, size_t size)
+{
+	escape(buf, size, s, strlen(s), ESC_JSON, NULL);
+	return buf;
+}
+
+/* The container's cgroup values wanted, in this order. */
+static const struct {
+	enum cgroup_value value;
+	const char *key;
+} container_values[] = {
+	{ CGROUP_MEMORY_BYTES, "memory_bytes" },
+	{ CGROUP_MEMORY_LIMIT, "memory_limit_bytes" },
+	{ CGROUP_MEMORY_PEAK, "memory_peak_bytes" },
+	{ CGROUP_CPU_USEC, "cpu_usec" },
+	{ CGROUP_PIDS, "pids" },
+	{ CGROUP_PIDS_LIMIT, "pids_limit" },
+	{ CGROUP_OOM_KILLS, "oom_kills" },
+};
+#define N_CONTAINER (sizeof(container_values) / sizeof(container_values[0]))
+
+static void read_container(uint64_t *v, bool *known)
+{
+	char text[4096];
+	struct cgroup cg;
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text)) : -1;
+
+	fd_close(&fd);
+	cgroup_find(&cg, "/sys/fs/cgroup", text, n > 0 ? (size_t)n : 0);
+	for (size_t i = 0; i < N_CONTAINER; i++)
+		known[i] = cgroup_read(&cg, container_values[i].value, &v[i]) ==
+			   0;
+	cgroup_close(&cg);
+}
+
+/* "12.3 MiB" */
+static const char *mib(uint64_t bytes, char *buf, size_t size)
+{
+	return textbuf_format(buf, size, "%" PRIu64 ".%" PRIu64 " MiB",
+			      bytes >> 20, ((bytes & 0xfffff) * 10) >> 20);
+}
+
+static void container_text(struct textbuf *t, const uint64_t *v,
+			   const bool *known)
+{
+	char a[32], b[32];
+
+	textbuf_puts(t, "container:");
+	if (known[0])
+		textbuf_printf(t, " memory %s", mib(v[0], a, sizeof(a)));
+	if (known[0] && known[1] && v[1] != KERNTEXT_NO_LIMIT)
+		textbuf_printf(t, " of %s", mib(v[1], b, sizeof(b)));
+	if (known[2])
+		textbuf_printf(t, " (peak %s)", mib(v[2], a, sizeof(a)));
+	if (known[3])
+		textbuf_printf(t, ", cpu %" PRIu64 ".%02" PRIu64 " s",
+			       v[3] / 1000000, v[3] % 1000000 / 10000);
+	if (known[4])
+		textbuf_printf(t, ", pids %" PRIu64, v[4]);
+	if (known[4] && known[5] && v[5] != KERNTEXT_NO_LIMIT)
+		textbuf_printf(t, " of %" PRIu64, v[5]);
+	if (known[6])
+		textbuf_printf(t, ", oom kills %" PRIu64, v[6]);
+	if (!known[0] && !known[3] && !known[4])
+		textbuf_puts(t, " no cgroup readable");
+	textbuf_puts(t, "\n");
+}
+
+static void container_json(struct textbuf *t, const uint64_t *v,
+			   const bool *known)
+{
+	textbuf_puts(t, "{");
+	for (size_t i = 0, n = 0; i < N_CONTAINER; i++) {
+		if (!known[i] || v[i] == KERNTEXT_NO_LIMIT)
+			continue;
+		textbuf_printf(t, "%s\"%s\":%" PRIu64, n++ ? "," : "",
+			       container_values[i].key, v[i]);
+	}
+	textbuf_puts(t, "}");
+}
+
+int status_run(const struct settings *s, bool json, int out_fd)
+{
+	static char bufs[ASKED][ANSWER_MAX], head[HEAD_MAX];
+	static char tree[PTREE_MAX * (PTREE_CMD_MAX * 6 + 96)];
+	static struct ptree_proc procs[PTREE_MAX], scratch[PTREE_MAX];
+	struct asked got[ASKED];
+	char where[80] = "", why[160] = "", cause[32], esc[sizeof(why) * 6];
+	uint64_t v[N_CONTAINER], restarts = 0, up = 0, code = 0, pid = 0;
+	bool known[N_CONTAINER], answered, live, ready, has_pid, has_up = false;
+	bool has_code;
+	struct textbuf t, tt;
+	size_t more = 0;
+	int n;
+
+	answered = ask(s, bufs, got, where, sizeof(where), why, sizeof(why));
+	live = answered && got[LIVE].status == 200;
+	ready = answered && got[READY].status == 200;
+	(void)metric(&got[METRICS], "pidone_child_restarts_total", &restarts);
+	has_code = metric(&got[METRICS], "pidone_child_last_exit_code", &code);
+	has_pid = metric(&got[METRICS], "pidone_child_pid", &pid);
+	last_cause(&got[METRICS], cause, sizeof(cause));
+	/* The pid is pidone's namespace's: ours too, run inside it. */
+	if (has_pid)
+		has_up = uptime_of((int)pid, &up);
+	read_container(v, known);
+	n = ptree_scan("/proc", procs, PTREE_MAX, &more);
+	if (n < 0)
+		n = 0;
+	ptree_order(procs, (size_t)n, scratch);
+	textbuf_init(&tt, tree, sizeof(tree));
+	ptree_format(&tt, procs, (size_t)n, json);
+
+	textbuf_init(&t, head, sizeof(head));
+	if (json) {
+		textbuf_printf(&t, "{\"answered\":%s",
+			       answered ? "true" : "false");
+		if (answered)
+			textbuf_printf(&t, ",\"health_port\":\"%s\"", where);
+		else
+			textbuf_printf(&t, ",\"error\":\"%s\"",
+				       json_text(why, esc, sizeof(esc)));
+		textbuf_printf(&t, ",\"live\":%s,\"ready\":%s",
+			       live ? "true" : "false",
+			       ready ? "true" : "false");
+		textbuf_puts(&t, ",\"live_checks\":");
+		checks_json(&t, &got[LIVE]);
+		textbuf_puts(&t, ",\"ready_checks\":");
+		checks_json(&t, &got[READY]);
+		textbuf_printf(&t, ",\"child\":{\"running\":%s",
+			       has_pid ? "true" : "false");
+		if (has_pid)
+			textbuf_printf(&t, ",\"pid\":%" PRIu64, pid);
+		if (has_up)
+			textbuf_printf(&t, ",\"uptime_s\":%" PRIu64, up);
+		textbuf_printf(&t, ",\"restarts\":%" PRIu64, restarts);
+		if (has_code)
+			textbuf_printf(&t,
+				       ",\"last_exit_code\":%" PRIu64
+				       ",\"last_exit_cause\":\"%s\"",
+				       code, cause);
+		textbuf_puts(&t, "},\"container\":");
+		container_json(&t, v, known);
+		textbuf_puts(&t, ",\"processes\":");
+	} else {
+		if (answered)
+			textbuf_printf(&t, "pidone at %s: %s, %s\n", where,
+				       live ? "live" : "NOT LIVE",
+				       ready ? "ready" : "not ready");
+		else
+			textbuf_printf(&t, "no pidone answers: %s\n", why);
+		checks_text(&t, &got[LIVE], "live: ");
+		checks_text(&t, &got[READY], "ready:");
+		if (answered) {
+			textbuf_printf(&t, "child: %s",
+				       has_pid ? "running" : "not running");
+			if (has_pid)
+				textbuf_printf(&t, ", pid %" PRIu64, pid);
+			if (has_up)
+				textbuf_printf(&t, ", up %" PRIu64 " s", up);
+			textbuf_printf(&t, ", restarts %" PRIu64, restarts);
+			if (has_code)
+				textbuf_printf(&t,
+					       ", last exit %" PRIu64 " (%s)",
+					       code, cause);
+			textbuf_puts(&t, "\n");
+		}
+		container_text(&t, v, known);
+		textbuf_puts(&t, "processes:\n");
+	}
+	(void)fd_write_all(out_fd, head, t.len);
+	(void)fd_write_all(out_fd, tree, tt.len);
+	if (json)
+		(void)fd_write_all(out_fd, "}\n", 2);
+	else if (more > 0 || tt.truncated)
+		(void)fd_write_all(out_fd, "  ...\n", 6);
+	return !answered ? 2 : live ? 0 : 1;
+}
