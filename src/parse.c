@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * parse.c - pure parsers for setting values (numbers, seconds, booleans,
- * ports, addresses, [HOST:]PORT and comma-separated lists).
+ * ports, addresses and [HOST:]PORT).
  *
  * Everything here is strict on purpose: no sign, no white space inside a
  * value, no "0x", no units. A value either means exactly one thing or is
@@ -20,11 +20,6 @@
 
 #include "parse.h"
 #include "banned.h"
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 /*
  * Read the decimal digits at @s into *@ret and return how many there were.
@@ -220,41 +215,6 @@ int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 err_free_host:
 	free(host);
 	return r;
-}
-
-/* Call @each for every comma-separated item (see parse.h). */
-int parse_list(const char *s, int (*each)(const char *item, void *userdata),
-	       void *userdata)
-{
-	char *copy = strdup(s);
-	char *p;
-	int r = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	p = copy;
-	for (;;) {
-		char *end = strchr(p, ',');
-		char *next = end ? end + 1 : NULL;
-
-		if (!end)
-			end = p + strlen(p);
-		while (p < end && is_blank(*p))
-			p++;
-		while (end > p && is_blank(end[-1]))
-			end--;
-		if (end == p) {
-			r = -EINVAL;
-			break;
-		}
-		*end = '\0';
-		r = each(p, userdata);
-		if (r < 0 || !next)
-			break;
-		p = next;
-	}
-	free(copy);
-	return r < 0 ? r : 0;
 }
 
 const char *seconds_text(uint64_t ms, char *buf, size_t size)
