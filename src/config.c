@@ -55,6 +55,7 @@
 #define PROBE_TIMEOUT_MAX_S 60
 #define QUOTE_MAX 64 /* bytes of a bad value quoted in a message */
 #define QUOTED_SIZE (QUOTE_MAX * 4 + 16)
+#define WHERE_SIZE (PATH_MAX + 128)
 #define BLANKS " \t\n\r"
 
 /* Command-line options that are not settings, numbered after them. */
@@ -88,15 +89,12 @@ struct load {
 	char *const *envp;
 	struct config_error *err;
 	int err_r; /* what config_load returns once an error is kept */
+	unsigned err_line; /* the kept error's line in the file, or 0 */
 
 	enum origin_kind layer; /* the layer being applied */
 	unsigned line; /* ORIGIN_FILE: line of the entry being applied */
 	bool short_form; /* ORIGIN_CLI: the option was given as "-t" */
 	bool touched[SETTING_MAX]; /* lists already emptied by the layer */
-
-	/* While the file is read: the error on its lowest line so far. */
-	char file_err[CONFIG_ERROR_MAX];
-	unsigned file_err_line;
 
 	/* From the first walk over argv. */
 	enum config_action action; /* RUN, CHECK or HEALTH */
@@ -116,107 +114,82 @@ struct load {
 };
 
 /*
- * Record an error unless one is already kept. While the INI file is being
- * applied, entries are not always finished in line order (a multi-line
- * value is applied when the next key starts), so there the error on the
- * lowest line wins.
+ * Record an error unless one is already kept. In the INI file entries are
+ * not always finished in line order (a multi-line value is applied when
+ * the next key starts), so there a file error on a lower line wins.
  */
 static void __attribute__((format(printf, 3, 4)))
 fail(struct load *L, int exit_code, const char *fmt, ...)
 {
+	bool in_file = L->layer == ORIGIN_FILE && exit_code == EX_CONFIG;
+	unsigned line = in_file ? (L->line ? L->line : 1) : 0;
 	va_list ap;
 
+	if (L->err_r && !(in_file && L->err_line > line))
+		return;
+	L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
+	L->err_line = line;
+	L->err->exit_code = exit_code;
 	va_start(ap, fmt);
-	if (L->layer == ORIGIN_FILE && exit_code == EX_CONFIG) {
-		if (!L->file_err_line || L->file_err_line > L->line) {
-			vsnprintf(L->file_err, sizeof(L->file_err), fmt, ap);
-			L->file_err_line = L->line ? L->line : 1;
-		}
-	} else if (!L->err_r) {
-		L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
-		L->err->exit_code = exit_code;
-		vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
-	}
+	vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
 	va_end(ap);
 }
 
-/* Out of memory is never a file error: it is kept even mid-file. */
 static void fail_oom(struct load *L)
 {
 	fail(L, EX_SOFTWARE, "out of memory while reading the configuration");
 }
 
 /*
- * Write @len bytes of @s into @dst as a double-quoted, escaped excerpt of
- * at most QUOTE_MAX source bytes starting near @at (so the offending byte
- * is shown), with "..." where text was left out.
+ * @len bytes of @s as a double-quoted, escaped excerpt of at most
+ * QUOTE_MAX bytes near @at (so the offending byte is shown), with "..."
+ * where text was left out, into @dst (QUOTED_SIZE bytes). Returns @dst.
  */
-static void quote_at(char *dst, size_t dstlen, const char *s, size_t len,
-		     size_t at)
+static const char *quote_at(char *dst, const char *s, size_t len, size_t at)
 {
 	size_t start = at > QUOTE_MAX / 2 ? at - QUOTE_MAX / 4 : 0;
 	size_t end = start + QUOTE_MAX < len ? start + QUOTE_MAX : len;
-	size_t o = 0;
+	struct textbuf t;
 
-	if (dstlen < 16) {
-		if (dstlen)
-			dst[0] = '\0';
-		return;
-	}
-	if (start > len)
-		start = len;
-	if (start > 0) {
-		memcpy(dst, "...", 3);
-		o = 3;
-	}
-	dst[o++] = '"';
-	for (size_t i = start; i < end && o + 8 < dstlen; i++) {
+	textbuf_init(&t, dst, QUOTED_SIZE);
+	textbuf_puts(&t, start > 0 ? "...\"" : "\"");
+	for (size_t i = start; i < end; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c == '\n') {
-			memcpy(dst + o, "\\n", 2);
-			o += 2;
-		} else if (c == '\t') {
-			memcpy(dst + o, "\\t", 2);
-			o += 2;
-		} else if (c < 0x20 || c >= 0x7f) {
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x",
-					      c);
-		} else {
-			dst[o++] = (char)c;
-		}
+		if (c == '"' || c == '\\')
+			textbuf_printf(&t, "\\%c", c);
+		else if (c == '\n' || c == '\t')
+			textbuf_puts(&t, c == '\n' ? "\\n" : "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			textbuf_printf(&t, "\\x%02x", c);
+		else
+			textbuf_printf(&t, "%c", c);
 	}
-	dst[o++] = '"';
-	if (end < len && o + 4 <= dstlen) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
+	textbuf_puts(&t, end < len ? "\"..." : "\"");
+	return dst;
 }
 
-static void quote(char *dst, size_t dstlen, const char *s)
+static const char *quote(char *dst, const char *s)
 {
-	quote_at(dst, dstlen, s, strlen(s), 0);
+	return quote_at(dst, s, strlen(s), 0);
 }
 
 /* Where the entry being applied came from: "--grace", "PIDONE_GRACE"... */
-static void where_text(const struct load *L, enum setting_id id, unsigned line,
-		       char *buf, size_t size)
+static const char *where(const struct load *L, enum setting_id id,
+			 unsigned line, char *buf)
 {
 	const struct setting_def *d = settings_def(id);
 
 	if (L->layer == ORIGIN_FILE)
-		snprintf(buf, size, "%s:%u: [%s] %s", L->path, line, d->section,
-			 d->key);
+		snprintf(buf, WHERE_SIZE, "%s:%u: [%s] %s", L->path, line,
+			 d->section, d->key);
 	else if (L->layer == ORIGIN_CLI && L->short_form)
-		snprintf(buf, size, "-%c", d->short_option);
+		snprintf(buf, WHERE_SIZE, "-%c", d->short_option);
 	else if (L->layer == ORIGIN_CLI)
-		snprintf(buf, size, "--%s", d->option);
+		snprintf(buf, WHERE_SIZE, "--%s", d->option);
 	else
-		snprintf(buf, size, "%s", d->env);
+		snprintf(buf, WHERE_SIZE, "%s", d->env);
+	return buf;
 }
 
 static void set_origin(struct load *L, enum setting_id id)
@@ -231,11 +204,10 @@ static void set_origin(struct load *L, enum setting_id id)
 static void bad_value(struct load *L, enum setting_id id, const char *v,
 		      const char *problem)
 {
-	char where[PATH_MAX + 128], q[QUOTED_SIZE];
+	char w[WHERE_SIZE], q[QUOTED_SIZE];
 
-	where_text(L, id, L->line, where, sizeof(where));
-	quote(q, sizeof(q), v);
-	fail(L, EX_CONFIG, "%s: %s %s", where, q, problem);
+	fail(L, EX_CONFIG, "%s: %s %s", where(L, id, L->line, w), quote(q, v),
+	     problem);
 }
 
 /* Set @id from @v, or report why not; 0 or a negative errno. */
@@ -254,35 +226,29 @@ static int set_one(struct load *L, enum setting_id id, const char *v)
 /* The command as a JSON array of strings, from the file or a variable. */
 static void set_command_json(struct load *L, const char *v)
 {
-	char where[PATH_MAX + 128], q[QUOTED_SIZE];
-	const char *reason = "not a JSON array of strings";
+	char w[WHERE_SIZE], q[QUOTED_SIZE], **argv = NULL;
+	const char *reason = NULL;
 	size_t len = strlen(v), offset = 0;
 	unsigned line = L->line;
-	char **argv = NULL;
-	int r;
+	int r = cmdjson_parse(v, len, &argv, &offset, &reason);
 
-	r = cmdjson_parse(v, len, &argv, &offset, &reason);
-	if (r == -ENOMEM) {
+	if (r == 0) {
+		strv_free(L->s->command);
+		L->s->command = argv;
+		set_origin(L, SETTING_COMMAND);
+		return;
+	}
+	offset = offset < len ? offset : len;
+	/* A multi-line value: name the line the bad byte is on. */
+	for (size_t i = 0; L->layer == ORIGIN_FILE && i < offset; i++)
+		line += v[i] == '\n';
+	if (r == -ENOMEM)
 		fail_oom(L);
-		return;
-	}
-	if (r < 0) {
-		if (offset > len)
-			offset = len;
-		/* A multi-line value: name the line the bad byte is on. */
-		for (size_t i = 0; L->layer == ORIGIN_FILE && i < offset; i++)
-			if (v[i] == '\n')
-				line++;
-		where_text(L, SETTING_COMMAND, line, where, sizeof(where));
-		quote_at(q, sizeof(q), v, len, offset);
-		fail(L, EX_CONFIG, "%s: %s (at byte %zu of %s)", where,
+	else
+		fail(L, EX_CONFIG, "%s: %s (at byte %zu of %s)",
+		     where(L, SETTING_COMMAND, line, w),
 		     reason ? reason : "not a JSON array of strings", offset,
-		     q);
-		return;
-	}
-	strv_free(L->s->command);
-	L->s->command = argv;
-	set_origin(L, SETTING_COMMAND);
+		     quote_at(q, v, len, offset));
 }
 
 /*
@@ -297,15 +263,12 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 	const struct setting_def *d = settings_def(id);
 	char *copy, *item, *next, *end;
 
-	if (d->kind == SETTING_KIND_COMMAND) {
+	if (d->kind == SETTING_KIND_COMMAND)
 		set_command_json(L, v);
+	else if (d->kind != SETTING_KIND_LIST && set_one(L, id, v) == 0)
+		set_origin(L, id);
+	if (d->kind != SETTING_KIND_LIST)
 		return;
-	}
-	if (d->kind != SETTING_KIND_LIST) {
-		if (set_one(L, id, v) == 0)
-			set_origin(L, id);
-		return;
-	}
 	if (!L->touched[id]) {
 		L->touched[id] = true;
 		settings_clear(L->s, id);
@@ -375,13 +338,11 @@ static void apply_probe(struct load *L, int id, const char *v)
 
 	if (id == CLI_PROBE_READY) {
 		s->probe_ready = true;
-		return;
-	}
-	quote(q, sizeof(q), v);
-	if (id == CLI_PROBE_URL &&
-	    (strncmp(v, "http://", 7) != 0 || v[7] == '\0' ||
-	     parse_has_control(v) || strchr(v, ' '))) {
-		fail(L, EX_CONFIG, "--url: %s is not an http:// URL", q);
+	} else if (id == CLI_PROBE_URL &&
+		   (strncmp(v, "http://", 7) != 0 || v[7] == '\0' ||
+		    parse_has_control(v) || strchr(v, ' '))) {
+		fail(L, EX_CONFIG, "--url: %s is not an http:// URL",
+		     quote(q, v));
 	} else if (id == CLI_PROBE_URL) {
 		free(s->probe_url);
 		s->probe_url = strdup(v);
@@ -390,7 +351,7 @@ static void apply_probe(struct load *L, int id, const char *v)
 	} else if (parse_seconds(v, PROBE_TIMEOUT_MAX_S, &ms) < 0 || ms == 0) {
 		fail(L, EX_CONFIG,
 		     "--timeout: %s is not a number of seconds from 0.001 to 60",
-		     q);
+		     quote(q, v));
 	} else {
 		s->probe_timeout_ms = ms;
 	}
@@ -398,7 +359,7 @@ static void apply_probe(struct load *L, int id, const char *v)
 
 /*
  * Option @id with value @v (NULL for a flag), given as "-c" when
- * @short_form. The first walk keeps what it needs, the second applies.
+ * @short_form: the first walk keeps what it needs, the @second applies.
  */
 static void cli_option(struct load *L, int id, bool short_form, const char *v,
 		       bool second)
@@ -424,7 +385,7 @@ static void cli_option(struct load *L, int id, bool short_form, const char *v,
  * at the first word that is not an option: the command, whose own options
  * are left alone (as getopt_long's "+" would, but with exact names only
  * and our own messages). The first walk finds what cli_option keeps, the
- * command and the shape errors; the @second applies the options.
+ * command and the errors of shape; the @second applies the options.
  */
 static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 {
@@ -437,55 +398,48 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 
 		if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0)
 			break;
-		if (a[1] == '-') {
-			len = eq ? (int)(eq - a) : (int)strlen(a);
-			id = cli_find(L, a + 2, (size_t)len - 2, 0,
-				      &takes_value);
-			if (id < 0) {
-				quote_at(q, sizeof(q), a, (size_t)len, 0);
-				fail(L, EX_USAGE, "unknown option %s", q);
-			} else if (!takes_value && eq) {
-				fail(L, EX_USAGE, "%.*s takes no value", len,
-				     a);
-			} else if (takes_value && !eq && i + 1 == argc) {
-				fail(L, EX_USAGE, "%s: missing value", a);
-			} else {
-				cli_option(L, id, false,
-					   !takes_value ? NULL :
-					   eq		? eq + 1 :
-							  argv[++i],
-					   second);
-			}
-			continue;
-		}
-		for (const char *p = a + 1; *p; p++) {
+		len = a[1] != '-' ? 0 : eq ? (int)(eq - a) : (int)strlen(a);
+		id = len ? cli_find(L, a + 2, (size_t)len - 2, 0,
+				    &takes_value) :
+			   -ENOENT;
+		if (len && id < 0)
+			fail(L, EX_USAGE, "unknown option %s",
+			     quote_at(q, a, (size_t)len, 0));
+		else if (len && !takes_value && eq)
+			fail(L, EX_USAGE, "%.*s takes no value", len, a);
+		else if (len && takes_value && !eq && i + 1 == argc)
+			fail(L, EX_USAGE, "%s: missing value", a);
+		else if (len)
+			cli_option(L, id, false,
+				   !takes_value ? NULL :
+				   eq		? eq + 1 :
+						  argv[++i],
+				   second);
+		for (const char *p = a + 1; !len && *p; p++) {
 			id = cli_find(L, NULL, 0, *p, &takes_value);
 			letter[1] = *p;
-			if (id < 0) {
-				quote_at(q, sizeof(q), letter, 2, 0);
-				fail(L, EX_USAGE, "unknown option %s", q);
-				break;
-			} else if (!takes_value) {
+			if (id < 0)
+				fail(L, EX_USAGE, "unknown option %s",
+				     quote(q, letter));
+			else if (!takes_value)
 				cli_option(L, id, true, NULL, second);
-				continue;
-			} else if (p[1] == '\0' && i + 1 == argc) {
+			else if (p[1] == '\0' && i + 1 == argc)
 				fail(L, EX_USAGE, "%s: missing value", letter);
-			} else {
+			else
 				cli_option(L, id, true,
 					   p[1] ? p + 1 : argv[++i], second);
-			}
-			break;
+			if (id < 0 || takes_value)
+				break;
 		}
 	}
 	if (second)
 		return;
 	L->cmd = i < argc && strcmp(argv[i], "--") == 0 ? i + 1 : i;
 	if (L->action == CONFIG_ACTION_HEALTH && L->cmd < argc) {
-		quote(q, sizeof(q), argv[L->cmd]);
 		fail(L, EX_USAGE,
 		     "health: unexpected argument %s (pidone health takes "
 		     "only options)",
-		     q);
+		     quote(q, argv[L->cmd]));
 		L->cmd = argc;
 	}
 }
@@ -498,8 +452,6 @@ static void apply_cli(struct load *L, int argc, char *const *argv)
 	L->layer = ORIGIN_CLI;
 	memset(L->touched, 0, sizeof(L->touched));
 	cli_walk(L, argc, argv, true);
-	if (L->cmd == argc)
-		return;
 	/* The command line's words are the argv, no JSON involved. */
 	for (int k = L->cmd; k < argc; k++) {
 		if (strv_push(&command, argv[k]) < 0) {
@@ -508,6 +460,8 @@ static void apply_cli(struct load *L, int argc, char *const *argv)
 			return;
 		}
 	}
+	if (!command)
+		return;
 	strv_free(L->s->command);
 	L->s->command = command;
 	set_origin(L, SETTING_COMMAND);
@@ -560,140 +514,125 @@ static bool is_section(const char *name, size_t len)
 }
 
 /*
- * Note what inih r55 will make of line @line (@n bytes, no newline): after
- * a byte order mark and white space, nothing, ";" or "#" is a comment; an
- * indented line continues the previous key, if there is one since the
- * last section; "[name]" starts a section, reported here when unknown
- * because inih calls no handler for it. Returns false for a comment.
- */
-static bool ini_classify(struct load *L, const char *line, size_t n)
-{
-	size_t bom = L->lineno == 1 && n >= 3 &&
-				     memcmp(line, "\xef\xbb\xbf", 3) == 0 ?
-			     3 :
-			     0;
-	size_t i = bom;
-	const char *end;
-	char q[QUOTED_SIZE];
-
-	while (i < n && isspace((unsigned char)line[i]))
-		i++;
-	L->continuation = false;
-	if (i == n || line[i] == ';' || line[i] == '#')
-		return false;
-	L->continuation = i > bom && L->have_prev_key;
-	end = memchr(line + i, ']', n - i);
-	/* Without the ']' it is inih's syntax error. */
-	if (L->continuation || line[i] != '[' || !end)
-		return true;
-	L->have_prev_key = false;
-	if (!is_section(line + i + 1, (size_t)(end - line - i - 1))) {
-		quote_at(q, sizeof(q), line + i + 1,
-			 (size_t)(end - line - i - 1), 0);
-		fail(L, EX_CONFIG,
-		     "%s:%u: unknown section %s (known: [process] [dirs] "
-		     "[signals] [health] [log])",
-		     L->path, L->lineno, q);
-	}
-	return true;
-}
-
-/*
  * inih's fgets-style reader over the file's bytes: one line per call, so
  * L->lineno is the line inih works on when it calls the handler. A line
  * inih would split (too long) or cut (a NUL byte; " ;" with an inih that
- * cuts values there) is reported and handed over as an empty line.
+ * cuts values there) is reported and handed over as an empty line. The
+ * reader also notes what inih will make of a line: after a byte order
+ * mark and white space, nothing, ";" or "#" is a comment; an indented line
+ * continues the previous key, if there is one since the last section;
+ * "[name]" starts a section, reported here when unknown because inih
+ * calls no handler for it.
  */
 static char *ini_line(char *str, int num, void *stream)
 {
 	struct load *L = stream;
-	const char *line = L->buf + L->pos, *nl;
-	size_t len, n;
-	bool content;
+	const char *line = L->buf + L->pos, *nl = NULL, *end;
+	size_t len = L->len - L->pos, n, i, bom;
+	char q[QUOTED_SIZE];
 
-	if (L->pos >= L->len)
+	if (len == 0)
 		return NULL;
-	nl = memchr(line, '\n', L->len - L->pos);
-	len = nl ? (size_t)(nl - line) + 1 : L->len - L->pos;
-	L->pos += len;
-	L->line = ++L->lineno;
+	nl = memchr(line, '\n', len);
+	len = nl ? (size_t)(nl - line) + 1 : len;
 	n = len - (nl ? 1 : 0);
 	n -= n > 0 && line[n - 1] == '\r';
+	L->pos += len;
+	L->line = ++L->lineno;
+	L->continuation = false;
 	if (n > CONFIG_LINE_MAX || len >= (size_t)num) {
 		fail(L, EX_CONFIG,
 		     "%s:%u: line too long (max %d bytes); split a long "
 		     "command over indented continuation lines",
 		     L->path, L->lineno, CONFIG_LINE_MAX);
-		goto blank;
+		return memcpy(str, "\n", 2);
 	}
 	if (memchr(line, '\0', len)) {
 		fail(L, EX_CONFIG, "%s:%u: NUL byte in the config file",
 		     L->path, L->lineno);
-		goto blank;
+		return memcpy(str, "\n", 2);
 	}
-	content = ini_classify(L, line, n);
-#if !defined(HAVE_INI_RUNTIME_SWITCHES)
-	for (size_t i = 1; content && i < n; i++) {
-		if (line[i] == ';' && isspace((unsigned char)line[i - 1])) {
-			fail(L, EX_CONFIG,
-			     "%s:%u: \" ;\" inside a value is not supported "
-			     "by the inih this pidone was built with",
-			     L->path, L->lineno);
-			goto blank;
+	bom = L->lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3) ? 3 :
+									     0;
+	for (i = bom; i < n && isspace((unsigned char)line[i]); i++)
+		;
+	if (i < n && line[i] != ';' && line[i] != '#') {
+		L->continuation = i > bom && L->have_prev_key;
+		end = memchr(line + i, ']', n - i);
+		if (!L->continuation && line[i] == '[' && end) {
+			L->have_prev_key = false;
+			if (!is_section(line + i + 1,
+					(size_t)(end - line) - i - 1))
+				fail(L, EX_CONFIG,
+				     "%s:%u: unknown section %s (known: "
+				     "[process] [dirs] [signals] [health] [log])",
+				     L->path, L->lineno,
+				     quote_at(q, line + i + 1,
+					      (size_t)(end - line) - i - 1, 0));
 		}
-	}
+#if !defined(HAVE_INI_RUNTIME_SWITCHES)
+		/* This inih would cut a value at " ;": refuse, not guess. */
+		for (size_t k = 1; k < n; k++) {
+			if (line[k] == ';' &&
+			    isspace((unsigned char)line[k - 1])) {
+				fail(L, EX_CONFIG,
+				     "%s:%u: \" ;\" inside a value is not "
+				     "supported by the inih this pidone was "
+				     "built with",
+				     L->path, L->lineno);
+				L->continuation = false;
+				return memcpy(str, "\n", 2);
+			}
+		}
 #endif
-	(void)content;
+	}
 	memcpy(str, line, len);
 	str[len] = '\0';
 	return str;
-blank:
-	L->continuation = false;
-	return memcpy(str, "\n", 2);
 }
 
 /* Apply the key = value collected so far, once it is complete. */
 static void ini_flush(struct load *L)
 {
 	char q[QUOTED_SIZE];
-	int id;
+	int id = 0;
 
 	if (!L->active)
 		return;
 	L->active = false;
 	L->line = L->key_line;
-	quote(q, sizeof(q), L->key);
-	for (id = 0; id < SETTING_MAX; id++)
-		if (strcmp(settings_def(id)->section, L->section) == 0 &&
-		    strcmp(settings_def(id)->key, L->key) == 0)
-			break;
-	if (L->section[0] == '\0')
+	while (id < SETTING_MAX &&
+	       (strcmp(settings_def(id)->section, L->section) != 0 ||
+		strcmp(settings_def(id)->key, L->key) != 0))
+		id++;
+	quote(q, L->key);
+	if (L->section[0] == '\0') {
 		fail(L, EX_CONFIG,
 		     "%s:%u: key %s is outside any section (put it under "
 		     "[process], [dirs], [signals], [health] or [log])",
 		     L->path, L->line, q);
-	else if (!is_section(L->section, strlen(L->section)))
-		return; /* reported at the section line */
-	else if (id == SETTING_MAX)
+	} else if (!is_section(L->section, strlen(L->section))) {
+		/* reported at the section line */
+	} else if (id == SETTING_MAX) {
 		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", L->path,
 		     L->line, q, L->section);
-	else if (settings_def(id)->kind != SETTING_KIND_LIST &&
-		 L->first_line[id])
+	} else if (settings_def(id)->kind != SETTING_KIND_LIST &&
+		   L->first_line[id]) {
 		fail(L, EX_CONFIG,
 		     "%s:%u: duplicate key %s in [%s] (first set on line %u)",
 		     L->path, L->line, q, L->section, L->first_line[id]);
-	else
-		apply(L, (enum setting_id)id, L->value);
-	if (id < SETTING_MAX && !L->first_line[id])
+	} else {
 		L->first_line[id] = L->line;
+		apply(L, (enum setting_id)id, L->value);
+	}
 }
 
 /*
  * inih's handler. A continuation line (inih calls us again with the same
  * key) is appended to the value with "\n", so that a long command can span
- * indented lines; anything else completes the previous key first. Each
- * line adds at most its own length to the value, so the value, as large
- * as the file, always has room.
+ * indented lines; anything else completes the previous key first. A line
+ * adds at most its own length to the value, which, as large as the file,
+ * always has room.
  */
 static int ini_entry(void *user, const char *section, const char *name,
 		     const char *value)
@@ -718,63 +657,51 @@ static int ini_entry(void *user, const char *section, const char *name,
 }
 
 /*
- * Read @path into L->buf: O_NONBLOCK, since a FIFO must not hang PID 1,
- * and only a regular file of at most CONFIG_FILE_MAX bytes. Returns 1,
- * 0 when an unnamed (default) file does not exist, or a negative errno
- * (reported).
+ * Read @path into L->buf (which the caller frees): O_NONBLOCK, since a
+ * FIFO must not hang PID 1, and only a regular file of at most
+ * CONFIG_FILE_MAX bytes. Returns 0, or a negative errno (reported, but
+ * for a missing file not @named_by anyone).
  */
 static int ini_read(struct load *L, const char *path, const char *named_by)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	ssize_t n = 0;
-	int fd, r;
+	int r = fd < 0 ? -errno : 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
+	if (r < 0 && named_by)
+		fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by, path,
+		     strerror(-r));
+	else if (r < 0 && r != -ENOENT)
+		fail(L, EX_CONFIG, "%s: cannot open: %s", path, strerror(-r));
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		if (named_by)
-			fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by,
-			     path, strerror(-r));
-		else if (r != -ENOENT)
-			fail(L, EX_CONFIG, "%s: cannot open: %s", path,
-			     strerror(-r));
-		return r == -ENOENT && !named_by ? 0 : r;
-	}
-	r = fstat(fd, &st) < 0 ? -errno : 0;
-	if (r < 0) {
 		fail(L, EX_CONFIG, "%s: cannot stat: %s", path, strerror(-r));
-		goto out_close_fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
 		fail(L, EX_CONFIG, "%s: not a regular file", path);
-		goto out_close_fd;
-	}
-	L->buf = malloc(CONFIG_FILE_MAX + 1);
-	if (!L->buf) {
-		r = -ENOMEM;
-		fail_oom(L);
-		goto out_close_fd;
+	} else {
+		L->buf = malloc(CONFIG_FILE_MAX + 1);
+		r = L->buf ? 0 : -ENOMEM;
 	}
 	/* Read to EOF, and no further than the limit. */
-	for (L->len = 0; L->len <= CONFIG_FILE_MAX; L->len += (size_t)n) {
+	for (L->len = 0; r == 0 && L->len <= CONFIG_FILE_MAX;
+	     L->len += (size_t)n) {
 		n = read(fd, L->buf + L->len, CONFIG_FILE_MAX + 1 - L->len);
-		if (n < 0 && errno == EINTR)
-			n = 0;
-		else if (n <= 0)
+		if (n == 0)
 			break;
+		r = n < 0 && errno != EINTR ? -errno : 0;
+		n = n < 0 ? 0 : n;
 	}
-	r = n < 0 ? -errno : 1;
-	if (r < 0)
+	if (r < 0 && L->buf)
 		fail(L, EX_CONFIG, "%s: cannot read: %s", path, strerror(-r));
-	if (L->len > CONFIG_FILE_MAX) {
-		r = -EFBIG;
+	else if (r == 0 && L->len > CONFIG_FILE_MAX)
 		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
 		     CONFIG_FILE_MAX / 1024);
-	}
-out_close_fd:
 	close(fd);
-	return r;
+	return r == 0 && L->len > CONFIG_FILE_MAX ? -EFBIG : r;
 }
 
 /*
@@ -787,25 +714,22 @@ static void apply_file(struct load *L, const char *default_config)
 	const char *path = default_config, *named_by = NULL;
 	int r;
 
-	if (L->cli_config) {
-		path = L->cli_config;
-		named_by = "--config";
-	} else if (env && *env) {
-		path = env;
-		named_by = "PIDONE_CONFIG";
+	if (L->cli_config || (env && *env)) {
+		path = L->cli_config ? L->cli_config : env;
+		named_by = L->cli_config ? "--config" : "PIDONE_CONFIG";
 	}
 	/* --config '' reads no file at all, not even the default one. */
 	if (!path || !*path)
 		return;
 	L->layer = ORIGIN_FILE;
-	if (ini_read(L, path, named_by) > 0) {
+	r = ini_read(L, path, named_by);
+	if (r == 0) {
 		L->value = malloc(L->len + 1);
 		L->s->config_path = strdup(path);
 		L->path = L->s->config_path;
-		if (!L->value || !L->path) {
-			fail_oom(L);
-			goto out;
-		}
+		r = L->value && L->path ? 0 : -ENOMEM;
+	}
+	if (r == 0) {
 #if defined(HAVE_INI_RUNTIME_SWITCHES)
 		/* An inih with runtime switches: keep " ;", continue lines. */
 		ini_allow_inline_comments = 0;
@@ -813,22 +737,19 @@ static void apply_file(struct load *L, const char *default_config)
 #endif
 		r = ini_parse_stream(ini_line, L, ini_entry, L);
 		ini_flush(L);
-		L->line = r > 0 ? (unsigned)r : L->line;
-		if (r == -2)
-			fail_oom(L);
-		else if (r > 0)
+		L->line = r > 0 ? (unsigned)r : 0;
+		if (r > 0)
 			fail(L, EX_CONFIG,
 			     "%s:%d: syntax error: expected [section], key = "
 			     "value, an indented continuation line or a comment",
 			     L->path, r);
+		r = r == -2 ? -ENOMEM : 0;
 	}
-out:
+	if (r == -ENOMEM)
+		fail_oom(L);
 	free(L->value);
 	free(L->buf);
-	/* The file's first error now competes with the other layers'. */
 	L->layer = ORIGIN_DEFAULT;
-	if (L->file_err_line)
-		fail(L, EX_CONFIG, "%s", L->file_err);
 }
 
 /* --- putting it together ---------------------------------------------- */

@@ -30,10 +30,7 @@ const char *seconds_text(uint64_t ms, char *buf, size_t size);
 /* 1/0, true/false, yes/no, on/off (case-insensitive). */
 int parse_bool(const char *s, bool *ret);
 
-/* A TCP port 0..65535. */
-int parse_port(const char *s, unsigned *ret);
-
-/* The same for the @len bytes at @s (no NUL needed). */
+/* A TCP port 0..65535 in the @len bytes at @s (no NUL needed). */
 int parse_port_n(const char *s, size_t len, unsigned *ret);
 
 /* ASCII only, whatever the locale: protocol text, not user text. */

@@ -30,19 +30,16 @@
  */
 #define ROW(id, opt, c, env, sec, key, kind, type, field, max, arg, def, note, \
 	    ...)                                                               \
-	[SETTING_##id] = { opt,                                                \
-			   c,                                                  \
-			   env,                                                \
-			   sec,                                                \
-			   key,                                                \
-			   SETTING_KIND_##kind,                                \
-			   SETTING_TYPE_##type,                                \
-			   (unsigned short)offsetof(struct settings, field),   \
-			   max,                                                \
-			   { __VA_ARGS__ },                                    \
-			   arg,                                                \
-			   def,                                                \
-			   note }
+	[SETTING_##id] = DEF(opt, c, env, sec, key, kind, type, field, max,    \
+			     arg, def, note, __VA_ARGS__)
+#define DEF(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
+	    ...)                                                               \
+	{                                                                      \
+		opt, c, env, sec, key, SETTING_KIND_##kind,                    \
+			SETTING_TYPE_##type,                                   \
+			(unsigned short)offsetof(struct settings, field), max, \
+			{ __VA_ARGS__ }, arg, def, note                        \
+	}
 
 /* The table: one row per setting, in the order of the documentation. */
 static const struct setting_def setting_defs[SETTING_MAX] = {
@@ -181,15 +178,14 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			break;
 		return strv_push(field, v);
 	case SETTING_TYPE_BOOL:
-		if (v && parse_bool(v, &b) < 0)
-			break;
-		*(bool *)field = b;
-		return 0;
-	case SETTING_TYPE_AUTO_BOOL:
-		is_auto = v && strcmp(v, d->names[0]) == 0;
+	case SETTING_TYPE_AUTO_BOOL: /* names[0] (auto), or a boolean */
+		is_auto = v && d->names[0][0] && strcmp(v, d->names[0]) == 0;
 		if (!is_auto && v && parse_bool(v, &b) < 0)
 			break;
-		*(int *)field = is_auto ? 0 : b ? 1 : 2;
+		if (d->type == SETTING_TYPE_BOOL)
+			*(bool *)field = b;
+		else
+			*(int *)field = is_auto ? 0 : b ? 1 : 2;
 		return 0;
 	case SETTING_TYPE_ENUM:
 		for (int i = 0; i < SETTING_NAMES_MAX && d->names[i][0]; i++) {
@@ -263,41 +259,20 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	return -EINVAL;
 }
 
-/* Empty setting @id (see settings.h). */
+/* Empty list setting @id (see settings.h). */
 void settings_clear(struct settings *s, enum setting_id id)
 {
 	const struct setting_def *d = &setting_defs[id];
 	void *field = (char *)s + d->offset;
 
-	switch (d->type) {
-	case SETTING_TYPE_COMMAND:
-	case SETTING_TYPE_PATH:
+	if (d->type == SETTING_TYPE_PATH)
 		*(char ***)field = strv_free(*(char ***)field);
-		break;
-	case SETTING_TYPE_ADDRESS:
-	case SETTING_TYPE_HOSTPORT:
-		free(*(char **)field);
-		*(char **)field = NULL;
-		if (d->type == SETTING_TYPE_HOSTPORT)
-			s->ready_tcp_port = 0;
-		break;
-	case SETTING_TYPE_SIGNAL:
-		for (int sig = 0; sig <= SIGNAME_MAX; sig++)
-			s->rewrite[sig] = sig;
-		memset(s->rewrite_given, 0, sizeof(s->rewrite_given));
-		break;
-	case SETTING_TYPE_STATUS:
-		memset(s->success_exit, 0, sizeof(s->success_exit));
-		break;
-	case SETTING_TYPE_USER:
-		*(char *)field = '\0';
-		break;
-	case SETTING_TYPE_BOOL:
-		*(bool *)field = false;
-		break;
-	default: /* the unsigned and enum types */
-		*(unsigned *)field = 0;
-		break;
+	if (d->type == SETTING_TYPE_STATUS)
+		memset(field, 0, SETTINGS_EXIT_STATUSES / 8);
+	for (int sig = 0; d->type == SETTING_TYPE_SIGNAL && sig <= SIGNAME_MAX;
+	     sig++) {
+		s->rewrite[sig] = sig;
+		s->rewrite_given[sig] = false;
 	}
 }
 
@@ -320,7 +295,6 @@ void settings_init(struct settings *s)
 		/* A default in words is the empty value: it does not parse. */
 		settings_set(s, id, setting_defs[id].default_text, problem,
 			     sizeof(problem));
-		s->origin[id] = (struct origin){ .kind = ORIGIN_DEFAULT };
 	}
 	s->probe_timeout_ms = 3 * 1000;
 }
@@ -328,8 +302,10 @@ void settings_init(struct settings *s)
 /* Free what @s owns and return it to the defaults. */
 void settings_done(struct settings *s)
 {
-	for (int id = 0; id < SETTING_MAX; id++)
-		settings_clear(s, id);
+	strv_free(s->command);
+	strv_free(s->writable);
+	free(s->health_addr);
+	free(s->ready_tcp_host);
 	free(s->config_path);
 	free(s->probe_url);
 	settings_init(s);

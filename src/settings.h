@@ -184,7 +184,7 @@ void settings_init(struct settings *s);
 /* Free what @s owns and reset it to settings_init's state. */
 void settings_done(struct settings *s);
 
-/* Empty setting @id of @s: no list items, 0, NULL, no rewrites. */
+/* Empty list setting @id of @s: no items, no rewrites. */
 void settings_clear(struct settings *s, enum setting_id id);
 
 /*

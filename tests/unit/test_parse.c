@@ -179,9 +179,9 @@ Test(parse, port)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct guard g = gstr(rows[i].in);
 		unsigned v = 4242;
-		int r = parse_port(g.data, &v);
+		int r = parse_port_n(g.data, strlen(g.data), &v);
 
-		cr_expect_eq(r, rows[i].r, "parse_port(\"%s\") = %d",
+		cr_expect_eq(r, rows[i].r, "parse_port_n(\"%s\") = %d",
 			     rows[i].in, r);
 		cr_expect_eq(v, rows[i].r == 0 ? rows[i].v : 4242u, "\"%s\"",
 			     rows[i].in);
