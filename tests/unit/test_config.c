@@ -1642,6 +1642,75 @@ Test(config, defaults_and_origin_text)
 	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_DEFAULT);
 }
 
+/* The one reader of values, by the row's type; on error nothing changes. */
+Test(config, settings_set_reads_by_type_and_changes_nothing_on_error)
+{
+	struct settings s;
+	char problem[128];
+
+	settings_init(&s);
+	cr_expect_eq(settings_set(&s, SETTING_GRACE, "2.5", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.grace_ms, 2500);
+	cr_expect_eq(settings_set(&s, SETTING_GRACE, "3601", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "is more than the maximum of 3600 seconds");
+	cr_expect_eq(s.grace_ms, 2500);
+	cr_expect_eq(settings_set(&s, SETTING_RESTART_MAX, "x", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "is not a whole number (0..1000)");
+	cr_expect_eq(s.restart_max, 5);
+
+	/* A FROM once per list, even rewritten to itself. */
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "TERM:TERM", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "15:QUIT", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "rewrites TERM a second time");
+	cr_expect_eq(s.rewrite[SIGTERM], SIGTERM);
+	settings_clear(&s, SETTING_REWRITE);
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "15:QUIT", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.rewrite[SIGTERM], SIGQUIT);
+
+	/* A flag given bare turns on; auto is a value of its own. */
+	cr_expect_eq(settings_set(&s, SETTING_SUBREAPER, NULL, problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.subreaper, SUBREAPER_ON);
+	cr_expect_eq(settings_set(&s, SETTING_SUBREAPER, "auto", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.subreaper, SUBREAPER_AUTO);
+	cr_expect_eq(settings_set(&s, SETTING_CREATE_DIRS, NULL, problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect(s.create_dirs);
+
+	/* Lists add items; clearing empties them. */
+	cr_expect_eq(settings_set(&s, SETTING_SUCCESS_EXIT, "143", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect(settings_is_success_exit(&s, 143));
+	settings_clear(&s, SETTING_SUCCESS_EXIT);
+	cr_expect_not(settings_is_success_exit(&s, 143));
+	cr_expect_eq(settings_set(&s, SETTING_HEALTH_ADDR, "::1", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_str_eq(s.health_addr, "::1");
+	cr_expect_eq(settings_set(&s, SETTING_HEALTH_ADDR, "x", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(s.health_addr, "::1");
+	settings_done(&s);
+}
+
 Test(config, usage_names_every_option_and_variable)
 {
 	char buf[CONFIG_USAGE_MAX];
