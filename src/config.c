@@ -447,23 +447,16 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 /* The command-line layer: the options in order, then the command. */
 static void apply_cli(struct load *L, int argc, char *const *argv)
 {
-	char **command = NULL;
-
 	L->layer = ORIGIN_CLI;
 	memset(L->touched, 0, sizeof(L->touched));
 	cli_walk(L, argc, argv, true);
-	/* The command line's words are the argv, no JSON involved. */
-	for (int k = L->cmd; k < argc; k++) {
-		if (strv_push(&command, argv[k]) < 0) {
-			strv_free(command);
-			fail_oom(L);
-			return;
-		}
-	}
-	if (!command)
+	if (L->cmd == argc)
 		return;
-	strv_free(L->s->command);
-	L->s->command = command;
+	/* The command line's words are the argv, no JSON involved. */
+	L->s->command = strv_free(L->s->command);
+	for (int k = L->cmd; k < argc; k++)
+		if (strv_push(&L->s->command, argv[k]) < 0)
+			fail_oom(L);
 	set_origin(L, SETTING_COMMAND);
 }
 

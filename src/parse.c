@@ -66,26 +66,15 @@ int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms)
 {
 	unsigned long whole, ms;
 	bool over;
-	size_t n = read_digits(s, max_s, &whole, &over);
+	size_t n = read_digits(s, max_s, &whole, &over), i = n;
 	unsigned frac = 0, scale = 100;
-	size_t i;
 
-	if (n == 0)
-		return -EINVAL;
-	i = n;
-	if (s[i] == '.') {
-		size_t first = ++i;
-
-		for (; parse_is_digit(s[i]); i++) {
-			if (i - first >= 3)
-				return -EINVAL;
+	/* After a dot, one to three decimals. */
+	if (n > 0 && s[n] == '.')
+		for (i = n + 1; scale > 0 && parse_is_digit(s[i]);
+		     i++, scale /= 10)
 			frac += (unsigned)(s[i] - '0') * scale;
-			scale /= 10;
-		}
-		if (i == first)
-			return -EINVAL;
-	}
-	if (s[i] != '\0')
+	if (n == 0 || s[i] != '\0' || i == n + 1)
 		return -EINVAL;
 	if (over)
 		return -ERANGE;

@@ -9,8 +9,9 @@
  * The table below is the single source of these facts: the defaults, the
  * argv, environment and INI layers of config.c, --help, `pidone check` and
  * the tests all read it, so a setting cannot be spelt two ways. Adding a
- * setting is a row here, its field in struct settings and its effect. No
- * I/O, no globals (the table is const), no logging.
+ * setting is its id in enum setting_id, a row here (its default included),
+ * its field in struct settings and its effect. No I/O, no globals (the
+ * table is const), no logging.
  */
 #include <errno.h>
 #include <limits.h>
