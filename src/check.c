@@ -273,11 +273,11 @@ static void report_settings(struct report *rp, const struct settings *s)
 	put(rp, "%-*s %-*s %s\n", CHECK_LABEL_WIDTH, "setting", width, "value",
 	    "from");
 	for (int id = 0; id < SETTING_MAX; id++) {
-		const char *name = settings_option_name(id);
+		const char *name = settings_def(id)->option;
 
 		settings_origin_text(s, id, from, sizeof(from));
 		put(rp, "%-*s %-*s %s\n", CHECK_LABEL_WIDTH,
-		    name ? name : "command", width, value[id], from);
+		    name[0] ? name : "command", width, value[id], from);
 	}
 	put(rp, "\n");
 }

@@ -4,11 +4,12 @@
  * command line (README, Options), reading the one settings table of
  * settings.c for every name, type, limit and message.
  *
- * Order of work: the argv parser runs first (it finds the action, the
- * command and --config, and queues the options), then the layers are
- * applied bottom-up: the INI file, the environment, the queued options.
- * Inside one layer a repeated list setting accumulates; a higher layer's
- * list replaces the lower one's entirely. Every value records its origin.
+ * Order of work: a first walk over argv finds the action, --config,
+ * --help, --version and the command, and reports the shape of the line;
+ * then the layers are applied bottom-up: the INI file, the environment,
+ * and a second walk over argv. Inside one layer a repeated list setting
+ * accumulates; a higher layer's list replaces the lower one's entirely.
+ * Every value records its origin.
  *
  * Errors: the first one is kept in struct config_error (EX_USAGE for the
  * shape of the command line, EX_CONFIG for files, keys and values, naming
@@ -17,17 +18,19 @@
  * log_level reach main, which prints the error with them. Nothing here
  * logs and nothing exits.
  *
- * The INI file is read by us: opened O_CLOEXEC|O_NONBLOCK (a FIFO must not
- * hang PID 1), refused unless a regular file of at most 64 KiB, and handed
- * to inih's ini_parse_stream one line at a time from the buffer. That is
- * the one place inih's limits are handled: lines of 198 bytes or more and
- * NUL bytes are rejected before inih r55 would split them, " ;" is refused
- * where inih would cut a value there, and the reader knows the line number
- * (r55's handler is not told it) and whether a line continues the previous
- * value. The only fd opened here is closed before config_load returns.
+ * The INI file is parsed by inih, and the limits of Debian's inih r55 are
+ * handled in one place, the line reader it is given: the file is read by
+ * us (O_CLOEXEC|O_NONBLOCK, a regular file of at most 64 KiB) and handed
+ * over one line at a time, so the reader knows the line number (r55's
+ * handler is not told it); lines of 198 bytes or more and NUL bytes are
+ * rejected before inih would split or cut them, and " ;" is kept (or
+ * refused, with an inih that would cut a value there). The only fd opened
+ * here is closed before config_load returns.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +45,6 @@
 #include "exitcodes.h"
 #include "parse.h"
 #include "settings.h"
-#include "signame.h"
 #include "strv.h"
 #include "textbuf.h"
 #include "banned.h"
@@ -50,12 +52,13 @@
 #define CONFIG_FILE_MAX (64 * 1024)
 /* inih r55 reads lines into 200 bytes: 197, "\r\n" and the NUL fit. */
 #define CONFIG_LINE_MAX 197
-#define CONFIG_PATH_MAX 4096
 #define PROBE_TIMEOUT_MAX_S 60
 #define QUOTE_MAX 64 /* bytes of a bad value quoted in a message */
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#define QUOTED_SIZE (QUOTE_MAX * 4 + 16)
+#define WHERE_SIZE (PATH_MAX + 128)
+#define BLANKS " \t\n\r"
 
-/* Command-line options that are not settings. */
+/* Command-line options that are not settings, numbered after them. */
 enum cli_special {
 	CLI_CONFIG = SETTING_MAX,
 	CLI_HELP,
@@ -67,226 +70,128 @@ enum cli_special {
 	CLI_MAX
 };
 
-struct cli_option {
+static const struct cli_option {
 	char name[8];
-	char short_opt;
-	unsigned char id; /* enum cli_special */
+	char short_option;
 	bool takes_value;
 	bool in_run; /* pidone [check] */
-	bool in_health; /* pidone health */
-};
-
-static const struct cli_option cli_options[] = {
-	{ "config", 0, CLI_CONFIG, true, true, true },
-	{ "help", 'h', CLI_HELP, false, true, true },
-	{ "version", 'V', CLI_VERSION, false, true, false },
-	{ "ready", 0, CLI_PROBE_READY, false, false, true },
-	{ "url", 0, CLI_PROBE_URL, true, false, true },
-	{ "timeout", 0, CLI_PROBE_TIMEOUT, true, false, true },
-	{ "json", 0, CLI_STATUS_JSON, false, false, true },
-};
-
-#define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
-#define SECONDS_WORDS "is not a number of seconds (like 10 or 0.5)"
-
-/* What a value of each type must look like: "<where>: "v" is not ...". */
-static const char type_problem[SETTING_TYPE_MAX][112] = {
-	[SETTING_TYPE_USER] = "is not USER[:GROUP] (names or numeric ids) or "
-			      "keep",
-	[SETTING_TYPE_PATH] = "is not an absolute path",
-	[SETTING_TYPE_BOOL] = "is not a boolean " BOOL_WORDS,
-	[SETTING_TYPE_SECONDS] = SECONDS_WORDS,
-	[SETTING_TYPE_SIGNAL] = "is not FROM:TO (signal names or numbers; TO 0 "
-				"drops the signal; FROM not KILL, STOP or "
-				"CHLD)",
-	[SETTING_TYPE_STATUS] = "is not an exit status (0..255)",
-	[SETTING_TYPE_COUNT] = "is not a whole number",
-	[SETTING_TYPE_PORT] = "is not a port number (0..65535; 0 disables the "
-			      "server)",
-	[SETTING_TYPE_ADDRESS] = "is not an IPv4 or IPv6 address (like "
-				 "0.0.0.0, 127.0.0.1, :: or ::1)",
-	[SETTING_TYPE_HOSTPORT] = "is not [HOST:]PORT (HOST an IP address or "
-				  "localhost, PORT 1..65535)",
-	[SETTING_TYPE_AUTO_BOOL] = "is not auto or a boolean " BOOL_WORDS,
-};
-
-/* One option of the command line, queued until the CLI layer. */
-struct cli_entry {
-	int id; /* enum setting_id or enum cli_special */
-	const char *value; /* NULL for a flag */
-	const char *opt; /* a long option as written: "--grace" */
-	int opt_len;
-	char short_opt; /* or the letter of a short one: 't' */
-};
-
-/* What the INI reader knows that inih's handler is not told. */
-struct ini_state {
-	const char *path;
-	const char *buf;
-	size_t len, pos;
-	unsigned lineno;
-	bool have_prev_key; /* inih continues a key on an indented line */
-	bool continuation; /* the current line continues the previous key */
-	/* The key = value being collected over continuation lines. */
-	bool active;
-	char section[64], key[64];
-	char *value; /* as large as the file: a value cannot be longer */
-	size_t value_len;
-	unsigned line;
-	unsigned first_line[SETTING_MAX]; /* of each scalar key, for dups */
+	bool in_health; /* pidone health, pidone status */
+} cli_options[CLI_MAX - SETTING_MAX] = {
+	{ "config", 0, true, true, true },
+	{ "help", 'h', false, true, true },
+	{ "version", 'V', false, true, false },
+	{ "ready", 0, false, false, true },
+	{ "url", 0, true, false, true },
+	{ "timeout", 0, true, false, true },
+	{ "json", 0, false, false, true },
 };
 
 struct load {
 	struct settings *s;
 	char *const *envp;
 	struct config_error *err;
-	bool have_err;
-	int err_r; /* what config_load returns when have_err */
+	int err_r; /* what config_load returns once an error is kept */
+	unsigned err_line; /* the kept error's line in the file, or 0 */
 
 	enum origin_kind layer; /* the layer being applied */
 	unsigned line; /* ORIGIN_FILE: line of the entry being applied */
-	const char *opt; /* ORIGIN_CLI: the option as written */
-	int opt_len;
-	char short_opt;
+	bool short_form; /* ORIGIN_CLI: the option was given as "-t" */
+	bool touched[SETTING_MAX]; /* lists already emptied by the layer */
 
-	/* Lists already replaced by the current layer. */
-	bool touched[SETTING_MAX];
-	bool rewritten[SIGNAME_MAX + 1]; /* FROM given in the current layer */
-
-	/* While the file is read: the error on its lowest line so far. */
-	char file_err[CONFIG_ERROR_MAX];
-	unsigned file_err_line;
-
-	/* From the argv parser. */
-	enum config_action action; /* RUN, CHECK or HEALTH */
+	/* From the first walk over argv. */
+	enum config_action action; /* RUN, CHECK, HEALTH or STATUS */
 	enum config_action wants; /* HELP or VERSION when asked, else RUN */
-	struct cli_entry *cli;
-	size_t n_cli;
 	const char *cli_config;
-	char *const *cmd_argv; /* NULL: no command on the line */
-	int cmd_argc;
+	int cmd; /* argv index of the command; argc for none */
 
-	struct ini_state ini;
+	/* The INI file, and the key = value being collected over lines. */
+	const char *path;
+	char *buf, *value; /* the file's bytes; value is as large */
+	size_t len, pos, value_len;
+	unsigned lineno, key_line, first_line[SETTING_MAX];
+	bool have_prev_key; /* inih continues a key on an indented line */
+	bool continuation; /* the current line continues the previous key */
+	bool active;
+	char section[64], key[64];
 };
 
 /*
- * Record an error unless one is already kept. While the INI file is being
- * applied, entries are not always finished in line order (a multi-line
- * value is applied when the next key starts), so there the error on the
- * lowest line wins.
+ * Record an error unless one is already kept. In the INI file entries are
+ * not always finished in line order (a multi-line value is applied when
+ * the next key starts), so there a file error on a lower line wins.
  */
 static void __attribute__((format(printf, 3, 4)))
 fail(struct load *L, int exit_code, const char *fmt, ...)
 {
+	bool in_file = L->layer == ORIGIN_FILE && exit_code == EX_CONFIG;
+	unsigned line = in_file ? (L->line ? L->line : 1) : 0;
 	va_list ap;
 
+	if (L->err_r && !(in_file && L->err_line > line))
+		return;
+	L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
+	L->err_line = line;
+	L->err->exit_code = exit_code;
 	va_start(ap, fmt);
-	if (L->layer == ORIGIN_FILE && exit_code == EX_CONFIG) {
-		if (!L->file_err_line || L->file_err_line > L->line) {
-			vsnprintf(L->file_err, sizeof(L->file_err), fmt, ap);
-			L->file_err_line = L->line ? L->line : 1;
-		}
-	} else if (!L->have_err) {
-		L->have_err = true;
-		L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
-		L->err->exit_code = exit_code;
-		vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
-	}
+	vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
 	va_end(ap);
 }
 
 static void fail_oom(struct load *L)
 {
-	/* Out of memory is never a file error: keep it even mid-file. */
-	enum origin_kind layer = L->layer;
-
-	L->layer = ORIGIN_DEFAULT;
 	fail(L, EX_SOFTWARE, "out of memory while reading the configuration");
-	L->layer = layer;
 }
 
 /*
- * Write @len bytes of @s into @dst as a double-quoted, escaped excerpt of
- * at most QUOTE_MAX source bytes starting near @at (so the offending byte
- * is shown), with "..." where text was left out.
+ * @len bytes of @s as a double-quoted, escaped excerpt of at most
+ * QUOTE_MAX bytes near @at (so the offending byte is shown), with "..."
+ * where text was left out, into @dst (QUOTED_SIZE bytes). Returns @dst.
  */
-static void quote_at(char *dst, size_t dstlen, const char *s, size_t len,
-		     size_t at)
+static const char *quote_at(char *dst, const char *s, size_t len, size_t at)
 {
 	size_t start = at > QUOTE_MAX / 2 ? at - QUOTE_MAX / 4 : 0;
 	size_t end = start + QUOTE_MAX < len ? start + QUOTE_MAX : len;
-	size_t o = 0;
+	struct textbuf t;
 
-	if (dstlen < 16) {
-		if (dstlen)
-			dst[0] = '\0';
-		return;
-	}
-	if (start > len)
-		start = len;
-	if (start > 0) {
-		memcpy(dst, "...", 3);
-		o = 3;
-	}
-	dst[o++] = '"';
-	for (size_t i = start; i < end && o + 8 < dstlen; i++) {
+	textbuf_init(&t, dst, QUOTED_SIZE);
+	textbuf_puts(&t, start > 0 ? "...\"" : "\"");
+	for (size_t i = start; i < end; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)c;
-		} else if (c == '\n') {
-			memcpy(dst + o, "\\n", 2);
-			o += 2;
-		} else if (c == '\t') {
-			memcpy(dst + o, "\\t", 2);
-			o += 2;
-		} else if (c < 0x20 || c >= 0x7f) {
-			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x",
-					      c);
-		} else {
-			dst[o++] = (char)c;
-		}
+		if (c == '"' || c == '\\')
+			textbuf_printf(&t, "\\%c", c);
+		else if (c == '\n' || c == '\t')
+			textbuf_puts(&t, c == '\n' ? "\\n" : "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			textbuf_printf(&t, "\\x%02x", c);
+		else
+			textbuf_printf(&t, "%c", c);
 	}
-	dst[o++] = '"';
-	if (end < len && o + 4 <= dstlen) {
-		memcpy(dst + o, "...", 3);
-		o += 3;
-	}
-	dst[o] = '\0';
+	textbuf_puts(&t, end < len ? "\"..." : "\"");
+	return dst;
 }
 
-static void quote(char *dst, size_t dstlen, const char *s)
+static const char *quote(char *dst, const char *s)
 {
-	quote_at(dst, dstlen, s, strlen(s), 0);
+	return quote_at(dst, s, strlen(s), 0);
 }
 
 /* Where the entry being applied came from: "--grace", "PIDONE_GRACE"... */
-static void where_text(const struct load *L, enum setting_id id, unsigned line,
-		       char *buf, size_t buflen)
+static const char *where(const struct load *L, enum setting_id id,
+			 unsigned line, char *buf)
 {
 	const struct setting_def *d = settings_def(id);
 
 	if (L->layer == ORIGIN_FILE)
-		snprintf(buf, buflen, "%s:%u: [%s] %s", L->ini.path, line,
+		snprintf(buf, WHERE_SIZE, "%s:%u: [%s] %s", L->path, line,
 			 d->section, d->key);
-	else if (L->layer == ORIGIN_CLI && L->short_opt)
-		snprintf(buf, buflen, "-%c", L->short_opt);
+	else if (L->layer == ORIGIN_CLI && L->short_form)
+		snprintf(buf, WHERE_SIZE, "-%c", d->short_option);
 	else if (L->layer == ORIGIN_CLI)
-		snprintf(buf, buflen, "%.*s", L->opt_len, L->opt);
+		snprintf(buf, WHERE_SIZE, "--%s", d->option);
 	else
-		snprintf(buf, buflen, "%s", d->env);
-}
-
-/* "<where>: "<value>" <problem>" as an EX_CONFIG error. */
-static void bad_value(struct load *L, enum setting_id id, const char *value,
-		      const char *problem)
-{
-	char where[CONFIG_PATH_MAX + 128], q[QUOTE_MAX * 4 + 16];
-
-	where_text(L, id, L->line, where, sizeof(where));
-	quote(q, sizeof(q), value);
-	fail(L, EX_CONFIG, "%s: %s %s", where, q, problem);
+		snprintf(buf, WHERE_SIZE, "%s", d->env);
+	return buf;
 }
 
 static void set_origin(struct load *L, enum setting_id id)
@@ -297,539 +202,268 @@ static void set_origin(struct load *L, enum setting_id id)
 	};
 }
 
-static bool has_control_bytes(const char *s)
+/* "<where>: "<v>" <problem>" as an EX_CONFIG error. */
+static void bad_value(struct load *L, enum setting_id id, const char *v,
+		      const char *problem)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
+	char w[WHERE_SIZE], q[QUOTED_SIZE];
+
+	fail(L, EX_CONFIG, "%s: %s %s", where(L, id, L->line, w), quote(q, v),
+	     problem);
 }
 
-/*
- * "keep", "USER" or "USER:GROUP": numeric ids or names in the portable
- * set (letters, digits, ".", "_", "-", and "$" as useradd allows). Whether
- * they exist is checked later, against the image's /etc/passwd.
- */
-static bool is_user_spec(const char *v)
+/* Set @id from @v, or report why not; 0 or a negative errno. */
+static int set_one(struct load *L, enum setting_id id, const char *v)
 {
-	const char *colon = strchr(v, ':');
-	size_t len = strlen(v);
+	char problem[128];
+	int r = settings_set(L->s, id, v, problem, sizeof(problem));
 
-	if (len == 0 || len >= SETTINGS_USER_MAX ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-$:") != len)
-		return false;
-	return !colon ||
-	       (colon != v && colon[1] != '\0' && !strchr(colon + 1, ':'));
-}
-
-static bool is_abs_path(const char *v)
-{
-	return v[0] == '/' && strlen(v) < CONFIG_PATH_MAX &&
-	       !has_control_bytes(v);
-}
-
-static void set_command_json(struct load *L, const char *v)
-{
-	char where[CONFIG_PATH_MAX + 128], q[QUOTE_MAX * 4 + 16];
-	const char *reason = "not a JSON array of strings";
-	size_t len = strlen(v), offset = 0;
-	unsigned line = L->line;
-	char **argv = NULL;
-	int r;
-
-	r = cmdjson_parse(v, len, &argv, &offset, &reason);
-	if (r == -ENOMEM) {
+	if (r == -ENOMEM)
 		fail_oom(L);
-		return;
-	}
-	if (r < 0) {
-		if (offset > len)
-			offset = len;
-		/* A multi-line value: name the line the bad byte is on. */
-		for (size_t i = 0; L->layer == ORIGIN_FILE && i < offset; i++)
-			if (v[i] == '\n')
-				line++;
-		where_text(L, SETTING_COMMAND, line, where, sizeof(where));
-		quote_at(q, sizeof(q), v, len, offset);
-		fail(L, EX_CONFIG, "%s: %s (at byte %zu of %s)", where,
-		     reason ? reason : "not a JSON array of strings", offset,
-		     q);
-		return;
-	}
-	strv_free(L->s->command);
-	L->s->command = argv;
-	set_origin(L, SETTING_COMMAND);
-}
-
-/* Empty the list @id: the first time the current layer sets it. */
-static void list_replace(struct load *L, enum setting_id id)
-{
-	struct settings *s = L->s;
-
-	if (L->touched[id])
-		return;
-	L->touched[id] = true;
-	if (id == SETTING_WRITABLE)
-		s->writable = strv_free(s->writable);
-	if (id == SETTING_SUCCESS_EXIT)
-		memset(s->success_exit, 0, sizeof(s->success_exit));
-	if (id == SETTING_REWRITE) {
-		for (int sig = 0; sig <= SIGNAME_MAX; sig++)
-			s->rewrite[sig] = sig;
-		memset(L->rewritten, 0, sizeof(L->rewritten));
-	}
-	set_origin(L, id);
-}
-
-/* Add one item to list @id; returns 0 or a negative errno (reported). */
-static int list_add(struct load *L, enum setting_id id, const char *item)
-{
-	const struct setting_def *d = settings_def(id);
-	struct settings *s = L->s;
-	char name[24], problem[64];
-	unsigned long n;
-	int from, to;
-
-	switch (d->type) {
-	case SETTING_TYPE_PATH:
-		if (!is_abs_path(item))
-			break;
-		if (strv_push(&s->writable, item) < 0) {
-			fail_oom(L);
-			return -ENOMEM;
-		}
-		return 0;
-	case SETTING_TYPE_SIGNAL:
-		if (signame_parse_rewrite(item, &from, &to) < 0)
-			break;
-		if (L->rewritten[from]) {
-			const char *sig =
-				signame_from_number(from, name, sizeof(name));
-
-			snprintf(problem, sizeof(problem),
-				 "rewrites %s a second time", sig ? sig : "it");
-			bad_value(L, id, item, problem);
-			return -EINVAL;
-		}
-		L->rewritten[from] = true;
-		s->rewrite[from] = to;
-		return 0;
-	case SETTING_TYPE_STATUS:
-		if (parse_uint(item, d->max, &n) < 0)
-			break;
-		s->success_exit[n / 8] |= (uint8_t)(1u << (n % 8));
-		return 0;
-	default:
-		break;
-	}
-	bad_value(L, id, item, type_problem[d->type]);
-	return -EINVAL;
-}
-
-struct list_ctx {
-	struct load *L;
-	enum setting_id id;
-	bool item_failed;
-};
-
-static int list_each(const char *item, void *userdata)
-{
-	struct list_ctx *c = userdata;
-	int r = list_add(c->L, c->id, item);
-
-	if (r < 0)
-		c->item_failed = true;
+	else if (r < 0)
+		bad_value(L, id, v, problem);
 	return r;
 }
 
-/*
- * A list value: one item from the command line, comma-separated items
- * from the environment and the file. An empty value empties the list.
- */
-static void set_list(struct load *L, enum setting_id id, const char *v)
+/* The command as a JSON array of strings, from the file or a variable. */
+static void set_command_json(struct load *L, const char *v)
 {
-	struct list_ctx c = { .L = L, .id = id };
-	int r;
+	char w[WHERE_SIZE], q[QUOTED_SIZE], **argv = NULL;
+	const char *reason = NULL;
+	size_t len = strlen(v), offset = 0;
+	unsigned line = L->line;
+	int r = cmdjson_parse(v, len, &argv, &offset, &reason);
 
-	list_replace(L, id);
-	if (v[strspn(v, " \t\n\r")] == '\0')
-		return;
-	if (L->layer == ORIGIN_CLI) {
-		list_add(L, id, v);
+	if (r == 0) {
+		strv_free(L->s->command);
+		L->s->command = argv;
+		set_origin(L, SETTING_COMMAND);
 		return;
 	}
-	r = parse_list(v, list_each, &c);
-	if (r == -ENOMEM && !c.item_failed)
+	offset = offset < len ? offset : len;
+	/* A multi-line value: name the line the bad byte is on. */
+	for (size_t i = 0; L->layer == ORIGIN_FILE && i < offset; i++)
+		line += v[i] == '\n';
+	if (r == -ENOMEM)
 		fail_oom(L);
-	else if (r < 0 && !c.item_failed)
-		bad_value(L, id, v, "has an empty item between commas");
-}
-
-/* Index of @v among the names of @d, or -ENOENT. */
-static int lookup_name(const struct setting_def *d, const char *v)
-{
-	for (int i = 0; i < SETTING_NAMES_MAX; i++)
-		if (d->names[i][0] && strcmp(v, d->names[i]) == 0)
-			return i;
-	return -ENOENT;
-}
-
-/* Replace the string at @field with a copy of @v; false when no memory. */
-static bool set_string(char **field, const char *v)
-{
-	char *copy = v ? strdup(v) : NULL;
-
-	if (v && !copy)
-		return false;
-	free(*field);
-	*field = copy;
-	return true;
+	else
+		fail(L, EX_CONFIG, "%s: %s (at byte %zu of %s)",
+		     where(L, SETTING_COMMAND, line, w),
+		     reason ? reason : "not a JSON array of strings", offset,
+		     quote_at(q, v, len, offset));
 }
 
 /*
  * Apply @v (NULL for a command-line flag) to setting @id in the current
- * layer, as the table's type for it says. Errors are recorded; the
- * setting then keeps its lower value.
+ * layer. A list is emptied the first time a layer sets it, then takes one
+ * item from the command line, or comma-separated items (white space
+ * around them trimmed) from elsewhere; an empty value leaves it empty.
+ * Errors are recorded; the setting keeps its lower value then.
  */
 static void apply(struct load *L, enum setting_id id, const char *v)
 {
 	const struct setting_def *d = settings_def(id);
-	void *field = (char *)L->s + d->offset;
-	char problem[128], *host = NULL;
-	struct textbuf t;
-	unsigned long n;
-	unsigned u;
-	int r = 0;
-	bool b;
+	char *copy, *item, *next, *end;
 
-	switch (d->type) {
-	case SETTING_TYPE_COMMAND:
+	if (d->kind == SETTING_KIND_COMMAND)
 		set_command_json(L, v);
+	else if (d->kind != SETTING_KIND_LIST && set_one(L, id, v) == 0)
+		set_origin(L, id);
+	if (d->kind != SETTING_KIND_LIST)
 		return;
-	case SETTING_TYPE_PATH:
-	case SETTING_TYPE_SIGNAL:
-	case SETTING_TYPE_STATUS:
-		set_list(L, id, v);
+	if (!L->touched[id]) {
+		L->touched[id] = true;
+		settings_clear(L->s, id);
+		set_origin(L, id);
+	}
+	if (v[strspn(v, BLANKS)] == '\0')
 		return;
-	case SETTING_TYPE_USER:
-		if (!is_user_spec(v))
-			goto bad;
-		snprintf(field, SETTINGS_USER_MAX, "%s", v);
-		break;
-	case SETTING_TYPE_BOOL:
-		if (v && parse_bool(v, &b) < 0)
-			goto bad;
-		*(bool *)field = !v || b;
-		break;
-	case SETTING_TYPE_AUTO_BOOL:
-		/* Its names are auto, on and off; on and off as booleans. */
-		r = v ? lookup_name(d, v) : 1;
-		if (r != 0 && v && parse_bool(v, &b) < 0)
-			goto bad;
-		*(int *)field = r == 0 ? 0 : (!v || b) ? 1 : 2;
-		break;
-	case SETTING_TYPE_ENUM:
-		r = lookup_name(d, v);
-		if (r < 0)
-			goto bad;
-		*(int *)field = r;
-		break;
-	case SETTING_TYPE_SECONDS:
-		r = parse_seconds(v, d->max, &u);
-		if (r < 0)
-			goto bad;
-		*(unsigned *)field = u;
-		break;
-	case SETTING_TYPE_COUNT:
-		r = parse_uint(v, d->max, &n);
-		if (r < 0)
-			goto bad;
-		*(unsigned *)field = (unsigned)n;
-		break;
-	case SETTING_TYPE_PORT:
-		if (parse_port(v, &u) < 0)
-			goto bad;
-		*(unsigned *)field = u;
-		break;
-	case SETTING_TYPE_ADDRESS:
-		if (parse_ip_address(v, &r) < 0)
-			goto bad;
-		if (!set_string(field, v))
-			goto oom;
-		break;
-	case SETTING_TYPE_HOSTPORT:
-		r = parse_hostport(v, &host, &u);
-		if (r == -ENOMEM)
-			goto oom;
-		if (r < 0)
-			goto bad;
-		free(*(char **)field);
-		*(char **)field = host;
-		L->s->ready_tcp_port = u;
-		break;
-	default:
+	if (L->layer == ORIGIN_CLI) {
+		set_one(L, id, v);
 		return;
 	}
-	set_origin(L, id);
-	return;
-bad:
-	textbuf_init(&t, problem, sizeof(problem));
-	if (r == -ERANGE && d->type != SETTING_TYPE_HOSTPORT)
-		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
-			       d->type == SETTING_TYPE_SECONDS ? " seconds" :
-								 "");
-	else if (d->type != SETTING_TYPE_ENUM)
-		textbuf_puts(&t, type_problem[d->type]);
-	else
-		textbuf_puts(&t, "is not one of ");
-	for (int i = 0; d->type == SETTING_TYPE_ENUM && i < SETTING_NAMES_MAX &&
-			d->names[i][0];
-	     i++)
-		textbuf_printf(&t, "%s%s", i ? "|" : "", d->names[i]);
-	if (r != -ERANGE && d->type == SETTING_TYPE_COUNT)
-		textbuf_printf(&t, " (0..%u)", d->max);
-	bad_value(L, id, v, problem);
-	return;
-oom:
-	fail_oom(L);
+	copy = strdup(v);
+	if (!copy)
+		fail_oom(L);
+	for (item = copy; item; item = next) {
+		next = strchr(item, ',');
+		end = next ? next++ : item + strlen(item);
+		item += strspn(item, BLANKS);
+		while (end > item && strchr(BLANKS, end[-1]))
+			end--;
+		*end = '\0';
+		if (*item == '\0')
+			bad_value(L, id, v, "has an empty item between commas");
+		if (*item == '\0' || set_one(L, id, item) < 0)
+			break;
+	}
+	free(copy);
 }
 
 /* --- the command line ------------------------------------------------ */
 
 /*
- * The option named @name (@len bytes), or with letter @c when @c is not 0:
- * a setting of the table or one of cli_options. Returns the id (and
- * whether it takes a value), or -ENOENT.
+ * The option named @name (@len bytes), or with letter @c when @name is
+ * NULL: a setting (not in `pidone health`) or one of cli_options. Returns
+ * the id, and whether it takes a value, or -ENOENT.
  */
-static int cli_lookup(const struct load *L, const char *name, size_t len,
-		      char c, bool *ret_takes_value)
+static int cli_find(const struct load *L, const char *name, size_t len, char c,
+		    bool *ret_takes_value)
 {
 	bool health = L->action == CONFIG_ACTION_HEALTH ||
 		      L->action == CONFIG_ACTION_STATUS;
 
-	for (size_t i = 0; i < N_ELEMS(cli_options); i++) {
-		const struct cli_option *o = &cli_options[i];
-
-		if (!(health ? o->in_health : o->in_run))
-			continue;
-		if (c ? o->short_opt == c :
-			strlen(o->name) == len && !memcmp(o->name, name, len)) {
-			*ret_takes_value = o->takes_value;
-			return o->id;
-		}
-	}
-	for (int id = 0; !health && id < SETTING_MAX; id++) {
+	for (int id = 0; id < CLI_MAX; id++) {
 		const struct setting_def *d = settings_def(id);
+		const struct cli_option *o =
+			&cli_options[d ? 0 : id - SETTING_MAX];
+		const char *opt = d ? d->option : o->name;
 
-		if (c ? d->short_option == c :
-			d->option[0] && strlen(d->option) == len &&
-				    !memcmp(d->option, name, len)) {
-			*ret_takes_value = d->kind != SETTING_KIND_FLAG;
+		if (d ? health : !(health ? o->in_health : o->in_run))
+			continue;
+		if (name ? opt[0] && strlen(opt) == len &&
+				    memcmp(opt, name, len) == 0 :
+			   c == (d ? d->short_option : o->short_option)) {
+			*ret_takes_value = d ? d->kind != SETTING_KIND_FLAG :
+					       o->takes_value;
 			return id;
 		}
 	}
 	return -ENOENT;
 }
 
-/* Queue option @id; @opt is "--name" (@opt_len bytes) or @short_opt. */
-static void cli_queue(struct load *L, int id, const char *value,
-		      const char *opt, int opt_len, char short_opt)
+/* The options of `pidone health` and `pidone status`. */
+static void apply_probe(struct load *L, int id, const char *v)
 {
-	if (id == CLI_CONFIG) {
-		L->cli_config = value;
-	} else if (id == CLI_HELP || id == CLI_VERSION) {
+	struct settings *s = L->s;
+	char q[QUOTED_SIZE];
+	unsigned ms;
+
+	if (id == CLI_PROBE_READY) {
+		s->probe_ready = true;
+	} else if (id == CLI_STATUS_JSON) {
+		s->status_json = true;
+	} else if (id == CLI_PROBE_URL &&
+		   (strncmp(v, "http://", 7) != 0 || v[7] == '\0' ||
+		    parse_has_control(v) || strchr(v, ' '))) {
+		fail(L, EX_CONFIG, "--url: %s is not an http:// URL",
+		     quote(q, v));
+	} else if (id == CLI_PROBE_URL) {
+		free(s->probe_url);
+		s->probe_url = strdup(v);
+		if (!s->probe_url)
+			fail_oom(L);
+	} else if (parse_seconds(v, PROBE_TIMEOUT_MAX_S, &ms) < 0 || ms == 0) {
+		fail(L, EX_CONFIG,
+		     "--timeout: %s is not a number of seconds from 0.001 to 60",
+		     quote(q, v));
+	} else {
+		s->probe_timeout_ms = ms;
+	}
+}
+
+/*
+ * Option @id with value @v (NULL for a flag), given as "-c" when
+ * @short_form: the first walk keeps what it needs, the @second applies.
+ */
+static void cli_option(struct load *L, int id, bool short_form, const char *v,
+		       bool second)
+{
+	if (!second && id == CLI_CONFIG) {
+		L->cli_config = v;
+	} else if (!second && (id == CLI_HELP || id == CLI_VERSION)) {
 		/* The first of them wins, like everywhere else. */
 		if (L->wants == CONFIG_ACTION_RUN)
 			L->wants = id == CLI_HELP ? CONFIG_ACTION_HELP :
 						    CONFIG_ACTION_VERSION;
-	} else {
-		L->cli[L->n_cli++] = (struct cli_entry){ id, value, opt,
-							 opt_len, short_opt };
+	} else if (second && id < SETTING_MAX) {
+		L->short_form = short_form;
+		apply(L, (enum setting_id)id, v);
+	} else if (second && id >= CLI_PROBE_READY) {
+		apply_probe(L, id, v);
 	}
 }
 
 /*
- * One option word at argv[*i]: "--name", "--name=value", "--name value",
- * "-u value", "-uvalue" or grouped flags like "-hV".
+ * Walk the options of argv ("--name", "--name=value", "--name value",
+ * "-u value", "-uvalue", grouped flags like "-hV"). They stop at "--" or
+ * at the first word that is not an option: the command, whose own options
+ * are left alone (as getopt_long's "+" would, but with exact names only
+ * and our own messages). The first walk finds what cli_option keeps, the
+ * command and the errors of shape; the @second applies the options.
  */
-static void cli_word(struct load *L, int argc, char *const *argv, int *i)
+static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 {
-	const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
-	int len = eq ? (int)(eq - name) : (int)strlen(name);
-	char q[QUOTE_MAX * 4 + 16], opt[2] = { '-', 0 };
+	char q[QUOTED_SIZE], letter[3] = "-";
 	bool takes_value;
-	int id;
+	int i, id, len;
 
-	if (arg[1] == '-') {
-		id = cli_lookup(L, name, (size_t)len, 0, &takes_value);
-		if (id < 0) {
-			quote_at(q, sizeof(q), arg, (size_t)(len + 2), 0);
-			fail(L, EX_USAGE, "unknown option %s", q);
-		} else if (!takes_value && eq) {
-			fail(L, EX_USAGE, "%.*s takes no value", len + 2, arg);
-		} else if (!takes_value || eq) {
-			cli_queue(L, id, eq ? eq + 1 : NULL, arg, len + 2, 0);
-		} else if (*i + 1 < argc) {
-			*i += 1;
-			cli_queue(L, id, argv[*i], arg, len + 2, 0);
-		} else {
-			fail(L, EX_USAGE, "%s: missing value", arg);
-		}
-		return;
-	}
-	for (const char *p = arg + 1; *p; p++) {
-		id = cli_lookup(L, NULL, 0, *p, &takes_value);
-		if (id < 0) {
-			opt[1] = *p;
-			quote_at(q, sizeof(q), opt, 2, 0);
-			fail(L, EX_USAGE, "unknown option %s", q);
-			return;
-		}
-		if (!takes_value) {
-			cli_queue(L, id, NULL, NULL, 0, *p);
-			continue;
-		}
-		if (p[1] != '\0') {
-			cli_queue(L, id, p + 1, NULL, 0, *p);
-		} else if (*i + 1 < argc) {
-			*i += 1;
-			cli_queue(L, id, argv[*i], NULL, 0, *p);
-		} else {
-			fail(L, EX_USAGE, "-%c: missing value", *p);
-		}
-		return;
-	}
-}
+	for (i = L->action == CONFIG_ACTION_RUN ? 1 : 2; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
 
-/*
- * Split argv into the action, the options (queued for the CLI layer) and
- * the command. Options stop at "--" or at the first non-option, which is
- * the command (as getopt_long's "+" would), so the command's own options
- * are left alone; getopt itself would print its own messages.
- */
-static int cli_parse(struct load *L, int argc, char *const *argv)
-{
-	char q[QUOTE_MAX * 4 + 16];
-	int i = 1;
-
-	L->action = CONFIG_ACTION_RUN;
-	if (argc > 1 && strcmp(argv[1], "health") == 0)
-		L->action = CONFIG_ACTION_HEALTH;
-	else if (argc > 1 && strcmp(argv[1], "check") == 0)
-		L->action = CONFIG_ACTION_CHECK;
-	else if (argc > 1 && strcmp(argv[1], "status") == 0)
-		L->action = CONFIG_ACTION_STATUS;
-	if (L->action != CONFIG_ACTION_RUN)
-		i = 2;
-	L->cli = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*L->cli));
-	if (!L->cli)
-		return -ENOMEM;
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
+		if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0)
 			break;
+		len = a[1] != '-' ? 0 : eq ? (int)(eq - a) : (int)strlen(a);
+		id = len ? cli_find(L, a + 2, (size_t)len - 2, 0,
+				    &takes_value) :
+			   -ENOENT;
+		if (len && id < 0)
+			fail(L, EX_USAGE, "unknown option %s",
+			     quote_at(q, a, (size_t)len, 0));
+		else if (len && !takes_value && eq)
+			fail(L, EX_USAGE, "%.*s takes no value", len, a);
+		else if (len && takes_value && !eq && i + 1 == argc)
+			fail(L, EX_USAGE, "%s: missing value", a);
+		else if (len)
+			cli_option(L, id, false,
+				   !takes_value ? NULL :
+				   eq		? eq + 1 :
+						  argv[++i],
+				   second);
+		for (const char *p = a + 1; !len && *p; p++) {
+			id = cli_find(L, NULL, 0, *p, &takes_value);
+			letter[1] = *p;
+			if (id < 0)
+				fail(L, EX_USAGE, "unknown option %s",
+				     quote(q, letter));
+			else if (!takes_value)
+				cli_option(L, id, true, NULL, second);
+			else if (p[1] == '\0' && i + 1 == argc)
+				fail(L, EX_USAGE, "%s: missing value", letter);
+			else
+				cli_option(L, id, true,
+					   p[1] ? p + 1 : argv[++i], second);
+			if (id < 0 || takes_value)
+				break;
 		}
-		if (argv[i][0] != '-' || argv[i][1] == '\0')
-			break;
-		cli_word(L, argc, argv, &i);
 	}
-	if (i >= argc)
-		return 0;
-	if (L->action == CONFIG_ACTION_HEALTH ||
-	    L->action == CONFIG_ACTION_STATUS) {
-		quote(q, sizeof(q), argv[i]);
+	if (second)
+		return;
+	L->cmd = i < argc && strcmp(argv[i], "--") == 0 ? i + 1 : i;
+	if ((L->action == CONFIG_ACTION_HEALTH ||
+	     L->action == CONFIG_ACTION_STATUS) &&
+	    L->cmd < argc) {
 		fail(L, EX_USAGE,
 		     "%s: unexpected argument %s (pidone %s takes only "
 		     "options)",
-		     argv[1], q, argv[1]);
-		return 0;
-	}
-	L->cmd_argv = argv + i;
-	L->cmd_argc = argc - i;
-	return 0;
-}
-
-/* The probe options of `pidone health`. */
-static void apply_probe(struct load *L, const struct cli_entry *e)
-{
-	struct settings *s = L->s;
-	char q[QUOTE_MAX * 4 + 16];
-	unsigned ms;
-	char *url;
-	int r;
-
-	switch (e->id) {
-	case CLI_PROBE_READY:
-		s->probe_ready = true;
-		break;
-	case CLI_STATUS_JSON:
-		s->status_json = true;
-		break;
-	case CLI_PROBE_URL:
-		if (strncmp(e->value, "http://", 7) != 0 ||
-		    e->value[7] == '\0' || has_control_bytes(e->value) ||
-		    strchr(e->value, ' ')) {
-			quote(q, sizeof(q), e->value);
-			fail(L, EX_CONFIG, "--url: %s is not an http:// URL",
-			     q);
-			break;
-		}
-		url = strdup(e->value);
-		if (!url) {
-			fail_oom(L);
-			break;
-		}
-		free(s->probe_url);
-		s->probe_url = url;
-		break;
-	case CLI_PROBE_TIMEOUT:
-		r = parse_seconds(e->value, PROBE_TIMEOUT_MAX_S, &ms);
-		if (r < 0 || ms == 0) {
-			quote(q, sizeof(q), e->value);
-			fail(L, EX_CONFIG,
-			     "--timeout: %s is not a number of seconds from "
-			     "0.001 to 60",
-			     q);
-			break;
-		}
-		s->probe_timeout_ms = ms;
-		break;
-	default:
-		break;
+		     argv[1], quote(q, argv[L->cmd]), argv[1]);
+		L->cmd = argc;
 	}
 }
 
-/* The command-line layer: the queued options in order, then the command. */
-static void apply_cli(struct load *L)
+/* The command-line layer: the options in order, then the command. */
+static void apply_cli(struct load *L, int argc, char *const *argv)
 {
-	char **argv = NULL;
-
 	L->layer = ORIGIN_CLI;
 	memset(L->touched, 0, sizeof(L->touched));
-	for (size_t k = 0; k < L->n_cli; k++) {
-		const struct cli_entry *e = &L->cli[k];
-
-		L->opt = e->opt;
-		L->opt_len = e->opt_len;
-		L->short_opt = e->short_opt;
-		if (e->id < SETTING_MAX)
-			apply(L, (enum setting_id)e->id, e->value);
-		else
-			apply_probe(L, e);
-	}
-	if (!L->cmd_argv)
+	cli_walk(L, argc, argv, true);
+	if (L->cmd == argc)
 		return;
 	/* The command line's words are the argv, no JSON involved. */
-	for (int k = 0; k < L->cmd_argc; k++) {
-		if (strv_push(&argv, L->cmd_argv[k]) < 0) {
-			strv_free(argv);
+	L->s->command = strv_free(L->s->command);
+	for (int k = L->cmd; k < argc; k++)
+		if (strv_push(&L->s->command, argv[k]) < 0)
 			fail_oom(L);
-			return;
-		}
-	}
-	strv_free(L->s->command);
-	L->s->command = argv;
 	set_origin(L, SETTING_COMMAND);
 }
 
@@ -867,264 +501,207 @@ static void apply_env(struct load *L)
 
 /* --- the INI file ------------------------------------------------------ */
 
-static bool is_space(char c)
+/* Is @name (@len bytes) a section of the table? */
+static bool is_section(const char *name, size_t len)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-	       c == '\f';
-}
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const char *section = settings_def(id)->section;
 
-/*
- * Note what inih r55 will make of the line @line (@len bytes, no newline):
- * comment and blank lines first, then an indented line continues the
- * previous key (if there is one since the last section), then "[section]"
- * starts a section. Unknown sections are reported here, on their own line,
- * because inih calls no handler for a section header. Returns false for a
- * comment or blank line.
- */
-static bool ini_classify(struct load *L, const char *line, size_t len)
-{
-	struct ini_state *st = &L->ini;
-	char q[QUOTE_MAX * 4 + 16], section[32];
-	size_t bom = 0, i, end;
-
-	if (st->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-		bom = 3; /* inih skips a UTF-8 byte order mark */
-	for (i = bom; i < len && is_space(line[i]); i++)
-		;
-	st->continuation = false;
-	if (i == len || line[i] == ';' || line[i] == '#')
-		return false;
-	st->continuation = i > bom && st->have_prev_key;
-	if (st->continuation || line[i] != '[')
-		return true;
-	for (end = i + 1; end < len && line[end] != ']'; end++)
-		;
-	if (end == len)
-		return true; /* inih reports the missing ']' */
-	st->have_prev_key = false;
-	if (end - i - 1 < sizeof(section)) {
-		memcpy(section, line + i + 1, end - i - 1);
-		section[end - i - 1] = '\0';
-		if (settings_is_ini_section(section))
+		if (strlen(section) == len && memcmp(section, name, len) == 0)
 			return true;
 	}
-	quote_at(q, sizeof(q), line + i + 1, end - i - 1, 0);
-	fail(L, EX_CONFIG,
-	     "%s:%u: unknown section %s (known: [process] [dirs] "
-	     "[signals] [health] [log])",
-	     st->path, st->lineno, q);
-	return true;
+	return false;
 }
 
 /*
- * inih's fgets-style reader over our buffer: one line per call, so
- * st->lineno is the line inih is working on when it calls the handler.
- * A line that is too long, holds a NUL byte or (with an inih that cuts
- * values there) " ;", is reported and replaced by an empty line, so inih
- * never splits or truncates anything.
+ * inih's fgets-style reader over the file's bytes: one line per call, so
+ * L->lineno is the line inih works on when it calls the handler. A line
+ * inih would split (too long) or cut (a NUL byte; " ;" with an inih that
+ * cuts values there) is reported and handed over as an empty line. The
+ * reader also notes what inih will make of a line: after a byte order
+ * mark and white space, nothing, ";" or "#" is a comment; an indented line
+ * continues the previous key, if there is one since the last section;
+ * "[name]" starts a section, reported here when unknown because inih
+ * calls no handler for it.
  */
-static char *ini_read_line(char *str, int num, void *stream)
+static char *ini_line(char *str, int num, void *stream)
 {
 	struct load *L = stream;
-	struct ini_state *st = &L->ini;
-	const char *line = st->buf + st->pos, *nl;
-	size_t len, text_len;
-	bool content;
+	const char *line = L->buf + L->pos, *nl = NULL, *end;
+	size_t len = L->len - L->pos, n, i, bom;
+	char q[QUOTED_SIZE];
 
-	if (st->pos >= st->len || num < 2)
+	if (len == 0)
 		return NULL;
-	nl = memchr(line, '\n', st->len - st->pos);
-	len = nl ? (size_t)(nl - line) + 1 : st->len - st->pos;
-	st->pos += len;
-	L->line = ++st->lineno;
-	text_len = len;
-	if (text_len > 0 && line[text_len - 1] == '\n')
-		text_len--;
-	if (text_len > 0 && line[text_len - 1] == '\r')
-		text_len--;
-	if (text_len > CONFIG_LINE_MAX || len + 1 > (size_t)num) {
+	nl = memchr(line, '\n', len);
+	len = nl ? (size_t)(nl - line) + 1 : len;
+	n = len - (nl ? 1 : 0);
+	n -= n > 0 && line[n - 1] == '\r';
+	L->pos += len;
+	L->line = ++L->lineno;
+	L->continuation = false;
+	if (n > CONFIG_LINE_MAX || len >= (size_t)num) {
 		fail(L, EX_CONFIG,
 		     "%s:%u: line too long (max %d bytes); split a long "
 		     "command over indented continuation lines",
-		     st->path, st->lineno, CONFIG_LINE_MAX);
-		goto blank;
+		     L->path, L->lineno, CONFIG_LINE_MAX);
+		return memcpy(str, "\n", 2);
 	}
 	if (memchr(line, '\0', len)) {
 		fail(L, EX_CONFIG, "%s:%u: NUL byte in the config file",
-		     st->path, st->lineno);
-		goto blank;
+		     L->path, L->lineno);
+		return memcpy(str, "\n", 2);
 	}
-	content = ini_classify(L, line, text_len);
-#if !defined(HAVE_INI_RUNTIME_SWITCHES)
-	/* This inih would cut a value at " ;": refuse rather than guess. */
-	for (size_t i = 1; content && i < text_len; i++) {
-		if (line[i] == ';' && is_space(line[i - 1])) {
-			fail(L, EX_CONFIG,
-			     "%s:%u: \" ;\" inside a value is not supported "
-			     "by the inih this pidone was built with",
-			     st->path, st->lineno);
-			goto blank;
+	bom = L->lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3) ? 3 :
+									     0;
+	for (i = bom; i < n && isspace((unsigned char)line[i]); i++)
+		;
+	if (i < n && line[i] != ';' && line[i] != '#') {
+		L->continuation = i > bom && L->have_prev_key;
+		end = memchr(line + i, ']', n - i);
+		if (!L->continuation && line[i] == '[' && end) {
+			L->have_prev_key = false;
+			if (!is_section(line + i + 1,
+					(size_t)(end - line) - i - 1))
+				fail(L, EX_CONFIG,
+				     "%s:%u: unknown section %s (known: "
+				     "[process] [dirs] [signals] [health] [log])",
+				     L->path, L->lineno,
+				     quote_at(q, line + i + 1,
+					      (size_t)(end - line) - i - 1, 0));
 		}
-	}
+#if !defined(HAVE_INI_RUNTIME_SWITCHES)
+		/* This inih would cut a value at " ;": refuse, not guess. */
+		for (size_t k = 1; k < n; k++) {
+			if (line[k] == ';' &&
+			    isspace((unsigned char)line[k - 1])) {
+				fail(L, EX_CONFIG,
+				     "%s:%u: \" ;\" inside a value is not "
+				     "supported by the inih this pidone was "
+				     "built with",
+				     L->path, L->lineno);
+				L->continuation = false;
+				return memcpy(str, "\n", 2);
+			}
+		}
 #endif
-	(void)content;
+	}
 	memcpy(str, line, len);
 	str[len] = '\0';
-	return str;
-
-blank:
-	st->continuation = false;
-	memcpy(str, "\n", 2);
 	return str;
 }
 
 /* Apply the key = value collected so far, once it is complete. */
 static void ini_flush(struct load *L)
 {
-	struct ini_state *st = &L->ini;
-	char q[QUOTE_MAX * 4 + 16];
-	int id;
+	char q[QUOTED_SIZE];
+	int id = 0;
 
-	if (!st->active)
+	if (!L->active)
 		return;
-	st->active = false;
-	L->line = st->line;
-	quote(q, sizeof(q), st->key);
-	if (st->section[0] == '\0') {
+	L->active = false;
+	L->line = L->key_line;
+	while (id < SETTING_MAX &&
+	       (strcmp(settings_def(id)->section, L->section) != 0 ||
+		strcmp(settings_def(id)->key, L->key) != 0))
+		id++;
+	quote(q, L->key);
+	if (L->section[0] == '\0') {
 		fail(L, EX_CONFIG,
 		     "%s:%u: key %s is outside any section (put it under "
 		     "[process], [dirs], [signals], [health] or [log])",
-		     st->path, st->line, q);
-		return;
+		     L->path, L->line, q);
+	} else if (!is_section(L->section, strlen(L->section))) {
+		/* reported at the section line */
+	} else if (id == SETTING_MAX) {
+		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", L->path,
+		     L->line, q, L->section);
+	} else if (settings_def(id)->kind != SETTING_KIND_LIST &&
+		   L->first_line[id]) {
+		fail(L, EX_CONFIG,
+		     "%s:%u: duplicate key %s in [%s] (first set on line %u)",
+		     L->path, L->line, q, L->section, L->first_line[id]);
+	} else {
+		L->first_line[id] = L->line;
+		apply(L, (enum setting_id)id, L->value);
 	}
-	if (!settings_is_ini_section(st->section))
-		return; /* reported at the section header */
-	id = settings_from_ini(st->section, st->key);
-	if (id < 0) {
-		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", st->path,
-		     st->line, q, st->section);
-		return;
-	}
-	if (settings_def(id)->kind != SETTING_KIND_LIST) {
-		if (st->first_line[id]) {
-			fail(L, EX_CONFIG,
-			     "%s:%u: duplicate key %s in [%s] (first set on "
-			     "line %u)",
-			     st->path, st->line, q, st->section,
-			     st->first_line[id]);
-			return;
-		}
-		st->first_line[id] = st->line;
-	}
-	apply(L, (enum setting_id)id, st->value);
 }
 
 /*
  * inih's handler. A continuation line (inih calls us again with the same
  * key) is appended to the value with "\n", so that a long command can span
- * indented lines; anything else completes the previous key first. The
- * value buffer is as large as the file, so the text always fits.
+ * indented lines; anything else completes the previous key first. A line
+ * adds at most its own length to the value, which, as large as the file,
+ * always has room.
  */
-static int ini_on_entry(void *user, const char *section, const char *name,
-			const char *value)
+static int ini_entry(void *user, const char *section, const char *name,
+		     const char *value)
 {
 	struct load *L = user;
-	struct ini_state *st = &L->ini;
 	size_t n = strlen(value);
 
-	if (!st->continuation || !st->active) {
+	if (!L->continuation || !L->active) {
 		ini_flush(L);
-		st->active = true;
-		st->line = st->lineno;
-		snprintf(st->section, sizeof(st->section), "%s", section);
-		snprintf(st->key, sizeof(st->key), "%s", name);
-		st->value_len = 0;
-	} else if (st->value_len + 1 + n <= st->len) {
-		st->value[st->value_len++] = '\n';
+		L->active = true;
+		L->key_line = L->lineno;
+		snprintf(L->section, sizeof(L->section), "%s", section);
+		snprintf(L->key, sizeof(L->key), "%s", name);
+		L->value_len = 0;
+	} else {
+		L->value[L->value_len++] = '\n';
 	}
-	if (st->value_len + n <= st->len) {
-		memcpy(st->value + st->value_len, value, n);
-		st->value_len += n;
-	}
-	st->value[st->value_len] = '\0';
-	st->have_prev_key = name[0] != '\0';
-	L->line = st->lineno;
+	memcpy(L->value + L->value_len, value, n + 1);
+	L->value_len += n;
+	L->have_prev_key = name[0] != '\0';
 	return 1; /* errors are ours to keep; inih's return is for syntax */
 }
 
 /*
- * Read @path into a malloc'd buffer. Returns 1 with the buffer, 0 when an
- * unnamed (default) file does not exist, or a negative errno (reported).
+ * Read @path into L->buf (which the caller frees): O_NONBLOCK, since a
+ * FIFO must not hang PID 1, and only a regular file of at most
+ * CONFIG_FILE_MAX bytes. Returns 0, or a negative errno (reported, but
+ * for a missing file not @named_by anyone).
  */
-static int ini_read(struct load *L, const char *path, const char *named_by,
-		    char **ret_buf, size_t *ret_len)
+static int ini_read(struct load *L, const char *path, const char *named_by)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
-	size_t len = 0;
-	char *buf;
-	ssize_t n;
-	int fd, r;
+	ssize_t n = 0;
+	int r = fd < 0 ? -errno : 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ENOENT && !named_by)
-			return 0;
-		if (named_by)
-			fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by,
-			     path, strerror(-r));
-		else
-			fail(L, EX_CONFIG, "%s: cannot open: %s", path,
-			     strerror(-r));
+	if (r < 0 && named_by)
+		fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by, path,
+		     strerror(-r));
+	else if (r < 0 && r != -ENOENT)
+		fail(L, EX_CONFIG, "%s: cannot open: %s", path, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
 		fail(L, EX_CONFIG, "%s: cannot stat: %s", path, strerror(-r));
-		goto out_close_fd;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
 		fail(L, EX_CONFIG, "%s: not a regular file", path);
-		goto out_close_fd;
-	}
-	buf = malloc(CONFIG_FILE_MAX + 1);
-	if (!buf) {
-		r = -ENOMEM;
-		fail_oom(L);
-		goto out_close_fd;
+	} else {
+		L->buf = malloc(CONFIG_FILE_MAX + 1);
+		r = L->buf ? 0 : -ENOMEM;
 	}
 	/* Read to EOF, and no further than the limit. */
-	for (;;) {
-		n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			fail(L, EX_CONFIG, "%s: cannot read: %s", path,
-			     strerror(-r));
-			goto err_free_buf;
-		}
+	for (L->len = 0; r == 0 && L->len <= CONFIG_FILE_MAX;
+	     L->len += (size_t)n) {
+		n = read(fd, L->buf + L->len, CONFIG_FILE_MAX + 1 - L->len);
 		if (n == 0)
 			break;
-		len += (size_t)n;
-		if (len > CONFIG_FILE_MAX) {
-			r = -EFBIG;
-			fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
-			     CONFIG_FILE_MAX / 1024);
-			goto err_free_buf;
-		}
+		r = n < 0 && errno != EINTR ? -errno : 0;
+		n = n < 0 ? 0 : n;
 	}
+	if (r < 0 && L->buf)
+		fail(L, EX_CONFIG, "%s: cannot read: %s", path, strerror(-r));
+	else if (r == 0 && L->len > CONFIG_FILE_MAX)
+		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
+		     CONFIG_FILE_MAX / 1024);
 	close(fd);
-	*ret_buf = buf;
-	*ret_len = len;
-	return 1;
-
-err_free_buf:
-	free(buf);
-out_close_fd:
-	close(fd);
-	return r;
+	return r == 0 && L->len > CONFIG_FILE_MAX ? -EFBIG : r;
 }
 
 /*
@@ -1133,62 +710,46 @@ out_close_fd:
  */
 static void apply_file(struct load *L, const char *default_config)
 {
-	struct ini_state *st = &L->ini;
-	const char *path = default_config, *named_by = NULL;
 	const char *env = env_get(L->envp, "PIDONE_CONFIG");
-	char *buf = NULL;
-	size_t len = 0;
+	const char *path = default_config, *named_by = NULL;
 	int r;
 
-	if (L->cli_config) {
-		path = L->cli_config;
-		named_by = "--config";
-	} else if (env && *env) {
-		path = env;
-		named_by = "PIDONE_CONFIG";
+	if (L->cli_config || (env && *env)) {
+		path = L->cli_config ? L->cli_config : env;
+		named_by = L->cli_config ? "--config" : "PIDONE_CONFIG";
 	}
 	/* --config '' reads no file at all, not even the default one. */
 	if (!path || !*path)
 		return;
 	L->layer = ORIGIN_FILE;
-	L->line = 0;
-	memset(L->touched, 0, sizeof(L->touched));
-	r = ini_read(L, path, named_by, &buf, &len);
-	if (r <= 0)
-		goto out;
-	*st = (struct ini_state){ .buf = buf, .len = len };
-	st->value = malloc(len + 1);
-	if (!set_string(&L->s->config_path, path) || !st->value) {
-		fail_oom(L);
-		goto out_free_buf;
+	r = ini_read(L, path, named_by);
+	if (r == 0) {
+		L->value = malloc(L->len + 1);
+		L->s->config_path = strdup(path);
+		L->path = L->s->config_path;
+		r = L->value && L->path ? 0 : -ENOMEM;
 	}
-	st->path = L->s->config_path;
+	if (r == 0) {
 #if defined(HAVE_INI_RUNTIME_SWITCHES)
-	/* An inih with runtime switches: keep " ;", allow continuations. */
-	ini_allow_inline_comments = 0;
-	ini_allow_multiline = 1;
+		/* An inih with runtime switches: keep " ;", continue lines. */
+		ini_allow_inline_comments = 0;
+		ini_allow_multiline = 1;
 #endif
-	r = ini_parse_stream(ini_read_line, L, ini_on_entry, L);
-	ini_flush(L);
-	if (r == -2) {
-		fail_oom(L);
-	} else if (r > 0 &&
-		   (!L->file_err_line || (unsigned)r < L->file_err_line)) {
-		L->line = (unsigned)r;
-		fail(L, EX_CONFIG,
-		     "%s:%d: syntax error: expected [section], key = value, "
-		     "an indented continuation line or a comment",
-		     st->path, r);
+		r = ini_parse_stream(ini_line, L, ini_entry, L);
+		ini_flush(L);
+		L->line = r > 0 ? (unsigned)r : 0;
+		if (r > 0)
+			fail(L, EX_CONFIG,
+			     "%s:%d: syntax error: expected [section], key = "
+			     "value, an indented continuation line or a comment",
+			     L->path, r);
+		r = r == -2 ? -ENOMEM : 0;
 	}
-out_free_buf:
-	free(st->value);
-	free(buf);
-	*st = (struct ini_state){ 0 };
-out:
-	/* The file's first error now competes with the other layers'. */
+	if (r == -ENOMEM)
+		fail_oom(L);
+	free(L->value);
+	free(L->buf);
 	L->layer = ORIGIN_DEFAULT;
-	if (L->file_err_line)
-		fail(L, EX_CONFIG, "%s", L->file_err);
 }
 
 /* --- putting it together ---------------------------------------------- */
@@ -1197,13 +758,19 @@ out:
 static void default_writable(struct load *L)
 {
 	const char *tmp = env_get(L->envp, "TMPDIR");
+	char problem[128];
+	int r = -EINVAL;
 
 	if (L->s->origin[SETTING_WRITABLE].kind != ORIGIN_DEFAULT)
 		return;
-	if (!tmp || !is_abs_path(tmp))
-		tmp = "/tmp";
-	L->s->writable = strv_free(L->s->writable);
-	if (strv_push(&L->s->writable, tmp) < 0)
+	settings_clear(L->s, SETTING_WRITABLE);
+	if (tmp)
+		r = settings_set(L->s, SETTING_WRITABLE, tmp, problem,
+				 sizeof(problem));
+	if (r == -EINVAL)
+		r = settings_set(L->s, SETTING_WRITABLE, "/tmp", problem,
+				 sizeof(problem));
+	if (r < 0)
 		fail_oom(L);
 }
 
@@ -1213,33 +780,29 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		struct config_error *reterr)
 {
 	struct load L = { .s = s, .envp = envp, .err = reterr };
-	int r;
 
 	reterr->exit_code = 0;
 	reterr->text[0] = '\0';
-	r = cli_parse(&L, argc, argv);
-	if (r < 0) {
-		fail_oom(&L);
-		goto out_free_cli;
-	}
+	if (argc > 1 && strcmp(argv[1], "health") == 0)
+		L.action = CONFIG_ACTION_HEALTH;
+	else if (argc > 1 && strcmp(argv[1], "check") == 0)
+		L.action = CONFIG_ACTION_CHECK;
+	else if (argc > 1 && strcmp(argv[1], "status") == 0)
+		L.action = CONFIG_ACTION_STATUS;
+	cli_walk(&L, argc, argv, false);
 	/* --help and --version win over everything, even a broken file. */
-	if (L.wants != CONFIG_ACTION_RUN) {
-		r = (int)L.wants;
-		goto out_free_cli;
-	}
+	if (L.wants != CONFIG_ACTION_RUN)
+		return (int)L.wants;
 	apply_file(&L, default_config);
 	apply_env(&L);
-	apply_cli(&L);
+	apply_cli(&L, argc, argv);
 	L.layer = ORIGIN_DEFAULT;
 	default_writable(&L);
 	if (L.action == CONFIG_ACTION_RUN && !s->command)
 		fail(&L, EX_USAGE,
 		     "no command: give one after -- or set PIDONE_COMMAND or "
 		     "command = in the config file");
-	r = L.have_err ? L.err_r : (int)L.action;
-out_free_cli:
-	free(L.cli);
-	return r;
+	return L.err_r ? L.err_r : (int)L.action;
 }
 
 /* The --help text, written from the settings table into @buf. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * parse.c - pure parsers for setting values (numbers, seconds, booleans,
- * ports, addresses, [HOST:]PORT and comma-separated lists).
+ * ports, addresses and [HOST:]PORT).
  *
  * Everything here is strict on purpose: no sign, no white space inside a
  * value, no "0x", no units. A value either means exactly one thing or is
@@ -20,11 +20,6 @@
 
 #include "parse.h"
 #include "banned.h"
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 /*
  * Read the decimal digits at @s into *@ret and return how many there were.
@@ -71,26 +66,15 @@ int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms)
 {
 	unsigned long whole, ms;
 	bool over;
-	size_t n = read_digits(s, max_s, &whole, &over);
+	size_t n = read_digits(s, max_s, &whole, &over), i = n;
 	unsigned frac = 0, scale = 100;
-	size_t i;
 
-	if (n == 0)
-		return -EINVAL;
-	i = n;
-	if (s[i] == '.') {
-		size_t first = ++i;
-
-		for (; parse_is_digit(s[i]); i++) {
-			if (i - first >= 3)
-				return -EINVAL;
+	/* After a dot, one to three decimals. */
+	if (n > 0 && s[n] == '.')
+		for (i = n + 1; scale > 0 && parse_is_digit(s[i]);
+		     i++, scale /= 10)
 			frac += (unsigned)(s[i] - '0') * scale;
-			scale /= 10;
-		}
-		if (i == first)
-			return -EINVAL;
-	}
-	if (s[i] != '\0')
+	if (n == 0 || s[i] != '\0' || i == n + 1)
 		return -EINVAL;
 	if (over)
 		return -ERANGE;
@@ -104,45 +88,34 @@ int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms)
 /* The eight boolean words, case-insensitive (see parse.h). */
 int parse_bool(const char *s, bool *ret)
 {
-	/* Arrays, not pointers: the tables stay in .rodata. */
-	static const char yes[][6] = { "1", "true", "yes", "on" };
-	static const char no[][6] = { "0", "false", "no", "off" };
+	/* Arrays, not pointers: the table stays in .rodata. */
+	static const char words[][6] = { "0",  "1",   "false", "true",
+					 "no", "yes", "off",   "on" };
 
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strcasecmp(s, words[i]) == 0) {
+			*ret = i % 2;
 			return 0;
 		}
 	}
 	return -EINVAL;
 }
 
-/* A port 0..65535 (see parse.h). */
-int parse_port(const char *s, unsigned *ret)
-{
-	unsigned long v;
-	int r = parse_uint(s, 65535, &v);
-
-	if (r < 0)
-		return r;
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /* See parse.h. */
 int parse_port_n(const char *s, size_t len, unsigned *ret)
 {
 	char text[8];
+	unsigned long v;
+	int r = len < sizeof(text) ? 0 : -EINVAL;
 
-	if (len >= sizeof(text))
-		return -EINVAL;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	return parse_port(text, ret);
+	if (r == 0) {
+		memcpy(text, s, len);
+		text[len] = '\0';
+		r = parse_uint(text, 65535, &v);
+	}
+	if (r == 0)
+		*ret = (unsigned)v;
+	return r;
 }
 
 /* See parse.h. */
@@ -175,100 +148,49 @@ int parse_ip_address(const char *s, int *ret_family)
 /* "[HOST:]PORT" for --ready-tcp (see parse.h). */
 int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 {
-	const char *port_text = s, *colon;
+	const char *colon = strrchr(s, ':');
+	bool bracket = s[0] == '[';
 	char *host = NULL;
 	unsigned long port;
-	int family, r;
+	int family = 0, r;
 
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		host = strndup(s + 1, (size_t)(close - s - 1));
+	/* "[IPv6]:PORT", "HOST:PORT" with no other colon, or "PORT". */
+	if (bracket ? !colon || colon[-1] != ']' :
+		      colon && strchr(s, ':') != colon)
+		return -EINVAL;
+	if (colon) {
+		host = strndup(s + bracket, (size_t)(colon - s) - 2 * bracket);
 		if (!host)
 			return -ENOMEM;
-		if (parse_ip_address(host, &family) < 0 || family != AF_INET6) {
-			r = -EINVAL;
-			goto err_free_host;
-		}
-		port_text = close + 2;
-	} else if ((colon = strchr(s, ':'))) {
-		/* A second colon means an IPv6 address without brackets. */
-		if (strchr(colon + 1, ':'))
-			return -EINVAL;
-		host = strndup(s, (size_t)(colon - s));
-		if (!host)
-			return -ENOMEM;
-		if (strcmp(host, "localhost") != 0 &&
-		    (parse_ip_address(host, &family) < 0 ||
-		     family != AF_INET)) {
-			r = -EINVAL;
-			goto err_free_host;
-		}
-		port_text = colon + 1;
+		parse_ip_address(host, &family);
 	}
-	r = parse_uint(port_text, 65535, &port);
-	if (r == 0 && port == 0)
-		r = -ERANGE;
-	if (r < 0)
-		goto err_free_host;
+	if (host &&
+	    (bracket ? family != AF_INET6 :
+		       family != AF_INET && strcmp(host, "localhost"))) {
+		r = -EINVAL;
+	} else {
+		r = parse_uint(colon ? colon + 1 : s, 65535, &port);
+		r = r == 0 && port == 0 ? -ERANGE : r;
+	}
+	if (r < 0) {
+		free(host);
+		return r;
+	}
 	*ret_host = host;
 	*ret_port = (unsigned)port;
 	return 0;
-
-err_free_host:
-	free(host);
-	return r;
 }
 
-/* Call @each for every comma-separated item (see parse.h). */
-int parse_list(const char *s, int (*each)(const char *item, void *userdata),
-	       void *userdata)
-{
-	char *copy = strdup(s);
-	char *p;
-	int r = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	p = copy;
-	for (;;) {
-		char *end = strchr(p, ',');
-		char *next = end ? end + 1 : NULL;
-
-		if (!end)
-			end = p + strlen(p);
-		while (p < end && is_blank(*p))
-			p++;
-		while (end > p && is_blank(end[-1]))
-			end--;
-		if (end == p) {
-			r = -EINVAL;
-			break;
-		}
-		*end = '\0';
-		r = each(p, userdata);
-		if (r < 0 || !next)
-			break;
-		p = next;
-	}
-	free(copy);
-	return r < 0 ? r : 0;
-}
-
+/* Milliseconds as "10", "2.5" or "0.25" (see parse.h). */
 const char *seconds_text(uint64_t ms, char *buf, size_t size)
 {
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%" PRIu64, ms / 1000);
-	else if (ms % 100 == 0)
-		snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000,
-			 ms % 1000 / 100);
-	else if (ms % 10 == 0)
-		snprintf(buf, size, "%" PRIu64 ".%02" PRIu64, ms / 1000,
-			 ms % 1000 / 10);
-	else
-		snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+	int n = snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
 			 ms % 1000);
+
+	/* Trailing zeros of the fraction go, and then a bare dot. */
+	while (n > 0 && (size_t)n < size && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && (size_t)n < size && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
 	return buf;
 }

@@ -30,10 +30,7 @@ const char *seconds_text(uint64_t ms, char *buf, size_t size);
 /* 1/0, true/false, yes/no, on/off (case-insensitive). */
 int parse_bool(const char *s, bool *ret);
 
-/* A TCP port 0..65535. */
-int parse_port(const char *s, unsigned *ret);
-
-/* The same for the @len bytes at @s (no NUL needed). */
+/* A TCP port 0..65535 in the @len bytes at @s (no NUL needed). */
 int parse_port_n(const char *s, size_t len, unsigned *ret);
 
 /* ASCII only, whatever the locale: protocol text, not user text. */
@@ -45,6 +42,15 @@ static inline bool parse_is_digit(char c)
 static inline char parse_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Does @s hold a control byte (below 0x20, or DEL)? */
+static inline bool parse_has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
 }
 
 /* Do the @len bytes at @s equal lower-case @word, ignoring ASCII case? */
@@ -63,15 +69,5 @@ int parse_ip_address(const char *s, int *ret_family);
  * 1..65535. -ENOMEM possible.
  */
 int parse_hostport(const char *s, char **ret_host, unsigned *ret_port);
-
-/*
- * Split a comma-separated list (PIDONE_WRITABLE, PIDONE_SUCCESS_EXIT...):
- * calls @each with every item, white space (also newlines) around items
- * trimmed, empty items rejected with -EINVAL. Stops at and returns the
- * first negative return of @each. @item is NUL-terminated and valid only
- * during the call. -ENOMEM possible.
- */
-int parse_list(const char *s, int (*each)(const char *item, void *userdata),
-	       void *userdata);
 
 #endif

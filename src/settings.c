@@ -1,30 +1,39 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.c - the settings of the README's Options: their defaults, the one
- * table that describes them (long and short option, environment variable,
- * INI section and key, how each is given, value type, field, limit, value
- * names, help text) and where each value came from.
+ * settings.c - the settings of the README's Options: the one table that
+ * defines them (long and short option, environment variable, INI section
+ * and key, how each is given, value type, field, limit, value names,
+ * default, help text), the one reader of a value of each type, and where
+ * each value came from.
  *
- * The table below is the single source of these facts: the argv parser,
- * the environment and INI layers of config.c, --help, `pidone check` and
- * the tests all read it, so a setting cannot be spelt two ways. No I/O, no
- * globals (the table is const), no logging.
+ * The table below is the single source of these facts: the defaults, the
+ * argv, environment and INI layers of config.c, --help, `pidone check` and
+ * the tests all read it, so a setting cannot be spelt two ways. Adding a
+ * setting is its id in enum setting_id, a row here (its default included),
+ * its field in struct settings and its effect. No I/O, no globals (the
+ * table is const), no logging.
  */
 #include <errno.h>
-#include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "settings.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /*
  * A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
  * help text (value, default, note) and, last, the names of an enum.
  */
-#define ROW(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
+#define ROW(id, opt, c, env, sec, key, kind, type, field, max, arg, def, note, \
+	    ...)                                                               \
+	[SETTING_##id] = DEF(opt, c, env, sec, key, kind, type, field, max,    \
+			     arg, def, note, __VA_ARGS__)
+#define DEF(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
 	    ...)                                                               \
 	{                                                                      \
 		opt, c, env, sec, key, SETTING_KIND_##kind,                    \
@@ -33,83 +42,85 @@
 			{ __VA_ARGS__ }, arg, def, note                        \
 	}
 
-/*
- * The table: one row per setting, in the order of the documentation.
- * Adding a setting is a row here, a field in struct settings, its
- * default in settings_init and its effect.
- */
+/* The table: one row per setting, in the order of the documentation. */
 static const struct setting_def setting_defs[SETTING_MAX] = {
-	[SETTING_COMMAND] = ROW("", 0, "PIDONE_COMMAND", "process", "command",
-				COMMAND, COMMAND, command, 0, "", "none", "",
-				""),
-	[SETTING_USER] = ROW("user", 'u', "PIDONE_USER", "process", "user",
-			     VALUE, USER, user, 0, "USER[:GROUP]",
-			     SETTINGS_DEFAULT_USER, ", or keep", ""),
-	[SETTING_WRITABLE] = ROW("writable", 'w', "PIDONE_WRITABLE", "dirs",
-				 "writable", LIST, PATH, writable, 0, "DIR",
-				 "$TMPDIR or /tmp", "", ""),
-	[SETTING_CREATE_DIRS] = ROW("create-dirs", 0, "PIDONE_CREATE_DIRS",
-				    "dirs", "create", FLAG, BOOL, create_dirs,
-				    0, "", "off", "", ""),
-	[SETTING_GRACE] = ROW("grace", 't', "PIDONE_GRACE", "process", "grace",
-			      VALUE, SECONDS, grace_ms, 3600, "SECS", "10",
-			      " (max 3600)", ""),
-	[SETTING_DRAIN] = ROW("drain", 0, "PIDONE_DRAIN", "process", "drain",
-			      VALUE, SECONDS, drain_ms, 3600, "SECS", "0",
-			      " (forward a stop at once)", ""),
-	[SETTING_FORWARD] = ROW("forward", 0, "PIDONE_FORWARD", "signals",
-				"forward", VALUE, ENUM, forward, 0,
-				"group|child", "group", "", "group", "child"),
-	[SETTING_REWRITE] = ROW("rewrite", 0, "PIDONE_REWRITE", "signals",
-				"rewrite", LIST, SIGNAL, rewrite, 0, "SIG:SIG",
-				"none", " (e.g. TERM:QUIT)", ""),
-	[SETTING_SUCCESS_EXIT] = ROW("success-exit", 0, "PIDONE_SUCCESS_EXIT",
-				     "process", "success_exit", LIST, STATUS,
-				     success_exit, 255, "N", "none",
-				     " (e.g. 143)", ""),
-	[SETTING_RESTART] = ROW("restart", 0, "PIDONE_RESTART", "process",
-				"restart", VALUE, ENUM, restart, 0, "POLICY",
-				"never", " (on-failure, always)", "never",
-				"on-failure", "always"),
-	[SETTING_RESTART_MAX] = ROW("restart-max", 0, "PIDONE_RESTART_MAX",
-				    "process", "restart_max", VALUE, COUNT,
-				    restart_max, 1000, "N", "5",
-				    " (per 10 minutes)", ""),
-	[SETTING_HEALTH_PORT] = ROW("health-port", 'p', "PIDONE_HEALTH_PORT",
-				    "health", "port", VALUE, PORT, health_port,
-				    65535, "PORT", "8081", " (0: no server)",
-				    ""),
-	[SETTING_HEALTH_ADDR] = ROW("health-addr", 0, "PIDONE_HEALTH_ADDR",
-				    "health", "address", VALUE, ADDRESS,
-				    health_addr, 0, "ADDR", "all interfaces",
-				    "", ""),
-	[SETTING_READY_DELAY] = ROW("ready-delay", 0, "PIDONE_READY_DELAY",
-				    "health", "ready_delay", VALUE, SECONDS,
-				    ready_delay_ms, 86400, "SECS", "0", "", ""),
-	[SETTING_READY_TCP] = ROW("ready-tcp", 0, "PIDONE_READY_TCP", "health",
-				  "ready_tcp", VALUE, HOSTPORT, ready_tcp_host,
-				  0, "[HOST:]PORT", "none", "", ""),
-	[SETTING_READY_NOTIFY] = ROW("ready-notify", 0, "PIDONE_READY_NOTIFY",
-				     "health", "ready_notify", FLAG, BOOL,
-				     ready_notify, 0, "", "off", "", ""),
-	[SETTING_WATCHDOG] = ROW("watchdog", 0, "PIDONE_WATCHDOG", "health",
-				 "watchdog", VALUE, SECONDS, watchdog_ms, 86400,
-				 "SECS", "0", " (off)", ""),
-	[SETTING_LOG_FORMAT] = ROW("log-format", 0, "PIDONE_LOG_FORMAT", "log",
-				   "format", VALUE, ENUM, log_format, 0,
-				   "json|text", "json", "", "json", "text"),
-	[SETTING_LOG_LEVEL] = ROW("log-level", 0, "PIDONE_LOG_LEVEL", "log",
-				  "level", VALUE, ENUM, log_level, 0, "LEVEL",
-				  "info", " (error, warn, debug)", "error",
-				  "warn", "info", "debug"),
-	[SETTING_SUBREAPER] = ROW("subreaper", 0, "PIDONE_SUBREAPER", "process",
-				  "subreaper", FLAG, AUTO_BOOL, subreaper, 0,
-				  "", "automatic when not PID 1", "", "auto",
-				  "on", "off"),
+	ROW(COMMAND, "", 0, "PIDONE_COMMAND", "process", "command", COMMAND,
+	    COMMAND, command, 0, "", "none", "", ""),
+	ROW(USER, "user", 'u', "PIDONE_USER", "process", "user", VALUE, USER,
+	    user, 0, "USER[:GROUP]", "65532:65532", ", or keep", ""),
+	ROW(WRITABLE, "writable", 'w', "PIDONE_WRITABLE", "dirs", "writable",
+	    LIST, PATH, writable, 0, "DIR", "$TMPDIR or /tmp", "", ""),
+	ROW(CREATE_DIRS, "create-dirs", 0, "PIDONE_CREATE_DIRS", "dirs",
+	    "create", FLAG, BOOL, create_dirs, 0, "", "off", "", ""),
+	ROW(GRACE, "grace", 't', "PIDONE_GRACE", "process", "grace", VALUE,
+	    SECONDS, grace_ms, 3600, "SECS", "10", " (max 3600)", ""),
+	ROW(DRAIN, "drain", 0, "PIDONE_DRAIN", "process", "drain", VALUE,
+	    SECONDS, drain_ms, 3600, "SECS", "0", " (forward a stop at once)",
+	    ""),
+	ROW(FORWARD, "forward", 0, "PIDONE_FORWARD", "signals", "forward",
+	    VALUE, ENUM, forward, 0, "group|child", "group", "", "group",
+	    "child"),
+	ROW(REWRITE, "rewrite", 0, "PIDONE_REWRITE", "signals", "rewrite", LIST,
+	    SIGNAL, rewrite, 0, "SIG:SIG", "none", " (e.g. TERM:QUIT)", ""),
+	ROW(SUCCESS_EXIT, "success-exit", 0, "PIDONE_SUCCESS_EXIT", "process",
+	    "success_exit", LIST, STATUS, success_exit, 255, "N", "none",
+	    " (e.g. 143)", ""),
+	ROW(RESTART, "restart", 0, "PIDONE_RESTART", "process", "restart",
+	    VALUE, ENUM, restart, 0, "POLICY", "never", " (on-failure, always)",
+	    "never", "on-failure", "always"),
+	ROW(RESTART_MAX, "restart-max", 0, "PIDONE_RESTART_MAX", "process",
+	    "restart_max", VALUE, COUNT, restart_max, 1000, "N", "5",
+	    " (per 10 minutes)", ""),
+	ROW(HEALTH_PORT, "health-port", 'p', "PIDONE_HEALTH_PORT", "health",
+	    "port", VALUE, PORT, health_port, 65535, "PORT", "8081",
+	    " (0: no server)", ""),
+	ROW(HEALTH_ADDR, "health-addr", 0, "PIDONE_HEALTH_ADDR", "health",
+	    "address", VALUE, ADDRESS, health_addr, 0, "ADDR", "all interfaces",
+	    "", ""),
+	ROW(READY_DELAY, "ready-delay", 0, "PIDONE_READY_DELAY", "health",
+	    "ready_delay", VALUE, SECONDS, ready_delay_ms, 86400, "SECS", "0",
+	    "", ""),
+	ROW(READY_TCP, "ready-tcp", 0, "PIDONE_READY_TCP", "health",
+	    "ready_tcp", VALUE, HOSTPORT, ready_tcp_host, 0, "[HOST:]PORT",
+	    "none", "", ""),
+	ROW(READY_NOTIFY, "ready-notify", 0, "PIDONE_READY_NOTIFY", "health",
+	    "ready_notify", FLAG, BOOL, ready_notify, 0, "", "off", "", ""),
+	ROW(WATCHDOG, "watchdog", 0, "PIDONE_WATCHDOG", "health", "watchdog",
+	    VALUE, SECONDS, watchdog_ms, 86400, "SECS", "0", " (off)", ""),
+	ROW(LOG_FORMAT, "log-format", 0, "PIDONE_LOG_FORMAT", "log", "format",
+	    VALUE, ENUM, log_format, 0, "json|text", "json", "", "json",
+	    "text"),
+	ROW(LOG_LEVEL, "log-level", 0, "PIDONE_LOG_LEVEL", "log", "level",
+	    VALUE, ENUM, log_level, 0, "LEVEL", "info", " (error, warn, debug)",
+	    "error", "warn", "info", "debug"),
+	ROW(SUBREAPER, "subreaper", 0, "PIDONE_SUBREAPER", "process",
+	    "subreaper", FLAG, AUTO_BOOL, subreaper, 0, "",
+	    "automatic when not PID 1", "", "auto", "on", "off"),
 };
 
-static const char ini_sections[][8] = { "process", "dirs", "signals", "health",
-					"log" };
+#define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
+
+/* What a value of each type must be: "<where>: "v" is not ...". */
+static const char type_problem[SETTING_TYPE_MAX][104] = {
+	[SETTING_TYPE_USER] = "is not USER[:GROUP] (names or numeric ids) or "
+			      "keep",
+	[SETTING_TYPE_PATH] = "is not an absolute path",
+	[SETTING_TYPE_BOOL] = "is not a boolean " BOOL_WORDS,
+	[SETTING_TYPE_SECONDS] = "is not a number of seconds (like 10 or 0.5)",
+	[SETTING_TYPE_ENUM] = "is not one of ",
+	[SETTING_TYPE_SIGNAL] = "is not FROM:TO (signal names or numbers; TO 0 "
+				"drops the signal; FROM not KILL, STOP or "
+				"CHLD)",
+	[SETTING_TYPE_STATUS] = "is not an exit status (0..255)",
+	[SETTING_TYPE_COUNT] = "is not a whole number",
+	[SETTING_TYPE_PORT] = "is not a port number (0..65535; 0 disables the "
+			      "server)",
+	[SETTING_TYPE_ADDRESS] = "is not an IPv4 or IPv6 address (like "
+				 "0.0.0.0, 127.0.0.1, :: or ::1)",
+	[SETTING_TYPE_HOSTPORT] = "is not [HOST:]PORT (HOST an IP address or "
+				  "localhost, PORT 1..65535)",
+	[SETTING_TYPE_AUTO_BOOL] = "is not auto or a boolean " BOOL_WORDS,
+};
 
 /* Row @id of the table, or NULL. */
 const struct setting_def *settings_def(enum setting_id id)
@@ -128,10 +139,153 @@ const char *settings_value_name(enum setting_id id, int value)
 	return d->names[value];
 }
 
-/* The defaults (README, Options; see settings.h). */
+/*
+ * "keep", "USER" or "USER:GROUP": numeric ids or names in the portable
+ * set (letters, digits, ".", "_", "-", and "$" as useradd allows). Whether
+ * they exist is checked later, against the image's /etc/passwd.
+ */
+static bool is_user_spec(const char *v)
+{
+	const char *colon = strchr(v, ':');
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= SETTINGS_USER_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-$:") != len)
+		return false;
+	return !colon ||
+	       (colon != v && colon[1] != '\0' && !strchr(colon + 1, ':'));
+}
+
+/* Read @v as the type of @id says (see settings.h). */
+int settings_set(struct settings *s, enum setting_id id, const char *v,
+		 char *problem, size_t size)
+{
+	const struct setting_def *d = &setting_defs[id];
+	void *field = (char *)s + d->offset;
+	char *copy = NULL, name[16];
+	const char *sig;
+	struct textbuf t;
+	unsigned long n;
+	int r = -EINVAL, from, to;
+	bool b = true, is_auto;
+
+	switch (d->type) {
+	case SETTING_TYPE_USER:
+		if (!is_user_spec(v))
+			break;
+		snprintf(field, SETTINGS_USER_MAX, "%s", v);
+		return 0;
+	case SETTING_TYPE_PATH:
+		if (v[0] != '/' || strlen(v) >= PATH_MAX ||
+		    parse_has_control(v))
+			break;
+		return strv_push(field, v);
+	case SETTING_TYPE_BOOL:
+	case SETTING_TYPE_AUTO_BOOL: /* names[0] (auto), or a boolean */
+		is_auto = v && d->names[0][0] && strcmp(v, d->names[0]) == 0;
+		if (!is_auto && v && parse_bool(v, &b) < 0)
+			break;
+		if (d->type == SETTING_TYPE_BOOL)
+			*(bool *)field = b;
+		else
+			*(int *)field = is_auto ? 0 : b ? 1 : 2;
+		return 0;
+	case SETTING_TYPE_ENUM:
+		for (int i = 0; i < SETTING_NAMES_MAX && d->names[i][0]; i++) {
+			if (strcmp(v, d->names[i]) == 0) {
+				*(int *)field = i;
+				return 0;
+			}
+		}
+		break;
+	case SETTING_TYPE_SECONDS:
+		r = parse_seconds(v, d->max, field);
+		if (r < 0)
+			break;
+		return 0;
+	case SETTING_TYPE_STATUS:
+	case SETTING_TYPE_COUNT:
+	case SETTING_TYPE_PORT:
+		r = parse_uint(v, d->max, &n);
+		if (r < 0)
+			break;
+		if (d->type == SETTING_TYPE_STATUS)
+			((uint8_t *)field)[n / 8] |= (uint8_t)(1u << (n % 8));
+		else
+			*(unsigned *)field = (unsigned)n;
+		return 0;
+	case SETTING_TYPE_SIGNAL:
+		if (signame_parse_rewrite(v, &from, &to) < 0)
+			break;
+		if (s->rewrite_given[from]) {
+			sig = signame_from_number(from, name, sizeof(name));
+			snprintf(problem, size, "rewrites %s a second time",
+				 sig ? sig : "it");
+			return -EINVAL;
+		}
+		s->rewrite_given[from] = true;
+		s->rewrite[from] = to;
+		return 0;
+	case SETTING_TYPE_ADDRESS:
+		if (parse_ip_address(v, &from) < 0)
+			break;
+		copy = strdup(v);
+		r = copy ? 0 : -ENOMEM;
+		/* fall through */
+	case SETTING_TYPE_HOSTPORT:
+		if (d->type == SETTING_TYPE_HOSTPORT)
+			r = parse_hostport(v, &copy, &s->ready_tcp_port);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			break;
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	textbuf_init(&t, problem, size);
+	if (r == -ERANGE &&
+	    (d->type == SETTING_TYPE_SECONDS || d->type == SETTING_TYPE_COUNT))
+		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
+			       d->type == SETTING_TYPE_SECONDS ? " seconds" :
+								 "");
+	else
+		textbuf_puts(&t, type_problem[d->type]);
+	for (int i = 0; d->type == SETTING_TYPE_ENUM && i < SETTING_NAMES_MAX &&
+			d->names[i][0];
+	     i++)
+		textbuf_printf(&t, "%s%s", i ? "|" : "", d->names[i]);
+	if (r != -ERANGE && d->type == SETTING_TYPE_COUNT)
+		textbuf_printf(&t, " (0..%u)", d->max);
+	return -EINVAL;
+}
+
+/* Empty list setting @id (see settings.h). */
+void settings_clear(struct settings *s, enum setting_id id)
+{
+	const struct setting_def *d = &setting_defs[id];
+	void *field = (char *)s + d->offset;
+
+	if (d->type == SETTING_TYPE_PATH)
+		*(char ***)field = strv_free(*(char ***)field);
+	if (d->type == SETTING_TYPE_STATUS)
+		memset(field, 0, SETTINGS_EXIT_STATUSES / 8);
+	for (int sig = 0; d->type == SETTING_TYPE_SIGNAL && sig <= SIGNAME_MAX;
+	     sig++) {
+		s->rewrite[sig] = sig;
+		s->rewrite_given[sig] = false;
+	}
+}
+
+/* The defaults of the table (see settings.h). */
 void settings_init(struct settings *s)
 {
-	/* config.c and check.c reach enum fields as int, offsets as short. */
+	char problem[128];
+
+	/* Enum fields are reached as int, offsets as unsigned short. */
 	_Static_assert(sizeof(enum forward_mode) == sizeof(int) &&
 			       sizeof(enum restart_policy) == sizeof(int) &&
 			       sizeof(enum log_format) == sizeof(int) &&
@@ -140,22 +294,13 @@ void settings_init(struct settings *s)
 		       "enum settings are not int-sized");
 	_Static_assert(sizeof(*s) <= 65535, "struct settings too large");
 	memset(s, 0, sizeof(*s));
-	_Static_assert(sizeof(SETTINGS_DEFAULT_USER) <= sizeof(s->user),
-		       "default user too long");
-	memcpy(s->user, SETTINGS_DEFAULT_USER, sizeof(SETTINGS_DEFAULT_USER));
-	s->grace_ms = 10 * 1000;
-	s->forward = FORWARD_GROUP;
-	for (int sig = 0; sig <= SIGNAME_MAX; sig++)
-		s->rewrite[sig] = sig;
-	s->restart = RESTART_NEVER;
-	s->restart_max = 5;
-	s->health_port = 8081;
-	s->log_format = LOG_FORMAT_JSON;
-	s->log_level = LOG_LEVEL_INFO;
-	s->subreaper = SUBREAPER_AUTO;
+	for (int id = 0; id < SETTING_MAX; id++) {
+		settings_clear(s, id);
+		/* A default in words is the empty value: it does not parse. */
+		settings_set(s, id, setting_defs[id].default_text, problem,
+			     sizeof(problem));
+	}
 	s->probe_timeout_ms = 3 * 1000;
-	for (int id = 0; id < SETTING_MAX; id++)
-		s->origin[id] = (struct origin){ .kind = ORIGIN_DEFAULT };
 }
 
 /* Free what @s owns and return it to the defaults. */
@@ -178,145 +323,28 @@ bool settings_is_success_exit(const struct settings *s, int status)
 	return s->success_exit[status / 8] & (1u << (status % 8));
 }
 
-/* The long option of @id, without "--" (NULL for the command). */
-const char *settings_option_name(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n && n->option[0] ? n->option : NULL;
-}
-
-/* The PIDONE_* variable of @id. */
-const char *settings_env_name(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->env : NULL;
-}
-
-/* The INI section of @id. */
-const char *settings_ini_section(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->section : NULL;
-}
-
-/* The INI key of @id. */
-const char *settings_ini_key(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->key : NULL;
-}
-
-/* The one-letter option of @id, or 0. */
-char settings_short_option(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->short_option : 0;
-}
-
-/* How @id is given: value, list, flag or the command. */
-enum setting_kind settings_kind(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->kind : SETTING_KIND_MAX;
-}
-
-/* The default of @id in the README's words. */
-const char *settings_default_text(enum setting_id id)
-{
-	const struct setting_def *n = settings_def(id);
-
-	return n ? n->default_text : NULL;
-}
-
-/* The setting of long option @name, or -ENOENT. */
-int settings_from_option(const char *name)
-{
-	for (int id = 0; id < SETTING_MAX; id++)
-		if (setting_defs[id].option[0] &&
-		    strcmp(setting_defs[id].option, name) == 0)
-			return id;
-	return -ENOENT;
-}
-
-/* The setting of short option @c, or -ENOENT. */
-int settings_from_short_option(char c)
-{
-	for (int id = 0; c && id < SETTING_MAX; id++)
-		if (setting_defs[id].short_option == c)
-			return id;
-	return -ENOENT;
-}
-
-/* The setting of variable @name, or -ENOENT. */
-int settings_from_env(const char *name)
-{
-	for (int id = 0; id < SETTING_MAX; id++)
-		if (strcmp(setting_defs[id].env, name) == 0)
-			return id;
-	return -ENOENT;
-}
-
-/* The setting of INI @section and @key, or -ENOENT. */
-int settings_from_ini(const char *section, const char *key)
-{
-	for (int id = 0; id < SETTING_MAX; id++)
-		if (strcmp(setting_defs[id].section, section) == 0 &&
-		    strcmp(setting_defs[id].key, key) == 0)
-			return id;
-	return -ENOENT;
-}
-
-/* Is @section one of the five INI sections? */
-bool settings_is_ini_section(const char *section)
-{
-	for (size_t i = 0; i < sizeof(ini_sections) / sizeof(ini_sections[0]);
-	     i++)
-		if (strcmp(ini_sections[i], section) == 0)
-			return true;
-	return false;
-}
-
 /* "default", "--grace", "PIDONE_GRACE" or "FILE:LINE" into @buf. */
 const char *settings_origin_text(const struct settings *s, enum setting_id id,
 				 char *buf, unsigned buflen)
 {
-	const struct setting_def *n = settings_def(id);
-	const struct origin *o;
+	const struct setting_def *d = settings_def(id);
+	enum origin_kind kind = d ? s->origin[id].kind : ORIGIN_DEFAULT;
 
 	/* snprintf truncates and terminates: enough for a message. */
 	if (buflen == 0)
 		return buf;
-	if (!n) {
+	if (!d)
 		snprintf(buf, buflen, "unknown");
-		return buf;
-	}
-	o = &s->origin[id];
-	switch (o->kind) {
-	case ORIGIN_FILE:
+	else if (kind == ORIGIN_FILE)
 		snprintf(buf, buflen, "%s:%u",
 			 s->config_path ? s->config_path : "config file",
-			 o->line);
-		break;
-	case ORIGIN_ENV:
-		snprintf(buf, buflen, "%s", n->env);
-		break;
-	case ORIGIN_CLI:
-		if (n->option[0])
-			snprintf(buf, buflen, "--%s", n->option);
-		else
-			snprintf(buf, buflen, "command line");
-		break;
-	case ORIGIN_DEFAULT:
-	case ORIGIN_MAX:
-	default:
-		snprintf(buf, buflen, "default");
-		break;
-	}
+			 s->origin[id].line);
+	else if (kind == ORIGIN_ENV)
+		snprintf(buf, buflen, "%s", d->env);
+	else if (kind == ORIGIN_CLI && d->option[0])
+		snprintf(buf, buflen, "--%s", d->option);
+	else
+		snprintf(buf, buflen, "%s",
+			 kind == ORIGIN_CLI ? "command line" : "default");
 	return buf;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * settings.h - every setting of the README's Options, merged from defaults, the
- * INI file, the environment and the command line, and where each came from.
+ * settings.h - every setting of the README's Options, the one table that
+ * defines them, their values merged from defaults, the INI file, the
+ * environment and the command line, and where each came from.
  */
 #ifndef PIDONE_SETTINGS_H
 #define PIDONE_SETTINGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "log.h"
@@ -71,15 +73,10 @@ struct origin {
 
 /* Longest "USER[:GROUP]" accepted, NUL included. */
 #define SETTINGS_USER_MAX 256
-#define SETTINGS_DEFAULT_USER "65532:65532"
 
 struct settings {
 	char **command; /* NULL-terminated argv; NULL when none was given */
-	/*
-	 * "USER[:GROUP]", numeric or names, or "keep". An array, not a
-	 * pointer, so that the default needs no allocation and settings_init
-	 * cannot fail.
-	 */
+	/* "USER[:GROUP]" or "keep"; an array, so settings_init cannot fail */
 	char user[SETTINGS_USER_MAX];
 	char **writable; /* NULL-terminated list of directories; NULL: none */
 	bool create_dirs;
@@ -88,6 +85,8 @@ struct settings {
 	enum forward_mode forward;
 	/* rewrite[from] = to; from itself when not rewritten, 0 = drop */
 	int rewrite[SIGNAME_MAX + 1];
+	/* FROMs given since the list was last emptied: each only once */
+	bool rewrite_given[SIGNAME_MAX + 1];
 	/* success_exit[status / 8] bit (status % 8): reported as 0 */
 	uint8_t success_exit[SETTINGS_EXIT_STATUSES / 8];
 	enum restart_policy restart;
@@ -128,21 +127,21 @@ enum setting_kind {
 	SETTING_KIND_MAX
 };
 
-/* What a value means, and so which parser reads it. */
+/* What a value means, and so how settings_set reads it. */
 enum setting_type {
-	SETTING_TYPE_COMMAND, /* JSON array of strings */
+	SETTING_TYPE_COMMAND, /* JSON array of strings (read by config.c) */
 	SETTING_TYPE_USER, /* USER[:GROUP] or keep */
 	SETTING_TYPE_PATH, /* absolute path (a list item) */
 	SETTING_TYPE_BOOL,
 	SETTING_TYPE_SECONDS, /* up to max seconds, into milliseconds */
 	SETTING_TYPE_ENUM, /* one of names[] */
 	SETTING_TYPE_SIGNAL, /* FROM:TO signal rewrite (a list item) */
-	SETTING_TYPE_STATUS, /* exit status 0..255 (a list item) */
+	SETTING_TYPE_STATUS, /* exit status 0..max (a list item) */
 	SETTING_TYPE_COUNT, /* 0..max */
-	SETTING_TYPE_PORT, /* 0..65535 */
+	SETTING_TYPE_PORT, /* 0..max */
 	SETTING_TYPE_ADDRESS, /* IPv4 or IPv6 literal */
 	SETTING_TYPE_HOSTPORT, /* [HOST:]PORT */
-	SETTING_TYPE_AUTO_BOOL, /* "auto" or a boolean: names[] by value */
+	SETTING_TYPE_AUTO_BOOL, /* names[0] (auto) or a boolean: on, off */
 	SETTING_TYPE_MAX
 };
 
@@ -150,8 +149,8 @@ enum setting_type {
 
 /*
  * One row of the settings table: everything the command line, the
- * environment, the INI file, --help, `check` and the messages need.
- * Arrays rather than pointers, so that the table is plain .rodata.
+ * environment, the INI file, the defaults, --help, `check` and the
+ * messages need. Arrays rather than pointers: the table is plain .rodata.
  */
 struct setting_def {
 	char option[16]; /* long option without "--"; "" for none */
@@ -162,10 +161,14 @@ struct setting_def {
 	unsigned char kind; /* enum setting_kind */
 	unsigned char type; /* enum setting_type */
 	unsigned short offset; /* of the value in struct settings */
-	unsigned max; /* SECONDS and COUNT: the largest value */
+	unsigned max; /* SECONDS, STATUS, COUNT, PORT: the largest value */
 	char names[SETTING_NAMES_MAX][12]; /* ENUM, AUTO_BOOL: by value */
 	char arg[16]; /* --help: what the value looks like */
-	char default_text[32]; /* as the documentation words it */
+	/*
+	 * The default: a value of the type, or words for the empty value
+	 * ("none", "all interfaces", "automatic when not PID 1").
+	 */
+	char default_text[32];
 	char note[32]; /* --help: after the default */
 };
 
@@ -176,7 +179,7 @@ const struct setting_def *settings_def(enum setting_id id);
 const char *settings_value_name(enum setting_id id, int value);
 
 /*
- * Defaults as documented. The writable list is left NULL: its default
+ * The defaults of the table. The writable list is left NULL: its default
  * ($TMPDIR or /tmp) depends on the environment, so config_load fills it.
  */
 void settings_init(struct settings *s);
@@ -184,40 +187,21 @@ void settings_init(struct settings *s);
 /* Free what @s owns and reset it to settings_init's state. */
 void settings_done(struct settings *s);
 
+/* Empty list setting @id of @s: no items, no rewrites. */
+void settings_clear(struct settings *s, enum setting_id id);
+
+/*
+ * Set @id (any type but COMMAND) from the text @value as the table's type
+ * reads it; NULL for a command-line flag, which turns it on. A list type
+ * adds one item. Returns 0, -ENOMEM, or -EINVAL with what is wrong in
+ * @problem (to follow the quoted value: "is not a boolean (...)");
+ * @s is unchanged then.
+ */
+int settings_set(struct settings *s, enum setting_id id, const char *value,
+		 char *problem, size_t size);
+
 /* Is @status (0..255) listed in success_exit? */
 bool settings_is_success_exit(const struct settings *s, int status);
-
-/*
- * The names of setting @id: long option (without "--"; NULL for the
- * command, which has none), environment variable, INI section and key.
- * Static strings; NULL for an id out of range.
- */
-const char *settings_option_name(enum setting_id id);
-const char *settings_env_name(enum setting_id id);
-const char *settings_ini_section(enum setting_id id);
-const char *settings_ini_key(enum setting_id id);
-
-/* The one-letter option of @id ('u', 'w', 't', 'p'), or 0 when none. */
-char settings_short_option(enum setting_id id);
-
-/* How @id is given (SETTING_KIND_MAX for an id out of range). */
-enum setting_kind settings_kind(enum setting_id id);
-
-/* The default of @id as the docs word it ("10", "$TMPDIR or /tmp"). */
-const char *settings_default_text(enum setting_id id);
-
-/*
- * The setting with long option @name (without "--"), short option @c,
- * environment variable @name, or INI @section and @key. Return the id, or
- * -ENOENT.
- */
-int settings_from_option(const char *name);
-int settings_from_short_option(char c);
-int settings_from_env(const char *name);
-int settings_from_ini(const char *section, const char *key);
-
-/* Is @section one of the INI sections settings live in? */
-bool settings_is_ini_section(const char *section);
 
 /*
  * Where setting @id came from, as text: "default", "--grace",

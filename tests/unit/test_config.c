@@ -371,9 +371,9 @@ static const struct layer_row layer_rows[] = {
 /* The four loads of one row: nothing, +INI, +env, +command line. */
 static void check_layers(const struct layer_row *row)
 {
-	const char *section = settings_ini_section(row->id);
-	const char *key = settings_ini_key(row->id);
-	const char *envname = settings_env_name(row->id);
+	const char *section = settings_def(row->id)->section;
+	const char *key = settings_def(row->id)->key;
+	const char *envname = settings_def(row->id)->env;
 	char ini[512], env[256], got[512], origin[512], want_origin[600];
 	const char *args[8] = { "check" };
 	struct settings s;
@@ -427,9 +427,9 @@ static void check_layers(const struct layer_row *row)
 	render(&s, row->id, got, sizeof(got));
 	cr_expect_str_eq(got, row->want_cli, "%s cli", key);
 	cr_expect_eq(s.origin[row->id].kind, ORIGIN_CLI, "%s", key);
-	if (settings_option_name(row->id)) {
+	if (settings_def(row->id)->option[0]) {
 		snprintf(want_origin, sizeof(want_origin), "--%s",
-			 settings_option_name(row->id));
+			 settings_def(row->id)->option);
 		cr_expect_str_eq(settings_origin_text(&s, row->id, origin,
 						      sizeof(origin)),
 				 want_origin);
@@ -448,7 +448,7 @@ Test(config, every_setting_every_layer)
 	}
 	for (int id = 0; id < SETTING_MAX; id++)
 		cr_expect(covered[id], "setting %s has no layer row",
-			  settings_env_name(id));
+			  settings_def(id)->env);
 }
 
 /* ------------------------------------------------------------------ */
@@ -502,6 +502,52 @@ Test(config, lists_accumulate_in_a_layer_and_replace_across)
 	render(&s, SETTING_WRITABLE, got, sizeof(got));
 	cr_expect_str_eq(got, "/x,/y");
 	settings_done(&s);
+}
+
+/* Comma-separated items, white space around each trimmed, none empty. */
+Test(config, list_items_split_at_commas)
+{
+	static const struct {
+		const char *env;
+		const char *want; /* the items joined by ","; NULL: an error */
+	} rows[] = {
+		{ "PIDONE_WRITABLE=/tmp", "/tmp" },
+		{ "PIDONE_WRITABLE=/a,/b", "/a,/b" },
+		{ "PIDONE_WRITABLE= /a , /b ,/c ", "/a,/b,/c" },
+		{ "PIDONE_SUCCESS_EXIT=0,\n143", "0,143" },
+		{ "PIDONE_WRITABLE=/a,\n\t/b\r\n", "/a,/b" },
+		{ "PIDONE_WRITABLE=/a b", "/a b" },
+		{ "PIDONE_WRITABLE=  ", "" },
+		{ "PIDONE_WRITABLE=,", NULL },
+		{ "PIDONE_WRITABLE=/a,", NULL },
+		{ "PIDONE_WRITABLE=,/a", NULL },
+		{ "PIDONE_WRITABLE=/a,,/b", NULL },
+		{ "PIDONE_WRITABLE=/a, ,/b", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		enum setting_id id = strstr(rows[i].env, "WRITABLE") ?
+					     SETTING_WRITABLE :
+					     SETTING_SUCCESS_EXIT;
+		struct settings s;
+		struct config_error e;
+		char got[256];
+		int r = load(&s, &e, NULL, ARGS("check"), ENV(rows[i].env),
+			     NULL);
+
+		if (rows[i].want) {
+			cr_expect_eq(r, CONFIG_ACTION_CHECK, "%zu: %s", i,
+				     e.text);
+			render(&s, id, got, sizeof(got));
+			cr_expect_str_eq(got, rows[i].want, "row %zu", i);
+		} else {
+			cr_expect_eq(r, -EINVAL, "row %zu", i);
+			cr_expect(strstr(e.text, "has an empty item between "
+						 "commas"),
+				  "row %zu: %s", i, e.text);
+		}
+		settings_done(&s);
+	}
 }
 
 Test(config, empty_list_value_means_none)
@@ -934,10 +980,10 @@ Test(config, shipped_example_gives_exactly_the_defaults)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		render(&s, id, a, sizeof(a));
 		render(&d, id, b, sizeof(b));
-		cr_expect_str_eq(a, b, "%s differs", settings_env_name(id));
+		cr_expect_str_eq(a, b, "%s differs", settings_def(id)->env);
 		if (id != SETTING_COMMAND)
 			cr_expect_eq(s.origin[id].kind, ORIGIN_DEFAULT, "%s",
-				     settings_env_name(id));
+				     settings_def(id)->env);
 	}
 	settings_done(&s);
 	settings_done(&d);
@@ -960,14 +1006,14 @@ Test(config, shipped_example_names_every_key)
 	while (fgets(line, sizeof(line), f))
 		for (int id = 0; id < SETTING_MAX; id++) {
 			snprintf(want, sizeof(want),
-				 "# %s =", settings_ini_key(id));
+				 "# %s =", settings_def(id)->key);
 			if (strncmp(line, want, strlen(want)) == 0)
 				seen[id] = true;
 		}
 	fclose(f);
 	for (int id = 0; id < SETTING_MAX; id++)
 		cr_expect(seen[id], "pidone.ini lacks \"# %s =\"",
-			  settings_ini_key(id));
+			  settings_def(id)->key);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1525,47 +1571,62 @@ Test(config, long_bad_values_are_quoted_bounded)
 /* Names and help                                                        */
 /* ------------------------------------------------------------------ */
 
+/* Does @a equal @b, where "" is no name at all? */
+static bool same_name(const char *a, const char *b)
+{
+	return a[0] && strcmp(a, b) == 0;
+}
+
 Test(config, name_tables_are_consistent)
 {
-	for (int id = 0; id < SETTING_MAX; id++) {
-		const char *opt = settings_option_name(id);
-		char c = settings_short_option(id);
+	static const char sections[][8] = { "process", "dirs", "signals",
+					    "health", "log" };
 
-		cr_assert_not_null(settings_env_name(id));
-		cr_expect_eq(strncmp(settings_env_name(id), "PIDONE_", 7), 0);
-		cr_expect_eq(settings_from_env(settings_env_name(id)), id);
-		cr_expect_eq(settings_from_ini(settings_ini_section(id),
-					       settings_ini_key(id)),
-			     id);
-		cr_expect(settings_is_ini_section(settings_ini_section(id)));
-		cr_expect_not_null(settings_default_text(id));
-		if (id == SETTING_COMMAND) {
-			cr_expect_null(opt);
-			continue;
+	for (int id = 0; id < SETTING_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+		bool known = false;
+
+		cr_expect_eq(strncmp(d->env, "PIDONE_", 7), 0);
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]);
+		     i++)
+			known = known || strcmp(d->section, sections[i]) == 0;
+		cr_expect(known, "%s: section [%s]", d->env, d->section);
+		cr_expect_neq(d->default_text[0], '\0', "%s", d->env);
+		cr_expect_eq(d->kind == SETTING_KIND_FLAG,
+			     d->type == SETTING_TYPE_BOOL ||
+				     d->type == SETTING_TYPE_AUTO_BOOL,
+			     "%s: a flag is a boolean", d->env);
+		cr_expect_eq(!d->option[0], id == SETTING_COMMAND, "%s",
+			     d->env);
+		/* No name is spelt twice: a lookup can find only one row. */
+		for (int k = 0; k < id; k++) {
+			const struct setting_def *o = settings_def(k);
+
+			cr_expect_not(same_name(d->option, o->option), "%s",
+				      d->option);
+			cr_expect_not(d->short_option &&
+					      d->short_option ==
+						      o->short_option,
+				      "-%c", d->short_option);
+			cr_expect_not(same_name(d->env, o->env), "%s", d->env);
+			cr_expect_not(same_name(d->section, o->section) &&
+					      same_name(d->key, o->key),
+				      "[%s] %s", d->section, d->key);
 		}
-		cr_assert_not_null(opt, "%d", id);
-		cr_expect_eq(settings_from_option(opt), id, "%s", opt);
-		if (c)
-			cr_expect_eq(settings_from_short_option(c), id);
 	}
-	cr_expect_eq(settings_from_short_option('u'), SETTING_USER);
-	cr_expect_eq(settings_from_short_option('w'), SETTING_WRITABLE);
-	cr_expect_eq(settings_from_short_option('t'), SETTING_GRACE);
-	cr_expect_eq(settings_from_short_option('p'), SETTING_HEALTH_PORT);
-	cr_expect_eq(settings_from_short_option('x'), -ENOENT);
-	cr_expect_eq(settings_from_option("gracee"), -ENOENT);
-	cr_expect_eq(settings_from_env("PIDONE_CONFIG"), -ENOENT);
-	cr_expect_eq(settings_from_ini("process", "port"), -ENOENT);
-	cr_expect_not(settings_is_ini_section("bogus"));
-	cr_expect_null(settings_env_name(SETTING_MAX));
-	cr_expect_eq(settings_kind(SETTING_MAX), SETTING_KIND_MAX);
+	cr_expect_null(settings_def(SETTING_MAX));
+	cr_expect_null(settings_def(-1));
 	/* The spellings the README's Options use. */
-	cr_expect_str_eq(settings_ini_key(SETTING_HEALTH_ADDR), "address");
-	cr_expect_str_eq(settings_ini_key(SETTING_CREATE_DIRS), "create");
-	cr_expect_str_eq(settings_option_name(SETTING_SUCCESS_EXIT),
+	cr_expect_str_eq(settings_def(SETTING_HEALTH_ADDR)->key, "address");
+	cr_expect_str_eq(settings_def(SETTING_CREATE_DIRS)->key, "create");
+	cr_expect_str_eq(settings_def(SETTING_SUCCESS_EXIT)->option,
 			 "success-exit");
-	cr_expect_str_eq(settings_ini_key(SETTING_SUCCESS_EXIT),
+	cr_expect_str_eq(settings_def(SETTING_SUCCESS_EXIT)->key,
 			 "success_exit");
+	cr_expect_eq(settings_def(SETTING_USER)->short_option, 'u');
+	cr_expect_eq(settings_def(SETTING_WRITABLE)->short_option, 'w');
+	cr_expect_eq(settings_def(SETTING_GRACE)->short_option, 't');
+	cr_expect_eq(settings_def(SETTING_HEALTH_PORT)->short_option, 'p');
 }
 
 Test(config, defaults_and_origin_text)
@@ -1608,6 +1669,75 @@ Test(config, defaults_and_origin_text)
 	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_DEFAULT);
 }
 
+/* The one reader of values, by the row's type; on error nothing changes. */
+Test(config, settings_set_reads_by_type_and_changes_nothing_on_error)
+{
+	struct settings s;
+	char problem[128];
+
+	settings_init(&s);
+	cr_expect_eq(settings_set(&s, SETTING_GRACE, "2.5", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.grace_ms, 2500);
+	cr_expect_eq(settings_set(&s, SETTING_GRACE, "3601", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "is more than the maximum of 3600 seconds");
+	cr_expect_eq(s.grace_ms, 2500);
+	cr_expect_eq(settings_set(&s, SETTING_RESTART_MAX, "x", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "is not a whole number (0..1000)");
+	cr_expect_eq(s.restart_max, 5);
+
+	/* A FROM once per list, even rewritten to itself. */
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "TERM:TERM", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "15:QUIT", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(problem, "rewrites TERM a second time");
+	cr_expect_eq(s.rewrite[SIGTERM], SIGTERM);
+	settings_clear(&s, SETTING_REWRITE);
+	cr_expect_eq(settings_set(&s, SETTING_REWRITE, "15:QUIT", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.rewrite[SIGTERM], SIGQUIT);
+
+	/* A flag given bare turns on; auto is a value of its own. */
+	cr_expect_eq(settings_set(&s, SETTING_SUBREAPER, NULL, problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.subreaper, SUBREAPER_ON);
+	cr_expect_eq(settings_set(&s, SETTING_SUBREAPER, "auto", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_eq(s.subreaper, SUBREAPER_AUTO);
+	cr_expect_eq(settings_set(&s, SETTING_CREATE_DIRS, NULL, problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect(s.create_dirs);
+
+	/* Lists add items; clearing empties them. */
+	cr_expect_eq(settings_set(&s, SETTING_SUCCESS_EXIT, "143", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect(settings_is_success_exit(&s, 143));
+	settings_clear(&s, SETTING_SUCCESS_EXIT);
+	cr_expect_not(settings_is_success_exit(&s, 143));
+	cr_expect_eq(settings_set(&s, SETTING_HEALTH_ADDR, "::1", problem,
+				  sizeof(problem)),
+		     0);
+	cr_expect_str_eq(s.health_addr, "::1");
+	cr_expect_eq(settings_set(&s, SETTING_HEALTH_ADDR, "x", problem,
+				  sizeof(problem)),
+		     -EINVAL);
+	cr_expect_str_eq(s.health_addr, "::1");
+	settings_done(&s);
+}
+
 Test(config, usage_names_every_option_and_variable)
 {
 	char buf[CONFIG_USAGE_MAX];
@@ -1615,25 +1745,25 @@ Test(config, usage_names_every_option_and_variable)
 	char want[64];
 
 	for (int id = 0; id < SETTING_MAX; id++) {
-		cr_expect(strstr(u, settings_env_name(id)), "usage lacks %s",
-			  settings_env_name(id));
-		if (settings_option_name(id)) {
+		cr_expect(strstr(u, settings_def(id)->env), "usage lacks %s",
+			  settings_def(id)->env);
+		if (settings_def(id)->option[0]) {
 			snprintf(want, sizeof(want), "--%s ",
-				 settings_option_name(id));
-			if (settings_kind(id) == SETTING_KIND_FLAG)
+				 settings_def(id)->option);
+			if (settings_def(id)->kind == SETTING_KIND_FLAG)
 				snprintf(want, sizeof(want), "--%s",
-					 settings_option_name(id));
+					 settings_def(id)->option);
 			cr_expect(strstr(u, want), "usage lacks %s", want);
 		}
-		if (settings_short_option(id)) {
+		if (settings_def(id)->short_option) {
 			snprintf(want, sizeof(want), "-%c, --%s",
-				 settings_short_option(id),
-				 settings_option_name(id));
+				 settings_def(id)->short_option,
+				 settings_def(id)->option);
 			cr_expect(strstr(u, want), "usage lacks %s", want);
 		}
 		if (id != SETTING_COMMAND)
-			cr_expect(strstr(u, settings_ini_key(id)),
-				  "usage lacks key %s", settings_ini_key(id));
+			cr_expect(strstr(u, settings_def(id)->key),
+				  "usage lacks key %s", settings_def(id)->key);
 	}
 	cr_expect(strstr(u, "pidone [OPTIONS] [--] COMMAND [ARG...]"));
 	cr_expect(strstr(u, "pidone check [OPTIONS] [--] [COMMAND...]"));

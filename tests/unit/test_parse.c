@@ -179,9 +179,9 @@ Test(parse, port)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct guard g = gstr(rows[i].in);
 		unsigned v = 4242;
-		int r = parse_port(g.data, &v);
+		int r = parse_port_n(g.data, strlen(g.data), &v);
 
-		cr_expect_eq(r, rows[i].r, "parse_port(\"%s\") = %d",
+		cr_expect_eq(r, rows[i].r, "parse_port_n(\"%s\") = %d",
 			     rows[i].in, r);
 		cr_expect_eq(v, rows[i].r == 0 ? rows[i].v : 4242u, "\"%s\"",
 			     rows[i].in);
@@ -327,83 +327,15 @@ Test(parse, hostport_table)
 	}
 }
 
-struct collect {
-	char items[8][32];
-	int n;
-	int fail_at; /* return -ECANCELED at this item (0-based), -1 never */
-};
-
-static int collect_each(const char *item, void *userdata)
-{
-	struct collect *c = userdata;
-
-	if (c->n == c->fail_at)
-		return -ECANCELED;
-	cr_assert_lt(c->n, 8);
-	snprintf(c->items[c->n++], sizeof(c->items[0]), "%s", item);
-	return 0;
-}
-
-struct list_row {
-	const char *in;
-	int r;
-	int n;
-	const char *items[4];
-};
-
-static const struct list_row list_rows[] = {
-	{ "/tmp", 0, 1, { "/tmp" } },
-	{ "/a,/b", 0, 2, { "/a", "/b" } },
-	{ " /a , /b ,/c ", 0, 3, { "/a", "/b", "/c" } },
-	{ "0,\n143", 0, 2, { "0", "143" } },
-	{ "/a,\n\t/b\r\n", 0, 2, { "/a", "/b" } },
-	{ "a b", 0, 1, { "a b" } },
-	{ "", -EINVAL, 0, { 0 } },
-	{ "  ", -EINVAL, 0, { 0 } },
-	{ ",", -EINVAL, 0, { 0 } },
-	{ "/a,", -EINVAL, 1, { "/a" } },
-	{ ",/a", -EINVAL, 0, { 0 } },
-	{ "/a,,/b", -EINVAL, 1, { "/a" } },
-	{ "/a, ,/b", -EINVAL, 1, { "/a" } },
-};
-
-Test(parse, list_table)
-{
-	for (size_t i = 0; i < sizeof(list_rows) / sizeof(list_rows[0]); i++) {
-		const struct list_row *row = &list_rows[i];
-		struct guard g = gstr(row->in);
-		struct collect c = { .fail_at = -1 };
-		int r = parse_list(g.data, collect_each, &c);
-
-		cr_expect_eq(r, row->r, "parse_list(\"%s\") = %d", row->in, r);
-		cr_expect_eq(c.n, row->n, "\"%s\": %d items", row->in, c.n);
-		for (int k = 0; k < row->n && k < c.n; k++)
-			cr_expect_str_eq(c.items[k], row->items[k],
-					 "\"%s\" item %d", row->in, k);
-		guard_free(&g);
-	}
-}
-
-Test(parse, list_stops_at_callback_error)
-{
-	struct guard g = gstr("a,b,c");
-	struct collect c = { .fail_at = 1 };
-
-	cr_assert_eq(parse_list(g.data, collect_each, &c), -ECANCELED);
-	cr_assert_eq(c.n, 1);
-	cr_assert_str_eq(c.items[0], "a");
-	guard_free(&g);
-}
-
 Test(parse, seconds_text_is_the_inverse_of_parse_seconds)
 {
 	static const struct {
 		uint64_t ms;
 		const char *text;
 	} rows[] = {
-		{ 0, "0" },	    { 10000, "10" },	{ 500, "0.5" },
-		{ 2250, "2.25" },   { 1, "0.001" },	{ 3600000, "3600" },
-		{ 1010, "1.01" },   { 999, "0.999" },
+		{ 0, "0" },	  { 10000, "10" },  { 500, "0.5" },
+		{ 2250, "2.25" }, { 1, "0.001" },   { 3600000, "3600" },
+		{ 1010, "1.01" }, { 999, "0.999" },
 	};
 	char buf[32];
 	unsigned back;
