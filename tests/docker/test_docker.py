@@ -551,6 +551,60 @@ def lang_checks(lang):
         finally:
             c.remove()
 
+    @check("%s: `docker exec C /init status` in the shell-less image: live,"
+           " the child, the process tree, as 65532" % lang,
+           needs=("health-server",), lang=lang)
+    def status_exec():
+        c = Container(lang, "status")
+        try:
+            c.run()
+            c.wait_app()
+            r = docker("exec", c.name, "/init", "status", check=False)
+            out = r.stdout
+            expect(r.returncode == 0, "status exit %d:\n%s%s"
+                   % (r.returncode, out, r.stderr))
+            expect(out.startswith("pidone at 127.0.0.1:%d: live"
+                                  % c.health_port), out[:300])
+            expect("child: running, pid " in out, out)
+            rows = [l for l in out.splitlines() if l.startswith("    1 ")]
+            expect(rows and "65532" in rows[0].split()[2] and
+                   "/init" in rows[0], "PID 1 row: %r" % rows)
+            expect(L["cmd"][1] in out, "the app's command is not in:\n"
+                   + out)
+            r = docker("exec", c.name, "/init", "status", "--json",
+                       check=False)
+            st = json.loads(r.stdout)
+            expect(st["live"] is True and st["child"]["pid"] > 1, r.stdout)
+            expect(any(q["pid"] == 1 and q["uid"] == 65532
+                       for q in st["processes"]), r.stdout)
+        finally:
+            c.remove()
+
+    @check("%s: --memory 64m and an app that allocates past it: exit 137,"
+           " `child exited` with cause oom-kill in docker logs" % lang,
+           lang=lang)
+    def oom_app():
+        c = Container(lang, "oom")
+        hog = {"python": ["/usr/bin/python3", "-c",
+                          "a = []\nwhile True: a.append(bytearray(1 << 20))"],
+               "node": ["/nodejs/bin/node", "-e",
+                        "const a = []; for (;;) a.push(Buffer.alloc(1 << 20,"
+                        " 1))"]}[lang]
+        try:
+            c.run(opts=["--memory", "64m", "--memory-swap", "64m"], cmd=hog,
+                  env={"PIDONE_HEALTH_PORT": "0"}, health_port=False)
+            st = c.wait_exit(60)
+            logs = c.logs()
+            expect(st["ExitCode"] == 137, "exit %s; logs:\n%s"
+                   % (st["ExitCode"], logs[-1500:]))
+            recs = [json.loads(l) for l in logs.splitlines()
+                    if l.startswith("{") and '"child exited"' in l]
+            expect(len(recs) == 1 and recs[0].get("cause") == "oom-kill",
+                   "want one child exited record with cause oom-kill:\n"
+                   + logs[-1500:])
+        finally:
+            c.remove()
+
     @check("%s: app ignoring SIGTERM: SIGKILL after PIDONE_GRACE=2,"
            " exit 137, long before docker stop -t 30" % lang, lang=lang)
     def stop_ignore():
