@@ -64,6 +64,7 @@ FULL = {
     "health_batch": 50, "health_rounds": 5,
     "attack_probes": 1000, "flood_rounds": 15,
     "drain_rounds": 25, "drain_ms": 300,
+    "scrape_rounds": 5, "scrape_batch": 400, "status_runs": 30,
 }
 QUICK = {
     "startup_rounds": 7, "startup_batch": 15,
@@ -76,6 +77,7 @@ QUICK = {
     "health_batch": 20, "health_rounds": 1,
     "attack_probes": 200, "flood_rounds": 3,
     "drain_rounds": 5, "drain_ms": 300,
+    "scrape_rounds": 2, "scrape_batch": 100, "status_runs": 10,
 }
 
 # What the bench needs and the Debian package that brings it.
@@ -1067,6 +1069,82 @@ class Bench:
                     srv.kill()
                 finish(srv)
 
+    def fig_scrape(self):
+        """/metrics with the series read from the kernel at scrape time
+        (the cgroup, the child's /proc) against the same server with no
+        cgroup to read (an empty tree given as PIDONE_TEST_CGROUP_ROOT):
+        server CPU per scrape. And `pidone status` wall time."""
+        p = self.p
+        log("/metrics scrape CPU with and without the kernel series, %d "
+            "rounds of %d scrapes; pidone status x %d" %
+            (p["scrape_rounds"], p["scrape_batch"], p["status_runs"]))
+        empty = tempfile.mkdtemp(prefix="nocg-", dir=self.work)
+        for r in range(p["scrape_rounds"]):
+            for label, extra in (("kernel", {}),
+                                 ("none", {"PIDONE_TEST_CGROUP_ROOT": empty})):
+                port = free_port()
+                env = dict(CLEAN_ENV, **extra)
+                srv = start(["taskset", "-c", self.cpu, self.pidone,
+                             "--health-addr", "127.0.0.1", "--health-port",
+                             str(port), "--", self.tool("latchild"), "pause"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env)
+                try:
+                    if read_line(srv.stdout, 10) is None or \
+                            not self.http_ok(port, 5):
+                        raise RuntimeError("pidone's health server did not "
+                                           "answer")
+                    req = (b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                    with socket.create_connection(("127.0.0.1", port),
+                                                  timeout=5) as s:
+                        cpu0 = cpu_ns(srv.pid)
+                        for _ in range(p["scrape_batch"]):
+                            s.sendall(req)
+                            self.read_http(s)
+                        cpu = cpu_ns(srv.pid) - cpu0
+                    self.record("scrape_cpu_ns_" + label, "pidone",
+                                cpu / p["scrape_batch"], r)
+                    if label == "kernel" and r == 0:
+                        senv = dict(CLEAN_ENV, PIDONE_HEALTH_PORT=str(port),
+                                    PIDONE_HEALTH_ADDR="127.0.0.1")
+                        # --version: what exec'ing the binary costs alone
+                        for key, argv in (("status_wall_us", ["status"]),
+                                          ("version_wall_us",
+                                           ["--version"])):
+                            walls = []
+                            for _ in range(p["status_runs"]):
+                                t0 = time.monotonic_ns()
+                                rc, _, _ = run([self.pidone] + argv,
+                                               env=senv, check=False)
+                                walls.append(
+                                    (time.monotonic_ns() - t0) / 1000.0)
+                                if rc != 0:
+                                    raise RuntimeError("pidone %s exit %d"
+                                                       % (argv[0], rc))
+                            self.record(key, "pidone", median(walls), r)
+                finally:
+                    if srv.poll() is None:
+                        srv.kill()
+                    finish(srv)
+
+    def read_http(self, s):
+        """One HTTP/1.1 answer with Content-Length from socket @s."""
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise RuntimeError("connection closed")
+            buf += chunk
+        head, body = buf.split(b"\r\n\r\n", 1)
+        m = re.search(rb"(?i)content-length: *(\d+)", head)
+        want = int(m.group(1)) if m else 0
+        while len(body) < want:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise RuntimeError("connection closed")
+            body += chunk
+        return head, body
+
     # ------------------------------------------------------------ profile
 
     def profile(self):
@@ -1544,6 +1622,30 @@ class Bench:
         else:
             w("Not measured: see *Skipped* below.\n")
 
+        w("## /metrics with the kernel's series, and pidone status\n")
+        if self.results.get("scrape_cpu_ns_kernel"):
+            w("pidone's CPU (utime + stime) per `GET /metrics` on a kept-alive "
+              "connection, %d scrapes per round, %d rounds: with the "
+              "container's cgroup and the child's /proc read at each scrape "
+              "%s ns, with no cgroup to read (an empty tree) %s ns. An idle "
+              "pidone still never wakes: the series are read only when "
+              "asked. `pidone status` (three GETs, the cgroup, the process "
+              "tree of this machine's %d processes) against it: %s µs "
+              "wall, where `pidone --version` takes %s µs (the cost of "
+              "starting the binary from the driver; medians of %d runs; "
+              "goal under 5 ms).\n" % (
+                  self.p["scrape_batch"], self.p["scrape_rounds"],
+                  self.fmt("scrape_cpu_ns_kernel", "pidone", "%.0f",
+                           ratio=False),
+                  self.fmt("scrape_cpu_ns_none", "pidone", "%.0f",
+                           ratio=False),
+                  len([d for d in os.listdir("/proc") if d.isdigit()]),
+                  self.fmt("status_wall_us", "pidone", "%.0f", ratio=False),
+                  self.fmt("version_wall_us", "pidone", "%.0f", ratio=False),
+                  self.p["status_runs"]))
+        else:
+            w("Not measured: see *Skipped* below.\n")
+
         w("## Goals\n")
         w("The verdict compares medians. *Rounds* counts the paired rounds "
           "(same round, same noise) in which the goal held on its own: a "
@@ -1813,6 +1915,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             self.step(self.fig_probe_attack, "probes under attack")
             self.step(self.fig_term_flood, "SIGTERM under a /metrics flood")
             self.step(self.fig_drain, "drain")
+            self.step(self.fig_scrape, "/metrics scrape, pidone status")
         else:
             self.skipped.append("health port: pidone not measured")
         self.step(self.profile, "profile")
