@@ -126,25 +126,6 @@ static int dir_of(const struct cgroup *cg, enum cgroup_value what)
 	}
 }
 
-/* The file @name in @dir into @buf (NUL-terminated); its length. */
-static ssize_t read_at(int dir, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	fd_close(&fd);
-	return n;
-}
-
 int cgroup_read(const struct cgroup *cg, enum cgroup_value what, uint64_t *ret)
 {
 	const struct source *s = &sources[what];
@@ -157,7 +138,7 @@ int cgroup_read(const struct cgroup *cg, enum cgroup_value what, uint64_t *ret)
 
 	if (!cg->version || dir < 0)
 		return -ENOENT;
-	ssize_t n = read_at(dir, file, buf, sizeof(buf));
+	ssize_t n = fd_read_file(dir, file, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	r = key ? kerntext_key_u64(buf, (size_t)n, key, &v) :

@@ -70,6 +70,29 @@ int fd_write_all(int fd, const void *buf, size_t len)
 }
 
 /* See fdutil.h. */
+ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size)
+{
+	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t len = 0;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len < size) {
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (n < 0)
+		n = -errno;
+	fd_close(&fd);
+	return n < 0 ? n : (ssize_t)len;
+}
+
+/* See fdutil.h. */
 int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
 		socklen_t *ret_len, char *where, size_t where_size)
 {

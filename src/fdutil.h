@@ -27,6 +27,13 @@ int fd_sanitize_stdio(void);
 int fd_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * Read the small file @path (relative to the directory fd @dir, or
+ * AT_FDCWD) into @buf, at most @size bytes, going on after EINTR and short
+ * reads: /proc and cgroupfs files. Returns the length or -errno.
+ */
+ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size);
+
+/*
  * The IP literal @addr ("0.0.0.0", "::1": parse_ip_address) and @port as
  * a socket address (*@ret, zeroed first, of *@ret_len bytes), and as text
  * ("1.2.3.4:80", "[::1]:80") in @where. Returns 0 or -EINVAL.

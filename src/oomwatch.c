@@ -29,23 +29,6 @@ void oomwatch_init(struct oomwatch *w)
 	w->seen = w->kills = w->last_kill_ms = 0;
 }
 
-/* The text of /proc/self/cgroup into @buf; its length, or -errno. */
-static ssize_t read_self_cgroup(char *buf, size_t size)
-{
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	fd_close(&fd);
-	return n;
-}
-
 /* Kills since the last look (0 when the counter cannot be read). */
 static uint64_t new_kills(struct oomwatch *w)
 {
@@ -95,7 +78,8 @@ void oomwatch_start(struct oomwatch *w, struct ev_loop *loop)
 {
 	const char *root = getenv(OOMWATCH_ROOT_VAR);
 	char text[SELF_CGROUP_MAX];
-	ssize_t len = read_self_cgroup(text, sizeof(text));
+	ssize_t len =
+		fd_read_file(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text));
 	int r;
 
 	if (len < 0) {

@@ -18,35 +18,13 @@
 #define CMDLINE_MAX 65536
 #define ARGS_MAX 1024
 
-/* The file at @path into @buf (at most @size bytes); its length, or -1. */
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	ssize_t n = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len < size) {
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (n < 0)
-		n = -errno;
-	fd_close(&fd);
-	return n < 0 ? n : (ssize_t)len;
-}
-
 /* Is PID 1 another process with our command name? */
 static bool pid1_is_pidone(void)
 {
 	char mine[32], its[32];
-	ssize_t a = slurp("/proc/self/comm", mine, sizeof(mine));
-	ssize_t b = slurp("/proc/1/comm", its, sizeof(its));
+	ssize_t a =
+		fd_read_file(AT_FDCWD, "/proc/self/comm", mine, sizeof(mine));
+	ssize_t b = fd_read_file(AT_FDCWD, "/proc/1/comm", its, sizeof(its));
 
 	return getpid() != 1 && a > 0 && a == b &&
 	       memcmp(mine, its, (size_t)a) == 0;
@@ -64,7 +42,7 @@ bool peer_adopt(struct settings *s, char *const *envp)
 
 	if (!pid1_is_pidone())
 		return false;
-	len = slurp("/proc/1/cmdline", cmdline, CMDLINE_MAX);
+	len = fd_read_file(AT_FDCWD, "/proc/1/cmdline", cmdline, CMDLINE_MAX);
 	if (len <= 0)
 		return false;
 	cmdline[len] = '\0';

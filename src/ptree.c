@@ -20,27 +20,10 @@
 /* /proc/PID/stat and /proc/PID/status are well under this. */
 #define PROC_FILE_MAX 4096
 
-/* @name in the /proc/PID directory @dir into @buf; its length or -errno. */
-static ssize_t read_small(int dir, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	fd_close(&fd);
-	return n;
-}
-
 /* The command line with NULs as spaces, or "[comm]" for a kernel thread. */
 static void read_cmd(int dir, const struct kerntext_stat *st, char *cmd)
 {
-	ssize_t n = read_small(dir, "cmdline", cmd, PTREE_CMD_MAX - 1);
+	ssize_t n = fd_read_file(dir, "cmdline", cmd, PTREE_CMD_MAX - 1);
 
 	if (n <= 0) {
 		snprintf(cmd, PTREE_CMD_MAX, "[%s]", st->comm);
@@ -65,12 +48,12 @@ static int read_proc(int proc_dir, const char *name, struct ptree_proc *ret)
 
 	if (dir < 0)
 		return -errno;
-	ssize_t n = read_small(dir, "stat", buf, sizeof(buf));
+	ssize_t n = fd_read_file(dir, "stat", buf, sizeof(buf));
 	if (n < 0 || (r = kerntext_proc_stat(buf, (size_t)n, &st)) < 0) {
 		r = n < 0 ? (int)n : r;
 		goto out_close;
 	}
-	n = read_small(dir, "status", buf, sizeof(buf));
+	n = fd_read_file(dir, "status", buf, sizeof(buf));
 	if (n > 0)
 		(void)kerntext_key_u64(buf, (size_t)n, "Uid", &uid);
 	*ret = (struct ptree_proc){

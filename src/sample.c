@@ -66,20 +66,13 @@ static void child(struct metrics_sample *m, pid_t pid)
 	long fds, tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0) {
-		do
-			n = read(fd, buf, sizeof(buf));
-		while (n < 0 && errno == EINTR);
-		fd_close(&fd);
-		if (n > 0 && tick > 0 && page > 0 &&
-		    kerntext_proc_stat(buf, (size_t)n, &st) == 0) {
-			set(m, METRICS_CHILD_RSS,
-			    st.rss_pages * (uint64_t)page);
-			set(m, METRICS_CHILD_CPU_USEC,
-			    (st.utime_ticks + st.stime_ticks) * 1000000 /
-				    (uint64_t)tick);
-		}
+	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
+	if (n > 0 && tick > 0 && page > 0 &&
+	    kerntext_proc_stat(buf, (size_t)n, &st) == 0) {
+		set(m, METRICS_CHILD_RSS, st.rss_pages * (uint64_t)page);
+		set(m, METRICS_CHILD_CPU_USEC,
+		    (st.utime_ticks + st.stime_ticks) * 1000000 /
+			    (uint64_t)tick);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	fds = count_fds(path);

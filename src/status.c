@@ -113,22 +113,14 @@ static bool uptime_of(int pid, uint64_t *ret)
 	struct kerntext_stat st;
 	double up = 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	int fd, ok = 0;
+	int ok = 0;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf));
-	fd_close(&fd);
+	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0 || kerntext_proc_stat(buf, (size_t)n, &st) < 0 || hz <= 0)
 		return false;
-	fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	fd_close(&fd);
+	n = fd_read_file(AT_FDCWD, "/proc/uptime", buf, sizeof(buf) - 1);
 	if (n > 0) {
 		buf[n] = '\0';
 		ok = sscanf(buf, "%lf", &up);
@@ -206,10 +198,9 @@ static void read_container(uint64_t *v, bool *known)
 {
 	char text[4096];
 	struct cgroup cg;
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text)) : -1;
+	ssize_t n =
+		fd_read_file(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text));
 
-	fd_close(&fd);
 	cgroup_find(&cg, "/sys/fs/cgroup", text, n > 0 ? (size_t)n : 0);
 	for (size_t i = 0; i < N_CONTAINER; i++)
 		known[i] = cgroup_read(&cg, container_values[i].value, &v[i]) ==

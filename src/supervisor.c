@@ -260,13 +260,9 @@ static void log_drain_start(const struct supervisor *sup,
 static const char *core_hint(char *buf, size_t size)
 {
 	char pattern[128];
-	int fd = open("/proc/sys/kernel/core_pattern", O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
+	ssize_t n = fd_read_file(AT_FDCWD, "/proc/sys/kernel/core_pattern",
+				 pattern, sizeof(pattern) - 1);
 
-	if (fd >= 0) {
-		n = read(fd, pattern, sizeof(pattern) - 1);
-		fd_close(&fd);
-	}
 	if (n <= 0)
 		return NULL;
 	pattern[n] = '\0';
