@@ -62,16 +62,46 @@ static void log_kills(const struct oomwatch *w, uint64_t n)
 		 f, nf, "oom kill");
 }
 
+/* Log what the counter says now; false when it has not risen. */
+static bool look(struct oomwatch *w)
+{
+	uint64_t n = new_kills(w);
+
+	if (n > 0)
+		log_kills(w, n);
+	return n > 0;
+}
+
+static void recheck(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct oomwatch *w = t->data;
+
+	(void)revents;
+	if (look(w)) {
+		log_debug(
+			"the OOM kill was counted %u ms after the cgroup's "
+			"notice",
+			(unsigned)((OOMWATCH_RECHECKS - w->rechecks_left + 1) *
+				   (OOMWATCH_RECHECK_S * 1000)));
+		ev_timer_stop(loop, t);
+	} else if (--w->rechecks_left == 0) {
+		ev_timer_stop(loop, t);
+	}
+}
+
 static void readable(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct oomwatch *w = io->data;
-	uint64_t n;
 
-	(void)loop, (void)revents;
+	(void)revents;
 	cgroup_oom_drain(w->fd);
-	n = new_kills(w);
-	if (n > 0)
-		log_kills(w, n);
+	if (look(w)) {
+		ev_timer_stop(loop, &w->recheck);
+		return;
+	}
+	/* The kill is counted a moment after v1's eventfd fires. */
+	w->rechecks_left = OOMWATCH_RECHECKS;
+	ev_timer_again(loop, &w->recheck);
 }
 
 void oomwatch_start(struct oomwatch *w, struct ev_loop *loop)
@@ -108,6 +138,9 @@ void oomwatch_start(struct oomwatch *w, struct ev_loop *loop)
 	}
 	ev_io_init(&w->io, readable, w->fd, EV_READ);
 	w->io.data = w;
+	ev_init(&w->recheck, recheck);
+	w->recheck.repeat = OOMWATCH_RECHECK_S;
+	w->recheck.data = w;
 	ev_set_priority(&w->io, EV_MINPRI);
 	ev_io_start(loop, &w->io);
 }
@@ -121,8 +154,10 @@ bool oomwatch_killed_child(struct oomwatch *w, uint64_t now_ms)
 
 void oomwatch_done(struct oomwatch *w, struct ev_loop *loop)
 {
-	if (w->fd >= 0)
+	if (w->fd >= 0) {
 		ev_io_stop(loop, &w->io);
+		ev_timer_stop(loop, &w->recheck);
+	}
 	fd_close(&w->fd);
 	cgroup_close(&w->cg);
 }

@@ -34,9 +34,19 @@
  */
 #define OOMWATCH_RECENT_MS 1000
 
+/* After a wake-up with the counter unchanged: every 50 ms, up to 1 s. */
+#define OOMWATCH_RECHECK_S 0.05
+#define OOMWATCH_RECHECKS 20
+
 struct oomwatch {
 	struct cgroup cg;
 	ev_io io; /* on the watch fd, while armed */
+	/*
+	 * v1 signals the OOM before the kill is counted: the counter is read
+	 * again a few times after a wake-up that found it unchanged.
+	 */
+	ev_timer recheck;
+	unsigned rechecks_left;
 	int fd; /* inotify or eventfd; -1 when not armed */
 	bool counted; /* the counter could be read at the start */
 	uint64_t seen; /* the counter at the last look */

@@ -100,7 +100,8 @@ class V1(h.TestCase):
         return self.start(cmd, opts, prefix=join)
 
     def test_a_worker_killed_is_logged_once_and_the_app_lives_on(self):
-        p = self.start_inside(h.python_child(WITH_WORKER, HOG))
+        p = self.start_inside(h.python_child(WITH_WORKER, HOG),
+                              NO_HEALTH + ["--log-level", "debug"])
         rec = p.wait_log("^oom kill$", timeout=60)
         h.wait_for(lambda: "worker -9" in p.stdout(), 30,
                    what="the worker's end")
