@@ -335,12 +335,16 @@ class Readiness(h.TestCase):
             while True:
                 time.sleep(60)
             """, gate)
-        p, port = self.start_health(child, "--log-level", "debug")
+        # A grace far longer than any wait below: on a loaded machine the
+        # child's handler may take seconds to run (seen under ASan with
+        # two suites at once), and the grace must not end the test's story.
+        p, port = self.start_health(child, "--log-level", "debug",
+                                    "--grace", "120")
         p.wait_stdout("^ready$")
         self.assertEqual(readyz(port).status, 200)
         p.kill(signal.SIGTERM)
         try:
-            p.wait_stdout("^term$")
+            p.wait_stdout("^term$", timeout=h.EXIT_TIMEOUT * 2)
         except AssertionError as e:
             # what the child's signal state was (a diagnosis for a flake)
             kid = h.children_of(p.pid)
