@@ -54,6 +54,14 @@ int appcheck_judge(const char *buf, size_t len, size_t size, bool eof,
 	r = probe_parse_response(buf, len, &status, &body, &length);
 	ret->status = 0;
 	if (r == 0) {
+		/*
+		 * The status decides, but the body is read too (up to the
+		 * buffer's room): closing on unread bytes would reset the
+		 * connection and make the app log a broken pipe per check.
+		 */
+		if (!eof && len < size &&
+		    (length < 0 || len - body < (size_t)length))
+			return 0;
 		ret->status = status;
 		ret->error = NULL;
 	} else if (r != -EAGAIN) {
@@ -256,6 +264,12 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (c->fd < 0) {
 		start_check(c);
+		return;
+	}
+	/* a whole head in time counts, even with its body still coming */
+	if (appcheck_judge(c->buf, c->len, sizeof(c->buf), true, &r) &&
+	    r.status) {
+		finish(c, &r);
 		return;
 	}
 	seconds_text((uint64_t)(c->owner->timeout_s * 1000.0 + 0.5), secs,

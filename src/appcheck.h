@@ -7,8 +7,9 @@
  * never wait for the app.
  *
  * Per URL one check at a time: a non-blocking connect, "GET PATH
- * HTTP/1.1" with Host and "Connection: close", then the answer's head,
- * read into a fixed APPCHECK_READ_MAX buffer. 200-399 is a success, as
+ * HTTP/1.1" with Host and "Connection: close", then the answer, read
+ * into a fixed APPCHECK_READ_MAX buffer up to its end (the app's close or
+ * its Content-Length) or the buffer's end. 200-399 is a success, as
  * the kubelet counts; any other status, a refused or reset connection, an
  * answer that is not HTTP/1.x, a head longer than the buffer, a close
  * before the head ended, and no head within --check-timeout are failures,
@@ -84,10 +85,13 @@ int appcheck_format_request(const struct probe_target *t, char *buf,
 
 /*
  * Pure: judge the first @len bytes of an answer; @eof: the app closed
- * the connection after them. Returns 1 when the check has ended (*@ret
- * filled: the status, or 0 and a static error text), 0 when more bytes
- * are needed (never when @eof, or when @len reached @size, the buffer's
- * room).
+ * the connection after them (or the time is up). The check ends with
+ * the status once the head is complete and the body too (its
+ * Content-Length, the close, or @size bytes in all); with an error when
+ * the answer is not HTTP/1.x, its head fills @size bytes, or it was
+ * closed before the head ended. Returns 1 when the check has ended
+ * (*@ret filled: the status, or 0 and a static error text), 0 when more
+ * bytes are needed (never when @eof or when @len reached @size).
  */
 int appcheck_judge(const char *buf, size_t len, size_t size, bool eof,
 		   struct health_app_result *ret);

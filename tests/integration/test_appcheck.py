@@ -16,7 +16,8 @@ import pidone_harness as h
 
 # An HTTP/1.1 app on 127.0.0.1:argv[1]. GET /NAME answers what the file
 # argv[2]/NAME says (200 when there is none): a status, "slow" (no
-# answer for 60 s) or "close" (close without an answer). Prints
+# answer for 60 s), "close" (close without an answer) or "big" (200 with
+# a 100 kB body). Prints
 # "serving", then "request /PATH MODE" for each request.
 APP = r"""
 import http.server, os, socketserver, sys, time
@@ -41,6 +42,16 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if mode == "close":
             self.close_connection = True
+            return
+        if mode == "big":
+            body = b"x" * 100000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
             return
         code = int(mode)
         self.send_response(code)
@@ -141,6 +152,15 @@ class AppCheck(h.TestCase):
         h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
         self.wait_verbose(port, "/readyz", r"^\[\+\]ready-http ok: 302 in ")
         self.assertFalse([l for l in self.requests(p) if "elsewhere" in l])
+
+    def test_big_body_is_read_in_part(self):
+        p, port, app, _ = self.start_app(
+            "--ready-http", "http://127.0.0.1:{app}/health", *FAST,
+            modes={"health": "big"})
+        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        h.wait_for(lambda: len(self.requests(p, "big")) >= 3, h.scaled(10),
+                   what="more checks")
+        self.assertEqual(get(port, "/readyz").status, 200)
 
     def test_slow_app_times_out(self):
         p, port, app, _ = self.start_app(

@@ -36,13 +36,19 @@ struct judge_row {
 static const struct judge_row judge_rows[] = {
 	{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false, 1, 200,
 	  NULL },
-	{ "HTTP/1.0 204 No Content\r\n\r\n", false, 1, 204, NULL },
-	{ "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", false, 1, 302, NULL },
-	{ "HTTP/1.1 399 X\r\n\r\n", false, 1, 399, NULL },
-	{ "HTTP/1.1 500 Internal Server Error\r\n\r\n", false, 1, 500, NULL },
-	/* the head is enough: the body does not matter */
+	{ "HTTP/1.0 204 No Content\r\n\r\n", true, 1, 204, NULL },
+	{ "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n",
+	  false, 1, 302, NULL },
+	{ "HTTP/1.1 399 X\r\n\r\n", true, 1, 399, NULL },
+	{ "HTTP/1.1 500 Internal Server Error\r\n\r\nbody", true, 1, 500,
+	  NULL },
+	/* the body is read to its end, or to the close */
+	{ "HTTP/1.1 200 OK\r\n\r\nbody", false, 0, 0, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nbody", false, 0, 0,
+	  NULL },
+	/* a close (or the timeout) mid-body: the status counts */
 	{ "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 999\r\n\r\n",
-	  false, 1, 503, NULL },
+	  true, 1, 503, NULL },
 	{ "HTTP/1.1 200 OK\r\nContent-Le", false, 0, 0, NULL },
 	{ "HTTP/1.1 200 OK\r\nContent-Le", true, 1, 0,
 	  "connection closed mid-answer" },
@@ -76,7 +82,7 @@ Test(appcheck, judge_table)
 	}
 }
 
-Test(appcheck, a_head_that_fills_the_buffer_fails)
+Test(appcheck, a_full_buffer_ends_the_check)
 {
 	static char big[APPCHECK_READ_MAX];
 	struct health_app_result r = { 0 };
@@ -91,6 +97,13 @@ Test(appcheck, a_head_that_fills_the_buffer_fails)
 	/* one byte short of full: more may come */
 	cr_expect_eq(appcheck_judge(g.data, g.len - 1, sizeof(big), false, &r),
 		     0);
+	guard_free(&g);
+
+	/* a head, then a body that fills the buffer: the status counts */
+	memcpy(big, "HTTP/1.1 200 OK\r\n\r\n", 19);
+	g = guard_copy(big, sizeof(big));
+	cr_assert_eq(appcheck_judge(g.data, g.len, sizeof(big), false, &r), 1);
+	cr_expect_eq(r.status, 200);
 	guard_free(&g);
 }
 
