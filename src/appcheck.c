@@ -113,6 +113,7 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 {
 	struct appcheck *a = c->owner;
 	uint64_t now = clock_monotonic_ms();
+	bool was, now_passing;
 
 	abort_check(c);
 	r->latency_ms = (unsigned)(now - c->started_ms);
@@ -120,7 +121,21 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 		ev_timer_stop(a->loop, &c->timer);
 		return;
 	}
+	was = a->health->app[c->app].passing;
 	health_app_result(a->health, c->app, r);
+	now_passing = a->health->app[c->app].passing;
+	/* a change of verdict is news; each result is only debug */
+	if (now_passing && !was)
+		log_info("%s check passed: %s -> %d", app_names[c->app], c->url,
+			 r->status);
+	else if (!now_passing && was && r->status)
+		log_warnx("%s check failed: %s -> %d, %u failures in a row",
+			  app_names[c->app], c->url, r->status,
+			  a->health->app[c->app].failures);
+	else if (!now_passing && was)
+		log_warnx("%s check failed: %s: %s, %u failures in a row",
+			  app_names[c->app], c->url, r->error,
+			  a->health->app[c->app].failures);
 	if (r->status)
 		log_debug("%s check: %d in %u ms", app_names[c->app], r->status,
 			  r->latency_ms);
@@ -366,6 +381,7 @@ int appcheck_start(struct appcheck *a, struct ev_loop *loop,
 			return -EINVAL;
 		}
 		c->request_len = (size_t)n;
+		appcheck_url_text(url, c->url, sizeof(c->url));
 		c->on = true;
 		any = true;
 		ev_init(&c->io, io_cb);

@@ -14,7 +14,8 @@
  * answer that is not HTTP/1.x, a head longer than the buffer, a close
  * before the head ended, and no head within --check-timeout are failures,
  * each with a short reason. The next check starts --check-interval after
- * the previous one ended.
+ * the previous one ended. A change of the check's verdict is logged
+ * (info when it passes, warn when it fails); single results at debug.
  *
  * Checks run only while a check is configured and the main child runs:
  * one ev_prepare watcher (started only when a URL is set) looks at the
@@ -59,6 +60,7 @@ struct appcheck_one {
 	uint64_t started_ms; /* of the check in flight */
 	unsigned child; /* the child it checks (lifecycle runs) */
 	struct probe_target target;
+	char url[HEALTH_APP_URL_MAX]; /* as the logs show it */
 	char request[APPCHECK_REQUEST_MAX];
 	size_t request_len, sent;
 	size_t len; /* answer bytes in buf */

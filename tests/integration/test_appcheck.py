@@ -221,6 +221,12 @@ class AppCheck(h.TestCase):
                             "failed before 2 failures in a row")
             self.set_mode(d, "health", 200)
             h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        # each change of verdict is logged once
+        p.wait_log(r"^ready-http check failed: http://127\.0\.0\.1:%d/health "
+                   r"-> 500, \d+ failures in a row$" % app)
+        passed = p.records(r"^ready-http check passed: \S+ -> 200$")
+        failed = p.records(r"^ready-http check failed: ")
+        self.assertEqual((len(passed), len(failed)), (3, 2), p.describe())
 
     def test_live_http_fails_healthz_after_n_failures(self):
         p, port, app, d = self.start_app(
