@@ -19,8 +19,10 @@ that ignores SIGTERM is SIGKILLed after PIDONE_GRACE, long before Docker's
 own kill; with PIDONE_DRAIN the app keeps taking connections until
 readiness has been 503 that long; orphans are reaped; a read-only root
 without the writable dirs stops with 77 and a hint; contrib/compose.yaml
-under docker-compose; and a kubelet-style probe loop sees readiness rise,
-then fall on stop while liveness holds.
+under docker-compose; a kubelet-style probe loop sees readiness rise,
+then fall on stop while liveness holds; and with --live-http on a path
+the app answers 404 the HEALTHCHECK turns the container unhealthy, while
+--ready-http on it fails `/init health --ready`.
 
 Containers run with --network host (traffic to 127.0.0.1 only, on free
 ports picked here) or --network none; every one is labelled pidone-test=1
