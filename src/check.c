@@ -172,6 +172,7 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		textbuf_printf(&t, "%s", *(const bool *)field ? "on" : "off");
 		break;
 	case SETTING_TYPE_SECONDS:
+	case SETTING_TYPE_PERIOD:
 		u = *(const unsigned *)field;
 		if (u == 0 && id == SETTING_WATCHDOG)
 			textbuf_printf(&t, "off");
@@ -227,12 +228,14 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		break;
 	case SETTING_TYPE_COUNT:
 	case SETTING_TYPE_PORT:
+	case SETTING_TYPE_TIMES:
 		u = *(const unsigned *)field;
 		textbuf_printf(
 			&t, "%u%s", u,
 			u == 0 && d->type == SETTING_TYPE_PORT ? " (off)" : "");
 		break;
 	case SETTING_TYPE_ADDRESS:
+	case SETTING_TYPE_URL:
 		f = *(char *const *)field;
 		textbuf_printf(&t, "%s", f ? f : d->default_text);
 		break;

@@ -26,13 +26,19 @@ _Static_assert(HEALTH_STATUS_MAX + 32 <= HEALTH_REASON_MAX,
 	       "a STATUS= text must fit in a reason");
 _Static_assert(HEALTH_TCP_REASON_MAX <= HEALTH_REASON_MAX,
 	       "a ready-tcp reason must fit in a reason");
+/* "GET URL: ERROR (N failures in a row)" never truncates either part. */
+_Static_assert(HEALTH_APP_URL_MAX + HEALTH_APP_ERROR_MAX + 40 <=
+		       HEALTH_REASON_MAX,
+	       "an app check's reason must fit in a reason");
 
 /* char arrays, not pointers: read-only data, no relocations */
 static const char check_names[HEALTH_CHECK_MAX][16] = {
 	[HEALTH_CHECK_CHILD] = "child",
 	[HEALTH_CHECK_WATCHDOG] = "watchdog",
+	[HEALTH_CHECK_LIVE_HTTP] = "live-http",
 	[HEALTH_CHECK_READY_DELAY] = "ready-delay",
 	[HEALTH_CHECK_READY_TCP] = "ready-tcp",
+	[HEALTH_CHECK_READY_HTTP] = "ready-http",
 	[HEALTH_CHECK_READY_NOTIFY] = "ready-notify",
 	[HEALTH_CHECK_SHUTDOWN] = "shutdown",
 };
@@ -83,6 +89,7 @@ void health_init(struct health *h, const struct health_config *cfg,
 	h->cfg = *cfg;
 	h->lc = lc;
 	h->tcp = HEALTH_TCP_UNKNOWN;
+	health_child_started(h, 0);
 }
 
 /* The child as the checks see it, derived from the life cycle. */
@@ -117,6 +124,15 @@ void health_child_started(struct health *h, uint64_t now)
 	h->tcp_checked_ms = 0;
 	h->tcp_reason[0] = '\0';
 	h->status[0] = '\0';
+	for (int i = 0; i < HEALTH_APP_MAX; i++) {
+		struct health_app_state *a = &h->app[i];
+		uint64_t total = a->failures_total;
+
+		memset(a, 0, sizeof(*a));
+		a->failures_total = total;
+		/* like the kubelet: not ready, but live, until checked */
+		a->passing = i == HEALTH_APP_LIVE;
+	}
 }
 
 void health_watchdog_ping(struct health *h, uint64_t now)
@@ -164,6 +180,39 @@ bool health_tcp_check_due(const struct health *h, uint64_t now)
 	       elapsed(now, h->tcp_checked_ms) >= HEALTH_TCP_CACHE_MS;
 }
 
+bool health_app_status_ok(int status)
+{
+	return status >= 200 && status <= 399;
+}
+
+void health_app_result(struct health *h, enum health_app app,
+		       const struct health_app_result *r)
+{
+	struct health_app_state *a = &h->app[app];
+	unsigned limit = h->cfg.app_failures ? h->cfg.app_failures : 1;
+	const char *err = r->error ? r->error : "check failed";
+
+	a->checked = true;
+	a->status = r->status;
+	a->latency_ms = r->latency_ms;
+	a->last_ok = health_app_status_ok(r->status);
+	if (r->status)
+		a->error[0] = '\0';
+	else
+		copy_clean(a->error, sizeof(a->error), err, strlen(err));
+	if (a->last_ok) {
+		a->passing = true;
+		a->ever_ok = true;
+		a->failures = 0;
+		return;
+	}
+	if (a->failures < UINT32_MAX)
+		a->failures++;
+	a->failures_total++;
+	if (a->failures >= limit)
+		a->passing = false;
+}
+
 /* "12.0": @ms in seconds, floored to a tenth. */
 static void fmt_tenths(char *buf, size_t size, uint64_t ms)
 {
@@ -179,6 +228,11 @@ static bool check_applies(const struct health *h, enum health_probe probe,
 		return true;
 	case HEALTH_CHECK_WATCHDOG:
 		return h->cfg.watchdog_ms > 0;
+	case HEALTH_CHECK_LIVE_HTTP:
+		return h->cfg.app_url[HEALTH_APP_LIVE][0] != '\0';
+	case HEALTH_CHECK_READY_HTTP:
+		return probe == HEALTH_PROBE_READY &&
+		       h->cfg.app_url[HEALTH_APP_READY][0] != '\0';
 	case HEALTH_CHECK_READY_DELAY:
 		return probe == HEALTH_PROBE_READY && h->cfg.ready_delay_ms > 0;
 	case HEALTH_CHECK_READY_TCP:
@@ -279,6 +333,52 @@ static void eval_ready_tcp(const struct health *h, struct health_check *c)
 	}
 }
 
+/*
+ * An app check, for the verbose lines: when passing "200 in 3 ms", or
+ * the last failure and the count ("GET URL -> 500 in 2 ms (1 of 3
+ * failures in a row)"); when failed "GET URL: connection refused (3
+ * failures in a row)", or "(no success yet)" for a ready-http that never
+ * passed. Live-http does not judge a child that does not run.
+ */
+static void eval_app(const struct health *h, enum health_app app,
+		     struct health_check *c)
+{
+	const struct health_app_state *a = &h->app[app];
+	const char *url = h->cfg.app_url[app];
+	char last[128];
+
+	if (health_child(h) != HEALTH_CHILD_RUNNING) {
+		c->ok = true;
+		return;
+	}
+	c->ok = a->passing;
+	if (!a->checked) {
+		snprintf(c->reason, sizeof(c->reason), "not checked yet");
+		return;
+	}
+	if (a->last_ok) {
+		snprintf(c->reason, sizeof(c->reason), "%d in %u ms", a->status,
+			 a->latency_ms);
+		return;
+	}
+	if (a->status)
+		snprintf(last, sizeof(last), "GET %s -> %d in %u ms", url,
+			 a->status, a->latency_ms);
+	else
+		snprintf(last, sizeof(last), "GET %s: %s", url, a->error);
+	if (a->passing)
+		snprintf(c->reason, sizeof(c->reason),
+			 "%s (%u of %u failures in a row)", last, a->failures,
+			 h->cfg.app_failures ? h->cfg.app_failures : 1);
+	else if (!a->ever_ok && a->failures < h->cfg.app_failures)
+		snprintf(c->reason, sizeof(c->reason), "%s (no success yet)",
+			 last);
+	else
+		snprintf(c->reason, sizeof(c->reason),
+			 "%s (%u failure%s in a row)", last, a->failures,
+			 a->failures == 1 ? "" : "s");
+}
+
 static void eval_ready_notify(const struct health *h, struct health_check *c)
 {
 	if (h->notify_ready) {
@@ -317,8 +417,8 @@ static void eval_check(const struct health *h, uint64_t now,
 {
 	c->id = id;
 	c->name = check_names[id];
-	c->probe = id <= HEALTH_CHECK_WATCHDOG ? HEALTH_PROBE_LIVE :
-						 HEALTH_PROBE_READY;
+	c->probe = id <= HEALTH_CHECK_LIVE_HTTP ? HEALTH_PROBE_LIVE :
+						  HEALTH_PROBE_READY;
 	c->ok = false;
 	c->reason[0] = '\0';
 
@@ -343,6 +443,12 @@ static void eval_check(const struct health *h, uint64_t now,
 		break;
 	case HEALTH_CHECK_READY_NOTIFY:
 		eval_ready_notify(h, c);
+		break;
+	case HEALTH_CHECK_LIVE_HTTP:
+		eval_app(h, HEALTH_APP_LIVE, c);
+		break;
+	case HEALTH_CHECK_READY_HTTP:
+		eval_app(h, HEALTH_APP_READY, c);
 		break;
 	case HEALTH_CHECK_SHUTDOWN:
 		if (h->lc->state == LIFECYCLE_DRAINING)
@@ -451,9 +557,13 @@ int health_format_verbose(const struct health *h, uint64_t now,
 		label = probe == HEALTH_PROBE_LIVE ? "livez" : "readyz";
 	n = health_checks(h, now, probe, checks, HEALTH_CHECK_MAX);
 	for (size_t i = 0; i < n; i++) {
-		if (checks[i].ok)
+		if (checks[i].ok && !checks[i].reason[0])
 			r = snprintf(lines[i], sizeof(lines[i]), "[+]%s ok\n",
 				     checks[i].name);
+		else if (checks[i].ok)
+			r = snprintf(lines[i], sizeof(lines[i]),
+				     "[+]%s ok: %s\n", checks[i].name,
+				     checks[i].reason);
 		else
 			r = snprintf(lines[i], sizeof(lines[i]),
 				     "[-]%s failed: %s\n", checks[i].name,

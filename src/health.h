@@ -16,8 +16,12 @@
  *   watchdog      live   --watchdog: no WATCHDOG=1 within the limit, counted
  *                        from the child's start until the first ping;
  *                        or the app sent WATCHDOG=trigger
+ *   live-http     live   --live-http: the last check_failures app checks
+ *                        failed (passes until then, and on a success)
  *   ready-delay   ready  --ready-delay: the child has not run that long
  *   ready-tcp     ready  --ready-tcp: the last check failed or none ran yet
+ *   ready-http    ready  --ready-http: no app check passed yet for this
+ *                        child, or the last check_failures ones failed
  *   ready-notify  ready  --ready-notify: no READY=1 from this child yet
  *   shutdown      ready  SIGTERM/INT/QUIT arrived (during a --drain the
  *                        reason says how long is left), or the app sent
@@ -36,9 +40,14 @@
 #include "lifecycle.h"
 
 /* Sizes of the fixed text buffers, NUL included. */
-#define HEALTH_REASON_MAX 160 /* one check's reason */
+#define HEALTH_REASON_MAX 192 /* one check's reason */
 #define HEALTH_TCP_REASON_MAX 96 /* the last ready-tcp failure */
 #define HEALTH_STATUS_MAX 128 /* the app's last STATUS= text */
+
+/* The app check's URL as the reasons show it, shortened, NUL included. */
+#define HEALTH_APP_URL_MAX 72
+/* An app check's error ("connection refused"), NUL included. */
+#define HEALTH_APP_ERROR_MAX 48
 
 /* ready-tcp results are reused this long before a new check is due. */
 #define HEALTH_TCP_CACHE_MS 1000
@@ -56,8 +65,10 @@ enum health_probe {
 enum health_check_id {
 	HEALTH_CHECK_CHILD,
 	HEALTH_CHECK_WATCHDOG,
+	HEALTH_CHECK_LIVE_HTTP,
 	HEALTH_CHECK_READY_DELAY,
 	HEALTH_CHECK_READY_TCP,
+	HEALTH_CHECK_READY_HTTP,
 	HEALTH_CHECK_READY_NOTIFY,
 	HEALTH_CHECK_SHUTDOWN,
 	HEALTH_CHECK_MAX
@@ -78,12 +89,42 @@ enum health_tcp_state {
 	HEALTH_TCP_STATE_MAX
 };
 
+/* The app checks: GETs of the app's own URLs (appcheck.h). */
+enum health_app {
+	HEALTH_APP_READY, /* --ready-http, check "ready-http" */
+	HEALTH_APP_LIVE, /* --live-http, check "live-http" */
+	HEALTH_APP_MAX
+};
+
 /* What is checked: from the settings, fixed for the run. */
 struct health_config {
 	unsigned watchdog_ms; /* 0: no watchdog */
 	unsigned ready_delay_ms; /* 0: no delay */
 	bool ready_tcp; /* a ready-tcp target is set */
 	bool ready_notify; /* wait for READY=1 */
+	/* "http://127.0.0.1:8000/health" as shown; "": check not set */
+	char app_url[HEALTH_APP_MAX][HEALTH_APP_URL_MAX];
+	unsigned app_failures; /* failures in a row that fail a check (>= 1) */
+};
+
+/* One app check's last result and its failure count. */
+struct health_app_state {
+	bool checked; /* a result arrived for the current child */
+	bool passing; /* the check's verdict */
+	bool last_ok; /* the last result */
+	bool ever_ok; /* a success for the current child */
+	int status; /* the last HTTP status; 0: none (an error) */
+	unsigned latency_ms; /* of the last check, error or not */
+	unsigned failures; /* in a row, up to the last result */
+	uint64_t failures_total; /* since pidone started */
+	char error[HEALTH_APP_ERROR_MAX]; /* when status is 0 */
+};
+
+/* One app check's end, as appcheck.c reports it. */
+struct health_app_result {
+	int status; /* 0: no answer, see error */
+	unsigned latency_ms;
+	const char *error; /* "connection refused", "timeout after 1 s"... */
 };
 
 /* The state; fields are read-only outside health.c. */
@@ -101,6 +142,8 @@ struct health {
 	char tcp_reason[HEALTH_TCP_REASON_MAX];
 
 	char status[HEALTH_STATUS_MAX]; /* STATUS= text, "" when none */
+
+	struct health_app_state app[HEALTH_APP_MAX];
 };
 
 /* One evaluated check, as the verbose body lists it. */
@@ -109,7 +152,8 @@ struct health_check {
 	const char *name; /* "child", "ready-tcp"... (static) */
 	enum health_probe probe; /* the endpoint it belongs to */
 	bool ok;
-	char reason[HEALTH_REASON_MAX]; /* why it failed; "" when ok */
+	/* why it failed; when ok "" or a detail ("200 in 3 ms") */
+	char reason[HEALTH_REASON_MAX];
 };
 
 /*
@@ -167,6 +211,19 @@ void health_tcp_result(struct health *h, uint64_t now, bool ok,
  */
 bool health_tcp_check_due(const struct health *h, uint64_t now);
 
+/* Is a status from the app a success? 200-399, as the kubelet counts. */
+bool health_app_status_ok(int status);
+
+/*
+ * App check @app ended with @r. A success passes the check at once and
+ * clears the failures in a row; a failure counts one more, and the check
+ * fails once cfg.app_failures of them are in a row. ready-http fails
+ * until the first success of each child; live-http passes until the
+ * failures add up. health_child_started forgets the results.
+ */
+void health_app_result(struct health *h, enum health_app app,
+		       const struct health_app_result *r);
+
 /* The /healthz and /livez verdict at @now. */
 bool health_live(const struct health *h, uint64_t now);
 
@@ -198,8 +255,12 @@ int health_format_json(const struct health *h, uint64_t now,
  * The ?verbose body for @probe at @now, like Kubernetes' apiserver:
  *
  *   [+]child ok
+ *   [+]ready-http ok: 200 in 3 ms
  *   [-]ready-tcp failed: connection refused
  *   readyz check failed
+ *
+ * A passing check with a detail to show (the app checks' last status and
+ * latency) has it after "ok: ".
  *
  * The last line is "<@label> check passed|failed"; @label NULL means
  * "livez" or "readyz" by @probe. Only whole lines are written: when @buf is

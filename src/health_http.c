@@ -758,10 +758,8 @@ void health_http_sample(const struct health_http *srv, uint64_t now,
 	memset(ret, 0, sizeof(*ret));
 	if (srv->sup)
 		sample_supervisor(ret, srv->sup);
-	if (srv->health) {
-		ret->live = health_live(srv->health, now);
-		ret->ready = health_ready(srv->health, now);
-	}
+	if (srv->health)
+		sample_health(ret, srv->health, now);
 	memcpy(ret->health_requests, srv->requests,
 	       sizeof(ret->health_requests));
 	ret->health_connections = srv->n_open;

@@ -168,19 +168,22 @@ static int health_start(struct pidone *p)
 
 	if (p->http.listen_fd < 0) {
 		if (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
-		    s->watchdog_ms)
-			log_warnx("--ready-delay, --ready-tcp, --ready-notify "
-				  "and --watchdog have no effect with "
-				  "--health-port 0");
+		    s->watchdog_ms || s->ready_http || s->live_http)
+			log_warnx("--ready-delay, --ready-tcp, --ready-notify, "
+				  "--watchdog, --ready-http and --live-http "
+				  "have no effect with --health-port 0");
 		return 0;
 	}
+	appcheck_config(s, &hc);
 	health_init(&p->health, &hc, lc);
 	p->http.yield = signals_poll;
 	p->http.yield_data = &p->signals;
 	if (notify_start(&p->notify, p->loop.ev, s, &p->health, lc) < 0)
 		return -EIO;
-	return health_http_start(&p->http, p->loop.ev, s, &p->health,
-				 &p->supervisor);
+	if (health_http_start(&p->http, p->loop.ev, s, &p->health,
+			      &p->supervisor) < 0)
+		return -EIO;
+	return appcheck_start(&p->app, p->loop.ev, s, &p->health, lc);
 }
 
 /* Start-up in the order the man page gives (Start-up), then the loop. */
@@ -275,6 +278,7 @@ static int run(struct pidone *p)
 out:
 	/* Each of these accepts a part that was never started. */
 	outer_done(&p->outer);
+	appcheck_done(&p->app);
 	health_http_done(&p->http);
 	if (p->loop.ev) {
 		notify_done(&p->notify, p->loop.ev);
@@ -299,6 +303,7 @@ int main(int argc, char **argv)
 	int action, code, sink_r;
 
 	health_http_init(&p.http);
+	appcheck_init(&p.app);
 	notify_init(&p.notify);
 	outer_init(&p.outer);
 	supervisor_init(&p.supervisor);

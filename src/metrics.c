@@ -37,6 +37,12 @@ static const int codes[METRICS_CODE_MAX] = {
 	[METRICS_CODE_503] = 503,
 };
 
+/* The check label values, in enum metrics_app order. */
+static const char app_labels[METRICS_APP_MAX][12] = {
+	[METRICS_APP_READY] = "ready-http",
+	[METRICS_APP_LIVE] = "live-http",
+};
+
 /* Signals whose series is always present, in this order. */
 static const int usual_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
 
@@ -118,6 +124,54 @@ static bool is_usual_signal(int sig)
 		if (usual_signals[i] == sig)
 			return true;
 	return false;
+}
+
+/*
+ * The configured app checks: each family once, with a series per check;
+ * up and latency only once a check ran for the current child.
+ */
+static void app_series(struct textbuf *o, const struct metrics_sample *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "pidone_app_check_up", "gauge",
+		  "Whether the app check's last GET answered 200-399 (1) or "
+		  "failed (0), by check." },
+		{ "pidone_app_check_latency_seconds", "gauge",
+		  "How long the app check's last GET took, by check." },
+		{ "pidone_app_check_failures_total", "counter",
+		  "App checks that failed, by check." },
+	};
+	bool any_checked = false, any = false;
+
+	for (enum metrics_app i = 0; i < METRICS_APP_MAX; i++) {
+		any = any || m->app[i].on;
+		any_checked = any_checked ||
+			      (m->app[i].on && m->app[i].checked);
+	}
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		if (f < 2 ? !any_checked : !any)
+			continue;
+		family(o, fam[f].name, fam[f].type, fam[f].help);
+		for (enum metrics_app i = 0; i < METRICS_APP_MAX; i++) {
+			const struct metrics_app_sample *a = &m->app[i];
+
+			if (!a->on || (f < 2 && !a->checked))
+				continue;
+			textbuf_printf(o, "%s{check=\"%s\"} ", fam[f].name,
+				       app_labels[i]);
+			if (f == 0)
+				textbuf_printf(o, "%d\n", a->up ? 1 : 0);
+			else if (f == 1)
+				textbuf_printf(o, "%u.%03u\n",
+					       a->latency_ms / 1000,
+					       a->latency_ms % 1000);
+			else
+				textbuf_printf(o, "%" PRIu64 "\n",
+					       a->failures_total);
+		}
+	}
 }
 
 /* See metrics.h. */
@@ -233,6 +287,7 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 				       read_series[i].name, v);
 	}
 
+	app_series(&o, m);
 	if (o.truncated)
 		return -ENOBUFS;
 	*ret_len = o.len;

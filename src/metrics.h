@@ -66,6 +66,22 @@ enum metrics_read {
 	METRICS_READ_MAX
 };
 
+/* The `check` label of the app check series. */
+enum metrics_app {
+	METRICS_APP_READY, /* ready-http */
+	METRICS_APP_LIVE, /* live-http */
+	METRICS_APP_MAX
+};
+
+/* One app check (--ready-http, --live-http). */
+struct metrics_app_sample {
+	bool on; /* configured: its series are shown */
+	bool checked; /* a result for the current child: up and latency */
+	bool up; /* the last check succeeded */
+	unsigned latency_ms; /* of the last check */
+	uint64_t failures_total;
+};
+
 /* One reading of everything /metrics shows. */
 struct metrics_sample {
 	bool child_up; /* the main child runs */
@@ -83,6 +99,7 @@ struct metrics_sample {
 	const char *last_exit_cause; /* "exit"...; NULL until a run ended */
 	uint64_t read[METRICS_READ_MAX];
 	unsigned read_known; /* bit (1 << i): read[i] could be read */
+	struct metrics_app_sample app[METRICS_APP_MAX];
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "appcheck.h"
 #include "child.h"
 #include "health.h"
 #include "health_http.h"
@@ -31,6 +32,7 @@ struct pidone {
 	struct supervisor supervisor;
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
+	struct appcheck app; /* --ready-http, --live-http */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
 	struct outer outer; /* the outer supervisor's NOTIFY_SOCKET, LISTEN_FDS */
 

@@ -106,3 +106,27 @@ void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 		child(m, lc->child_pid);
 	}
 }
+
+/* See sample.h. */
+void sample_health(struct metrics_sample *m, const struct health *h,
+		   uint64_t now)
+{
+	_Static_assert((int)METRICS_APP_READY == (int)HEALTH_APP_READY &&
+			       (int)METRICS_APP_LIVE == (int)HEALTH_APP_LIVE &&
+			       (int)METRICS_APP_MAX == (int)HEALTH_APP_MAX,
+		       "the app checks in the same order on both sides");
+
+	m->live = health_live(h, now);
+	m->ready = health_ready(h, now);
+	for (int i = 0; i < HEALTH_APP_MAX; i++) {
+		const struct health_app_state *a = &h->app[i];
+
+		m->app[i] = (struct metrics_app_sample){
+			.on = h->cfg.app_url[i][0] != '\0',
+			.checked = a->checked,
+			.up = a->checked && a->last_ok,
+			.latency_ms = a->latency_ms,
+			.failures_total = a->failures_total,
+		};
+	}
+}

@@ -9,10 +9,15 @@
 #ifndef PIDONE_SAMPLE_H
 #define PIDONE_SAMPLE_H
 
+#include "health.h"
 #include "metrics.h"
 #include "supervisor.h"
 
 /* Fill @m's supervisor and kernel fields (the rest is left as it is). */
 void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup);
+
+/* Fill @m's verdicts and app checks from @h at @now. */
+void sample_health(struct metrics_sample *m, const struct health *h,
+		   uint64_t now);
 
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "probe.h"
 #include "settings.h"
 #include "strv.h"
 #include "textbuf.h"
@@ -87,6 +88,21 @@ static const struct setting_def setting_defs[SETTING_MAX] = {
 	    "ready_notify", FLAG, BOOL, ready_notify, 0, "", "off", "", ""),
 	ROW(WATCHDOG, "watchdog", 0, "PIDONE_WATCHDOG", "health", "watchdog",
 	    VALUE, SECONDS, watchdog_ms, 86400, "SECS", "0", " (off)", ""),
+	ROW(READY_HTTP, "ready-http", 0, "PIDONE_READY_HTTP", "health",
+	    "ready_http", VALUE, URL, ready_http, 0, "URL", "none",
+	    " (GET: 200-399)", ""),
+	ROW(LIVE_HTTP, "live-http", 0, "PIDONE_LIVE_HTTP", "health",
+	    "live_http", VALUE, URL, live_http, 0, "URL", "none",
+	    " (GET: 200-399)", ""),
+	ROW(CHECK_INTERVAL, "check-interval", 0, "PIDONE_CHECK_INTERVAL",
+	    "health", "check_interval", VALUE, PERIOD, check_interval_ms, 3600,
+	    "SECS", "5", " (between app checks)", ""),
+	ROW(CHECK_TIMEOUT, "check-timeout", 0, "PIDONE_CHECK_TIMEOUT", "health",
+	    "check_timeout", VALUE, PERIOD, check_timeout_ms, 3600, "SECS", "1",
+	    " (one app check)", ""),
+	ROW(CHECK_FAILURES, "check-failures", 0, "PIDONE_CHECK_FAILURES",
+	    "health", "check_failures", VALUE, TIMES, check_failures, 1000, "N",
+	    "3", " (in a row to fail)", ""),
 	ROW(LOG_FORMAT, "log-format", 0, "PIDONE_LOG_FORMAT", "log", "format",
 	    VALUE, ENUM, log_format, 0, "json|text", "json", "", "json",
 	    "text"),
@@ -120,6 +136,12 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 	[SETTING_TYPE_HOSTPORT] = "is not [HOST:]PORT (HOST an IP address or "
 				  "localhost, PORT 1..65535)",
 	[SETTING_TYPE_AUTO_BOOL] = "is not auto or a boolean " BOOL_WORDS,
+	[SETTING_TYPE_URL] = "is not http://HOST:PORT/PATH (HOST an IP "
+			     "address, [IPv6] or localhost; no https, no "
+			     "user, no #)",
+	[SETTING_TYPE_PERIOD] = "is not a number of seconds above 0 (like 5 "
+				"or 0.5)",
+	[SETTING_TYPE_TIMES] = "is not a whole number",
 };
 
 /* Row @id of the table, or NULL. */
@@ -166,7 +188,9 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	char *copy = NULL, name[16];
 	const char *sig;
 	struct textbuf t;
+	struct probe_target url;
 	unsigned long n;
+	unsigned n32;
 	int r = -EINVAL, from, to;
 	bool b = true, is_auto;
 
@@ -200,15 +224,27 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		}
 		break;
 	case SETTING_TYPE_SECONDS:
-		r = parse_seconds(v, d->max, field);
-		if (r < 0)
+	case SETTING_TYPE_PERIOD:
+		r = parse_seconds(v, d->max, &n32);
+		if (r < 0 || (n32 == 0 && d->type == SETTING_TYPE_PERIOD))
 			break;
+		*(unsigned *)field = n32;
+		return 0;
+	case SETTING_TYPE_URL:
+		if (probe_parse_url(v, &url) < 0)
+			break;
+		copy = strdup(v);
+		if (!copy)
+			return -ENOMEM;
+		free(*(char **)field);
+		*(char **)field = copy;
 		return 0;
 	case SETTING_TYPE_STATUS:
 	case SETTING_TYPE_COUNT:
 	case SETTING_TYPE_PORT:
+	case SETTING_TYPE_TIMES:
 		r = parse_uint(v, d->max, &n);
-		if (r < 0)
+		if (r < 0 || (n == 0 && d->type == SETTING_TYPE_TIMES))
 			break;
 		if (d->type == SETTING_TYPE_STATUS)
 			((uint8_t *)field)[n / 8] |= (uint8_t)(1u << (n % 8));
@@ -248,10 +284,13 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	}
 	textbuf_init(&t, problem, size);
 	if (r == -ERANGE &&
-	    (d->type == SETTING_TYPE_SECONDS || d->type == SETTING_TYPE_COUNT))
+	    (d->type == SETTING_TYPE_SECONDS || d->type == SETTING_TYPE_COUNT ||
+	     d->type == SETTING_TYPE_PERIOD || d->type == SETTING_TYPE_TIMES))
 		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
-			       d->type == SETTING_TYPE_SECONDS ? " seconds" :
-								 "");
+			       d->type == SETTING_TYPE_SECONDS ||
+					       d->type == SETTING_TYPE_PERIOD ?
+				       " seconds" :
+				       "");
 	else
 		textbuf_puts(&t, type_problem[d->type]);
 	for (int i = 0; d->type == SETTING_TYPE_ENUM && i < SETTING_NAMES_MAX &&
@@ -260,6 +299,8 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		textbuf_printf(&t, "%s%s", i ? "|" : "", d->names[i]);
 	if (r != -ERANGE && d->type == SETTING_TYPE_COUNT)
 		textbuf_printf(&t, " (0..%u)", d->max);
+	if (r != -ERANGE && d->type == SETTING_TYPE_TIMES)
+		textbuf_printf(&t, " (1..%u)", d->max);
 	return -EINVAL;
 }
 
@@ -310,6 +351,8 @@ void settings_done(struct settings *s)
 	strv_free(s->writable);
 	free(s->health_addr);
 	free(s->ready_tcp_host);
+	free(s->ready_http);
+	free(s->live_http);
 	free(s->config_path);
 	free(s->probe_url);
 	settings_init(s);

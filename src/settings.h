@@ -49,6 +49,11 @@ enum setting_id {
 	SETTING_READY_TCP,
 	SETTING_READY_NOTIFY,
 	SETTING_WATCHDOG,
+	SETTING_READY_HTTP,
+	SETTING_LIVE_HTTP,
+	SETTING_CHECK_INTERVAL,
+	SETTING_CHECK_TIMEOUT,
+	SETTING_CHECK_FAILURES,
 	SETTING_LOG_FORMAT,
 	SETTING_LOG_LEVEL,
 	SETTING_SUBREAPER,
@@ -98,6 +103,11 @@ struct settings {
 	unsigned ready_tcp_port; /* 0: no TCP readiness check */
 	bool ready_notify;
 	unsigned watchdog_ms; /* 0: off */
+	char *ready_http; /* http://HOST:PORT/PATH; NULL: no app check */
+	char *live_http; /* the same for liveness */
+	unsigned check_interval_ms; /* from one app check's end to the next */
+	unsigned check_timeout_ms; /* one app check's limit */
+	unsigned check_failures; /* failures in a row that fail a check */
 	enum log_format log_format;
 	enum log_level log_level;
 	enum subreaper_mode subreaper;
@@ -142,6 +152,9 @@ enum setting_type {
 	SETTING_TYPE_ADDRESS, /* IPv4 or IPv6 literal */
 	SETTING_TYPE_HOSTPORT, /* [HOST:]PORT */
 	SETTING_TYPE_AUTO_BOOL, /* names[0] (auto) or a boolean: on, off */
+	SETTING_TYPE_URL, /* http://HOST[:PORT][/PATH], HOST an IP or localhost */
+	SETTING_TYPE_PERIOD, /* like SECONDS, but more than 0 */
+	SETTING_TYPE_TIMES, /* 1..max */
 	SETTING_TYPE_MAX
 };
 

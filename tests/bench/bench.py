@@ -905,6 +905,58 @@ class Bench:
         return (time.monotonic_ns() - t0) / 1000.0, int(m.group(1)) if m \
             else 0
 
+    def fig_appcheck_probe(self):
+        """Probes while both app checks hang on an app that takes the
+        connection and never answers (a listener nobody accepts from)."""
+        n = self.p["attack_probes"]
+        log("health probes while --ready-http and --live-http hang on a "
+            "silent app: %d probes" % n)
+        app = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        app.bind(("127.0.0.1", 0))
+        app.listen(16)
+        url = "http://127.0.0.1:%d/health" % app.getsockname()[1]
+        port = free_port()
+        srv = start(["taskset", "-c", self.cpu, self.pidone, "--health-addr",
+                     "127.0.0.1", "--health-port", str(port),
+                     "--ready-http", url, "--live-http", url,
+                     "--check-interval", "0.05", "--check-timeout", "3600",
+                     "--", self.tool("latchild"), "pause"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, env=CLEAN_ENV)
+        try:
+            if read_line(srv.stdout, 10) is None or \
+                    not self.http_ok(port, 5):
+                raise RuntimeError("pidone's health server did not answer")
+            # both checks connected (in the backlog), requests unanswered
+            deadline = time.monotonic() + 5
+            to_app = ":%04X" % app.getsockname()[1]
+
+            def connected():
+                with open("/proc/net/tcp") as f:
+                    rows = [r.split() for r in f.readlines()[1:]]
+                return len([r for r in rows if r[2].endswith(to_app)
+                            and r[3] == "01"])
+            while connected() < 2:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the app checks did not connect")
+                time.sleep(0.01)
+            lat, failed = [], 0
+            for _ in range(n):
+                us, status = self.probe_once(port)
+                lat.append(us)
+                failed += status != 200     # live passes until failures
+                time.sleep(0.005)
+            lat.sort()
+            self.record("appcheck_probe_p50_us", "pidone",
+                        lat[len(lat) // 2])
+            self.record("appcheck_probe_p99_us", "pidone",
+                        lat[min(len(lat) - 1, len(lat) * 99 // 100)])
+            self.record("appcheck_probe_failed", "pidone", failed)
+        finally:
+            srv.kill()
+            finish(srv)
+            app.close()
+
     def fig_probe_attack(self):
         n = self.p["attack_probes"]
         log("health probes under %d idle + %d slow connections: %d probes "
@@ -1402,6 +1454,14 @@ class Bench:
             "failed" % (self.ATTACK_IDLE, self.ATTACK_SLOW),
             "p50 %.0f µs, p99 %.0f µs, %d failed" %
             (med("attack_probe_p50_us", "pidone"), p99, bad)
+            if p99 is not None else "n/a",
+            (p99 < 10000 and bad == 0) if p99 is not None else None)
+        p99 = med("appcheck_probe_p99_us", "pidone")
+        bad = med("appcheck_probe_failed", "pidone")
+        add("probe while --ready-http and --live-http hang on a silent "
+            "app: p99 < 10 ms, 0 failed",
+            "p50 %.0f µs, p99 %.0f µs, %d failed" %
+            (med("appcheck_probe_p50_us", "pidone"), p99, bad)
             if p99 is not None else "n/a",
             (p99 < 10000 and bad == 0) if p99 is not None else None)
         ft = med("flood_term_us", "pidone")
@@ -1913,6 +1973,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         if "pidone" in [i.name for i in self.inits]:
             self.step(self.fig_health, "health port")
             self.step(self.fig_probe_attack, "probes under attack")
+            self.step(self.fig_appcheck_probe, "probes while app checks hang")
             self.step(self.fig_term_flood, "SIGTERM under a /metrics flood")
             self.step(self.fig_drain, "drain")
             self.step(self.fig_scrape, "/metrics scrape, pidone status")

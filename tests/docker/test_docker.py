@@ -19,8 +19,10 @@ that ignores SIGTERM is SIGKILLed after PIDONE_GRACE, long before Docker's
 own kill; with PIDONE_DRAIN the app keeps taking connections until
 readiness has been 503 that long; orphans are reaped; a read-only root
 without the writable dirs stops with 77 and a hint; contrib/compose.yaml
-under docker-compose; and a kubelet-style probe loop sees readiness rise,
-then fall on stop while liveness holds.
+under docker-compose; a kubelet-style probe loop sees readiness rise,
+then fall on stop while liveness holds; and with --live-http on a path
+the app answers 404 the HEALTHCHECK turns the container unhealthy, while
+--ready-http on it fails `/init health --ready`.
 
 Containers run with --network host (traffic to 127.0.0.1 only, on free
 ports picked here) or --network none; every one is labelled pidone-test=1
@@ -270,6 +272,9 @@ class Container:
             if health_port and "health-server" not in pending:
                 self.health_port = free_port()
                 env.setdefault("PIDONE_HEALTH_PORT", str(self.health_port))
+            # values may name the app's port, known only now
+            env = {k: str(v).replace("{app_port}", str(self.app_port))
+                   for k, v in env.items()}
         args = ["run", "-d", "--name", self.name, "--label", LABEL,
                 "--network", network]
         for k, v in env.items():
@@ -471,6 +476,61 @@ def lang_checks(lang):
                        check=False)
             expect(r.returncode == 0, "/init health --ready: exit %d: %s%s"
                    % (r.returncode, r.stdout, r.stderr))
+        finally:
+            c.remove()
+
+    @check("%s: app checks: HEALTHCHECK [\"/init\",\"health\"] turns"
+           " unhealthy when the app's own endpoint fails (--live-http);"
+           " --ready-http fails `/init health --ready`" % lang,
+           needs=("health-server", "health-cmd"), lang=lang)
+    def app_checks():
+        # the demo app answers 200 on / and 404 on anything else
+        c = Container(lang, "appcheck")
+        try:
+            c.run(env={"PIDONE_LIVE_HTTP": "http://127.0.0.1:{app_port}/",
+                       "PIDONE_READY_HTTP":
+                           "http://127.0.0.1:{app_port}/not-here",
+                       "PIDONE_CHECK_INTERVAL": "0.2",
+                       "PIDONE_CHECK_FAILURES": "2"},
+                  opts=["--health-interval", "1s",
+                        "--health-start-period", "1s"])
+            c.wait_app()
+
+            def health():
+                st = c.state()
+                expect(st["Running"], "container exited %s: %s" % (
+                    st["ExitCode"], c.logs()[-800:]))
+                return (st.get("Health") or {}).get("Status")
+            wait_for("status healthy", lambda: health() == "healthy", 20)
+            r = docker("exec", c.name, "/init", "health", "--ready",
+                       check=False)
+            expect(r.returncode == 1 and
+                   "/not-here -> 404" in r.stdout + r.stderr,
+                   "/init health --ready: exit %d: %s%s" % (
+                       r.returncode, r.stdout, r.stderr))
+        finally:
+            c.remove()
+
+        c = Container(lang, "appcheck-live")
+        try:
+            c.run(env={"PIDONE_LIVE_HTTP":
+                           "http://127.0.0.1:{app_port}/not-here",
+                       "PIDONE_CHECK_INTERVAL": "0.2",
+                       "PIDONE_CHECK_FAILURES": "2"},
+                  opts=["--health-interval", "1s", "--health-retries", "1",
+                        "--health-start-period", "1s"])
+            c.wait_app()
+
+            def unhealthy():
+                st = c.state()
+                expect(st["Running"], "container exited %s: %s" % (
+                    st["ExitCode"], c.logs()[-800:]))
+                h = st.get("Health") or {}
+                return h.get("Status") == "unhealthy" and h
+            h = wait_for("status unhealthy", unhealthy, 20)
+            out = " ".join(e.get("Output", "") for e in h["Log"])
+            expect("-> 503" in out and "/not-here -> 404" in out,
+                   "unhealthy, but not for the app check: %r" % out[-400:])
         finally:
             c.remove()
 

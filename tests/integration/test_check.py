@@ -93,7 +93,7 @@ class Check(h.TestCase):
             "writable": ("/tmp", "default"),
             "restart": ("never", "default"),
         }
-        self.assertEqual(len(table), 20, "one row per setting"
+        self.assertEqual(len(table), 25, "one row per setting"
                          + p.describe())
         for label, want in expect.items():
             with self.subTest(setting=label):

@@ -184,6 +184,21 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 	case SETTING_WATCHDOG:
 		snprintf(buf, len, "%u", s->watchdog_ms);
 		break;
+	case SETTING_READY_HTTP:
+		snprintf(buf, len, "%s", s->ready_http ? s->ready_http : "-");
+		break;
+	case SETTING_LIVE_HTTP:
+		snprintf(buf, len, "%s", s->live_http ? s->live_http : "-");
+		break;
+	case SETTING_CHECK_INTERVAL:
+		snprintf(buf, len, "%u", s->check_interval_ms);
+		break;
+	case SETTING_CHECK_TIMEOUT:
+		snprintf(buf, len, "%u", s->check_timeout_ms);
+		break;
+	case SETTING_CHECK_FAILURES:
+		snprintf(buf, len, "%u", s->check_failures);
+		break;
 	case SETTING_LOG_FORMAT:
 		snprintf(buf, len, "%s", format_names[s->log_format]);
 		break;
@@ -326,6 +341,46 @@ static const struct layer_row layer_rows[] = {
 	  "-/8080",
 	  "localhost/1",
 	  "::1/443" },
+	{ SETTING_READY_HTTP,
+	  "http://127.0.0.1:8000/ready",
+	  "http://[::1]:8000/",
+	  { "--ready-http=http://localhost:1/r?x" },
+	  "-",
+	  "http://127.0.0.1:8000/ready",
+	  "http://[::1]:8000/",
+	  "http://localhost:1/r?x" },
+	{ SETTING_LIVE_HTTP,
+	  "http://127.0.0.1:8000/live",
+	  "http://127.0.0.1",
+	  { "--live-http", "http://[::1]:1/" },
+	  "-",
+	  "http://127.0.0.1:8000/live",
+	  "http://127.0.0.1",
+	  "http://[::1]:1/" },
+	{ SETTING_CHECK_INTERVAL,
+	  "10",
+	  "0.25",
+	  { "--check-interval", "3600" },
+	  "5000",
+	  "10000",
+	  "250",
+	  "3600000" },
+	{ SETTING_CHECK_TIMEOUT,
+	  "2",
+	  "0.5",
+	  { "--check-timeout=0.001" },
+	  "1000",
+	  "2000",
+	  "500",
+	  "1" },
+	{ SETTING_CHECK_FAILURES,
+	  "1",
+	  "10",
+	  { "--check-failures", "1000" },
+	  "3",
+	  "1",
+	  "10",
+	  "1000" },
 	{ SETTING_READY_NOTIFY,
 	  "on",
 	  "false",
@@ -1795,6 +1850,10 @@ static const char *const type_values[SETTING_TYPE_MAX][2] = {
 	[SETTING_TYPE_ADDRESS] = { "::1", "1.2.3" },
 	[SETTING_TYPE_HOSTPORT] = { "127.0.0.1:80", "x:y" },
 	[SETTING_TYPE_AUTO_BOOL] = { "off", "sometimes" },
+	[SETTING_TYPE_URL] = { "http://127.0.0.1:8000/health",
+			       "http://app:8000/" },
+	[SETTING_TYPE_PERIOD] = { "0.5", "0" },
+	[SETTING_TYPE_TIMES] = { "3", "0" },
 };
 
 static const char *table_value(enum setting_id id, bool valid)
