@@ -828,8 +828,8 @@ const char *config_usage(char *buf, size_t size)
 		"the config file: a JSON array of strings, like [\"node\",\"server.js\"].\n"
 		"Precedence: command line > environment > config file > default.\n"
 		"\n"
-		"Option                         Environment          Default\n"
-		"      --config FILE            PIDONE_CONFIG        " CONFIG_DEFAULT_PATH
+		"Option                         Environment            Default\n"
+		"      --config FILE            PIDONE_CONFIG          " CONFIG_DEFAULT_PATH
 		"\n");
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const struct setting_def *d = settings_def(id);
@@ -840,7 +840,7 @@ const char *config_usage(char *buf, size_t size)
 		textbuf_format(opt, sizeof(opt), "--%s%s%s%s", d->option,
 			       d->arg[0] ? " " : "", d->arg,
 			       d->kind == SETTING_KIND_LIST ? " ..." : "");
-		textbuf_printf(&t, "  %c%c%c %-24s %-20s %s%s\n",
+		textbuf_printf(&t, "  %c%c%c %-24s %-22s %s%s\n",
 			       d->short_option ? '-' : ' ',
 			       d->short_option ? d->short_option : ' ',
 			       d->short_option ? ',' : ' ', opt, d->env,

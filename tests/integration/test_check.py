@@ -17,7 +17,7 @@ import pidone_harness as h
 from test_nonroot import TEST_GROUP, TEST_PASSWD, mount_ns, world_reachable
 
 SETPRIV = shutil.which("setpriv") or ""
-LABEL = 13   # width of the label column
+LABEL = 15   # width of the label column
 
 
 def rows(p, label):
