@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdutil.h"
@@ -120,13 +121,8 @@ static void release(struct watch *w, const struct watch_path *p, int wd)
 		log_warn("cannot remove an inotify watch, ignoring");
 }
 
-/*
- * Watch @p itself, if it is there, and the nearest directory above it
- * that is. Returns 0, or -errno when the kernel refused for a reason
- * other than the path's absence (no watch left: ENOSPC); *@ret_self_err
- * says why the path itself is not watched (0 when it is).
- */
-static int arm(struct watch *w, struct watch_path *p, int *ret_self_err)
+/* One pass of arm: the path, then the nearest directory above it. */
+static int arm_once(struct watch *w, struct watch_path *p, int *ret_self_err)
 {
 	char dir[PATH_MAX];
 	int old_self = p->wd_self, old_anchor = p->wd_anchor;
@@ -153,6 +149,46 @@ static int arm(struct watch *w, struct watch_path *p, int *ret_self_err)
 	release(w, p, old_anchor);
 	*ret_self_err = self >= 0 ? 0 : self;
 	return r;
+}
+
+/*
+ * Does the component below @p's anchor exist? Then it was made between
+ * the two watches of arm_once, and its creation went unseen.
+ */
+static bool below_anchor_exists(const struct watch_path *p)
+{
+	char dir[PATH_MAX];
+	size_t end = p->anchor_len;
+	struct stat st;
+
+	while (p->path[end] == '/')
+		end++;
+	end += strcspn(p->path + end, "/");
+	memcpy(dir, p->path, end);
+	dir[end] = '\0';
+	return stat(dir, &st) == 0;
+}
+
+/*
+ * Watch @p itself, if it is there, and the nearest directory above it
+ * that is, again while what lies below that directory appeared meanwhile
+ * (mkdir -p racing with us). Returns 0, or -errno when the kernel refused
+ * for a reason other than the path's absence (no watch left: ENOSPC);
+ * *@ret_self_err says why the path itself is not watched (0 when it is).
+ */
+static int arm(struct watch *w, struct watch_path *p, int *ret_self_err)
+{
+	size_t last = 0;
+	int r;
+
+	/* Again only while the anchor goes down: bounded by the depth. */
+	for (;;) {
+		r = arm_once(w, p, ret_self_err);
+		if (r < 0 || p->wd_self >= 0 || p->wd_anchor < 0 ||
+		    p->anchor_len <= last || !below_anchor_exists(p))
+			return r;
+		last = p->anchor_len;
+	}
 }
 
 /*
