@@ -41,7 +41,7 @@
 #include "textbuf.h"
 #include "banned.h"
 
-#define CHECK_LABEL_WIDTH 13
+#define CHECK_LABEL_WIDTH 15
 #define CHECK_VALUE_WIDTH_MAX 60
 #define CHECK_LINE_MAX 4096
 
