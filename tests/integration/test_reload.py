@@ -281,6 +281,7 @@ class Reload(h.TestCase):
                 self.assertEqual(got(p), [signal.SIGTERM] * 2)
                 p.kill(signal.SIGTERM)
                 p.wait()
+                self.assertExit(p, 100 + signal.SIGTERM)
                 p.cleanup()
 
     def test_a_burst_of_writes_is_one_reload(self):
@@ -321,6 +322,9 @@ class Reload(h.TestCase):
         write(os.path.join(d, "b"), "2")
         self.wait_readies(p, 4)
         self.assertIdleAfter(p, 3, 4)
+        p.kill(signal.SIGTERM)
+        p.wait()
+        self.assertExit(p, 100 + signal.SIGTERM)
 
     def test_watched_path_that_appears_later(self):
         base = self.tmpdir()
@@ -353,6 +357,31 @@ class Reload(h.TestCase):
         p.kill(signal.SIGTERM)
         p.wait()
         self.assertExit(p, 100 + signal.SIGTERM)
+
+    def test_watched_paths_are_watched_as_the_final_user(self):
+        hidden = self.tmpdir()                  # 0700, root's
+        open_dir = self.tmpdir()
+        os.chmod(open_dir, 0o755)
+        opts = ["--health-port", "0", "--user", "65532:65532"]
+        p = self.run_pidone(["sleep", "30"], opts + [
+            "--watch", open_dir, "--watch", os.path.join(hidden, "cfg")],
+            defaults=False)
+        self.assertExit(p, 77)
+        err = self.one_error(p)
+        self.assertEqual(err.get("msg"), "cannot watch the path")
+        self.assertEqual(err.get("path"), os.path.join(hidden, "cfg"))
+        self.assertEqual(err.get("uid"), 65532)
+        self.assertIn("readable by the user pidone runs as", err.get("hint"))
+        self.assertNotStarted(p)
+        # Readable by 65532: watched, and a change by root reloads.
+        q = self.start(["sleep", "30"], opts + ["--watch", open_dir],
+                       defaults=False)
+        q.wait_log(r"^child started$")
+        h.wait_idle(q.pid)
+        write(os.path.join(open_dir, "app.conf"), "x")
+        h.wait_for(lambda: len(q.records(r"^child started$")) == 2,
+                   RELOAD_WAIT, what="a reload" + q.describe())
+        self.assertEqual(len(reloads(q)), 1, q.describe())
 
     def test_the_inotify_fd_exists_only_with_watch(self):
         def inotify_fds(pid):
