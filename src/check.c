@@ -164,8 +164,9 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		textbuf_printf(&t, "%s", s->user);
 		break;
 	case SETTING_TYPE_PATH:
-		add_strv(&t, s->writable, ",", false);
-		if (!s->writable || !s->writable[0])
+		add_strv(&t, *(char *const *const *)field, ",", false);
+		if (!*(char *const *const *)field ||
+		    !(*(char *const *const *)field)[0])
 			textbuf_printf(&t, "none");
 		break;
 	case SETTING_TYPE_BOOL:
@@ -218,7 +219,8 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 	case SETTING_TYPE_STATUS:
 		for (int status = 0; status < SETTINGS_EXIT_STATUSES;
 		     status++) {
-			if (!settings_is_success_exit(s, status))
+			if (!(((const uint8_t *)field)[status / 8] &
+			      (1u << (status % 8))))
 				continue;
 			textbuf_printf(&t, "%s%d", any ? "," : "", status);
 			any = true;
@@ -233,6 +235,13 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		textbuf_printf(
 			&t, "%u%s", u,
 			u == 0 && d->type == SETTING_TYPE_PORT ? " (off)" : "");
+		break;
+	case SETTING_TYPE_SIGNO:
+		f = *(const int *)field ?
+			    signame_from_number(*(const int *)field, from,
+						sizeof(from)) :
+			    "none";
+		textbuf_printf(&t, "%s", f ? f : "?");
 		break;
 	case SETTING_TYPE_ADDRESS:
 	case SETTING_TYPE_URL:

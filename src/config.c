@@ -858,6 +858,7 @@ const char *config_usage(char *buf, size_t size)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const char *section = settings_def(id)->section;
 		bool first = true;
+		size_t col;
 
 		for (int k = 0; k < id; k++)
 			first = first &&
@@ -865,9 +866,21 @@ const char *config_usage(char *buf, size_t size)
 		if (!first)
 			continue;
 		textbuf_printf(&t, "\n  [%s]", section);
-		for (int k = id; k < SETTING_MAX; k++)
-			if (strcmp(settings_def(k)->section, section) == 0)
-				textbuf_printf(&t, " %s", settings_def(k)->key);
+		col = strlen(section) + 4;
+		for (int k = id; k < SETTING_MAX; k++) {
+			const char *key = settings_def(k)->key;
+
+			if (strcmp(settings_def(k)->section, section) != 0)
+				continue;
+			/* Within 80 columns, continued under the first key. */
+			if (col + 1 + strlen(key) > 79) {
+				textbuf_printf(&t, "\n%*s",
+					       (int)strlen(section) + 4, "");
+				col = strlen(section) + 4;
+			}
+			textbuf_printf(&t, " %s", key);
+			col += 1 + strlen(key);
+		}
 	}
 	textbuf_puts(
 		&t,

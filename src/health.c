@@ -104,8 +104,9 @@ enum health_child_state health_child(const struct health *h)
 		return HEALTH_CHILD_RUNNING;
 	case LIFECYCLE_BACKOFF:
 		return HEALTH_CHILD_BACKOFF;
-	case LIFECYCLE_ENDING:
-		return lc->restart_delay_ms && !lc->shutting_down ?
+	case LIFECYCLE_ENDING: /* a reload's next child starts at once */
+		return (lc->restart_delay_ms && !lc->shutting_down) ||
+				       lc->reloading ?
 			       HEALTH_CHILD_BACKOFF :
 			       HEALTH_CHILD_EXITED;
 	default:
@@ -405,9 +406,9 @@ static void drain_reason(const struct health *h, uint64_t now,
 	fmt_tenths(left_s, sizeof(left_s), left);
 	seconds_text(lc->settings->drain_ms, drain_s, sizeof(drain_s));
 	snprintf(c->reason, sizeof(c->reason),
-		 "shutdown in progress: draining, %s s of %s s left, then "
-		 "SIG%s",
-		 left_s, drain_s, sig ? sig : "?");
+		 "%s in progress: draining, %s s of %s s left, then SIG%s",
+		 lc->reloading ? "reload" : "shutdown", left_s, drain_s,
+		 sig ? sig : "?");
 }
 
 /* Evaluate check @id for @probe at @now into *@c. */
@@ -456,6 +457,9 @@ static void eval_check(const struct health *h, uint64_t now,
 		else if (h->lc->shutting_down)
 			snprintf(c->reason, sizeof(c->reason),
 				 "shutdown in progress");
+		else if (h->lc->reloading)
+			snprintf(c->reason, sizeof(c->reason),
+				 "reload in progress");
 		else if (h->notify_stopping)
 			snprintf(c->reason, sizeof(c->reason),
 				 "app sent STOPPING=1");

@@ -43,6 +43,8 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 	lc->last_cause = LIFECYCLE_CAUSE_EXIT;
 	lc->runs = 0;
 	lc->shutting_down = false;
+	lc->reloading = false;
+	lc->reloads = 0;
 	lc->group_terminated = false;
 	lc->group_killed = false;
 	lc->timers = 0;
@@ -143,21 +145,31 @@ static void finish(struct lifecycle *lc, struct lifecycle_actions *out)
 static void spawn(struct lifecycle *lc, struct lifecycle_actions *out)
 {
 	lc->state = LIFECYCLE_STARTING;
+	/* A reload is over once its new child is on its way. */
+	lc->reloading = false;
 	add(out, LIFECYCLE_ACT_SPAWN);
 }
 
 /*
- * Decide on a restart after a run that ended with @code at @now; false
- * when pidone is to end. Logs the giving-up when the budget is spent.
+ * Decide on a restart after a run that ended with @status (-1: no child
+ * ran), reported as @code, at @now; false when pidone is to end. Logs why
+ * when a listed status or the spent budget ends it.
  */
-static bool restart_decided(struct lifecycle *lc, int code, uint64_t now,
-			    struct lifecycle_actions *out)
+static bool restart_decided(struct lifecycle *lc, int status, int code,
+			    uint64_t now, struct lifecycle_actions *out)
 {
-	const struct settings *s = lc->settings;
-
 	lc->restart_delay_ms = 0;
-	if (lc->shutting_down || !restart_wanted(s->restart, code))
+	if (lc->shutting_down)
 		return false;
+	switch (restart_verdict(lc->settings, status, code)) {
+	case RESTART_VERDICT_RESTART:
+		break;
+	case RESTART_VERDICT_NO_RESTART_EXIT:
+		record(out, LIFECYCLE_REC_NO_RESTART)->code = status;
+		return false;
+	default:
+		return false;
+	}
 	if (restart_next(&lc->restart, now, now - lc->started_ms,
 			 &lc->restart_delay_ms))
 		return true;
@@ -174,6 +186,11 @@ static void group_drained(struct lifecycle *lc, uint64_t now,
 	timer_stop(lc, out, LIFECYCLE_TIMER_GRACE);
 	timer_stop(lc, out, LIFECYCLE_TIMER_KILL_WAIT);
 	lc->pgid = 0;
+	/* A reload's new child: at once, whatever --restart says. */
+	if (lc->reloading) {
+		spawn(lc, out);
+		return;
+	}
 	if (lc->restart_delay_ms == 0 || lc->shutting_down) {
 		finish(lc, out);
 		return;
@@ -214,10 +231,10 @@ static enum lifecycle_cause exit_cause(const struct lifecycle *lc, int wstatus,
 static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 			 uint64_t now, struct lifecycle_actions *out)
 {
-	int code = exitstatus_from_wait(wstatus);
+	int status = exitstatus_from_wait(wstatus), code = status;
 	struct lifecycle_action *a;
 
-	if (code < 0) /* stopped or continued: not an end */
+	if (status < 0) /* stopped or continued: not an end */
 		return;
 	/* Nothing left to drain: the rest of the group is told as usual. */
 	timer_stop(lc, out, LIFECYCLE_TIMER_DRAIN);
@@ -225,9 +242,13 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 	lc->last_wstatus = wstatus;
 	lc->exited_ms = now;
 	if (lc->exec_failed) {
-		/* Already said why; a missing command will not appear. */
+		/*
+		 * Already said why; a missing command will not appear, for
+		 * a reload's new child either.
+		 */
 		lc->exit_code = lc->exec_failed;
 		lc->restart_delay_ms = 0;
+		lc->reloading = false;
 	} else {
 		if (settings_is_success_exit(lc->settings, code))
 			code = 0;
@@ -238,7 +259,11 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		a->code = code;
 		a->cause = lc->last_cause = exit_cause(lc, wstatus, oom_killed);
 		a->runtime_ms = now - lc->started_ms;
-		restart_decided(lc, code, now, out);
+		/* A reload's stop is no failure, and is not counted. */
+		if (lc->reloading)
+			lc->restart_delay_ms = 0;
+		else
+			restart_decided(lc, status, code, now, out);
 	}
 	lc->child_pid = 0;
 	lc->state = LIFECYCLE_ENDING;
@@ -315,18 +340,52 @@ static void drain_start(struct lifecycle *lc, int signo, uint64_t now,
 	timer_start(lc, out, LIFECYCLE_TIMER_DRAIN, ms);
 }
 
+/*
+ * The stop signal @signo (as received; a reload's is SIGTERM) goes out
+ * after --rewrite, and the grace starts. A reload's is pidone's own, not
+ * a forwarded one; with --rewrite TERM:0 it sends nothing, and only the
+ * grace's SIGKILL ends the child.
+ */
+static void stop_child(struct lifecycle *lc, int signo,
+		       struct lifecycle_actions *out)
+{
+	int to = lc->settings->rewrite[signo];
+	pid_t target = forward_target(lc);
+
+	if (to != 0) {
+		send_signal(out, target, to, lc->reloading ? 0 : signo);
+		if (target < 0)
+			lc->group_terminated = true;
+	}
+}
+
 /* The drain ran its course: the stop goes out now, the grace starts. */
 static void drain_over(struct lifecycle *lc, struct lifecycle_actions *out)
 {
 	int signo = lc->drain_signo;
-	pid_t target = forward_target(lc);
 
 	lc->state = LIFECYCLE_RUNNING;
-	send_signal(out, target, lc->settings->rewrite[signo], signo);
-	if (target < 0)
-		lc->group_terminated = true;
+	stop_child(lc, signo, out);
 	record(out, LIFECYCLE_REC_DRAIN_OVER)->signo = signo;
 	start_grace(lc, out);
+}
+
+/*
+ * The first stop while a reload drains: the drain is the stop's now, and
+ * ends when it would have, with this signal (a shorter wait than a new
+ * drain, and readiness is off already).
+ */
+static void drain_taken_over(struct lifecycle *lc, int signo, uint64_t now,
+			     struct lifecycle_actions *out)
+{
+	struct lifecycle_action *a;
+
+	lc->drain_signo = signo;
+	a = record(out, LIFECYCLE_REC_SHUTTING_DOWN);
+	a->signo = signo;
+	a->ms = 1;
+	if (lc->drain_end_ms > now)
+		a->ms = (unsigned)(lc->drain_end_ms - now);
 }
 
 static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
@@ -336,7 +395,7 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 	int to = s->rewrite[signo];
 	bool terminating = is_terminating(signo);
 	bool first_stop = terminating && !lc->shutting_down;
-	bool cut = false;
+	bool was_reloading = lc->reloading, cut = false;
 	pid_t target = 0;
 
 	/* --rewrite SIG:0 drops SIG: no forwarding, and no shutdown either. */
@@ -344,10 +403,20 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 		record(out, LIFECYCLE_REC_SIGNAL_DROPPED)->signo = signo;
 		return;
 	}
-	if (first_stop)
+	if (first_stop) {
 		lc->shutting_down = true;
-	if (first_stop && drain_wanted(lc, signo, stdin_tty)) {
+		/* A stop ends a reload: no new child after all. */
+		lc->reloading = false;
+	}
+	/* A reload's stop went out already unless it is draining. */
+	if (first_stop && !was_reloading &&
+	    drain_wanted(lc, signo, stdin_tty)) {
 		drain_start(lc, signo, now, out);
+		return;
+	}
+	if (first_stop && was_reloading && lc->state == LIFECYCLE_DRAINING &&
+	    !(signo == SIGINT && stdin_tty)) {
+		drain_taken_over(lc, signo, now, out);
 		return;
 	}
 	if (terminating && lc->state == LIFECYCLE_DRAINING) {
@@ -395,6 +464,69 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 	}
 }
 
+/*
+ * A reload (see lifecycle.h): @signo the reload signal received, 0 for a
+ * watched path's change.
+ */
+static void on_reload(struct lifecycle *lc, int signo, uint64_t now,
+		      struct lifecycle_actions *out)
+{
+	const struct settings *s = lc->settings;
+	struct lifecycle_action *a;
+
+	if (lc->shutting_down || lc->reloading)
+		return;
+	switch (lc->state) {
+	case LIFECYCLE_STARTING:
+	case LIFECYCLE_RUNNING:
+		if (lc->child_pid > 0)
+			break;
+		return;
+	case LIFECYCLE_ENDING:
+		/* Only a restart to come is hurried; an ending pidone ends. */
+		if (lc->restart_delay_ms == 0)
+			return;
+		lc->reloading = true;
+		lc->reloads++;
+		record(out, LIFECYCLE_REC_RELOADING)->signo = signo;
+		return;
+	case LIFECYCLE_BACKOFF:
+		lc->reloads++;
+		record(out, LIFECYCLE_REC_RELOADING)->signo = signo;
+		timer_stop(lc, out, LIFECYCLE_TIMER_BACKOFF);
+		spawn(lc, out);
+		return;
+	default:
+		return;
+	}
+	if (signo == 0 && s->watch_signal) {
+		send_signal(out, lc->child_pid, s->watch_signal, 0);
+		a = record(out, LIFECYCLE_REC_WATCH_SIGNAL);
+		a->target = lc->child_pid;
+		a->signo = s->watch_signal;
+		return;
+	}
+	lc->reloading = true;
+	lc->reloads++;
+	/* As a stop: the app serves on through the drain, if it runs yet. */
+	if (s->drain_ms > 0 && lc->state == LIFECYCLE_RUNNING) {
+		lc->state = LIFECYCLE_DRAINING;
+		lc->drain_signo = SIGTERM;
+		lc->drain_end_ms = now + s->drain_ms;
+		a = record(out, LIFECYCLE_REC_RELOADING);
+		a->signo = signo;
+		a->target = forward_target(lc);
+		a->ms = s->drain_ms;
+		timer_start(lc, out, LIFECYCLE_TIMER_DRAIN, s->drain_ms);
+		return;
+	}
+	stop_child(lc, SIGTERM, out);
+	a = record(out, LIFECYCLE_REC_RELOADING);
+	a->signo = signo;
+	a->target = forward_target(lc);
+	start_grace(lc, out);
+}
+
 static void grace_over(struct lifecycle *lc, bool group_alive,
 		       struct lifecycle_actions *out)
 {
@@ -432,7 +564,7 @@ static void spawned(struct lifecycle *lc, const struct lifecycle_event *ev,
 	lc->exit_code = EX_SOFTWARE;
 	lc->exited_ms = now;
 	lc->started_ms = now;
-	if (restart_decided(lc, EX_SOFTWARE, now, out)) {
+	if (restart_decided(lc, -1, EX_SOFTWARE, now, out)) {
 		a = record(out, LIFECYCLE_REC_SPAWN_RETRY);
 		a->errnum = ev->errnum;
 		a->ms = lc->restart_delay_ms;
@@ -508,6 +640,10 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		if (timer_fired(lc, LIFECYCLE_TIMER_DRAIN) &&
 		    st == LIFECYCLE_DRAINING)
 			drain_over(lc, out);
+		break;
+	case LIFECYCLE_EV_RELOAD:
+		if (ev->signo >= 0 && ev->signo <= SIGNAME_MAX)
+			on_reload(lc, ev->signo, now, out);
 		break;
 	default:
 		break;

@@ -27,6 +27,16 @@
  * SIGKILL follows after the grace. A terminating signal (TERM, INT, QUIT,
  * as received) sets shutting_down: no restart from then on.
  *
+ * A reload (RELOAD: the reload signal, or a watched path's change) is the
+ * same stop without shutting_down: readiness off, the drain, SIGTERM after
+ * --rewrite, the grace; reloading then says "start again at once when the
+ * group is gone, not counted against --restart-max". A stop during a
+ * reload ends it (no new child); a reload during a stop or another reload
+ * is ignored (the new child reads whatever changed meanwhile). With
+ * --watch-signal a watched change sends that signal to the main child
+ * instead. A reload while a failed child waits out its backoff starts
+ * the next one at once: the change may be its cure.
+ *
  * Facts the machine cannot see come in the events: whether the group still
  * has members is asked with kill(-pgid, 0) by the caller after every batch
  * of reaps and before a SIGKILL, so that a group that emptied without a
@@ -70,6 +80,7 @@ enum lifecycle_event_kind {
 	LIFECYCLE_EV_KILL_WAIT_OVER, /* the wait after SIGKILL ran out */
 	LIFECYCLE_EV_BACKOFF_OVER, /* the backoff timer fired */
 	LIFECYCLE_EV_DRAIN_OVER, /* the drain timer fired */
+	LIFECYCLE_EV_RELOAD, /* signo: the reload signal; 0: a watched change */
 	LIFECYCLE_EV_MAX
 };
 
@@ -79,7 +90,7 @@ struct lifecycle_event {
 	int errnum; /* SPAWNED: fork's errno, 0 on success */
 	int code; /* EXEC_FAILED: 126, 127 or EX_SOFTWARE */
 	int wstatus; /* CHILD_EXITED */
-	int signo; /* SIGNAL */
+	int signo; /* SIGNAL; RELOAD: the signal, 0 for a watched change */
 	bool stdin_tty; /* SIGNAL: pidone's stdin is a terminal */
 	bool group_alive; /* GROUP, GRACE_OVER */
 	/* CHILD_EXITED: SIGKILL, and the OOM-kill counter says the kernel */
@@ -111,6 +122,10 @@ enum lifecycle_record {
 	LIFECYCLE_REC_SPAWN_RETRY, /* errnum, ms: fork failed, retried */
 	LIFECYCLE_REC_SPAWN_FAILED, /* errnum: fork failed for good */
 	LIFECYCLE_REC_EXITING, /* code */
+	/* signo (0: watched change); ms: the drain; target: 0, no stop */
+	LIFECYCLE_REC_RELOADING,
+	LIFECYCLE_REC_WATCH_SIGNAL, /* target, signo: sent on a change */
+	LIFECYCLE_REC_NO_RESTART, /* code: listed in --no-restart-exit */
 	LIFECYCLE_REC_MAX
 };
 
@@ -138,13 +153,18 @@ struct lifecycle_action {
 	enum lifecycle_timer timer;
 	enum lifecycle_record record;
 	pid_t target; /* KILL; pid or -pgid in some records */
-	/* KILL: what to send; SHUTTING_DOWN, DRAIN_*, SIGNAL_DROPPED: received */
+	/*
+	 * KILL: what to send; SHUTTING_DOWN, DRAIN_*, SIGNAL_DROPPED: received;
+	 * RELOADING: the reload signal (0: a watched change); WATCH_SIGNAL:
+	 * sent
+	 */
 	int signo;
 	int forwarded; /* KILL: the signal received (0: pidone's own) */
-	int code; /* CHILD_EXITED, EXITING, EXIT */
+	int code; /* CHILD_EXITED, EXITING, EXIT, NO_RESTART */
 	int wstatus; /* CHILD_EXITED */
 	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
-	unsigned ms; /* TIMER_START, RESTARTING, SPAWN_RETRY, SHUTTING_DOWN */
+	/* TIMER_START, RESTARTING, SPAWN_RETRY, SHUTTING_DOWN, RELOADING */
+	unsigned ms;
 	enum lifecycle_cause cause; /* CHILD_EXITED */
 	uint64_t runtime_ms; /* CHILD_EXITED: from its fork to its reaping */
 };
@@ -161,7 +181,9 @@ struct lifecycle_actions {
  * The one child state. Fields are read-only outside lifecycle.c.
  * Invariants: child_pid != 0 only in STARTING, RUNNING and DRAINING; pgid
  * != 0 from the spawn until the group is found empty; the drain timer
- * runs only in DRAINING, so an idle pidone has no timer at all.
+ * runs only in DRAINING, so an idle pidone has no timer at all;
+ * reloading only from a RELOAD until the next spawn, never with
+ * shutting_down.
  */
 struct lifecycle {
 	const struct settings *settings;
@@ -176,6 +198,9 @@ struct lifecycle {
 	enum lifecycle_cause last_cause; /* of the last run; when runs > 0 */
 	unsigned runs; /* main children that have ended */
 	bool shutting_down;
+	/* a reload stops the child: start again at once, not counted */
+	bool reloading;
+	unsigned reloads; /* reloads begun */
 	bool group_terminated; /* a terminating signal went to the group */
 	bool group_killed; /* SIGKILL went to the group */
 	unsigned timers; /* bit (1 << enum lifecycle_timer): running */

@@ -255,6 +255,17 @@ static int run(struct pidone *p)
 		goto out;
 	}
 
+	/*
+	 * --watch, as the final user (who must be able to read the paths
+	 * anyway), and before the child: a change during its start counts.
+	 */
+	r = watch_start(&p->supervisor.watch, p->loop.ev, p->settings.watch,
+			supervisor_on_change, &p->supervisor);
+	if (r < 0) {
+		code = r == -EACCES ? EX_NOPERM : EX_SOFTWARE;
+		goto out;
+	}
+
 	/* Step 5: the child; its exec is confirmed on the loop. */
 	supervisor_start(&p->supervisor, p->loop.ev, &p->settings, &p->spec,
 			 reaper, p->http.listen_fd >= 0 ? &p->health : NULL);

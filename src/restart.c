@@ -30,6 +30,16 @@ bool restart_wanted(enum restart_policy policy, int code)
 	}
 }
 
+enum restart_verdict restart_verdict(const struct settings *s, int status,
+				     int code)
+{
+	if (!restart_wanted(s->restart, code))
+		return RESTART_VERDICT_END;
+	if (settings_is_no_restart_exit(s, status))
+		return RESTART_VERDICT_NO_RESTART_EXIT;
+	return RESTART_VERDICT_RESTART;
+}
+
 /* Restarts recorded at or after @since. */
 static unsigned restarts_since(const struct restart *r, uint64_t since)
 {

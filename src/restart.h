@@ -6,6 +6,8 @@
  * Backoff starts at 1 s and doubles up to 30 s; it resets to 1 s when a run
  * lasted RESTART_WINDOW_MS (the child was healthy for the whole window).
  * At most restart_max restarts may fall within any RESTART_WINDOW_MS.
+ * Exit statuses listed in --no-restart-exit are an app's "do not retry":
+ * they end pidone under any policy.
  */
 #ifndef PIDONE_RESTART_H
 #define PIDONE_RESTART_H
@@ -34,6 +36,24 @@ void restart_init(struct restart *r, enum restart_policy policy, unsigned max);
 
 /* Does @policy want a child that ended with exit code @code restarted? */
 bool restart_wanted(enum restart_policy policy, int code);
+
+/* What ends a run: a restart, or the end of pidone, and why. */
+enum restart_verdict {
+	RESTART_VERDICT_END, /* the policy does not restart it */
+	RESTART_VERDICT_RESTART, /* within the budget (restart_next) */
+	RESTART_VERDICT_NO_RESTART_EXIT, /* it would; --no-restart-exit says no */
+	RESTART_VERDICT_MAX
+};
+
+/*
+ * The decision after a run of @s's command that ended with @status
+ * (0..255, 128+N for signal N, as the child gave it; -1 when no child
+ * ran: the fork failed) and was reported as @code (after --success-exit).
+ * A status listed in --no-restart-exit ends pidone whatever the policy;
+ * the policy itself reads @code.
+ */
+enum restart_verdict restart_verdict(const struct settings *s, int status,
+				     int code);
 
 /*
  * Account for a restart decided at @now_ms of a child that ran @ran_ms.

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,17 @@ static const struct setting_def setting_defs[SETTING_MAX] = {
 	ROW(RESTART_MAX, "restart-max", 0, "PIDONE_RESTART_MAX", "process",
 	    "restart_max", VALUE, COUNT, restart_max, 1000, "N", "5",
 	    " (per 10 minutes)", ""),
+	ROW(NO_RESTART_EXIT, "no-restart-exit", 0, "PIDONE_NO_RESTART_EXIT",
+	    "process", "no_restart_exit", LIST, STATUS, no_restart_exit, 255,
+	    "N", "none", " (end pidone with it)", ""),
+	ROW(RELOAD_SIGNAL, "reload-signal", 0, "PIDONE_RELOAD_SIGNAL",
+	    "process", "reload_signal", VALUE, SIGNO, reload_signal, 0, "SIG",
+	    "none", " (e.g. HUP)", ""),
+	ROW(WATCH, "watch", 0, "PIDONE_WATCH", "process", "watch", LIST, PATH,
+	    watch, 0, "PATH", "none", " (reload on a change)", ""),
+	ROW(WATCH_SIGNAL, "watch-signal", 0, "PIDONE_WATCH_SIGNAL", "process",
+	    "watch_signal", VALUE, SIGNO, watch_signal, 0, "SIG", "none",
+	    " (send it, no reload)", ""),
 	ROW(HEALTH_PORT, "health-port", 'p', "PIDONE_HEALTH_PORT", "health",
 	    "port", VALUE, PORT, health_port, 65535, "PORT", "8081",
 	    " (0: no server)", ""),
@@ -142,6 +154,8 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 	[SETTING_TYPE_PERIOD] = "is not a number of seconds above 0 (like 5 "
 				"or 0.5)",
 	[SETTING_TYPE_TIMES] = "is not a whole number",
+	[SETTING_TYPE_SIGNO] = "is not a signal name or number, or none (not "
+			       "TERM, INT, QUIT, KILL, STOP or CHLD)",
 };
 
 /* Row @id of the table, or NULL. */
@@ -177,6 +191,33 @@ static bool is_user_spec(const char *v)
 		return false;
 	return !colon ||
 	       (colon != v && colon[1] != '\0' && !strchr(colon + 1, ':'));
+}
+
+/*
+ * A signal pidone may act on by itself: not a stop (TERM, INT and QUIT
+ * keep their meaning), nor one it never receives or that cannot be
+ * caught (KILL, STOP, CHLD).
+ */
+static int signo_value(const char *v)
+{
+	int sig;
+
+	if (strcmp(v, "none") == 0)
+		return 0;
+	sig = signame_to_number(v);
+	if (sig < 0)
+		return sig;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGCHLD:
+		return -EINVAL;
+	default:
+		return sig;
+	}
 }
 
 /* Read @v as the type of @id says (see settings.h). */
@@ -262,6 +303,12 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		}
 		s->rewrite_given[from] = true;
 		s->rewrite[from] = to;
+		return 0;
+	case SETTING_TYPE_SIGNO:
+		from = signo_value(v);
+		if (from < 0)
+			break;
+		*(int *)field = from;
 		return 0;
 	case SETTING_TYPE_ADDRESS:
 		if (parse_ip_address(v, &from) < 0)
@@ -349,6 +396,7 @@ void settings_done(struct settings *s)
 {
 	strv_free(s->command);
 	strv_free(s->writable);
+	strv_free(s->watch);
 	free(s->health_addr);
 	free(s->ready_tcp_host);
 	free(s->ready_http);
@@ -358,12 +406,24 @@ void settings_done(struct settings *s)
 	settings_init(s);
 }
 
-/* Is @status listed by --success-exit? */
-bool settings_is_success_exit(const struct settings *s, int status)
+/* Is @status in the exit-status set @set? */
+static bool status_listed(const uint8_t *set, int status)
 {
 	if (status < 0 || status >= SETTINGS_EXIT_STATUSES)
 		return false;
-	return s->success_exit[status / 8] & (1u << (status % 8));
+	return set[status / 8] & (1u << (status % 8));
+}
+
+/* Is @status listed by --success-exit? */
+bool settings_is_success_exit(const struct settings *s, int status)
+{
+	return status_listed(s->success_exit, status);
+}
+
+/* Is @status listed by --no-restart-exit? */
+bool settings_is_no_restart_exit(const struct settings *s, int status)
+{
+	return status_listed(s->no_restart_exit, status);
 }
 
 /* "default", "--grace", "PIDONE_GRACE" or "FILE:LINE" into @buf. */

@@ -43,6 +43,10 @@ enum setting_id {
 	SETTING_SUCCESS_EXIT,
 	SETTING_RESTART,
 	SETTING_RESTART_MAX,
+	SETTING_NO_RESTART_EXIT,
+	SETTING_RELOAD_SIGNAL,
+	SETTING_WATCH,
+	SETTING_WATCH_SIGNAL,
 	SETTING_HEALTH_PORT,
 	SETTING_HEALTH_ADDR,
 	SETTING_READY_DELAY,
@@ -96,6 +100,11 @@ struct settings {
 	uint8_t success_exit[SETTINGS_EXIT_STATUSES / 8];
 	enum restart_policy restart;
 	unsigned restart_max;
+	/* no_restart_exit[status / 8] bit (status % 8): end, no restart */
+	uint8_t no_restart_exit[SETTINGS_EXIT_STATUSES / 8];
+	int reload_signal; /* received: reload the child; 0: none */
+	char **watch; /* NULL-terminated paths whose change reloads; NULL */
+	int watch_signal; /* on a change send it instead; 0: reload */
 	unsigned health_port; /* 0 disables the server */
 	char *health_addr; /* NULL: all interfaces (dual-stack) */
 	unsigned ready_delay_ms;
@@ -155,6 +164,7 @@ enum setting_type {
 	SETTING_TYPE_URL, /* http://HOST[:PORT][/PATH], HOST an IP or localhost */
 	SETTING_TYPE_PERIOD, /* like SECONDS, but more than 0 */
 	SETTING_TYPE_TIMES, /* 1..max */
+	SETTING_TYPE_SIGNO, /* one signal, not a stop (TERM INT QUIT) */
 	SETTING_TYPE_MAX
 };
 
@@ -215,6 +225,9 @@ int settings_set(struct settings *s, enum setting_id id, const char *value,
 
 /* Is @status (0..255) listed in success_exit? */
 bool settings_is_success_exit(const struct settings *s, int status);
+
+/* Is @status (0..255) listed in no_restart_exit? */
+bool settings_is_no_restart_exit(const struct settings *s, int status);
 
 /*
  * Where setting @id came from, as text: "default", "--grace",

@@ -253,6 +253,70 @@ static void log_drain_start(const struct supervisor *sup,
 }
 
 /*
+ * The one record of a reload's start: what asked for it (the signal, or
+ * the watched path), and the stop it begins.
+ */
+static void log_reloading(const struct supervisor *sup,
+			  const struct lifecycle_action *a)
+{
+	const struct lifecycle *lc = &sup->lc;
+	int to = lc->settings->rewrite[SIGTERM];
+	char name[16], to_name[16], why[64];
+	const char *path = a->signo ? NULL : sup->changed_path;
+
+	if (a->signo)
+		snprintf(why, sizeof(why), "received SIG%s",
+			 signal_text(a->signo, name, sizeof(name)));
+	else
+		snprintf(why, sizeof(why), "a watched path changed");
+	if (a->target == 0)
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_STR(path ? "path" : NULL, path),
+				    LOG_INT("reloads", lc->reloads)),
+			 "%s: reloading; the child starts again at once", why);
+	else if (a->ms)
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_STR(path ? "path" : NULL, path),
+				    LOG_INT("drain_ms", a->ms),
+				    LOG_INT("reloads", lc->reloads)),
+			 "%s: reloading the child; readiness is off, SIG%s "
+			 "goes out after the drain",
+			 why, signal_text(to, to_name, sizeof(to_name)));
+	else if (to)
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_STR(path ? "path" : NULL, path),
+				    LOG_INT("reloads", lc->reloads)),
+			 "%s: reloading the child, sent SIG%s", why,
+			 signal_text(to, to_name, sizeof(to_name)));
+	else
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_STR(path ? "path" : NULL, path),
+				    LOG_INT("reloads", lc->reloads)),
+			 "%s: reloading the child; no stop signal (--rewrite "
+			 "TERM:0), SIGKILL after the grace",
+			 why);
+}
+
+/* A reload's drain is over: its stop goes out. */
+static void log_reload_drain_over(const struct supervisor *sup)
+{
+	const struct settings *s = sup->lc.settings;
+	int to = s->rewrite[SIGTERM];
+	char name[16];
+
+	if (to)
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("drain_ms", s->drain_ms)),
+			 "reload: drain over, sent SIG%s",
+			 signal_text(to, name, sizeof(name)));
+	else
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("drain_ms", s->drain_ms)),
+			 "reload: drain over; no stop signal (--rewrite "
+			 "TERM:0), SIGKILL after the grace");
+}
+
+/*
  * Where a core went, from the kernel's core_pattern: "|prog" pipes it to
  * a program (systemd-coredump, apport) on the host; a path is relative to
  * the app's working directory unless it starts with '/'.
@@ -341,12 +405,15 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 				 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_DRAIN_OVER:
-		log_emit(
-			LOG_LEVEL_INFO, 0, NULL,
-			LOG_FIELDS(LOG_INT("drain_ms", lc->settings->drain_ms)),
-			"drain over: forwarded SIG%s",
-			signal_text(lc->settings->rewrite[a->signo], name,
-				    sizeof(name)));
+		if (lc->reloading)
+			log_reload_drain_over(sup);
+		else
+			log_emit(LOG_LEVEL_INFO, 0, NULL,
+				 LOG_FIELDS(LOG_INT("drain_ms",
+						    lc->settings->drain_ms)),
+				 "drain over: forwarded SIG%s",
+				 signal_text(lc->settings->rewrite[a->signo],
+					     name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_DRAIN_CUT:
 		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
@@ -405,6 +472,23 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 	case LIFECYCLE_REC_EXITING:
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_INT("code", a->code)), "exiting");
+		break;
+	case LIFECYCLE_REC_RELOADING:
+		log_reloading(sup, a);
+		break;
+	case LIFECYCLE_REC_WATCH_SIGNAL:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_STR("path", sup->changed_path),
+				    LOG_INT("pid", a->target)),
+			 "a watched path changed: sent SIG%s to the child",
+			 signal_text(a->signo, name, sizeof(name)));
+		break;
+	case LIFECYCLE_REC_NO_RESTART:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("code", a->code)),
+			 "not restarting: the exit status %d is listed in "
+			 "--no-restart-exit",
+			 a->code);
 		break;
 	default:
 		break;
@@ -472,7 +556,9 @@ void supervisor_init(struct supervisor *sup)
 	/* Not a memset: the life cycle's restart ring is 8 KiB. */
 	sup->loop = NULL;
 	sup->report_fd = -1;
+	sup->changed_path = NULL;
 	oomwatch_init(&sup->oom);
+	watch_init(&sup->watch);
 }
 
 void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
@@ -576,14 +662,29 @@ void supervisor_on_signal(void *data, int signo)
 	if (signo == SIGINT)
 		ev.stdin_tty = isatty(STDIN_FILENO);
 	/* Whoever sent it, SIGCHLD is ours: reap, never forward. */
-	if (signo == SIGCHLD)
+	if (signo == SIGCHLD) {
 		reap(sup);
-	else
-		step(sup, &ev);
+		return;
+	}
+	/* The reload signal is pidone's own: a reload, never forwarded. */
+	if (signo == sup->lc.settings->reload_signal)
+		ev.kind = LIFECYCLE_EV_RELOAD;
+	step(sup, &ev);
+}
+
+void supervisor_on_change(void *data, const char *path)
+{
+	struct supervisor *sup = data;
+	struct lifecycle_event ev = { .kind = LIFECYCLE_EV_RELOAD };
+
+	sup->changed_path = path;
+	step(sup, &ev);
 }
 
 void supervisor_done(struct supervisor *sup)
 {
+	/* Started before the supervisor, and may have failed the start. */
+	watch_done(&sup->watch);
 	if (!sup->loop)
 		return;
 	for (size_t i = 0; i < LIFECYCLE_TIMER_MAX; i++)

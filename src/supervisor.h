@@ -4,7 +4,8 @@
  * feeds the pure state machine the events of the loop (signals, reaped
  * children, the exec report, timers) and carries out its actions with
  * fork, kill(), libev timers and the log. It reaps every process,
- * orphans included, and counts what /metrics shows.
+ * orphans included, and counts what /metrics shows. The reload signal and
+ * a watched path's change (watch.h) reach the life cycle as a reload.
  */
 #ifndef PIDONE_SUPERVISOR_H
 #define PIDONE_SUPERVISOR_H
@@ -17,6 +18,7 @@
 #include "oomwatch.h"
 #include "settings.h"
 #include "signame.h"
+#include "watch.h"
 
 struct health;
 
@@ -34,6 +36,8 @@ struct supervisor {
 	ev_timer timers[LIFECYCLE_TIMER_MAX];
 
 	struct oomwatch oom; /* names an OOM kill as the child's cause */
+	struct watch watch; /* --watch; its fd -1 without */
+	const char *changed_path; /* of the watched change being acted on */
 
 	uint64_t zombies_reaped; /* processes reaped other than main children */
 	uint64_t signals_forwarded[SIGNAME_MAX + 1];
@@ -59,7 +63,13 @@ void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
  */
 void supervisor_on_signal(void *data, int signo);
 
-/* Stop every watcher and close the report pipe. */
+/*
+ * A watched path changed (a watch_cb for @data, the supervisor): reload
+ * the child, or send it --watch-signal.
+ */
+void supervisor_on_change(void *data, const char *path);
+
+/* Stop every watcher and close the report pipe and the watch. */
 void supervisor_done(struct supervisor *sup);
 
 #endif

@@ -63,11 +63,13 @@ class Check(h.TestCase):
         ini = os.path.join(d, "pidone.ini")
         with open(ini, "w") as f:
             f.write("[process]\n# comment\nrestart_max = 9\n"
+                    "watch = /etc/config, /a\n"
                     "[signals]\nrewrite = TERM:QUIT\n")
         p = self.check(["sleep", "1"],
                        ["--config", ini, "--grace", "2.5", "--forward",
-                        "child"],
+                        "child", "--reload-signal", "SIGHUP"],
                        env={"PIDONE_SUCCESS_EXIT": "143,0",
+                            "PIDONE_NO_RESTART_EXIT": "78",
                             "PIDONE_LOG_LEVEL": "debug"})
         self.assertResult(p, 0)
         # "setting  value  from": the header gives the columns
@@ -86,14 +88,18 @@ class Check(h.TestCase):
             "grace": ("2.5", "--grace"),
             "forward": ("child", "--forward"),
             "restart-max": ("9", "%s:3" % ini),
-            "rewrite": ("TERM:QUIT", "%s:5" % ini),
+            "rewrite": ("TERM:QUIT", "%s:6" % ini),
             "success-exit": ("0,143", "PIDONE_SUCCESS_EXIT"),
             "log-level": ("debug", "PIDONE_LOG_LEVEL"),
             "health-port": ("0 (off)", "--health-port"),
             "writable": ("/tmp", "default"),
             "restart": ("never", "default"),
+            "no-restart-exit": ("78", "PIDONE_NO_RESTART_EXIT"),
+            "reload-signal": ("HUP", "--reload-signal"),
+            "watch": ("/etc/config,/a", "%s:4" % ini),
+            "watch-signal": ("none", "default"),
         }
-        self.assertEqual(len(table), 25, "one row per setting"
+        self.assertEqual(len(table), 29, "one row per setting"
                          + p.describe())
         for label, want in expect.items():
             with self.subTest(setting=label):

@@ -164,6 +164,21 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 	case SETTING_RESTART_MAX:
 		snprintf(buf, len, "%u", s->restart_max);
 		break;
+	case SETTING_NO_RESTART_EXIT:
+		for (int st = 0; st < 256; st++)
+			if (settings_is_no_restart_exit(s, st))
+				o += (size_t)snprintf(buf + o, len - o, "%s%d",
+						      o ? "," : "", st);
+		break;
+	case SETTING_RELOAD_SIGNAL:
+		snprintf(buf, len, "%d", s->reload_signal);
+		break;
+	case SETTING_WATCH:
+		join_strv(s->watch, buf, len);
+		break;
+	case SETTING_WATCH_SIGNAL:
+		snprintf(buf, len, "%d", s->watch_signal);
+		break;
 	case SETTING_HEALTH_PORT:
 		snprintf(buf, len, "%u", s->health_port);
 		break;
@@ -316,6 +331,38 @@ static const struct layer_row layer_rows[] = {
 	  "0",
 	  "1000",
 	  "7" },
+	{ SETTING_NO_RESTART_EXIT,
+	  "78, 1",
+	  "2",
+	  { "--no-restart-exit", "3", "--no-restart-exit=0" },
+	  "",
+	  "1,78",
+	  "2",
+	  "0,3" },
+	{ SETTING_RELOAD_SIGNAL,
+	  "HUP",
+	  "SIGUSR2",
+	  { "--reload-signal", "usr1" },
+	  "0",
+	  S(SIGHUP),
+	  S(SIGUSR2),
+	  S(SIGUSR1) },
+	{ SETTING_WATCH,
+	  "/etc/config, /ini2",
+	  "/env",
+	  { "--watch", "/cli1/", "--watch=/cli2" },
+	  "",
+	  "/etc/config,/ini2",
+	  "/env",
+	  "/cli1/,/cli2" },
+	{ SETTING_WATCH_SIGNAL,
+	  "1",
+	  "none",
+	  { "--watch-signal", "USR2" },
+	  "0",
+	  "1",
+	  "0",
+	  S(SIGUSR2) },
 	{ SETTING_HEALTH_PORT, "0", "9000", { "-p1" }, "8081", "0", "9000", "1" },
 	{ SETTING_HEALTH_ADDR,
 	  "127.0.0.1",
@@ -1259,6 +1306,68 @@ static const struct err_row err_rows[] = {
 	  EX_CONFIG,
 	  { "is not a whole number" } },
 	{ NULL,
+	  { "x" },
+	  { "PIDONE_NO_RESTART_EXIT=78,256" },
+	  EX_CONFIG,
+	  { "PIDONE_NO_RESTART_EXIT: \"256\" is not an exit status "
+	    "(0..255)" } },
+	{ "[process]\nno_restart_exit = x\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [process] no_restart_exit: \"x\" is not an exit status" } },
+	{ NULL,
+	  { "--reload-signal", "TERM", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--reload-signal: \"TERM\" is not a signal name or number, or "
+	    "none (not TERM, INT, QUIT, KILL, STOP or CHLD)" } },
+	{ NULL,
+	  { "--reload-signal=INT", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--reload-signal: \"INT\" is not a signal" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_RELOAD_SIGNAL=SIGQUIT" },
+	  EX_CONFIG,
+	  { "PIDONE_RELOAD_SIGNAL: \"SIGQUIT\" is not a signal" } },
+	{ NULL,
+	  { "--reload-signal", "CHLD", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "\"CHLD\" is not a signal" } },
+	{ "[process]\nreload_signal = HANGUP\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [process] reload_signal: \"HANGUP\" is not a signal" } },
+	{ NULL,
+	  { "--watch", "etc/config", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--watch: \"etc/config\" is not an absolute path" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_WATCH=/a,,/b" },
+	  EX_CONFIG,
+	  { "PIDONE_WATCH: \"/a,,/b\" has an empty item" } },
+	{ NULL,
+	  { "--watch-signal", "KILL", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--watch-signal: \"KILL\" is not a signal" } },
+	{ NULL,
+	  { "--watch-signal", "STOP", "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--watch-signal: \"STOP\" is not a signal" } },
+	{ NULL,
+	  { "x" },
+	  { "PIDONE_WATCH_SIGNAL=65" },
+	  EX_CONFIG,
+	  { "PIDONE_WATCH_SIGNAL: \"65\" is not a signal" } },
+	{ NULL,
 	  { "-p", "65536", "x" },
 	  { 0 },
 	  EX_CONFIG,
@@ -1854,6 +1963,7 @@ static const char *const type_values[SETTING_TYPE_MAX][2] = {
 			       "http://app:8000/" },
 	[SETTING_TYPE_PERIOD] = { "0.5", "0" },
 	[SETTING_TYPE_TIMES] = { "3", "0" },
+	[SETTING_TYPE_SIGNO] = { "HUP", "TERM" },
 };
 
 static const char *table_value(enum setting_id id, bool valid)

@@ -545,6 +545,41 @@ Test(health, drain_is_live_not_ready_with_the_time_left)
 	cr_expect_str_eq(first[1].reason, "shutdown in progress");
 }
 
+/*
+ * A reload: not ready from its start (its drain says so, and what goes
+ * out after it), live all along, the ending child too (the next starts at
+ * once), and ready again once the new child runs.
+ */
+Test(health, reload_is_live_not_ready_until_the_new_child)
+{
+	struct health_config cfg = { 0 };
+	struct health h;
+	struct health_check c[HEALTH_CHECK_MAX];
+	size_t n;
+
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
+	drain_begun(&h, 1000, SIGTERM, SIGTERM, 5000);
+	fake_lc.shutting_down = false;
+	fake_lc.reloading = true;
+	cr_expect(health_live(&h, 1000));
+	cr_expect_not(health_ready(&h, 1000));
+	n = health_checks(&h, 1800, HEALTH_PROBE_READY, c, HEALTH_CHECK_MAX);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(c[1].reason, "reload in progress: draining, 4.2 s of "
+				      "5 s left, then SIGTERM");
+	drain_ended(&h);
+	n = health_checks(&h, 6001, HEALTH_PROBE_READY, c, HEALTH_CHECK_MAX);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(c[1].reason, "reload in progress");
+	child_ended(LIFECYCLE_ENDING, 15);
+	cr_expect(health_live(&h, 6100), "the next child starts at once");
+	cr_expect_not(health_ready(&h, 6100));
+	fake_lc.reloading = false;
+	child_started(&h, 6200);
+	cr_expect(health_ready(&h, 6200));
+}
+
 Test(health, verbose_truncation)
 {
 	struct health h;

@@ -37,6 +37,9 @@ static const char *const record_names[LIFECYCLE_REC_MAX] = {
 	[LIFECYCLE_REC_SPAWN_RETRY] = "spawn-retry",
 	[LIFECYCLE_REC_SPAWN_FAILED] = "spawn-failed",
 	[LIFECYCLE_REC_EXITING] = "exiting",
+	[LIFECYCLE_REC_RELOADING] = "reloading",
+	[LIFECYCLE_REC_WATCH_SIGNAL] = "watch-signal",
+	[LIFECYCLE_REC_NO_RESTART] = "no-restart",
 };
 
 static const char *const timer_names[LIFECYCLE_TIMER_MAX] = {
@@ -61,6 +64,8 @@ static const char *sig(int signo)
 		return "HUP";
 	case SIGUSR1:
 		return "USR1";
+	case SIGUSR2:
+		return "USR2";
 	default:
 		return "?";
 	}
@@ -101,7 +106,8 @@ static void format(const struct lifecycle_actions *out, char *buf, size_t len)
 				     record_names[a->record]);
 			/* a drain's start says how long it is */
 			if (n > 0 && a->ms &&
-			    a->record == LIFECYCLE_REC_SHUTTING_DOWN &&
+			    (a->record == LIFECYCLE_REC_SHUTTING_DOWN ||
+			     a->record == LIFECYCLE_REC_RELOADING) &&
 			    used + (size_t)n < len)
 				n += snprintf(buf + used + n, len - used - n,
 					      " %u", a->ms);
@@ -131,6 +137,9 @@ enum setup {
 	SET_DRAIN_REWRITE, /* --drain 5, --rewrite HUP:0, TERM:QUIT */
 	SET_DRAIN_CHILD, /* --drain 5, --forward child */
 	SET_DRAIN_RESTART, /* --drain 5, --restart always */
+	SET_WATCH_HUP, /* --watch-signal HUP */
+	SET_TERM_DROPPED, /* --rewrite TERM:0 */
+	SET_NO_RESTART_78, /* --restart always, --no-restart-exit 78 */
 	SET_MAX
 };
 
@@ -176,6 +185,17 @@ static void rig_init(struct rig *r, enum setup setup)
 		r->s.drain_ms = 5000;
 		r->s.restart = RESTART_ALWAYS;
 		r->s.restart_max = 5;
+		break;
+	case SET_WATCH_HUP:
+		r->s.watch_signal = SIGHUP;
+		break;
+	case SET_TERM_DROPPED:
+		r->s.rewrite[SIGTERM] = 0;
+		break;
+	case SET_NO_RESTART_78:
+		r->s.restart = RESTART_ALWAYS;
+		r->s.restart_max = 5;
+		r->s.no_restart_exit[78 / 8] |= 1u << (78 % 8);
 		break;
 	default:
 		break;
@@ -263,6 +283,12 @@ static const struct row rows[] = {
 	{ "starting, not forked yet: TERM only marks the shutdown", SET_DEFAULT,
 	  LIFECYCLE_STARTING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
 	  0, "log shutting-down", LIFECYCLE_STARTING },
+	{ "idle: a reload before any child is ignored", SET_DEFAULT,
+	  LIFECYCLE_IDLE, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 0,
+	  "", LIFECYCLE_IDLE },
+	{ "starting, not forked yet: no child to reload", SET_DEFAULT,
+	  LIFECYCLE_STARTING, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP),
+	  0, "", LIFECYCLE_STARTING },
 };
 
 /* Rows that start from a child that has been forked. */
@@ -289,6 +315,15 @@ static const struct row forked_rows[] = {
 	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 1,
 	  "kill -100 TERM fwd TERM | log shutting-down | "
 	  "timer+ grace 10000",
+	  LIFECYCLE_STARTING },
+	{ "starting: a reload stops it, its own TERM, the grace starts",
+	  SET_DEFAULT, LIFECYCLE_STARTING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 1,
+	  "kill -100 TERM | log reloading | timer+ grace 10000",
+	  LIFECYCLE_STARTING },
+	{ "starting: a reload before the exec does not wait for the drain",
+	  SET_DRAIN, LIFECYCLE_STARTING, EV(.kind = LIFECYCLE_EV_RELOAD), 1,
+	  "kill -100 TERM | log reloading | timer+ grace 10000",
 	  LIFECYCLE_STARTING },
 };
 
@@ -394,6 +429,39 @@ static const struct row running_rows[] = {
 	  SET_DRAIN_REWRITE, LIFECYCLE_RUNNING,
 	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 10, "log dropped",
 	  LIFECYCLE_RUNNING },
+	{ "running: the reload signal stops it, pidone's own TERM, grace",
+	  SET_DEFAULT, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 10,
+	  "kill -100 TERM | log reloading | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: a watched change reloads the same way", SET_DEFAULT,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_RELOAD), 10,
+	  "kill -100 TERM | log reloading | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: a reload's TERM to the child alone with --forward child",
+	  SET_FORWARD_CHILD, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 10,
+	  "kill 100 TERM | log reloading | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: a reload's TERM goes out rewritten", SET_DROP_HUP,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGUSR2),
+	  10, "kill -100 QUIT | log reloading | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
+	{ "running: --rewrite TERM:0: no stop signal, only the grace",
+	  SET_TERM_DROPPED, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 10,
+	  "log reloading | timer+ grace 10000", LIFECYCLE_RUNNING },
+	{ "running, --drain: a reload drains first, readiness off", SET_DRAIN,
+	  LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP),
+	  10, "log reloading 5000 | timer+ drain 5000", LIFECYCLE_DRAINING },
+	{ "running, --watch-signal HUP: a change sends HUP to the child",
+	  SET_WATCH_HUP, LIFECYCLE_RUNNING, EV(.kind = LIFECYCLE_EV_RELOAD), 10,
+	  "kill 100 HUP | log watch-signal", LIFECYCLE_RUNNING },
+	{ "running, --watch-signal HUP: the reload signal still reloads",
+	  SET_WATCH_HUP, LIFECYCLE_RUNNING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGUSR2), 10,
+	  "kill -100 TERM | log reloading | timer+ grace 10000",
+	  LIFECYCLE_RUNNING },
 };
 
 Test(lifecycle, running)
@@ -473,6 +541,12 @@ static const struct row draining_rows[] = {
 	  LIFECYCLE_DRAINING },
 	{ "draining: a second start is ignored", SET_DRAIN, LIFECYCLE_DRAINING,
 	  EV(.kind = LIFECYCLE_EV_START), 1000, "", LIFECYCLE_DRAINING },
+	{ "draining for a stop: a reload is ignored", SET_DRAIN,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP),
+	  1000, "", LIFECYCLE_DRAINING },
+	{ "draining for a stop: no watch signal either", SET_WATCH_HUP,
+	  LIFECYCLE_DRAINING, EV(.kind = LIFECYCLE_EV_RELOAD), 1000, "",
+	  LIFECYCLE_DRAINING },
 };
 
 Test(lifecycle, draining)
@@ -525,6 +599,14 @@ static const struct row ending_rows[] = {
 	  LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 600, "",
 	  LIFECYCLE_ENDING },
+	{ "ending, no restart to come: a reload does not bring it back",
+	  SET_DEFAULT, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 600, "",
+	  LIFECYCLE_ENDING },
+	{ "ending, a restart to come: a reload makes it start at once",
+	  SET_RESTART, LIFECYCLE_ENDING,
+	  EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 600,
+	  "log reloading", LIFECYCLE_ENDING },
 };
 
 Test(lifecycle, ending)
@@ -551,6 +633,12 @@ static const struct row backoff_rows[] = {
 	{ "backoff: the group report is ignored", SET_RESTART,
 	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_GROUP), 700, "",
 	  LIFECYCLE_BACKOFF },
+	{ "backoff: a reload starts the child at once", SET_RESTART,
+	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP),
+	  700, "log reloading | timer- backoff | spawn", LIFECYCLE_STARTING },
+	{ "backoff: a watched change too, --watch-signal or not", SET_RESTART,
+	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_RELOAD), 700,
+	  "log reloading | timer- backoff | spawn", LIFECYCLE_STARTING },
 };
 
 Test(lifecycle, backoff)
@@ -954,4 +1042,315 @@ Test(lifecycle, exit_cause_and_runtime)
 			     causes[i].name, rec->cause);
 		cr_expect_eq(rec->runtime_ms, 12345, "%s", causes[i].name);
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Reloads                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A reload without a restart policy and a budget of 0: the normal stop,
+ * then a new child at once, not counted, its readiness back once it runs.
+ */
+Test(lifecycle, reload_starts_a_new_child_at_once_not_counted)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	r.s.restart_max = 0;
+	lifecycle_init(&r.lc, &r.s, true);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 100),
+		"kill -100 TERM | log reloading | timer+ grace 10000");
+	cr_expect(r.lc.reloading, "readiness is off during the reload");
+	cr_expect_not(r.lc.shutting_down, "a reload is no shutdown");
+	cr_expect_eq(r.lc.reloads, 1);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = KILLED(SIGTERM)),
+			      200),
+			 "log exited", "no restart decision, no giving up");
+	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "ending");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     201),
+		"timer- grace | spawn", "at once, no backoff");
+	cr_expect_not(r.lc.reloading, "over once the new child is on its way");
+	cr_expect_eq(r.lc.restart.count, 0, "a reload is not a restart");
+	cr_expect_eq(r.lc.runs, 1);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), 202);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 203),
+			 "log started");
+	cr_expect_eq(r.lc.child_pid, PID + 1);
+	cr_expect_eq(r.lc.timers, 0u, "an idle pidone has no timer");
+	/* The new child is reloaded the same way, as often as asked. */
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 300),
+			 "kill -101 TERM | log reloading | timer+ grace 10000");
+	cr_expect_eq(r.lc.reloads, 2);
+}
+
+/* The drain comes first, and the TERM that ends it is pidone's own. */
+Test(lifecycle, reload_with_drain)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 100),
+			 "log reloading 5000 | timer+ drain 5000");
+	cr_expect(lifecycle_child_up(&r.lc), "the app serves on");
+	cr_expect_eq(r.lc.drain_end_ms, 5100);
+	cr_expect_eq(r.lc.drain_signo, SIGTERM);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP), 200),
+		"", "one reload at a time");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 5100),
+		"kill -100 TERM | log drain-over | timer+ grace 10000");
+	cr_expect(r.lc.reloading);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     5200);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     5201),
+		"timer- grace | spawn");
+}
+
+/*
+ * A stop during a reload's drain takes the drain over: it ends when it
+ * would have, with the stop's signal, and no new child comes.
+ */
+Test(lifecycle, stop_during_a_reload_drain_takes_it_over)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN_REWRITE);
+	r.s.restart = RESTART_ALWAYS;
+	r.s.restart_max = 5;
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGUSR2), 100);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT),
+			      1100),
+			 "log shutting-down 4000");
+	cr_expect(r.lc.shutting_down);
+	cr_expect_not(r.lc.reloading);
+	cr_expect_eq(r.lc.drain_end_ms, 5100, "the drain is not extended");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 5100),
+			 "kill -100 INT fwd INT | log drain-over | "
+			 "timer+ grace 10000");
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(130)),
+	     5200);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     5201),
+		"timer- grace | log exiting | exit 130",
+		"a stop wins over the reload and the restart policy");
+}
+
+/* Ctrl-C at a terminal never waits, not even for a reload's drain. */
+Test(lifecycle, ctrl_c_during_a_reload_drain_is_forwarded_at_once)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 100);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT,
+				 .stdin_tty = true),
+			      200),
+			 "timer- drain | kill -100 INT fwd INT | "
+			 "log shutting-down | log drain-cut | "
+			 "timer+ grace 10000");
+	cr_expect_eq(r.lc.state, LIFECYCLE_RUNNING);
+	cr_expect_not(r.lc.reloading);
+}
+
+/* A stop after the reload's TERM: forwarded, no new child. */
+Test(lifecycle, stop_after_a_reload_stop_ends_pidone)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN);
+	drive(&r, LIFECYCLE_STARTING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	/* Before the exec: no drain, the TERM goes out at once. */
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 1);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 2);
+	cr_expect(r.lc.reloading);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10),
+		"kill -100 TERM fwd TERM | log shutting-down",
+		"no drain: the app is stopping already; no 2nd grace");
+	step(&r,
+	     EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGTERM)),
+	     20);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     21),
+		"timer- grace | log exiting | exit 143");
+}
+
+/* A stop while the reloaded child's group ends: no new child either. */
+Test(lifecycle, stop_while_a_reload_waits_for_the_group)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 10);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     20);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     21),
+		"", "told already, the grace runs");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 30),
+		"kill -100 TERM fwd TERM | log shutting-down");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     40),
+		"timer- grace | log exiting | exit 0");
+}
+
+/* The reload's group outlives SIGKILL: the new child starts all the same. */
+Test(lifecycle, reload_after_the_kill_wait)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 10);
+	cr_expect_str_eq(
+		step(&r,
+		     EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true),
+		     10010),
+		"log grace-over | kill 100 KILL | kill -100 KILL | "
+		"timer+ kill-wait 2000");
+	step(&r,
+	     EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGKILL)),
+	     10011);
+	cr_expect_eq(r.lc.last_cause, LIFECYCLE_CAUSE_GRACE_KILL);
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 10012);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_KILL_WAIT_OVER),
+			      12010),
+			 "log outlived-kill | spawn");
+}
+
+/*
+ * A failed child waiting for its restart: a reload while its group ends
+ * or during its backoff starts the next at once, and adds no restart.
+ */
+Test(lifecycle, reload_hurries_a_restart_without_counting_it)
+{
+	struct rig r;
+
+	rig_init(&r, SET_RESTART);
+	drive(&r, LIFECYCLE_ENDING);
+	cr_expect_eq(r.lc.restart.count, 1, "the failure's restart");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 550),
+			 "log reloading");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     600),
+		"spawn", "no backoff");
+	cr_expect_eq(r.lc.restart.count, 1);
+	cr_expect_eq(r.lc.reloads, 1);
+
+	rig_init(&r, SET_RESTART);
+	drive(&r, LIFECYCLE_BACKOFF);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 700),
+			 "log reloading | timer- backoff | spawn");
+	cr_expect_eq(r.lc.timers, 0u);
+	cr_expect_eq(r.lc.restart.count, 1);
+}
+
+/* A reload's new child whose command is gone: pidone ends with 127. */
+Test(lifecycle, exec_failure_ends_a_reload)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_STARTING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 1);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_FAILED, .code = EX_NOTFOUND), 1);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(127)),
+	     2);
+	cr_expect_not(r.lc.reloading);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3),
+			 "timer- grace | log exiting | exit 127");
+}
+
+/* --watch-signal: the child is told, nothing is stopped, no timer. */
+Test(lifecycle, watch_signal_sends_and_changes_nothing)
+{
+	struct rig r;
+
+	rig_init(&r, SET_WATCH_HUP);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 10),
+			 "kill 100 HUP | log watch-signal");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 20),
+			 "kill 100 HUP | log watch-signal", "every change");
+	cr_expect_eq(r.out.a[0].forwarded, 0, "pidone's own, not forwarded");
+	cr_expect_eq(r.lc.state, LIFECYCLE_RUNNING);
+	cr_expect_not(r.lc.reloading);
+	cr_expect_eq(r.lc.reloads, 0);
+	cr_expect_eq(r.lc.timers, 0u);
+}
+
+/* --no-restart-exit: the app's "do not retry" ends pidone with it. */
+Test(lifecycle, no_restart_exit_ends_pidone_with_the_status)
+{
+	struct rig r;
+
+	rig_init(&r, SET_NO_RESTART_78);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(78)),
+			      500),
+			 "log exited | log no-restart");
+	cr_expect_eq(r.out.a[1].code, 78);
+	cr_expect_eq(r.lc.restart.count, 0);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 600),
+			 "log exiting | exit 78");
+
+	/* Another status is restarted as always. */
+	rig_init(&r, SET_NO_RESTART_78);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(77)),
+			      500),
+			 "log exited");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 600),
+			 "log restarting | timer+ backoff 900");
+
+	/* A reload's stop is no exit to judge: it starts again. */
+	rig_init(&r, SET_NO_RESTART_78);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 100);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(78)),
+			      500),
+			 "log exited");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 600),
+			 "timer- grace | spawn");
+
+	/* Without a policy that restarts, there is nothing to refuse. */
+	rig_init(&r, SET_NO_RESTART_78);
+	r.s.restart = RESTART_NEVER;
+	lifecycle_init(&r.lc, &r.s, true);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(78)),
+			      500),
+			 "log exited");
 }

@@ -35,6 +35,54 @@ Test(restart, policy_table)
 			     rows[i].wanted, "row %zu", i);
 }
 
+/*
+ * The decision with --no-restart-exit: a listed status (as the child gave
+ * it) ends pidone where the policy would restart; the policy reads the
+ * status after --success-exit; no child status (-1, a failed fork) is
+ * never listed.
+ */
+Test(restart, verdict_with_no_restart_exit)
+{
+	static const struct {
+		enum restart_policy policy;
+		int status, code;
+		enum restart_verdict verdict;
+	} rows[] = {
+		{ RESTART_NEVER, 78, 78, RESTART_VERDICT_END },
+		{ RESTART_NEVER, 3, 3, RESTART_VERDICT_END },
+		{ RESTART_ON_FAILURE, 78, 78, RESTART_VERDICT_NO_RESTART_EXIT },
+		{ RESTART_ON_FAILURE, 3, 3, RESTART_VERDICT_RESTART },
+		{ RESTART_ON_FAILURE, 0, 0, RESTART_VERDICT_END },
+		{ RESTART_ALWAYS, 78, 78, RESTART_VERDICT_NO_RESTART_EXIT },
+		{ RESTART_ALWAYS, 137, 137, RESTART_VERDICT_NO_RESTART_EXIT },
+		{ RESTART_ALWAYS, 0, 0, RESTART_VERDICT_NO_RESTART_EXIT },
+		{ RESTART_ALWAYS, 1, 1, RESTART_VERDICT_RESTART },
+		{ RESTART_ALWAYS, 143, 0, RESTART_VERDICT_RESTART },
+		{ RESTART_ON_FAILURE, 143, 0, RESTART_VERDICT_END },
+		{ RESTART_ALWAYS, -1, 70, RESTART_VERDICT_RESTART },
+		{ RESTART_ALWAYS, 255, 255, RESTART_VERDICT_RESTART },
+	};
+	struct settings s;
+
+	settings_init(&s);
+	/* listed: 0, 78, 137; 143 is a success exit */
+	s.no_restart_exit[0] |= 1u;
+	s.no_restart_exit[78 / 8] |= 1u << (78 % 8);
+	s.no_restart_exit[137 / 8] |= 1u << (137 % 8);
+	s.success_exit[143 / 8] |= 1u << (143 % 8);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		s.restart = rows[i].policy;
+		cr_expect_eq(restart_verdict(&s, rows[i].status, rows[i].code),
+			     rows[i].verdict, "row %zu", i);
+	}
+	/* Nothing listed: the policy alone. */
+	settings_init(&s);
+	s.restart = RESTART_ALWAYS;
+	for (int st = 0; st < 256; st++)
+		cr_expect_eq(restart_verdict(&s, st, st),
+			     RESTART_VERDICT_RESTART, "status %d", st);
+}
+
 Test(restart, backoff_doubles_from_1s_to_30s)
 {
 	static const unsigned expected[] = { 1000,  2000,  4000,  8000,
