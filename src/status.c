@@ -135,7 +135,7 @@ static bool uptime_of(int pid, uint64_t *ret)
 static void checks_text(struct textbuf *t, const struct asked *a,
 			const char *label)
 {
-	const char *p = a->body, *end = a->body + a->len;
+	const char *p = a->body, *end = p ? p + a->len : NULL;
 	char line[1024];
 
 	while (p < end) {
@@ -153,7 +153,7 @@ static void checks_text(struct textbuf *t, const struct asked *a,
 /* The same as a JSON array of strings. */
 static void checks_json(struct textbuf *t, const struct asked *a)
 {
-	const char *p = a->body, *end = a->body + a->len;
+	const char *p = a->body, *end = p ? p + a->len : NULL;
 	char line[1024 * 6];
 	bool first = true;
 
