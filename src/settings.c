@@ -271,15 +271,6 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			break;
 		*(unsigned *)field = n32;
 		return 0;
-	case SETTING_TYPE_URL:
-		if (probe_parse_url(v, &url) < 0)
-			break;
-		copy = strdup(v);
-		if (!copy)
-			return -ENOMEM;
-		free(*(char **)field);
-		*(char **)field = copy;
-		return 0;
 	case SETTING_TYPE_STATUS:
 	case SETTING_TYPE_COUNT:
 	case SETTING_TYPE_PORT:
@@ -310,8 +301,11 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			break;
 		*(int *)field = from;
 		return 0;
+	case SETTING_TYPE_URL:
 	case SETTING_TYPE_ADDRESS:
-		if (parse_ip_address(v, &from) < 0)
+		if (d->type == SETTING_TYPE_URL ?
+			    probe_parse_url(v, &url) < 0 :
+			    parse_ip_address(v, &from) < 0)
 			break;
 		copy = strdup(v);
 		r = copy ? 0 : -ENOMEM;
