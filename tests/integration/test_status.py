@@ -33,9 +33,17 @@ class Beside(h.TestCase):
     def beside(self, p, *args, user=None):
         """Run `pidone ARGS` in pidone's PID and mount namespaces."""
         argv = [NSENTER, "-t", str(p.pid), "-p", "-m"]
+        binary = h.BIN
         if user:
             argv += ["-S", str(user), "-G", str(user)]
-        argv += ["--", h.BIN] + list(args)
+            # A copy any user may run (the build tree may be under a
+            # 0700 home), with the same name, as in an image's /init.
+            d = self.tmpdir()
+            os.chmod(d, 0o755)
+            binary = os.path.join(d, os.path.basename(h.BIN))
+            shutil.copy(h.BIN, binary)
+            os.chmod(binary, 0o755)
+        argv += ["--", binary] + list(args)
         r = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=h.scaled(20),
                            env=h.base_env())

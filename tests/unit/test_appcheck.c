@@ -398,7 +398,9 @@ Test(appcheck, metrics_worst_case_fits)
 	static char buf[METRICS_TEXT_MAX];
 	size_t len;
 
+	/* Every number at its widest; booleans must stay 0 or 1. */
 	memset(&m, 0xff, sizeof(m));
+	m.child_up = m.live = m.ready = m.draining = true;
 	m.last_exit_cause = "grace-kill";
 	for (int i = 0; i < METRICS_APP_MAX; i++)
 		m.app[i] = (struct metrics_app_sample){ true, true, true,
