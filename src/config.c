@@ -42,6 +42,7 @@
 
 #include "cmdjson.h"
 #include "config.h"
+#include "escape.h"
 #include "exitcodes.h"
 #include "parse.h"
 #include "settings.h"
@@ -54,7 +55,7 @@
 #define CONFIG_LINE_MAX 197
 #define PROBE_TIMEOUT_MAX_S 60
 #define QUOTE_MAX 64 /* bytes of a bad value quoted in a message */
-#define QUOTED_SIZE (QUOTE_MAX * 4 + 16)
+#define QUOTED_SIZE (QUOTE_MAX * 6 + 16) /* \u00XX a byte */
 #define WHERE_SIZE (PATH_MAX + 128)
 #define BLANKS " \t\n\r"
 
@@ -143,31 +144,22 @@ static void fail_oom(struct load *L)
 }
 
 /*
- * @len bytes of @s as a double-quoted, escaped excerpt of at most
- * QUOTE_MAX bytes near @at (so the offending byte is shown), with "..."
- * where text was left out, into @dst (QUOTED_SIZE bytes). Returns @dst.
+ * @len bytes of @s as a double-quoted excerpt of at most QUOTE_MAX bytes
+ * near @at (so the offending byte is shown), escaped as the log escapes a
+ * JSON string, with "..." where text was left out, into @dst (QUOTED_SIZE
+ * bytes). Returns @dst.
  */
 static const char *quote_at(char *dst, const char *s, size_t len, size_t at)
 {
 	size_t start = at > QUOTE_MAX / 2 ? at - QUOTE_MAX / 4 : 0;
 	size_t end = start + QUOTE_MAX < len ? start + QUOTE_MAX : len;
-	struct textbuf t;
+	size_t n = start > 0 ? 4 : 1, written;
 
-	textbuf_init(&t, dst, QUOTED_SIZE);
-	textbuf_puts(&t, start > 0 ? "...\"" : "\"");
-	for (size_t i = start; i < end; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			textbuf_printf(&t, "\\%c", c);
-		else if (c == '\n' || c == '\t')
-			textbuf_puts(&t, c == '\n' ? "\\n" : "\\t");
-		else if (c < 0x20 || c >= 0x7f)
-			textbuf_printf(&t, "\\x%02x", c);
-		else
-			textbuf_printf(&t, "%c", c);
-	}
-	textbuf_puts(&t, end < len ? "\"..." : "\"");
+	memcpy(dst, start > 0 ? "...\"" : "\"", n);
+	escape(dst + n, QUOTED_SIZE - n - 5, s + start, end - start, ESC_JSON,
+	       &written);
+	memcpy(dst + n + written, end < len ? "\"..." : "\"",
+	       end < len ? 5 : 2);
 	return dst;
 }
 
@@ -803,97 +795,4 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		     "no command: give one after -- or set PIDONE_COMMAND or "
 		     "command = in the config file");
 	return L.err_r ? L.err_r : (int)L.action;
-}
-
-/* The --help text, written from the settings table into @buf. */
-const char *config_usage(char *buf, size_t size)
-{
-	struct textbuf t;
-	textbuf_init(&t, buf, size);
-	textbuf_puts(
-		&t,
-		"Usage: pidone [OPTIONS] [--] COMMAND [ARG...]    run COMMAND under supervision\n"
-		"       pidone check [OPTIONS] [--] [COMMAND...]  report what a run would do\n"
-		"       pidone health [--ready] [--url URL] [--timeout SECS] [--config FILE]\n"
-		"                                                 probe a running pidone\n"
-		"       pidone status [--json] [--url URL] [--timeout SECS]\n"
-		"                                                 show it, its checks, the\n"
-		"                                                 container and its processes\n"
-		"       pidone --help | -h\n"
-		"       pidone --version | -V\n"
-		"\n"
-		"pidone is a PID 1 for containers: it runs COMMAND as its only child, forwards\n"
-		"signals, reaps zombies and answers health checks on a side port.\n"
-		"Without COMMAND, the command is PIDONE_COMMAND or command = in [process] of\n"
-		"the config file: a JSON array of strings, like [\"node\",\"server.js\"].\n"
-		"Precedence: command line > environment > config file > default.\n"
-		"\n"
-		"Option                         Environment            Default\n"
-		"      --config FILE            PIDONE_CONFIG          " CONFIG_DEFAULT_PATH
-		"\n");
-	for (int id = 0; id < SETTING_MAX; id++) {
-		const struct setting_def *d = settings_def(id);
-		char opt[48];
-
-		if (!d->option[0])
-			continue;
-		textbuf_format(opt, sizeof(opt), "--%s%s%s%s", d->option,
-			       d->arg[0] ? " " : "", d->arg,
-			       d->kind == SETTING_KIND_LIST ? " ..." : "");
-		textbuf_printf(&t, "  %c%c%c %-24s %-22s %s%s\n",
-			       d->short_option ? '-' : ' ',
-			       d->short_option ? d->short_option : ' ',
-			       d->short_option ? ',' : ' ', opt, d->env,
-			       d->default_text, d->note);
-	}
-	textbuf_puts(
-		&t,
-		"  -h, --help                   print this help\n"
-		"  -V, --version                print the version\n"
-		"\n"
-		"Options marked ... repeat; their variables are comma-separated lists, and\n"
-		"an empty value (-w '') means none. Variables set to \"\" count as unset.\n"
-		"Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
-		"Config file keys, by section:");
-	for (int id = 0; id < SETTING_MAX; id++) {
-		const char *section = settings_def(id)->section;
-		bool first = true;
-		size_t col;
-
-		for (int k = 0; k < id; k++)
-			first = first &&
-				strcmp(settings_def(k)->section, section);
-		if (!first)
-			continue;
-		textbuf_printf(&t, "\n  [%s]", section);
-		col = strlen(section) + 4;
-		for (int k = id; k < SETTING_MAX; k++) {
-			const char *key = settings_def(k)->key;
-
-			if (strcmp(settings_def(k)->section, section) != 0)
-				continue;
-			/* Within 80 columns, continued under the first key. */
-			if (col + 1 + strlen(key) > 79) {
-				textbuf_printf(&t, "\n%*s",
-					       (int)strlen(section) + 4, "");
-				col = strlen(section) + 4;
-			}
-			textbuf_printf(&t, " %s", key);
-			col += 1 + strlen(key);
-		}
-	}
-	textbuf_puts(
-		&t,
-		"\nThe default file is read only when it exists; --config '' reads none.\n"
-		"\n"
-		"pidone health: GET /healthz (/readyz with --ready) on the configured port\n"
-		"      --ready                  probe readiness instead of liveness\n"
-		"      --url URL                probe this http:// URL instead\n"
-		"      --timeout SECS           give up after SECS (default 3, max 60)\n"
-		"\n"
-		"Exit status: the command's own (128+N when signal N killed it);\n"
-		"64 usage error, 70 internal error, 77 privileges could not be dropped or\n"
-		"a writable dir is not writable, 78 configuration error, 126 command not\n"
-		"executable, 127 command not found. pidone health: 0 healthy, 1 not.\n");
-	return buf;
 }

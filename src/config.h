@@ -51,11 +51,4 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		char *const *envp, const char *default_config,
 		struct config_error *reterr);
 
-/*
- * The --help text (what main prints on stdout), written from the settings
- * table into @buf (CONFIG_USAGE_MAX bytes hold it all). Returns @buf.
- */
-#define CONFIG_USAGE_MAX 8192
-const char *config_usage(char *buf, size_t size);
-
 #endif

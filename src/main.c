@@ -27,6 +27,7 @@
 #include "peer.h"
 #include "probe.h"
 #include "status.h"
+#include "usage.h"
 #include "privdrop.h"
 #include "banned.h"
 
@@ -347,9 +348,9 @@ int main(int argc, char **argv)
 		code = run(&p);
 		break;
 	case CONFIG_ACTION_HELP: {
-		char usage[CONFIG_USAGE_MAX];
+		char usage[USAGE_MAX];
 
-		print(config_usage(usage, sizeof(usage)));
+		print(usage_text(usage, sizeof(usage)));
 		code = 0;
 		break;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "usage.h"
 #include "exitcodes.h"
 #include "settings.h"
 #include "strv.h"
@@ -1727,7 +1728,7 @@ Test(config, long_bad_values_are_quoted_bounded)
 		 200, big);
 	cr_assert_eq(load(&s, &e, NULL, NO_ARGS, ENV(env), NULL), -EINVAL);
 	cr_expect(strstr(e.text, "at byte 210 of ..."), "%s", e.text);
-	cr_expect(strstr(e.text, "\\x01"), "%s", e.text);
+	cr_expect(strstr(e.text, "\\u0001"), "%s", e.text);
 	settings_done(&s);
 }
 
@@ -1904,8 +1905,8 @@ Test(config, settings_set_reads_by_type_and_changes_nothing_on_error)
 
 Test(config, usage_names_every_option_and_variable)
 {
-	char buf[CONFIG_USAGE_MAX];
-	const char *u = config_usage(buf, sizeof(buf));
+	char buf[USAGE_MAX];
+	const char *u = usage_text(buf, sizeof(buf));
 	char want[64];
 
 	for (int id = 0; id < SETTING_MAX; id++) {
@@ -2121,9 +2122,9 @@ static bool has_entry(const char *text, const char *token, const char *a,
 Test(config, table_names_match_help_man_page_and_readme)
 {
 	static char man[65536], readme[65536];
-	char usage[CONFIG_USAGE_MAX], tok[128], key[64], man_opt[64];
+	char usage[USAGE_MAX], tok[128], key[64], man_opt[64];
 
-	config_usage(usage, sizeof(usage));
+	usage_text(usage, sizeof(usage));
 	read_source("src/pidone.8", man, sizeof(man));
 	read_source("README", readme, sizeof(readme));
 	for (int id = 0; id < SETTING_MAX; id++) {
