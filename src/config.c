@@ -71,20 +71,22 @@ enum cli_special {
 	CLI_MAX
 };
 
+#define IN(action) (1u << CONFIG_ACTION_##action)
+#define IN_RUN (IN(RUN) | IN(CHECK))
+
 static const struct cli_option {
 	char name[8];
 	char short_option;
 	bool takes_value;
-	bool in_run; /* pidone [check] */
-	bool in_health; /* pidone health, pidone status */
+	unsigned char in; /* the actions that take it, IN(...) */
 } cli_options[CLI_MAX - SETTING_MAX] = {
-	{ "config", 0, true, true, true },
-	{ "help", 'h', false, true, true },
-	{ "version", 'V', false, true, false },
-	{ "ready", 0, false, false, true },
-	{ "url", 0, true, false, true },
-	{ "timeout", 0, true, false, true },
-	{ "json", 0, false, false, true },
+	{ "config", 0, true, IN_RUN | IN(HEALTH) | IN(STATUS) },
+	{ "help", 'h', false, IN_RUN | IN(HEALTH) | IN(STATUS) },
+	{ "version", 'V', false, IN_RUN },
+	{ "ready", 0, false, IN(HEALTH) },
+	{ "url", 0, true, IN(HEALTH) | IN(STATUS) },
+	{ "timeout", 0, true, IN(HEALTH) | IN(STATUS) },
+	{ "json", 0, false, IN(STATUS) },
 };
 
 struct load {
@@ -302,8 +304,7 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 static int cli_find(const struct load *L, const char *name, size_t len, char c,
 		    bool *ret_takes_value)
 {
-	bool health = L->action == CONFIG_ACTION_HEALTH ||
-		      L->action == CONFIG_ACTION_STATUS;
+	unsigned in = 1u << L->action;
 
 	for (int id = 0; id < CLI_MAX; id++) {
 		const struct setting_def *d = settings_def(id);
@@ -311,7 +312,7 @@ static int cli_find(const struct load *L, const char *name, size_t len, char c,
 			&cli_options[d ? 0 : id - SETTING_MAX];
 		const char *opt = d ? d->option : o->name;
 
-		if (d ? health : !(health ? o->in_health : o->in_run))
+		if (!((d ? IN_RUN : o->in) & in))
 			continue;
 		if (name ? opt[0] && strlen(opt) == len &&
 				    memcmp(opt, name, len) == 0 :

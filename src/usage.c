@@ -25,7 +25,7 @@ const char *usage_text(char *buf, size_t size)
 		"       pidone check [OPTIONS] [--] [COMMAND...]  report what a run would do\n"
 		"       pidone health [--ready] [--url URL] [--timeout SECS] [--config FILE]\n"
 		"                                                 probe a running pidone\n"
-		"       pidone status [--json] [--url URL] [--timeout SECS]\n"
+		"       pidone status [--json] [--url URL] [--timeout SECS] [--config FILE]\n"
 		"                                                 show it, its checks, the\n"
 		"                                                 container and its processes\n"
 		"       pidone --help | -h\n"
