@@ -221,6 +221,11 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	       "Times the main child was restarted after it exited.");
 	textbuf_printf(&o, "pidone_child_restarts_total %" PRIu64 "\n",
 		       m->child_restarts);
+	family(&o, "pidone_child_reloads_total", "counter",
+	       "Reloads begun (--reload-signal, a --watch change): the child "
+	       "stopped and started again, not counted as restarts.");
+	textbuf_printf(&o, "pidone_child_reloads_total %" PRIu64 "\n",
+		       m->child_reloads);
 	family(&o, "pidone_zombies_reaped_total", "counter",
 	       "Processes reaped other than the main child (orphans and the "
 	       "rest of its group).");

@@ -89,6 +89,7 @@ struct metrics_sample {
 	bool ready; /* what /readyz would answer now */
 	bool draining; /* a stop waits for the drain (--drain) */
 	uint64_t child_restarts;
+	uint64_t child_reloads; /* begun: --reload-signal, --watch */
 	uint64_t zombies_reaped; /* processes reaped other than main children */
 	/* indexed by signal number; [0] is unused */
 	uint64_t signals_forwarded[SIGNAME_MAX + 1];

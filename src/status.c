@@ -261,7 +261,8 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	static struct ptree_proc procs[PTREE_MAX], scratch[PTREE_MAX];
 	struct asked got[ASKED];
 	char where[80] = "", why[160] = "", cause[32], esc[sizeof(why) * 6];
-	uint64_t v[N_CONTAINER], restarts = 0, up = 0, code = 0, pid = 0;
+	uint64_t v[N_CONTAINER], restarts = 0, reloads = 0, up = 0, code = 0;
+	uint64_t pid = 0;
 	bool known[N_CONTAINER], answered, live, ready, has_pid, has_up = false;
 	bool has_code;
 	struct textbuf t, tt;
@@ -272,6 +273,7 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	live = answered && got[LIVE].status == 200;
 	ready = answered && got[READY].status == 200;
 	(void)metric(&got[METRICS], "pidone_child_restarts_total", &restarts);
+	(void)metric(&got[METRICS], "pidone_child_reloads_total", &reloads);
 	has_code = metric(&got[METRICS], "pidone_child_last_exit_code", &code);
 	has_pid = metric(&got[METRICS], "pidone_child_pid", &pid);
 	last_cause(&got[METRICS], cause, sizeof(cause));
@@ -308,7 +310,9 @@ int status_run(const struct settings *s, bool json, int out_fd)
 			textbuf_printf(&t, ",\"pid\":%" PRIu64, pid);
 		if (has_up)
 			textbuf_printf(&t, ",\"uptime_s\":%" PRIu64, up);
-		textbuf_printf(&t, ",\"restarts\":%" PRIu64, restarts);
+		textbuf_printf(&t,
+			       ",\"restarts\":%" PRIu64 ",\"reloads\":%" PRIu64,
+			       restarts, reloads);
 		if (has_code)
 			textbuf_printf(&t,
 				       ",\"last_exit_code\":%" PRIu64
@@ -334,6 +338,9 @@ int status_run(const struct settings *s, bool json, int out_fd)
 			if (has_up)
 				textbuf_printf(&t, ", up %" PRIu64 " s", up);
 			textbuf_printf(&t, ", restarts %" PRIu64, restarts);
+			if (reloads)
+				textbuf_printf(&t, ", reloads %" PRIu64,
+					       reloads);
 			if (has_code)
 				textbuf_printf(&t,
 					       ", last exit %" PRIu64 " (%s)",

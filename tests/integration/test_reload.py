@@ -188,6 +188,7 @@ class Reload(h.TestCase):
         metrics = h.http_get(hp, "/metrics").text().splitlines()
         self.assertIn("pidone_child_restarts_total 0", metrics,
                       "a reload is not a restart")
+        self.assertIn("pidone_child_reloads_total 1", metrics)
         msgs = [r.get("msg") for r in p.logs()]
         i = msgs.index("reload: drain over, sent SIGTERM")
         self.assertEqual(msgs[i + 1], "child exited", p.describe())

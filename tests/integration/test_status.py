@@ -103,6 +103,7 @@ class Beside(h.TestCase):
         self.assertIn("[+]child ok", st["ready_checks"])
         self.assertEqual(st["child"]["pid"], 2)
         self.assertEqual(st["child"]["restarts"], 0)
+        self.assertEqual(st["child"]["reloads"], 0)
         self.assertNotIn("last_exit_code", st["child"])
         procs = {q["pid"]: q for q in st["processes"]}
         self.assertEqual(procs[1]["depth"], 0)

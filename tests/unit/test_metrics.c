@@ -106,6 +106,8 @@ Test(metrics, zero_sample)
 	cr_expect(has_line(t, "pidone_draining 0"));
 	cr_expect(has_line(t, "# TYPE pidone_draining gauge"));
 	cr_expect(has_line(t, "pidone_child_restarts_total 0"));
+	cr_expect(has_line(t, "pidone_child_reloads_total 0"));
+	cr_expect(has_line(t, "# TYPE pidone_child_reloads_total counter"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 0"));
 	cr_expect(has_line(t, "pidone_log_lines_dropped_total 0"));
 	cr_expect(has_line(t, "pidone_health_connections 0"));
@@ -142,6 +144,7 @@ Test(metrics, values_and_labels)
 		.ready = false,
 		.draining = true,
 		.child_restarts = 3,
+		.child_reloads = 4,
 		.zombies_reaped = 12345678901234ULL,
 		.health_connections = 7,
 		.health_evictions = 44,
@@ -162,6 +165,7 @@ Test(metrics, values_and_labels)
 	cr_expect(has_line(t, "pidone_ready 0"));
 	cr_expect(has_line(t, "pidone_draining 1"));
 	cr_expect(has_line(t, "pidone_child_restarts_total 3"));
+	cr_expect(has_line(t, "pidone_child_reloads_total 4"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 12345678901234"));
 	cr_expect(has_line(t, "pidone_health_connections 7"));
 	cr_expect(has_line(t, "pidone_health_evictions_total 44"));
