@@ -38,6 +38,7 @@
 #include "parse.h"
 #include "privdrop.h"
 #include "strv.h"
+#include "watch.h"
 #include "textbuf.h"
 #include "banned.h"
 
@@ -451,8 +452,31 @@ static int read_all(int fd, void *buf, size_t len)
 }
 
 /*
+ * Watch @path as the real start would: 0 when it is watched; when it is
+ * not there yet, -errno with code 0 (its appearance counts as a change);
+ * else -errno with the code the start would end with.
+ */
+static int check_watch(const char *path, struct check_result *res)
+{
+	char *const one[] = { (char *)path, NULL };
+	struct watch w;
+	struct stat st;
+
+	watch_init(&w);
+	res->err = watch_start(&w, NULL, one, NULL, NULL);
+	watch_done(&w);
+	res->code = res->err == -EACCES ? EX_NOPERM :
+		    res->err < 0	? EX_SOFTWARE :
+					  0;
+	if (res->err == 0 && stat(path, &st) < 0)
+		res->err = -errno;
+	return res->err;
+}
+
+/*
  * The check child: become the final user, then send one result for the
- * drop, one per writable dir and one for the command. Never returns.
+ * drop, one per writable dir, one for the command, one per argument and
+ * one per watched path. Never returns.
  */
 static __attribute__((noreturn)) void
 check_child(const struct settings *s, const struct credentials *cred,
@@ -498,6 +522,14 @@ check_child(const struct settings *s, const struct credentials *cred,
 			res.err = CHECK_SKIPPED;
 		else
 			check_readable(s->command[i], &res);
+		if (fd_write_all(fd, &res, sizeof(res)) < 0)
+			_exit(EX_SOFTWARE);
+	}
+
+	for (size_t i = 0; s->watch && s->watch[i]; i++) {
+		memset(&res, 0, sizeof(res));
+		res.err = r < 0 ? CHECK_SKIPPED :
+				  check_watch(s->watch[i], &res);
 		if (fd_write_all(fd, &res, sizeof(res)) < 0)
 			_exit(EX_SOFTWARE);
 	}
@@ -646,13 +678,15 @@ static void find_file_args(char *const *argv, bool *is_file)
 /*
  * Fork the check child, which drops to @cred, and report the drop and
  * every writable dir it checked. The command's result is left in
- * @ret_command, one per argument after it in @ret_args. Returns 0, or
+ * @ret_command, one per argument after it in @ret_args, one per watched
+ * path in @ret_watch. Returns 0, or
  * -errno when the check itself failed.
  */
 static int check_as_final_user(struct report *rp, const struct settings *s,
 			       const struct credentials *cred, const char *path,
 			       int *code, struct check_result *ret_command,
-			       struct check_result *ret_args)
+			       struct check_result *ret_args,
+			       struct check_result *ret_watch)
 {
 	size_t n_dirs = strv_length(s->writable);
 	size_t n_args = strv_length(s->command);
@@ -713,6 +747,8 @@ static int check_as_final_user(struct report *rp, const struct settings *s,
 	r = read_all(pipefd[0], ret_command, sizeof(*ret_command));
 	for (size_t i = 1; r == 0 && n_args > 0 && i < n_args; i++)
 		r = read_all(pipefd[0], &ret_args[i], sizeof(ret_args[i]));
+	for (size_t i = 0; r == 0 && i < strv_length(s->watch); i++)
+		r = read_all(pipefd[0], &ret_watch[i], sizeof(ret_watch[i]));
 
 out_reap_child:
 	fd_close(&pipefd[0]);
@@ -761,6 +797,38 @@ static void report_args(struct report *rp, const struct settings *s,
 		} else {
 			row(rp, "command file", NULL, "%s: ok: readable",
 			    s->command[i]);
+		}
+	}
+}
+
+/* One line per watched path: can the final user watch it? */
+static void report_watch(struct report *rp, const struct settings *s,
+			 const struct check_result *watch, int *code)
+{
+	for (size_t i = 0; s->watch && s->watch[i]; i++) {
+		const struct check_result *w = &watch[i];
+
+		if (w->err == CHECK_SKIPPED) {
+			row(rp, "watched path", NULL,
+			    "%s: not checked (privileges not dropped)",
+			    s->watch[i]);
+		} else if (w->code) {
+			row(rp, "watched path",
+			    w->code == EX_NOPERM ?
+				    "the watched paths must be readable by the "
+				    "user pidone runs as (--user)" :
+				    NULL,
+			    "FAIL: %s: cannot be watched: %s", s->watch[i],
+			    strerror(-w->err));
+			first_failure(code, w->code);
+		} else if (w->err < 0) {
+			row(rp, "watched path", NULL,
+			    "%s: not there yet (%s); its appearance will count "
+			    "as a change",
+			    s->watch[i], strerror(-w->err));
+		} else {
+			row(rp, "watched path", NULL, "%s: ok: watched",
+			    s->watch[i]);
 		}
 	}
 }
@@ -816,7 +884,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	struct report rp = { .fd = out_fd };
 	struct credentials cred;
 	struct privdrop_error e;
-	struct check_result command, *args;
+	struct check_result command, *args, *watch;
 	const char *path = env_path(envp);
 	bool has_command = s->command && s->command[0];
 	int code = 0, r;
@@ -828,7 +896,10 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 		first_failure(&code, EX_USAGE);
 	memset(&command, 0, sizeof(command));
 	args = calloc(strv_length(s->command) + 1, sizeof(*args));
-	if (!args) {
+	watch = calloc(strv_length(s->watch) + 1, sizeof(*watch));
+	if (!args || !watch) {
+		free(args);
+		free(watch);
 		row(&rp, "result", NULL, "exit %d: the check itself failed: %s",
 		    EX_SOFTWARE, strerror(ENOMEM));
 		return EX_SOFTWARE;
@@ -836,6 +907,8 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	/* Not checked unless the check child says otherwise. */
 	for (size_t i = 0; i <= strv_length(s->command); i++)
 		args[i].err = CHECK_SKIPPED;
+	for (size_t i = 0; i <= strv_length(s->watch); i++)
+		watch[i].err = CHECK_SKIPPED;
 
 	r = privdrop_resolve(s->user, PRIVDROP_PASSWD_PATH, PRIVDROP_GROUP_PATH,
 			     &cred, &e);
@@ -851,18 +924,21 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 			check_command(s->command, path, &command);
 	} else {
 		r = check_as_final_user(&rp, s, &cred, path, &code, &command,
-					args);
+					args, watch);
 		if (r < 0) {
 			row(&rp, "result", NULL,
 			    "exit %d: the check itself failed: %s", EX_SOFTWARE,
 			    strerror(-r));
 			free(args);
+			free(watch);
 			return EX_SOFTWARE;
 		}
 	}
 	report_command(&rp, s, &command, &code);
 	report_args(&rp, s, args, &code);
+	report_watch(&rp, s, watch, &code);
 	free(args);
+	free(watch);
 	report_stop(&rp, s);
 
 	if (code == 0)

@@ -395,7 +395,7 @@ int watch_start(struct watch *w, struct ev_loop *loop, char *const *paths,
 	ev_init(&w->debounce, quiet);
 	w->debounce.data = w;
 	r = arm_all(w);
-	if (r < 0)
+	if (r < 0 || !loop)
 		return r;
 	ev_io_start(loop, &w->io);
 	log_emit(LOG_LEVEL_INFO, 0, NULL, LOG_FIELDS(LOG_STRV("paths", paths)),

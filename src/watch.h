@@ -76,7 +76,8 @@ void watch_init(struct watch *w);
  * change and WATCH_DEBOUNCE_MS of quiet, @cb(@data, path) runs. A path
  * that does not exist yet is waited for. Logs what fails; returns 0,
  * -EACCES when the current user cannot watch a path that exists, or
- * another -errno (no inotify instance or watch left, no memory).
+ * another -errno (no inotify instance or watch left, no memory). A NULL
+ * @loop arms the watches and starts nothing: `pidone check`'s dry run.
  */
 int watch_start(struct watch *w, struct ev_loop *loop, char *const *paths,
 		watch_cb *cb, void *data);

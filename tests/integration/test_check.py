@@ -242,6 +242,33 @@ class Check(h.TestCase):
         p = self.check(["cat", "--", data])
         self.assertResult(p, 0)
 
+    def test_watched_paths_as_the_final_user(self):
+        # What --watch would meet at the start, as 65532: a path it can
+        # watch, one not there yet (fine: its appearance is a change) and
+        # one under a 0700 dir (the start would stop with 77).
+        d = self.world_tmpdir()
+        there = os.path.join(d, "conf")
+        os.mkdir(there)
+        later = os.path.join(d, "later", "conf.json")
+        secret = os.path.join(self.tmpdir(), "conf.json")   # 0700 root
+        p = self.check(opts=["--watch", there, "--watch", later])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "watched path"),
+                         ["%s: ok: watched" % there,
+                          "%s: not there yet (No such file or directory); "
+                          "its appearance will count as a change" % later],
+                         p.describe())
+        p = self.check(opts=["--watch", secret])
+        self.assertResult(p, 77)
+        self.assertEqual(rows(p, "watched path"),
+                         ["FAIL: %s: cannot be watched: Permission denied"
+                          % secret], p.describe())
+        self.assertIn("readable by the user pidone runs as",
+                      " ".join(hints(p)))
+        # As the user that can read it: fine.
+        p = self.check(opts=["--watch", secret, "--user", "keep"])
+        self.assertResult(p, 0)
+
     def test_unreadable_script_program_is_77(self):
         d = self.world_tmpdir()
         f = os.path.join(d, "tool")
