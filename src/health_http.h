@@ -69,9 +69,13 @@
 #define HEALTH_HTTP_LINGER_S 2.0
 /* The largest response head the server writes (with Allow). */
 #define HEALTH_HTTP_RESPONSE_HEAD_MAX 512
-/* Room for the largest answer (/metrics) plus small ones ahead of it. */
+/*
+ * Room for the largest answer (/metrics) plus what may be ahead of it: a
+ * typical /metrics answer (4 to 5 KiB), so that a request pipelined
+ * behind one is still served in the same pass.
+ */
 #define HEALTH_HTTP_OUT_MAX \
-	(HEALTH_HTTP_RESPONSE_HEAD_MAX + METRICS_TEXT_MAX + 4096)
+	(HEALTH_HTTP_RESPONSE_HEAD_MAX + METRICS_TEXT_MAX + 8192)
 
 /* What a connection waits for; its watchers follow from it. */
 enum health_http_state {
