@@ -2120,7 +2120,7 @@ static bool has_entry(const char *text, const char *token, const char *a,
 
 Test(config, table_names_match_help_man_page_and_readme)
 {
-	static char man[65536], readme[65536];
+	static char man[131072], readme[131072];
 	char usage[CONFIG_USAGE_MAX], tok[128], key[64], man_opt[64];
 
 	config_usage(usage, sizeof(usage));
