@@ -21,10 +21,14 @@ them to ``docker import`` as a tar stream (nothing is copied to disk):
     a stand-in for debian:12 that runs the contrib Dockerfiles' build stage
     unmodified and offline: the files of the installed packages that the
     stage needs (the Essential and required set, apt, gcc, make, autoconf, automake,
-    pkgconf, libev-dev, libinih-dev and everything they depend on, taken
-    from ``dpkg -L``), dpkg's status database and an apt with no sources,
-    so ``apt-get update`` reads nothing and ``apt-get install`` finds every
-    package already installed. The compile is real.
+    pkgconf, file, libev-dev, libinih-dev, musl-tools, dpkg-dev and
+    everything they depend on, taken from ``dpkg -L``), dpkg's status
+    database and an apt with no sources, so ``apt-get update`` reads
+    nothing and ``apt-get install`` finds every package already installed.
+    The musl build cannot fetch libev's Debian source offline: the
+    unpacked tree named by $PIDONE_LIBEV_SRC (run.sh fetches it with
+    ``contrib/musl/build --fetch-libev``) is in /usr/src/libev, and
+    LIBEV_SRC says so to contrib/musl/build. The compile is real.
 
 Each image carries a label with a fingerprint of its inputs; an image whose
 label matches is kept, so a second run makes nothing.
@@ -53,7 +57,9 @@ PY_SKIP = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip",
 PY_SKIP_EXT = re.compile(r"^(_test|_ctypes_test|_xx|xx)")
 
 BUILD_PACKAGES = ["apt", "gcc", "make", "libc6-dev", "autoconf", "automake",
-                  "pkgconf", "libev-dev", "libinih-dev"]
+                  "pkgconf", "file", "libev-dev", "libinih-dev", "musl-tools",
+                  "dpkg-dev"]
+LIBEV_SRC_IN_IMAGE = "/usr/src/libev"
 
 PASSWD_DISTROLESS = (
     "root:x:0:0:root:/root:/sbin/nologin\n"
@@ -158,6 +164,18 @@ class Rootfs:
                 if skip_file and skip_file(name):
                     continue
                 self.add_host(os.path.join(dirpath, name))
+
+    def add_tree_at(self, top, as_top):
+        """Add a directory tree under another name (symlinks as such)."""
+        for dirpath, dirnames, filenames in os.walk(top):
+            dest = os.path.normpath(os.path.join(
+                as_top, os.path.relpath(dirpath, top)))
+            self._dir_entry(dest)
+            links = [d for d in dirnames
+                     if os.path.islink(os.path.join(dirpath, d))]
+            for name in sorted(filenames + links):
+                self._add_one(os.path.join(dirpath, name),
+                              os.path.join(dest, name))
 
     def add_ldd(self, binary):
         """Add the shared libraries ldd lists for binary (and the loader)."""
@@ -370,7 +388,12 @@ def dpkg_closure(packages):
 
 
 def builder_rootfs():
+    libev = os.environ.get("PIDONE_LIBEV_SRC", "")
+    if not os.path.isfile(os.path.join(libev, "ev.c")):
+        die("PIDONE_LIBEV_SRC=%r is not an unpacked libev source tree"
+            " (contrib/musl/build --fetch-libev DIR prints one)" % libev)
     fs = Rootfs()
+    fs.add_tree_at(libev, LIBEV_SRC_IN_IMAGE)
     packages = dpkg_closure(BUILD_PACKAGES)
     out = subprocess.run(["dpkg", "-L"] + packages, capture_output=True,
                          text=True, check=True)
@@ -415,7 +438,8 @@ def builder_rootfs():
     fs.add_bytes("/etc/group", GROUP_BUILDER.encode())
     fs.add_dir("/tmp", 0o1777)
     fs.add_dir("/root", 0o700)
-    env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "LIBEV_SRC=" + LIBEV_SRC_IN_IMAGE]
     return fs, env, ["/bin/bash"]
 
 

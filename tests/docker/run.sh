@@ -6,7 +6,8 @@
 # Starts a private dockerd (own socket, data root and exec root under
 # $PIDONE_DOCKER_STATE, no bridge, no iptables), makes the local base images
 # that stand in for gcr.io/distroless/* and debian:12 (nothing is ever
-# pulled), copies the files git would track into a clean build context, and
+# pulled; libev's Debian source, which the musl build needs, is fetched
+# from the Debian archive once and kept), copies the files git would track into a clean build context, and
 # runs test_docker.py against the contrib/ Dockerfiles, compose file and
 # Kubernetes manifest. Every container it makes is labelled pidone-test=1
 # and removed on exit, whatever happens; the dockerd it started is stopped
@@ -24,6 +25,8 @@
 #   PIDONE_DOCKER_CLEAN=1 after the run, also delete the data root
 #   PIDONE_DOCKER_STRICT=1 checks waiting for unfinished features fail
 #   PIDONE_DOCKER_ONLY=RE run only the checks whose name matches RE
+#   LIBEV_SRC             an unpacked libev source tree for the builder
+#                         image (default: fetched into $PIDONE_DOCKER_STATE)
 #   DOCKER, DOCKERD, DOCKER_COMPOSE, PYTHON  the programs (Debian's paths
 #                         by default)
 
@@ -196,6 +199,17 @@ if ! (cd "$CTX" && autoreconf -fi && ./configure -q --enable-tests=no) \
 	say "could not configure the build context (see $STATE/context-configure.log)"
 	exit 1
 fi
+
+# The builder stand-in has no network, and the musl build stage fetches
+# libev's Debian source: fetch it here once, as that build does (kept in
+# $STATE), for mkimages.py to put in the image. LIBEV_SRC may name an
+# unpacked tree to use instead.
+PIDONE_LIBEV_SRC=${LIBEV_SRC:-$STATE/libev/apt/src/libev}
+if [ ! -f "$PIDONE_LIBEV_SRC/ev.c" ]; then
+	PIDONE_LIBEV_SRC=$("$SRC/contrib/musl/build" --fetch-libev "$STATE/libev") ||
+		{ say "could not fetch libev's Debian source (set LIBEV_SRC to an unpacked one)"; exit 1; }
+fi
+export PIDONE_LIBEV_SRC
 
 timeout 600 "$PYTHON" "$SRC/tests/docker/mkimages.py" "$DOCKER" ||
 	{ say "could not make the base images"; exit 1; }

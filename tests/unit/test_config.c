@@ -2137,7 +2137,7 @@ static bool has_entry(const char *text, const char *token, const char *a,
 
 Test(config, table_names_match_help_man_page_and_readme)
 {
-	static char man[65536], readme[262144];
+	static char man[131072], readme[262144];
 	char usage[USAGE_MAX], tok[128], key[64], man_opt[64];
 
 	usage_text(usage, sizeof(usage));
