@@ -1837,8 +1837,8 @@ class Bench:
               "one before, and the server's utime + stime over them (its "
               "CPU clock: the same sum in ns) is divided by N; %d rounds "
               "of %d kept-alive and %d new-connection requests per server, "
-              "the servers alternating; × is the median of pidone / "
-              "httpfloor in the same round.\n" % (
+              "the servers alternating; × is the median (min–max) of "
+              "pidone / httpfloor in the same round.\n" % (
                   self.load_cpu, self.p["cpu_rounds"], self.p["cpu_keep"],
                   self.p["cpu_close"]))
             rows = []
@@ -1969,6 +1969,8 @@ class Bench:
                   if fl.get(r)]
             if rs:
                 text += " ×%.2f" % median(rs)
+                if len(rs) > 1:
+                    text += " (%.2f–%.2f)" % (min(rs), max(rs))
         return text
 
     def fmt_left(self, n):
