@@ -41,6 +41,7 @@
 #include "health_http.h"
 #include "log.h"
 #include "sample.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* The largest answer: a head and the largest body (metrics). */
@@ -242,12 +243,16 @@ static void answer_error(struct health_http_conn *c, enum metrics_path path,
 			 int status, bool head_only)
 {
 	char body[64];
-	int n = snprintf(body, sizeof(body), "%d %s\n", status,
-			 http_reason_phrase(status));
+	struct textbuf t;
 
+	textbuf_init(&t, body, sizeof(body));
+	textbuf_putu(&t, (unsigned)status, 10, 0);
+	textbuf_puts(&t, " ");
+	textbuf_puts(&t, http_reason_phrase(status));
+	textbuf_puts(&t, "\n");
 	c->linger = true;
-	respond(c, path, status, "text/plain; charset=utf-8", body,
-		n > 0 ? (size_t)n : 0, head_only, false,
+	respond(c, path, status, "text/plain; charset=utf-8", body, t.len,
+		head_only, false,
 		status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
 }
 

@@ -24,6 +24,7 @@
 #include "fdutil.h"
 #include "parse.h"
 #include "probe.h"
+#include "textbuf.h"
 #include "banned.h"
 
 #ifndef PACKAGE_VERSION
@@ -467,6 +468,14 @@ int probe_targets(const struct settings *s, const char *path,
 	return 0;
 }
 
+/* "HOST:PORT" of @t. */
+static void put_host_port(struct textbuf *tb, const struct probe_target *t)
+{
+	textbuf_puts(tb, t->host);
+	textbuf_puts(tb, ":");
+	textbuf_putu(tb, t->port, 10, 0);
+}
+
 /* See probe.h. */
 int probe_fetch(const struct probe_target *targets, size_t n, uint64_t deadline,
 		char *buf, size_t size, struct probe_answer *ret)
@@ -493,19 +502,20 @@ int probe_fetch(const struct probe_target *targets, size_t n, uint64_t deadline,
 		return first_err;
 	}
 	const struct probe_target *t = ret->target;
-	int len = snprintf(request, sizeof(request),
-			   "GET %s HTTP/1.1\r\n"
-			   "Host: %s:%u\r\n"
-			   "User-Agent: pidone-health/" PACKAGE_VERSION "\r\n"
-			   "Accept: */*\r\n"
-			   "Connection: close\r\n"
-			   "\r\n",
-			   t->path, t->host, t->port);
-	if (len < 0 || (size_t)len >= sizeof(request)) {
+	struct textbuf req;
+
+	textbuf_init(&req, request, sizeof(request));
+	textbuf_puts(&req, "GET ");
+	textbuf_puts(&req, t->path);
+	textbuf_puts(&req, " HTTP/1.1\r\nHost: ");
+	put_host_port(&req, t);
+	textbuf_puts(&req, "\r\nUser-Agent: pidone-health/" PACKAGE_VERSION
+			   "\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+	if (req.truncated) {
 		r = -ENAMETOOLONG;
 		goto out_close;
 	}
-	r = send_all(fd, request, (size_t)len, deadline);
+	r = send_all(fd, request, req.len, deadline);
 	if (r < 0)
 		goto out_close;
 	got = read_answer(fd, buf, size, deadline);
@@ -530,11 +540,11 @@ int probe_run(const struct settings *s, int out_fd)
 	struct probe_target targets[2];
 	struct probe_answer a;
 	char answer[PROBE_ANSWER_MAX], secs[32], excerpt[PROBE_EXCERPT_MAX];
+	char line[PROBE_PATH_MAX + 512];
 	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
 	size_t n_targets;
 	int r;
 
-	fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
 	r = probe_targets(s, NULL, targets, 2, &n_targets);
 	if (r == -EINVAL) {
 		say(out_fd,
@@ -556,6 +566,7 @@ int probe_run(const struct settings *s, int out_fd)
 			&a);
 	const struct probe_target *t = a.target;
 	if (r < 0 && a.connect_failed) {
+		fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
 		if (r == -ETIMEDOUT)
 			say(out_fd, "fail: connect %s:%u: timeout after %s s",
 			    t->host, t->port, secs);
@@ -577,6 +588,7 @@ int probe_run(const struct settings *s, int out_fd)
 		return 1;
 	}
 	if (r == -ETIMEDOUT) {
+		fmt_seconds(secs, sizeof(secs), s->probe_timeout_ms);
 		say(out_fd, "fail: GET http://%s:%u%s: timeout after %s s",
 		    t->host, t->port, t->path, secs);
 		return 1;
@@ -587,8 +599,18 @@ int probe_run(const struct settings *s, int out_fd)
 		return 1;
 	}
 	if (a.status >= 200 && a.status <= 299) {
-		say(out_fd, "ok: GET http://%s:%u%s -> %d", t->host, t->port,
-		    t->path, a.status);
+		/* the line of every healthy run, built without a format */
+		struct textbuf ok;
+
+		textbuf_init(&ok, line, sizeof(line));
+		textbuf_puts(&ok, "ok: GET http://");
+		put_host_port(&ok, t);
+		textbuf_puts(&ok, t->path);
+		textbuf_puts(&ok, " -> ");
+		textbuf_putu(&ok, (unsigned)a.status, 10, 0);
+		textbuf_puts(&ok, "\n");
+		/* stdout: a pipe Docker reads; nothing to do if it is gone */
+		(void)fd_write_all(out_fd, line, ok.len);
 		return 0;
 	}
 	probe_body_excerpt(answer + a.body_off, a.len - a.body_off, excerpt,

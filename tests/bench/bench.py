@@ -14,7 +14,8 @@ pidone with tests/bench/httpfloor.c, a bare epoll HTTP responder, the same
 way.
 
 The C helpers: latdrive (starts an init and times it), latchild (the child
-that stamps CLOCK_MONOTONIC), orphan_maker (hands PID 1 its orphans), floor
+that stamps CLOCK_MONOTONIC), orphan_maker (hands PID 1 its orphans),
+httpdrive (exactly N HTTP requests, for the servers' CPU per request), floor
 and httpfloor.
 
 The bench installs what it needs from Debian when it is missing (the peers,
@@ -61,6 +62,7 @@ FULL = {
     "reap_deadline": {"stream": 240, "burst": 340},
     "term_rounds": 25, "exit_rounds": 25,
     "http_rounds": 3, "http_seconds": 3.0,
+    "cpu_rounds": 7, "cpu_keep": 20000, "cpu_close": 5000, "cg_requests": 2000,
     "health_batch": 50, "health_rounds": 5,
     "attack_probes": 1000, "flood_rounds": 15,
     "drain_rounds": 25, "drain_ms": 300,
@@ -75,6 +77,7 @@ QUICK = {
     "reap_deadline": {"stream": 40, "burst": 55},
     "term_rounds": 5, "exit_rounds": 5,
     "http_rounds": 1, "http_seconds": 1.0,
+    "cpu_rounds": 3, "cpu_keep": 5000, "cpu_close": 2000, "cg_requests": 1000,
     "health_batch": 20, "health_rounds": 1,
     "attack_probes": 200, "flood_rounds": 3,
     "drain_rounds": 5, "drain_ms": 300,
@@ -321,7 +324,8 @@ class Bench:
     def build_helpers(self):
         cc = os.environ.get("CC", "cc")
         flags = ["-std=gnu11", "-O2", "-Wall", "-Wextra"]
-        for name in ("latdrive", "latchild", "orphan_maker", "httpfloor"):
+        for name in ("latdrive", "latchild", "orphan_maker", "httpfloor",
+                     "httpdrive"):
             run([cc] + flags + ["-o", self.tool(name),
                                 os.path.join(HERE, name + ".c")],
                 env=dict(os.environ), timeout=120)
@@ -485,8 +489,8 @@ class Bench:
             ns = [int(x) for x in out.split()]
             self.record("startup_us", init.name, median(ns) / 1000.0, r)
 
-    def fig_callgrind(self, path_argv, tag, env=None):
-        """Instructions of one run of @path_argv (the init only)."""
+    def callgrind_argv(self, path_argv, tag, env=None):
+        """(argv running @path_argv under callgrind, its output file)."""
         outdir = os.path.join(self.work, "cg")
         os.makedirs(outdir, mode=0o755, exist_ok=True)
         self.cg_count = getattr(self, "cg_count", 0) + 1
@@ -501,14 +505,24 @@ class Bench:
             shutil.which("valgrind") or "/usr/bin/valgrind",
             "--tool=callgrind", "--trace-children=no", "--vgdb=no",
             "--callgrind-out-file=" + fn] + path_argv
+        return cmd, fn
+
+    def fig_callgrind(self, path_argv, tag, env=None):
+        """Instructions of one run of @path_argv (the init only)."""
+        cmd, fn = self.callgrind_argv(path_argv, tag, env)
         p = start(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                   stderr=subprocess.PIPE)
         _, err = p.communicate(timeout=120)
         _live.discard(p)
+        return self.callgrind_totals(fn, err), fn
+
+    @staticmethod
+    def callgrind_totals(fn, err=b""):
+        """The instruction total callgrind wrote to @fn."""
         with open(fn) as f:
             for line in f:
                 if line.startswith("totals:") or line.startswith("summary:"):
-                    return int(line.split()[1]), fn
+                    return int(line.split()[1])
         raise RuntimeError("callgrind left no totals in %s: %s" %
                            (fn, err.decode(errors="replace")[-300:]))
 
@@ -760,22 +774,15 @@ class Bench:
                 k = r % 2
                 for name, prt in targets[k:] + targets[:k]:
                     url = "http://127.0.0.1:%d/healthz" % prt
-                    pid = srv.pid if name == "pidone" else flo.pid
                     for label, opts, _ in self.HTTP_LOADS:
-                        cpu0 = cpu_ns(pid)
                         _, out, _ = run(["taskset", "-c", self.load_cpu,
                                          "wrk", "-t1", "-d" + secs,
                                          "--latency"] + opts + [url],
                                         timeout=60)
-                        cpu = cpu_ns(pid) - cpu0
                         res = self.parse_wrk(out)
                         for key, v in res.items():
                             self.record("wrk_%s_%s" % (label, key), name, v,
                                         r)
-                        # server CPU (utime + stime) per request served
-                        if res.get("requests"):
-                            self.record("wrk_%s_cpu_ns" % label, name,
-                                        cpu / res["requests"], r)
             stop.set()
             th.join()
             st = proc_status(srv.pid)
@@ -792,6 +799,104 @@ class Bench:
                 if proc.poll() is None:
                     proc.kill()
                 finish(proc)
+
+    HTTP_CPU_LOADS = (("keep", "keep-alive, one connection"),
+                      ("close", "a new connection per request"))
+
+    def fig_health_cpu(self):
+        """The health server's CPU per request, next to httpfloor's.
+
+        httpdrive makes exactly N requests, one after the other, so the
+        server's utime + stime over the run (its CPU clock, which is that
+        sum in ns rather than in /proc/PID/stat's 10 ms ticks) divided by N
+        is its CPU per request, with nothing left in flight as wrk leaves
+        it. Rounds alternate the servers; then callgrind counts the
+        instructions of a kept-alive request.
+        """
+        if not self.features.get("health_server"):
+            self.skipped.append("health server CPU per request: %s" %
+                                self.features.get("health_text",
+                                                  "pidone not measured"))
+            return
+        p = self.p
+        log("health server CPU per request: %d rounds of %d kept-alive "
+            "and %d new-connection requests, pidone and httpfloor" %
+            (p["cpu_rounds"], p["cpu_keep"], p["cpu_close"]))
+        srv, port = self.start_health([self.tool("latchild"), "pause"])
+        fport = free_port()
+        flo = start(["taskset", "-c", self.cpu, self.tool("httpfloor"),
+                     "127.0.0.1", str(fport)], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    env=CLEAN_ENV)
+        try:
+            if not self.http_ok(fport, 5):
+                raise RuntimeError("httpfloor did not answer")
+            targets = [("httpfloor", flo.pid, fport),
+                       ("pidone", srv.pid, port)]
+            for r in range(p["cpu_rounds"]):
+                k = r % 2
+                for name, pid, prt in targets[k:] + targets[:k]:
+                    for mode, _ in self.HTTP_CPU_LOADS:
+                        n = p["cpu_" + mode]
+                        cpu0 = cpu_ns(pid)
+                        _, out, _ = run(["taskset", "-c", self.load_cpu,
+                                         self.tool("httpdrive"), mode,
+                                         "127.0.0.1", str(prt), "/healthz",
+                                         str(n)], timeout=300)
+                        self.record("http_cpu_%s_ns" % mode, name,
+                                    (cpu_ns(pid) - cpu0) / n, r)
+                        self.record("http_wall_%s_us" % mode, name,
+                                    int(out) / n / 1000.0, r)
+        finally:
+            for proc in (srv, flo):
+                if proc.poll() is None:
+                    proc.kill()
+                finish(proc)
+        servers = [("pidone", [self.pidone, "--health-addr", "127.0.0.1",
+                               "--health-port"], ["--",
+                                                  self.tool("latchild"),
+                                                  "pause"]),
+                   ("httpfloor", [self.tool("httpfloor"), "127.0.0.1"], [])]
+        if getattr(self, "pidone_glibc", None):
+            servers.insert(1, ("pidone-glibc", [self.pidone_glibc] +
+                               servers[0][1][1:], servers[0][2]))
+        for name, pre, post in servers:
+            try:
+                self.record("http_instructions", name,
+                            self.cg_per_request(name, pre, post))
+            except (RuntimeError, OSError, ValueError,
+                    subprocess.TimeoutExpired) as e:
+                self.skipped.append("instructions per request of %s: %s" %
+                                    (name, e))
+
+    def cg_per_request(self, name, pre, post):
+        """Instructions per kept-alive GET /healthz of a server under
+        callgrind: two runs that serve n and n + N requests (start-up, the
+        readiness request and the exit are the same in both), the
+        difference over N."""
+        n0, n = 100, self.p["cg_requests"]
+        totals = []
+        for count in (n0, n0 + n):
+            port = free_port()
+            cmd, fn = self.callgrind_argv(pre + [str(port)] + post,
+                                          "http-" + name, CLEAN_ENV)
+            proc = start(cmd, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                if (post and read_line(proc.stdout, 60) is None) or \
+                        not self.http_ok(port, 60):
+                    raise RuntimeError("%s did not answer under callgrind" %
+                                       name)
+                run([self.tool("httpdrive"), "keep", "127.0.0.1", str(port),
+                     "/healthz", str(count)], timeout=300)
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=120)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                finish(proc)
+            totals.append(self.callgrind_totals(fn, err))
+        return (totals[1] - totals[0]) / n
 
     def fig_health_cmd(self, port):
         if not self.features.get("health_cmd"):
@@ -1509,13 +1614,13 @@ class Bench:
         add("health: RSS growth under load < 256 kB",
             "%d kB" % gr if gr is not None else "n/a",
             gr < 256 if gr is not None else None)
-        for label, what in (("c50", "keep-alive, 50 connections"),
-                            ("close", "a new connection per request")):
-            c, fc = (med("wrk_%s_cpu_ns" % label, "pidone"),
-                     med("wrk_%s_cpu_ns" % label, "httpfloor"))
+        for label, what in self.HTTP_CPU_LOADS:
+            fig = "http_cpu_%s_ns" % label
+            c, fc = med(fig, "pidone"), med(fig, "httpfloor")
             add("health CPU per request, %s: ≤ 1.2× httpfloor" % what,
                 "%.0f ns vs %.0f ns (×%.2f)" % (c, fc, c / fc)
-                if c and fc else "n/a", c <= 1.2 * fc if c and fc else None)
+                if c and fc else "n/a", c <= 1.2 * fc if c and fc else None,
+                paired(fig, "pidone", "httpfloor", 1.2))
         p99 = med("attack_probe_p99_us", "pidone")
         bad = med("attack_probe_failed", "pidone")
         add("probe under %d idle + %d slow connections: p99 < 10 ms, 0 "
@@ -1726,6 +1831,34 @@ class Bench:
                                                  "pidone") or [None])[0])))
         else:
             w("Not measured: see *Skipped* below.\n")
+        if "http_cpu_keep_ns" in self.results:
+            w("**Server CPU per request**: tests/bench/httpdrive.c (CPU %s) "
+              "makes exactly N GET /healthz, each after the answer to the "
+              "one before, and the server's utime + stime over them (its "
+              "CPU clock: the same sum in ns) is divided by N; %d rounds "
+              "of %d kept-alive and %d new-connection requests per server, "
+              "the servers alternating; × is the median (min–max) of "
+              "pidone / httpfloor in the same round.\n" % (
+                  self.load_cpu, self.p["cpu_rounds"], self.p["cpu_keep"],
+                  self.p["cpu_close"]))
+            rows = []
+            for label, what in self.HTTP_CPU_LOADS:
+                for name in ("pidone", "httpfloor"):
+                    rows.append([what if name == "pidone" else "", name,
+                                 self.fmt_vs("http_cpu_%s_ns" % label, name),
+                                 self.fmt("http_wall_%s_us" % label, name,
+                                          ratio=False)])
+            w(self.table(rows, ["load", "server", "CPU ns per request",
+                                "wall µs per request"]) + "\n")
+            ins = [(n, self.summary("http_instructions", n)) for n in
+                   ("pidone", "pidone-glibc", "httpfloor")]
+            ins = ["%s %s" % (n, self.fmt_int(s[0])) for n, s in ins if s]
+            if ins:
+                w("Instructions per kept-alive request (callgrind: two runs "
+                  "of the server, serving 100 and 100 + %d requests, the "
+                  "difference over %d): %s.\n" % (
+                      self.p["cg_requests"], self.p["cg_requests"],
+                      ", ".join(ins)))
 
         w("## The drain (--drain)\n")
         late = [v for _, v in self.results.get("drain_late_us", {}).get(
@@ -1836,6 +1969,8 @@ class Bench:
                   if fl.get(r)]
             if rs:
                 text += " ×%.2f" % median(rs)
+                if len(rs) > 1:
+                    text += " (%.2f–%.2f)" % (min(rs), max(rs))
         return text
 
     def fmt_left(self, n):
@@ -2057,6 +2192,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         self.step(self.fig_exit, "child-exit latency")
         if "pidone" in [i.name for i in self.inits]:
             self.step(self.fig_health, "health port")
+            self.step(self.fig_health_cpu, "health server CPU per request")
             self.step(self.fig_probe_attack, "probes under attack")
             self.step(self.fig_appcheck_probe, "probes while app checks hang")
             self.step(self.fig_term_flood, "SIGTERM under a /metrics flood")
@@ -2097,10 +2233,13 @@ def main():
     ap.add_argument("--pidone-musl-prof",
                     help="an unstripped static musl pidone, for the profile")
     ap.add_argument("--out-dir",
-                    default=os.environ.get("BENCH_OUT_DIR") or HERE,
+                    default=os.environ.get("BENCH_OUT_DIR") or
+                    os.path.join(HERE, "out"),
                     help="where RESULTS.md and the chart go (default "
-                    "$BENCH_OUT_DIR, else tests/bench in the source tree; "
-                    "make bench passes tests/bench/out of the build tree)")
+                    "$BENCH_OUT_DIR, else tests/bench/out, which git "
+                    "ignores; make bench passes tests/bench/out of the "
+                    "build tree; --out-dir tests/bench replaces the "
+                    "published figures)")
     ap.add_argument("--work-dir", help="scratch dir (default: a new one "
                     "under /tmp, removed at the end)")
     ap.add_argument("--quick", action="store_true",

@@ -32,6 +32,7 @@ flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
 sources() {
 	case $1 in
 	cmdjson) echo "cmdjson.c escape.c strv.c" ;;
+	http) echo "http.c parse.c" ;;
 	signame) echo "signame.c parse.c" ;;
 	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
 	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c" ;;

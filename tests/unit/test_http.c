@@ -650,6 +650,71 @@ Test(http, format_response)
 	}
 }
 
+/*
+ * Every status the server sends, with and without a type, kept alive or
+ * not, and lengths of every digit count: byte for byte what the format
+ * the heads were once printed with gives.
+ */
+Test(http, format_response_matches_printf)
+{
+	static const int statuses[] = { 200, 400, 404, 405, 408, 431, 500, 503 };
+	static const size_t lengths[] = { 0,	 1,	    9,	     10,
+					  15,	 99,	    100,     4096,
+					  65535, 123456789, SIZE_MAX };
+
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		for (size_t j = 0; j < sizeof(lengths) / sizeof(lengths[0]);
+		     j++)
+			for (int k = 0; k < 4; k++) {
+				const char *type = k & 1 ? "application/json" :
+							   NULL;
+				const char *extra =
+					k & 2 ? "Allow: GET, HEAD\r\n" : NULL;
+				bool keep = (i + j) % 2 == 0;
+				char want[512], buf[512];
+				size_t len = 0;
+
+				snprintf(want, sizeof(want),
+					 "HTTP/1.1 %d %s\r\n%s%s%s"
+					 "Content-Length: %zu\r\n"
+					 "Cache-Control: no-store\r\n"
+					 "Connection: %s\r\n%s\r\n",
+					 statuses[i],
+					 http_reason_phrase(statuses[i]),
+					 type ? "Content-Type: " : "",
+					 type ? type : "", type ? "\r\n" : "",
+					 lengths[j],
+					 keep ? "keep-alive" : "close",
+					 extra ? extra : "");
+				cr_assert_eq(
+					http_format_response(buf, sizeof(buf),
+							     statuses[i], type,
+							     lengths[j], keep,
+							     extra, &len),
+					0);
+				cr_assert_str_eq(buf, want);
+				cr_assert_eq(len, strlen(want));
+			}
+}
+
+/* A buffer cut anywhere inside the head, or just before its NUL, fails. */
+Test(http, format_response_every_short_buffer)
+{
+	char full[256], buf[256];
+	size_t need = 0, len = 99;
+
+	cr_assert_eq(http_format_response(full, sizeof(full), 405, "text/plain",
+					  12345, false, "Allow: GET, HEAD\r\n",
+					  &need),
+		     0);
+	for (size_t n = 1; n <= need; n++)
+		cr_assert_eq(http_format_response(buf, n, 405, "text/plain",
+						  12345, false,
+						  "Allow: GET, HEAD\r\n", &len),
+			     -ENOBUFS, "buffer of %zu", n);
+	cr_assert_eq(len, 99);
+}
+
 Test(http, format_response_buffer_too_small)
 {
 	const char *want =
