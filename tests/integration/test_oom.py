@@ -141,6 +141,11 @@ class V1(h.TestCase):
         h.wait_for(lambda: "worker -9" in p.stdout(), 60,
                    what="the worker's end")
         h.wait_http(port)
+        # Seen once under load: 0 read right after the worker's -9 was
+        # reported, 1 in every rerun. The count is the kernel's, read at
+        # each scrape: give it a moment rather than race it.
+        h.wait_for(lambda: metrics(port).get("pidone_oom_kills_total") == 1,
+                   10, what="pidone_oom_kills_total 1")
         m = metrics(port)
         self.assertEqual(m.get("pidone_oom_kills_total"), 1, m)
         self.assertEqual(m.get("pidone_container_memory_limit_bytes"),
