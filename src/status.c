@@ -53,8 +53,10 @@ static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 	size_t n;
 	int r;
 
-	for (int i = 0; i < ASKED; i++) {
+	/* All three start unanswered: the caller reads every one. */
+	for (int i = 0; i < ASKED; i++)
 		out[i] = (struct asked){ 0 };
+	for (int i = 0; i < ASKED; i++) {
 		r = probe_targets(s, paths[i], targets, 2, &n);
 		if (r == -ENOENT) {
 			snprintf(why, why_size,
