@@ -411,7 +411,7 @@ int cmdjson_parse(const char *text, size_t len, char ***ret_argv,
 		.len = text ? len : 0,
 	};
 	struct cmdjson_argv a = { 0 };
-	char *str;
+	char *str = NULL; /* -Os cannot see parse_element() set it */
 	int r;
 
 	skip_ws(&p);

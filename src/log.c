@@ -89,8 +89,7 @@ static struct {
 	void (*backlog_cb)(void *data);
 	void *backlog_data;
 	size_t tail_off; /* SINK_SEND: the rest of a record cut short */
-	size_t tail_len;
-	char tail[LOG_LINE_MAX];
+	size_t tail_len; /* in sink_tail, below */
 } sink = {
 	.format = LOG_FORMAT_JSON,
 	.level = LOG_LEVEL_INFO,
@@ -98,6 +97,12 @@ static struct {
 	.own_fd = -1,
 	.kind = SINK_WRITE,
 };
+
+/*
+ * Apart from sink, whose initialiser puts it in the file's data: zeroed
+ * storage costs the binary no bytes, initialised storage its full size.
+ */
+static char sink_tail[LOG_LINE_MAX];
 
 /* One record under construction. */
 struct line {
@@ -588,7 +593,7 @@ static bool sink_owes(void)
 /* Keep the unsent rest of a record cut short on a socket. */
 static void sink_keep_tail(const char *buf, size_t len, size_t sent)
 {
-	memcpy(sink.tail, buf + sent, len - sent);
+	memcpy(sink_tail, buf + sent, len - sent);
 	sink.tail_off = 0;
 	sink.tail_len = len - sent;
 }
@@ -611,7 +616,7 @@ static int sink_settle(void)
 	size_t len;
 
 	if (sink.tail_len > 0) {
-		n = sink_try(sink.tail + sink.tail_off, sink.tail_len);
+		n = sink_try(sink_tail + sink.tail_off, sink.tail_len);
 		if (n < 0 && !is_full(n)) {
 			/* The socket is broken: the cut record is lost. */
 			sink.tail_len = 0;

@@ -22,21 +22,24 @@
  */
 static void finish(struct readytcp *t, int err)
 {
-	char reason[HEALTH_TCP_REASON_MAX], why[64];
+	char reason[HEALTH_TCP_REASON_MAX];
+	char *why = reason + strlen(t->target) + 2;
+
+	_Static_assert(sizeof(t->target) + 2 < sizeof(reason),
+		       "the why starts inside reason");
 
 	ev_io_stop(t->loop, &t->io);
 	ev_timer_stop(t->loop, &t->timer);
 	fd_close(&t->fd);
-	/* strerror with a lower-case first letter: "connection refused" */
-	snprintf(why, sizeof(why), "%s",
+	snprintf(reason, sizeof(reason), "%s: %s", t->target,
 		 err < 0 ? "no answer within 1 s" :
 		 err	 ? strerror(err) :
 			   "ok");
+	/* strerror with a lower-case first letter: "connection refused" */
 	if (why[0] >= 'A' && why[0] <= 'Z')
 		why[0] = (char)(why[0] - 'A' + 'a');
-	snprintf(reason, sizeof(reason), "%s: %s", t->target, why);
 	health_tcp_result(t->health, clock_monotonic_ms(), err == 0, reason);
-	log_debug("ready-tcp check of %s: %s", t->target, why);
+	log_debug("ready-tcp check of %s", reason);
 	t->done(t->data, t->gen);
 }
 

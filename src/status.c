@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,8 +53,10 @@ static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 	size_t n;
 	int r;
 
-	for (int i = 0; i < ASKED; i++) {
+	/* All three start unanswered: the caller reads every one. */
+	for (int i = 0; i < ASKED; i++)
 		out[i] = (struct asked){ 0 };
+	for (int i = 0; i < ASKED; i++) {
 		r = probe_targets(s, paths[i], targets, 2, &n);
 		if (r == -ENOENT) {
 			snprintf(why, why_size,
@@ -106,14 +109,17 @@ static void last_cause(const struct asked *m, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-/* Seconds since the process @pid started; false when unknown. */
+/*
+ * Seconds since the process @pid started; false when unknown. /proc/uptime
+ * ("12345.67 ...") is read as clock ticks by hand: sscanf("%lf") would
+ * link musl's whole scanf and float parser, 10 KB of a 200 KB binary.
+ */
 static bool uptime_of(int pid, uint64_t *ret)
 {
-	char path[32], buf[1024];
+	char path[32], buf[1024], *end;
 	struct kerntext_stat st;
-	double up = 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	int ok = 0;
+	unsigned long long sec, cs = 0, up;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -121,13 +127,21 @@ static bool uptime_of(int pid, uint64_t *ret)
 	if (n <= 0 || kerntext_proc_stat(buf, (size_t)n, &st) < 0 || hz <= 0)
 		return false;
 	n = fd_read_file(AT_FDCWD, "/proc/uptime", buf, sizeof(buf) - 1);
-	if (n > 0) {
-		buf[n] = '\0';
-		ok = sscanf(buf, "%lf", &up);
-	}
-	if (ok != 1 || up * (double)hz < (double)st.start_ticks)
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
 		return false;
-	*ret = (uint64_t)(up - (double)st.start_ticks / (double)hz);
+	buf[n] = '\0';
+	errno = 0;
+	sec = strtoull(buf, &end, 10);
+	if (errno != 0 || sec > UINT32_MAX)
+		return false;
+	if (end[0] == '.' && end[1] >= '0' && end[1] <= '9' && end[2] >= '0' &&
+	    end[2] <= '9')
+		cs = (unsigned long long)(end[1] - '0') * 10 +
+		     (unsigned long long)(end[2] - '0');
+	up = sec * (unsigned long long)hz + cs * (unsigned long long)hz / 100;
+	if (up < st.start_ticks)
+		return false;
+	*ret = (up - st.start_ticks) / (unsigned long long)hz;
 	return true;
 }
 

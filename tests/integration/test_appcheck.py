@@ -224,6 +224,9 @@ class AppCheck(h.TestCase):
         # each change of verdict is logged once
         p.wait_log(r"^ready-http check failed: http://127\.0\.0\.1:%d/health "
                    r"-> 500, \d+ failures in a row$" % app)
+        # /readyz can answer 200 before the harness has read the line
+        h.wait_for(lambda: len(p.records(r"^ready-http check passed: ")) >= 3,
+                   10, what="the third passed record")
         passed = p.records(r"^ready-http check passed: \S+ -> 200$")
         failed = p.records(r"^ready-http check failed: ")
         self.assertEqual((len(passed), len(failed)), (3, 2), p.describe())
