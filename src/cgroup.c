@@ -39,14 +39,26 @@ static const struct source {
 /* Every file above is a few lines: a bigger one is not what we expect. */
 #define READ_MAX 1024
 
-/* Open @root/@sub/@path as an O_PATH directory; -errno. */
-static int open_dir(const char *root, const char *sub, const char *path)
+/*
+ * Open @root/@name@path (@root@path for an empty @name) as an O_PATH
+ * directory; -errno. Joined by hand: three snprintf calls per start cost
+ * more than the rest of the cgroup lookup.
+ */
+static int open_dir(const char *root, const char *name, const char *path)
 {
+	const char *part[] = { root, name[0] ? "/" : "", name, path };
 	char buf[PATH_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s%s%s", root, sub, path);
+	size_t len = 0;
 
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -ENAMETOOLONG;
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		size_t n = strlen(part[i]);
+
+		if (n >= sizeof(buf) - len)
+			return -ENAMETOOLONG;
+		memcpy(buf + len, part[i], n);
+		len += n;
+	}
+	buf[len] = '\0';
 	int fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -59,13 +71,12 @@ static int open_dir(const char *root, const char *sub, const char *path)
 static int v1_dir(const char *root, const char *name, const char *text,
 		  size_t len)
 {
-	char sub[64], path[PATH_MAX];
+	char path[PATH_MAX];
 	int fd = -1;
 
-	snprintf(sub, sizeof(sub), "/%s", name);
 	if (kerntext_cgroup_path(text, len, name, path, sizeof(path)) == 0)
-		fd = open_dir(root, sub, path);
-	return fd >= 0 ? fd : open_dir(root, sub, "");
+		fd = open_dir(root, name, path);
+	return fd >= 0 ? fd : open_dir(root, name, "");
 }
 
 static bool exists_at(int dir, const char *file)

@@ -482,8 +482,15 @@ static const char *env_get(char *const *envp, const char *name)
  */
 static void apply_env(struct load *L)
 {
+	size_t i = 0;
+
 	L->layer = ORIGIN_ENV;
 	memset(L->touched, 0, sizeof(L->touched));
+	/* Every variable is PIDONE_*, and most environments set none. */
+	while (L->envp && L->envp[i] && strncmp(L->envp[i], "PIDONE_", 7) != 0)
+		i++;
+	if (!L->envp || !L->envp[i])
+		return;
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const char *v = env_get(L->envp, settings_def(id)->env);
 

@@ -43,10 +43,22 @@ static const char *skip_blanks(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * The first @c in [@p, @end), or NULL. The spans of these files are a few
+ * bytes each: a plain loop costs less than memchr's set-up per call.
+ */
+static const char *find(const char *p, const char *end, char c)
+{
+	for (; p < end; p++)
+		if (*p == c)
+			return p;
+	return NULL;
+}
+
 /* The end of the line at @p (its '\n', or @end). */
 static const char *line_end(const char *p, const char *end)
 {
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	const char *nl = find(p, end, '\n');
 
 	return nl ? nl : end;
 }
@@ -110,7 +122,7 @@ static int list_has(const char *p, const char *end, const char *name)
 	size_t n = strlen(name);
 
 	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *comma = find(p, end, ',');
 		const char *e = comma ? comma : end;
 
 		if ((size_t)(e - p) == n && memcmp(p, name, n) == 0)
@@ -127,9 +139,8 @@ int kerntext_cgroup_path(const char *text, size_t len, const char *controller,
 
 	for (const char *p = text, *eol; p < end; p = next_line(eol, end)) {
 		eol = line_end(p, end);
-		const char *c1 = memchr(p, ':', (size_t)(eol - p));
-		const char *c2 =
-			c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+		const char *c1 = find(p, eol, ':');
+		const char *c2 = c1 ? find(c1 + 1, eol, ':') : NULL;
 
 		if (!c2)
 			continue;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -63,6 +64,49 @@ static void *persistent_realloc(void *ptr, long size)
 	}
 }
 
+/*
+ * libev's first arrays (the loop itself, epoll's event buffer, the fd,
+ * pending and timer arrays: under 3 KiB) are cut from a static arena, one
+ * after the other, so that a start does not pay musl's malloc for each.
+ * A piece that is freed or outgrown is left behind; what no longer fits
+ * comes from the heap. Each piece keeps its size in front, for the copy.
+ */
+#define ARENA_ALIGN 16
+
+static _Alignas(ARENA_ALIGN) char arena[4096];
+static size_t arena_used;
+
+static bool in_arena(const void *ptr)
+{
+	return (const char *)ptr >= arena &&
+	       (const char *)ptr < arena + sizeof(arena);
+}
+
+static void *loop_realloc(void *ptr, long size)
+{
+	size_t need = ((size_t)size + ARENA_ALIGN - 1) &
+		      ~(size_t)(ARENA_ALIGN - 1);
+	size_t old;
+	char *p;
+
+	if (ptr && !in_arena(ptr))
+		return persistent_realloc(ptr, size);
+	if (size == 0)
+		return NULL;
+	if (need + ARENA_ALIGN <= sizeof(arena) - arena_used) {
+		p = arena + arena_used + ARENA_ALIGN;
+		*(size_t *)(p - ARENA_ALIGN) = (size_t)size;
+		arena_used += need + ARENA_ALIGN;
+	} else {
+		p = persistent_realloc(NULL, size);
+	}
+	if (ptr) {
+		old = *(size_t *)((char *)ptr - ARENA_ALIGN);
+		memcpy(p, ptr, old < (size_t)size ? old : (size_t)size);
+	}
+	return p;
+}
+
 /* stderr drained after drops: write the "N log lines dropped" line. */
 static void log_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -85,7 +129,7 @@ static void log_backlog(void *data)
 int loop_open(struct loop *l)
 {
 	ev_set_syserr_cb(syserr);
-	ev_set_allocator(persistent_realloc);
+	ev_set_allocator(loop_realloc);
 	/*
 	 * The backends libev would pick by itself, named so that it need not
 	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd,

@@ -239,7 +239,8 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	case SETTING_TYPE_USER:
 		if (!is_user_spec(v))
 			break;
-		snprintf(field, SETTINGS_USER_MAX, "%s", v);
+		/* is_user_spec bounds it: under SETTINGS_USER_MAX. */
+		memcpy(field, v, strlen(v) + 1);
 		return 0;
 	case SETTING_TYPE_PATH:
 		if (v[0] != '/' || strlen(v) >= PATH_MAX ||
