@@ -132,13 +132,15 @@ int loop_open(struct loop *l)
 	ev_set_allocator(loop_realloc);
 	/*
 	 * The backends libev would pick by itself, named so that it need not
-	 * ask uname() whether io_uring is worth trying. poll(2) needs no fd,
-	 * so NULL would mean a libev built with neither backend.
+	 * ask uname() whether io_uring is worth trying. The static build's
+	 * libev has epoll alone (contrib/musl/build): there no loop means
+	 * epoll_create1 failed, and its errno says why (EMFILE, ENOMEM).
 	 */
+	errno = 0;
 	l->ev = ev_loop_new(EVBACKEND_EPOLL | EVBACKEND_POLL |
 			    EVFLAG_NOSIGMASK | EVFLAG_NOENV);
 	if (!l->ev)
-		return -ENOMEM;
+		return errno ? -errno : -ENOMEM;
 	wait_without_timeout(l->ev);
 	ev_init(&l->log_watcher, log_writable);
 	log_set_backlog_cb(log_backlog, l);

@@ -198,8 +198,10 @@ static int run(struct pidone *p)
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
 		goto out;
 
-	if (loop_open(&p->loop) < 0) {
-		log_errorx(NULL, "cannot create the event loop");
+	r = loop_open(&p->loop);
+	if (r < 0) {
+		log_emit(LOG_LEVEL_ERROR, r, NULL, NULL, 0,
+			 "cannot create the event loop");
 		goto out;
 	}
 	/*
