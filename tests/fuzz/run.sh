@@ -35,7 +35,7 @@ sources() {
 	http) echo "http.c parse.c" ;;
 	signame) echo "signame.c parse.c" ;;
 	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c" ;;
+	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c probe.c clock.c fdutil.c" ;;
 	*) echo "$1.c" ;;
 	esac
 }
