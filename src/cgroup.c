@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fdutil.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* Where each value is, per version; key NULL for a one-number file. */
@@ -41,24 +42,21 @@ static const struct source {
 
 /*
  * Open @root/@name@path (@root@path for an empty @name) as an O_PATH
- * directory; -errno. Joined by hand: three snprintf calls per start cost
- * more than the rest of the cgroup lookup.
+ * directory; -errno. Joined with textbuf_puts: three snprintf calls per
+ * start cost more than the rest of the cgroup lookup.
  */
 static int open_dir(const char *root, const char *name, const char *path)
 {
-	const char *part[] = { root, name[0] ? "/" : "", name, path };
 	char buf[PATH_MAX];
-	size_t len = 0;
+	struct textbuf t;
 
-	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
-		size_t n = strlen(part[i]);
-
-		if (n >= sizeof(buf) - len)
-			return -ENAMETOOLONG;
-		memcpy(buf + len, part[i], n);
-		len += n;
-	}
-	buf[len] = '\0';
+	textbuf_init(&t, buf, sizeof(buf));
+	textbuf_puts(&t, root);
+	textbuf_puts(&t, name[0] ? "/" : "");
+	textbuf_puts(&t, name);
+	textbuf_puts(&t, path);
+	if (t.truncated)
+		return -ENAMETOOLONG;
 	int fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
