@@ -314,8 +314,8 @@ static int cli_find(const struct load *L, const char *name, size_t len, char c,
 
 		if (!((d ? IN_RUN : o->in) & in))
 			continue;
-		if (name ? opt[0] && strlen(opt) == len &&
-				    memcmp(opt, name, len) == 0 :
+		if (name ? opt[0] && strncmp(opt, name, len) == 0 &&
+				    opt[len] == '\0' :
 			   c == (d ? d->short_option : o->short_option)) {
 			*ret_takes_value = d ? d->kind != SETTING_KIND_FLAG :
 					       o->takes_value;

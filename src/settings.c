@@ -324,6 +324,8 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	default:
 		return -EINVAL;
 	}
+	if (size == 0)
+		return -EINVAL;
 	textbuf_init(&t, problem, size);
 	if (r == -ERANGE &&
 	    (d->type == SETTING_TYPE_SECONDS || d->type == SETTING_TYPE_COUNT ||
@@ -366,8 +368,6 @@ void settings_clear(struct settings *s, enum setting_id id)
 /* The defaults of the table (see settings.h). */
 void settings_init(struct settings *s)
 {
-	char problem[128];
-
 	/* Enum fields are reached as int, offsets as unsigned short. */
 	_Static_assert(sizeof(enum forward_mode) == sizeof(int) &&
 			       sizeof(enum restart_policy) == sizeof(int) &&
@@ -380,8 +380,7 @@ void settings_init(struct settings *s)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		settings_clear(s, id);
 		/* A default in words is the empty value: it does not parse. */
-		settings_set(s, id, setting_defs[id].default_text, problem,
-			     sizeof(problem));
+		settings_set(s, id, setting_defs[id].default_text, NULL, 0);
 	}
 	s->probe_timeout_ms = 3 * 1000;
 }

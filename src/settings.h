@@ -217,8 +217,8 @@ void settings_clear(struct settings *s, enum setting_id id);
  * Set @id (any type but COMMAND) from the text @value as the table's type
  * reads it; NULL for a command-line flag, which turns it on. A list type
  * adds one item. Returns 0, -ENOMEM, or -EINVAL with what is wrong in
- * @problem (to follow the quoted value: "is not a boolean (...)");
- * @s is unchanged then.
+ * @problem (to follow the quoted value: "is not a boolean (...)") unless
+ * @size is 0; @s is unchanged then.
  */
 int settings_set(struct settings *s, enum setting_id id, const char *value,
 		 char *problem, size_t size);

@@ -2141,29 +2141,9 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             self.failed.append(what)
             log("FAILED %s: %s" % (what, e))
 
-    def only(self, names):
-        self.build_helpers()
-        self.pidone = self.pick_pidone(self.args.pidone, None)
-        if self.pidone:
-            self.detect_features()
-        for name in names.split(","):
-            self.step(getattr(self, "fig_" + name), name)
-        print(json.dumps(self.results, indent=1, default=str))
-        return 1 if self.failed else 0
-
-    def main(self):
-        if self.args.only:
-            return self.only(self.args.only)
-        self.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
-        self.ensure_packages()
-        rc = subprocess.run(["perf", "stat", "-x,", "-e", "instructions",
-                             "true"], capture_output=True, text=True) \
-            if shutil.which("perf") else None
-        self.perf_text = ("`perf stat -e instructions` works here" if rc and
-                          rc.returncode == 0 and "not supported" not in
-                          rc.stderr else "`perf stat -e instructions true` "
-                          "says not supported here")
-        self.build_helpers()
+    def choose_inits(self):
+        """The pidone builds to measure (the musl one as pidone when
+        given), their features, and the inits of every figure."""
         self.pidone = self.pidone_glibc = None
         self.prof = self.args.pidone_prof
         if self.args.pidone_musl:
@@ -2182,6 +2162,29 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         if self.pidone:
             self.detect_features()
         self.make_inits()
+
+    def only(self, names):
+        self.build_helpers()
+        self.choose_inits()
+        for name in names.split(","):
+            self.step(getattr(self, "fig_" + name), name)
+        print(json.dumps(self.results, indent=1, default=str))
+        return 1 if self.failed else 0
+
+    def main(self):
+        if self.args.only:
+            return self.only(self.args.only)
+        self.load0 = " ".join(open("/proc/loadavg").read().split()[:3])
+        self.ensure_packages()
+        rc = subprocess.run(["perf", "stat", "-x,", "-e", "instructions",
+                             "true"], capture_output=True, text=True) \
+            if shutil.which("perf") else None
+        self.perf_text = ("`perf stat -e instructions` works here" if rc and
+                          rc.returncode == 0 and "not supported" not in
+                          rc.stderr else "`perf stat -e instructions true` "
+                          "says not supported here")
+        self.build_helpers()
+        self.choose_inits()
         log("inits: %s" % ", ".join(i.name for i in self.inits))
         self.step(self.fig_size, "size")
         self.step(self.fig_startup, "start-up")
