@@ -58,8 +58,8 @@ FULL = {
     "startup_rounds": 31, "startup_batch": 40,
     "callgrind_rounds": 3,
     "rss_rounds": 3, "idle_seconds": 10.0,
-    "orphans": 20000, "burst": 1000, "reap_rounds": 3,
-    "reap_deadline": {"stream": 240, "burst": 340},
+    "orphans": 5000, "burst": 1000, "reap_rounds": 3,
+    "reap_deadline": {"stream": 400, "burst": 300},
     "term_rounds": 25, "exit_rounds": 25,
     "http_rounds": 3, "http_seconds": 3.0,
     "cpu_rounds": 7, "cpu_keep": 20000, "cpu_close": 5000, "cg_requests": 2000,
@@ -646,10 +646,10 @@ class Bench:
         for mode in ("stream", "burst"):
             log("reaping as PID 1: %d orphans, %s, %d rounds" %
                 (n, mode, p["reap_rounds"]))
-            last = -1
+            last, t0 = -1, time.monotonic()
             for r, init in self.rounds(p["reap_rounds"]):
                 if r != last and r > 0 and \
-                        time.monotonic() - T0 > p["reap_deadline"][mode]:
+                        time.monotonic() - t0 > p["reap_deadline"][mode]:
                     self.notes.append(
                         "reaping (%s) stopped after %d of %d rounds to keep "
                         "the bench within its time budget" %
