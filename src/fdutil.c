@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -141,7 +142,12 @@ int fd_listen(int *ret_fd, const char *addr, unsigned port, char *where,
 		goto err_close_fd;
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		goto err_close_fd;
-	if (listen(fd, SOMAXCONN) < 0)
+	/*
+	 * The kernel caps the accept queue at net.core.somaxconn (4096 on
+	 * current kernels); musl's SOMAXCONN is 128, and a queue that short
+	 * drops a probe's SYN under a connection flood (a 1 s retry).
+	 */
+	if (listen(fd, INT_MAX) < 0)
 		goto err_close_fd;
 	*ret_fd = fd;
 	return 0;

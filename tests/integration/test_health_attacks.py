@@ -14,6 +14,7 @@ is a condition with a generous bound.
 """
 
 import os
+import selectors
 import signal
 import socket
 import struct
@@ -218,6 +219,47 @@ class Attacks(h.TestCase):
                     socks.pop(0).close()
                 n += 1
         self.run_twice(body, lambda socks: len(socks) > CAP)
+
+    def test_accept_queue_holds_a_flood(self):
+        """Connections that arrive while pidone is busy wait in the kernel's
+        accept queue, up to net.core.somaxconn; with musl's SOMAXCONN (128)
+        as the backlog the next SYN was dropped, and a probe behind a
+        flood waited a second for its retry (or failed). pidone is
+        stopped meanwhile, so nothing is accepted: every handshake that
+        completes is one the queue holds."""
+        n = 400
+        with open("/proc/sys/net/core/somaxconn") as f:
+            if int(f.read()) <= n:
+                self.skipTest("net.core.somaxconn is %d or less" % n)
+        sel = selectors.DefaultSelector()
+        socks, pending = [], set()
+        os.kill(self.p.pid, signal.SIGSTOP)
+        try:
+            for _ in range(n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                socks.append(s)
+                s.setblocking(False)
+                s.connect_ex(("127.0.0.1", self.port))
+                sel.register(s, selectors.EVENT_WRITE)
+                pending.add(s)
+            deadline = time.monotonic() + h.scaled(5)
+            while pending and time.monotonic() < deadline:
+                for key, _ in sel.select(0.2):
+                    s = key.fileobj
+                    sel.unregister(s)
+                    pending.discard(s)
+                    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    self.assertEqual(err, 0, os.strerror(err))
+        finally:
+            os.kill(self.p.pid, signal.SIGCONT)
+            sel.close()
+        try:
+            self.assertEqual(len(pending), 0, "%d of %d connections found "
+                             "the accept queue full" % (len(pending), n))
+        finally:
+            close_all(socks)
+        self.settled()
+        self.probe_ok(1)
 
     def evictions(self):
         t = h.http_get(self.port, "/metrics").text()
