@@ -2098,7 +2098,8 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "so that a busy machine slows all of them alike. pidone-min is "
             "pidone with --health-port 0 --user keep; pidone is pidone with "
             "its defaults%s. Medians of one run on %s (%s):" %
-            ("; both are the musl build (contrib/musl/build), and "
+            ("; both are the musl build users get in the images (make "
+             "static), and "
              "pidone-glibc is the glibc static build with the defaults"
              if self.pidone_glibc else "",
              self.info["date"], self.info["cpu"])))
