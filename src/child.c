@@ -45,7 +45,7 @@ static const char *const step_names[CHILD_STEP_MAX] = {
 	[CHILD_STEP_CHDIR] = "chdir",
 	[CHILD_STEP_NO_NEW_PRIVS] = "prctl(PR_SET_NO_NEW_PRIVS)",
 	[CHILD_STEP_SIGNALS] = "sigprocmask",
-	[CHILD_STEP_EXEC] = "execvp",
+	[CHILD_STEP_EXEC] = "execve",
 };
 
 const char *child_step_name(enum child_step step)
@@ -67,10 +67,9 @@ int child_report_code(const struct child_report *r)
 }
 
 /*
- * After execvp failed: what is on disk decides between "not found" and
- * "not executable", since execvp's errno alone misleads (EACCES when a PATH
- * dir could not be searched, though the command is nowhere; ENOENT for a
- * script whose interpreter is missing).
+ * After the exec failed: what is on disk decides between "not found" and
+ * "not executable", since the errno alone misleads (ENOENT for a script
+ * whose interpreter is missing).
  */
 static void diagnose(const char *file, struct child_report *r)
 {
@@ -105,6 +104,26 @@ child_fail(const struct child_spec *spec, int report_fd, enum child_step step)
 		n = write(report_fd, &r, sizeof(r));
 	} while (n < 0 && errno == EINTR);
 	_exit(child_report_code(&r));
+}
+
+/*
+ * execvp's PATH search without its shell: glibc's execvp runs a file the
+ * kernel refuses with ENOEXEC (no #! line) through /bin/sh, musl's does
+ * not, and a command must never go through a shell. The search is the one
+ * that explains a failure, so what runs and what is reported agree, and
+ * both builds use the same default PATH. Returns only on failure, with
+ * errno set.
+ */
+static void exec_command(const struct child_spec *spec)
+{
+	char path[PATH_MAX];
+	int r = execpath_find(spec->argv[0], getenv("PATH"), path,
+			      sizeof(path));
+
+	if (r == 0)
+		execve(path, spec->argv, (char *const *)spec->envp);
+	else
+		errno = -r;
 }
 
 /* In the child, after fork; never returns. */
@@ -157,7 +176,7 @@ static __attribute__((noreturn)) void child_exec(const struct child_spec *spec,
 	if (sigprocmask(SIG_SETMASK, spec->mask, NULL) < 0)
 		child_fail(spec, report_fd, CHILD_STEP_SIGNALS);
 
-	execvpe(spec->argv[0], spec->argv, (char *const *)spec->envp);
+	exec_command(spec);
 	child_fail(spec, report_fd, CHILD_STEP_EXEC);
 }
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * execpath.c - PATH resolution for diagnostics. It does not decide what is
- * exec'd (execvp does that in the child); it only explains the outcome, so
- * the message after a failed exec names the file, the directories searched
- * and, for a script, the missing interpreter.
+ * execpath.c - PATH resolution: what the child execs (execvp's search,
+ * without glibc's /bin/sh fallback), and, after a failed exec, the file,
+ * the directories searched and, for a script, the missing interpreter.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * execpath.h - find a command on PATH the way execvp does, to explain an
- * exec failure precisely and to report the resolved path in `pidone check`.
+ * execpath.h - find a command on PATH the way execvp does: the file the
+ * child execs, the path `pidone check` reports, and the explanation of a
+ * failed exec.
  */
 #ifndef PIDONE_EXECPATH_H
 #define PIDONE_EXECPATH_H
 
 #include <stddef.h>
 
-/* What execvp searches when PATH is unset (glibc's _CS_PATH). */
+/* What is searched when PATH is unset (glibc's _CS_PATH). */
 #define EXECPATH_DEFAULT_PATH "/bin:/usr/bin"
 
 /*

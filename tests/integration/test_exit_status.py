@@ -7,6 +7,7 @@ The exit code 0..255 is passed through, a child killed by signal N gives
 command and the PATH searched.
 """
 
+import errno
 import os
 import signal
 import stat
@@ -138,6 +139,27 @@ class ExitStatus(h.TestCase):
         p = self.run_pidone([d])
         self.assertExit(p, 126)
         self.assertIn(d, p.log_text(), p.describe())
+
+    def test_script_without_shebang_never_runs_through_a_shell(self):
+        """A file with no #! line: the kernel refuses it (ENOEXEC), and
+        pidone says so; glibc's execvp would have run it with /bin/sh,
+        which this machine has."""
+        self.assertTrue(os.path.exists("/bin/sh"), "the test needs /bin/sh")
+        d = self.tmpdir()
+        name = "pidone-it-noshebang"
+        f, marker = os.path.join(d, name), os.path.join(d, "ran")
+        with open(f, "w") as fp:
+            fp.write("touch %s\n" % marker)
+        os.chmod(f, 0o755)
+        for argv, env in (([f], None), ([name], {"PATH": d})):
+            p = self.run_pidone(argv, env=env)
+            self.assertExit(p, 126)
+            self.assertFalse(os.path.exists(marker), "a shell ran it")
+            err = self.one_error(p)
+            self.assertEqual(err["msg"], "command not executable: " +
+                             argv[0], p.describe())
+            self.assertEqual(err["command"], f)
+            self.assertEqual(err["error"], os.strerror(errno.ENOEXEC))
 
     def test_missing_interpreter_126_names_interpreter(self):
         d = self.tmpdir()
