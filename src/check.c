@@ -373,12 +373,12 @@ static void check_readable(const char *file, struct check_result *res)
 		       (unsigned)getegid());
 }
 
-/* Would execvp(argv[0]) work for the current user? Fills @res. */
+/* Would the exec of argv[0] work for the current user? Fills @res. */
 static void check_command(char *const *argv, const char *path,
 			  struct check_result *res)
 {
 	char interp[256], searched[PATH_MAX];
-	int r;
+	int r, format;
 
 	memset(res, 0, sizeof(*res));
 	if (strchr(argv[0], '/'))
@@ -406,8 +406,21 @@ static void check_command(char *const *argv, const char *path,
 			 "install it in the image or give its full path");
 		return;
 	}
-	if (execpath_interpreter(res->detail, interp, sizeof(interp)) == 0 &&
-	    access(interp, X_OK) < 0) {
+	format = execpath_interpreter(res->detail, interp, sizeof(interp));
+	if (format == -ENOEXEC) {
+		res->err = format;
+		res->code = EX_NOEXEC;
+		textbuf_format(res->e.text, sizeof(res->e.text),
+			       "command not executable: %s: %s (no #! line, "
+			       "not an ELF program)",
+			       res->detail, strerror(ENOEXEC));
+		snprintf(
+			res->e.hint, sizeof(res->e.hint),
+			"pidone never hands a file to a shell: start it with "
+			"a #! line or put the interpreter in the JSON command");
+		return;
+	}
+	if (format == 0 && access(interp, X_OK) < 0) {
 		res->err = -errno;
 		res->code = EX_NOEXEC;
 		textbuf_format(

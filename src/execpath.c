@@ -96,6 +96,8 @@ int execpath_interpreter(const char *path, char *buf, size_t buflen)
 	fd_close(&fd);
 	if (r < 0)
 		return r;
+	if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
+		return 1;
 	if (n < 2 || head[0] != '#' || head[1] != '!')
 		return -ENOEXEC;
 	head[n] = '\0';

@@ -23,8 +23,9 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen);
 
 /*
  * The interpreter named on the "#!" line of the script at @path, copied
- * into @buf. Returns 0, or -ENOEXEC when the file has no "#!" line, or
- * -errno when it cannot be read.
+ * into @buf. Returns 0; 1 for an ELF program (no interpreter); -ENOEXEC
+ * for a file that is neither, which execve refuses; -errno when it cannot
+ * be read.
  */
 int execpath_interpreter(const char *path, char *buf, size_t buflen);
 

@@ -178,6 +178,23 @@ class Check(h.TestCase):
                           "path)" % f], p.describe())
         self.assertIn("chmod +x", " ".join(hints(p)))
 
+    def test_no_shebang_line_is_126(self):
+        d = self.world_tmpdir()
+        f = os.path.join(d, "run")
+        with open(f, "w") as fp:
+            fp.write("echo hi\n")
+        os.chmod(f, 0o755)
+        p = self.check([f])
+        self.assertResult(p, 126)
+        self.assertEqual(rows(p, "command path"),
+                         ["FAIL: command not executable: %s: Exec format "
+                          "error (no #! line, not an ELF program)" % f],
+                         p.describe())
+        self.assertIn("never hands a file to a shell", " ".join(hints(p)))
+        # an ELF program found through PATH is fine
+        p = self.check(["true"])
+        self.assertResult(p, 0)
+
     def test_missing_interpreter_is_126(self):
         d = self.world_tmpdir()
         f = os.path.join(d, "app")
