@@ -165,12 +165,16 @@ class Check(h.TestCase):
         self.assertEqual(hints(p),
                          ["install it in the image or give its full path"])
 
-    def test_not_executable_is_126(self):
-        d = self.world_tmpdir()
-        f = os.path.join(d, "data")
+    def program(self, name, text, mode):
+        """File @name with @text and @mode in a world-readable dir."""
+        f = os.path.join(self.world_tmpdir(), name)
         with open(f, "w") as fp:
-            fp.write("x\n")
-        os.chmod(f, 0o644)
+            fp.write(text)
+        os.chmod(f, mode)
+        return f
+
+    def test_not_executable_is_126(self):
+        f = self.program("data", "x\n", 0o644)
         p = self.check([f])
         self.assertResult(p, 126)
         self.assertEqual(rows(p, "command path"),
@@ -179,11 +183,7 @@ class Check(h.TestCase):
         self.assertIn("chmod +x", " ".join(hints(p)))
 
     def test_no_shebang_line_is_126(self):
-        d = self.world_tmpdir()
-        f = os.path.join(d, "run")
-        with open(f, "w") as fp:
-            fp.write("echo hi\n")
-        os.chmod(f, 0o755)
+        f = self.program("run", "echo hi\n", 0o755)
         p = self.check([f])
         self.assertResult(p, 126)
         self.assertEqual(rows(p, "command path"),
@@ -196,11 +196,7 @@ class Check(h.TestCase):
         self.assertResult(p, 0)
 
     def test_missing_interpreter_is_126(self):
-        d = self.world_tmpdir()
-        f = os.path.join(d, "app")
-        with open(f, "w") as fp:
-            fp.write("#!/nonexistent-pidone-it/python9\n")
-        os.chmod(f, 0o755)
+        f = self.program("app", "#!/nonexistent-pidone-it/python9\n", 0o755)
         p = self.check([f])
         self.assertResult(p, 126)
         (row,) = rows(p, "command path")
