@@ -133,6 +133,25 @@ def finish(p, timeout=10):
     return p.returncode
 
 
+def stop_init(p):
+    """End a pidone started here (not as PID 1) and its child: SIGTERM,
+    which it forwards before exiting with the child; after 5 s SIGKILL to
+    the child first, then pidone. A SIGKILL to pidone alone would leave
+    its child running (it is in a process group of its own)."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            for kid in children_of(p.pid):
+                try:
+                    os.kill(kid, signal.SIGKILL)
+                except OSError:
+                    pass
+            p.kill()
+    return finish(p)
+
+
 def run(argv, timeout=60, env=None, check=True, input_=None):
     """Run @argv to completion; returns (rc, stdout, stderr) as text."""
     p = start(argv, stdin=subprocess.PIPE if input_ else subprocess.DEVNULL,
@@ -933,8 +952,7 @@ class Bench:
                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL, env=CLEAN_ENV)
         if read_line(srv.stdout, 10) is None or not self.http_ok(port, 5):
-            srv.kill()
-            finish(srv)
+            stop_init(srv)
             raise RuntimeError("pidone's health server did not answer")
         return srv, port
 
@@ -1060,8 +1078,7 @@ class Bench:
                         lat[min(len(lat) - 1, len(lat) * 99 // 100)])
             self.record("appcheck_probe_failed", "pidone", failed)
         finally:
-            srv.kill()
-            finish(srv)
+            stop_init(srv)
             app.close()
 
     def fig_probe_attack(self):
@@ -1096,8 +1113,7 @@ class Bench:
             th.join(10)
             if th.is_alive():
                 th.kill()
-            srv.kill()
-            finish(srv)
+            stop_init(srv)
 
     def flood(self, port, stop, served):
         """FLOOD_CONNS clients pipelining /metrics and reading every answer
@@ -1157,9 +1173,7 @@ class Bench:
                 th.join(10)
                 if th.is_alive():
                     th.kill()
-                if srv.poll() is None:
-                    srv.kill()
-                finish(srv)
+                stop_init(srv)
 
     @staticmethod
     def readyz_on(sock):
@@ -1224,9 +1238,7 @@ class Bench:
                             (int(line.split()[1]) - t0) / 1000.0 -
                             drain_ms * 1000.0, r)
             finally:
-                if srv.poll() is None:
-                    srv.kill()
-                finish(srv)
+                stop_init(srv)
 
     def fig_scrape(self):
         """/metrics with the series read from the kernel at scrape time
@@ -1282,9 +1294,7 @@ class Bench:
                                                        % (argv[0], rc))
                             self.record(key, "pidone", median(walls), r)
                 finally:
-                    if srv.poll() is None:
-                        srv.kill()
-                    finish(srv)
+                    stop_init(srv)
 
     def read_http(self, s):
         """One HTTP/1.1 answer with Content-Length from socket @s."""
@@ -1365,9 +1375,7 @@ class Bench:
                 self.record("reload_start_ms", "pidone",
                             (t_new - t0) / 1e6, r)
             finally:
-                if srv.poll() is None:
-                    srv.kill()
-                finish(srv)
+                stop_init(srv)
                 shutil.rmtree(vol, True)
 
     # ------------------------------------------------------------ profile
