@@ -3,9 +3,10 @@
  * child.h - spawn the command: its own process group, the terminal's
  * foreground group when stdin is a tty, the signal mask and ignored
  * signals pidone started with, no-new-privs, its environment, then an
- * exec found as execvp would find it, never through a shell. The spawn never waits for the exec: a failure before or at exec
- * is reported back through a close-on-exec pipe that the caller reads from
- * its event loop (EOF: the exec worked).
+ * exec found as execvp would find it, never through a shell. The spawn
+ * never waits for the exec: a failure before or at exec is reported back
+ * through a close-on-exec pipe that the caller reads from its event loop
+ * (EOF: the exec worked).
  */
 #ifndef PIDONE_CHILD_H
 #define PIDONE_CHILD_H
