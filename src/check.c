@@ -220,8 +220,7 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 	case SETTING_TYPE_STATUS:
 		for (int status = 0; status < SETTINGS_EXIT_STATUSES;
 		     status++) {
-			if (!(((const uint8_t *)field)[status / 8] &
-			      (1u << (status % 8))))
+			if (!((const bool *)field)[status])
 				continue;
 			textbuf_printf(&t, "%s%d", any ? "," : "", status);
 			any = true;

@@ -250,7 +250,7 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		lc->restart_delay_ms = 0;
 		lc->reloading = false;
 	} else {
-		if (settings_is_success_exit(lc->settings, code))
+		if (settings_status_listed(lc->settings->success_exit, code))
 			code = 0;
 		lc->exit_code = code;
 		a = record(out, LIFECYCLE_REC_CHILD_EXITED);

@@ -35,7 +35,7 @@ enum restart_verdict restart_verdict(const struct settings *s, int status,
 {
 	if (!restart_wanted(s->restart, code))
 		return RESTART_VERDICT_END;
-	if (settings_is_no_restart_exit(s, status))
+	if (settings_status_listed(s->no_restart_exit, status))
 		return RESTART_VERDICT_NO_RESTART_EXIT;
 	return RESTART_VERDICT_RESTART;
 }

@@ -29,12 +29,12 @@
 
 /*
  * A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
- * help text (value, default, note) and, last, the names of an enum.
+ * help text (value, default, note) and, last, the names of an enum. The
+ * environment variable is PIDONE_ and the id, so the two cannot differ.
  */
-#define ROW(id, opt, c, env, sec, key, kind, type, field, max, arg, def, note, \
-	    ...)                                                               \
-	[SETTING_##id] = DEF(opt, c, env, sec, key, kind, type, field, max,    \
-			     arg, def, note, __VA_ARGS__)
+#define ROW(id, opt, c, sec, key, kind, type, field, max, arg, def, note, ...) \
+	[SETTING_##id] = DEF(opt, c, "PIDONE_" #id, sec, key, kind, type,      \
+			     field, max, arg, def, note, __VA_ARGS__)
 #define DEF(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
 	    ...)                                                               \
 	{                                                                      \
@@ -46,84 +46,71 @@
 
 /* The table: one row per setting, in the order of the documentation. */
 static const struct setting_def setting_defs[SETTING_MAX] = {
-	ROW(COMMAND, "", 0, "PIDONE_COMMAND", "process", "command", COMMAND,
-	    COMMAND, command, 0, "", "none", "", ""),
-	ROW(USER, "user", 'u', "PIDONE_USER", "process", "user", VALUE, USER,
-	    user, 0, "USER[:GROUP]", "65532:65532", ", or keep", ""),
-	ROW(WRITABLE, "writable", 'w', "PIDONE_WRITABLE", "dirs", "writable",
-	    LIST, PATH, writable, 0, "DIR", "$TMPDIR or /tmp", "", ""),
-	ROW(CREATE_DIRS, "create-dirs", 0, "PIDONE_CREATE_DIRS", "dirs",
-	    "create", FLAG, BOOL, create_dirs, 0, "", "off", "", ""),
-	ROW(GRACE, "grace", 't', "PIDONE_GRACE", "process", "grace", VALUE,
-	    SECONDS, grace_ms, 3600, "SECS", "10", " (max 3600)", ""),
-	ROW(DRAIN, "drain", 0, "PIDONE_DRAIN", "process", "drain", VALUE,
-	    SECONDS, drain_ms, 3600, "SECS", "0", " (forward a stop at once)",
+	ROW(COMMAND, "", 0, "process", "command", COMMAND, COMMAND, command, 0,
+	    "", "none", "", ""),
+	ROW(USER, "user", 'u', "process", "user", VALUE, USER, user, 0,
+	    "USER[:GROUP]", "65532:65532", ", or keep", ""),
+	ROW(WRITABLE, "writable", 'w', "dirs", "writable", LIST, PATH, writable,
+	    0, "DIR", "$TMPDIR or /tmp", "", ""),
+	ROW(CREATE_DIRS, "create-dirs", 0, "dirs", "create", FLAG, BOOL,
+	    create_dirs, 0, "", "off", "", ""),
+	ROW(GRACE, "grace", 't', "process", "grace", VALUE, SECONDS, grace_ms,
+	    3600, "SECS", "10", " (max 3600)", ""),
+	ROW(DRAIN, "drain", 0, "process", "drain", VALUE, SECONDS, drain_ms,
+	    3600, "SECS", "0", " (forward a stop at once)", ""),
+	ROW(FORWARD, "forward", 0, "signals", "forward", VALUE, ENUM, forward,
+	    0, "group|child", "group", "", "group", "child"),
+	ROW(REWRITE, "rewrite", 0, "signals", "rewrite", LIST, SIGNAL, rewrite,
+	    0, "SIG:SIG", "none", " (e.g. TERM:QUIT)", ""),
+	ROW(SUCCESS_EXIT, "success-exit", 0, "process", "success_exit", LIST,
+	    STATUS, success_exit, 255, "N", "none", " (e.g. 143)", ""),
+	ROW(RESTART, "restart", 0, "process", "restart", VALUE, ENUM, restart,
+	    0, "POLICY", "never", " (on-failure, always)", "never",
+	    "on-failure", "always"),
+	ROW(RESTART_MAX, "restart-max", 0, "process", "restart_max", VALUE,
+	    COUNT, restart_max, 1000, "N", "5", " (per 10 minutes)", ""),
+	ROW(NO_RESTART_EXIT, "no-restart-exit", 0, "process", "no_restart_exit",
+	    LIST, STATUS, no_restart_exit, 255, "N", "none",
+	    " (end pidone with it)", ""),
+	ROW(RELOAD_SIGNAL, "reload-signal", 0, "process", "reload_signal",
+	    VALUE, SIGNO, reload_signal, 0, "SIG", "none", " (e.g. HUP)", ""),
+	ROW(WATCH, "watch", 0, "process", "watch", LIST, PATH, watch, 0, "PATH",
+	    "none", " (reload on a change)", ""),
+	ROW(WATCH_SIGNAL, "watch-signal", 0, "process", "watch_signal", VALUE,
+	    SIGNO, watch_signal, 0, "SIG", "none", " (send it, no reload)", ""),
+	ROW(HEALTH_PORT, "health-port", 'p', "health", "port", VALUE, PORT,
+	    health_port, 65535, "PORT", "8081", " (0: no server)", ""),
+	ROW(HEALTH_ADDR, "health-addr", 0, "health", "address", VALUE, ADDRESS,
+	    health_addr, 0, "ADDR", "all interfaces", "", ""),
+	ROW(READY_DELAY, "ready-delay", 0, "health", "ready_delay", VALUE,
+	    SECONDS, ready_delay_ms, 86400, "SECS", "0", "", ""),
+	ROW(READY_TCP, "ready-tcp", 0, "health", "ready_tcp", VALUE, HOSTPORT,
+	    ready_tcp_host, 0, "[HOST:]PORT", "none", "", ""),
+	ROW(READY_NOTIFY, "ready-notify", 0, "health", "ready_notify", FLAG,
+	    BOOL, ready_notify, 0, "", "off", "", ""),
+	ROW(WATCHDOG, "watchdog", 0, "health", "watchdog", VALUE, SECONDS,
+	    watchdog_ms, 86400, "SECS", "0", " (off)", ""),
+	ROW(READY_HTTP, "ready-http", 0, "health", "ready_http", VALUE, URL,
+	    ready_http, 0, "URL", "none", " (GET: 200-399)", ""),
+	ROW(LIVE_HTTP, "live-http", 0, "health", "live_http", VALUE, URL,
+	    live_http, 0, "URL", "none", " (GET: 200-399)", ""),
+	ROW(CHECK_INTERVAL, "check-interval", 0, "health", "check_interval",
+	    VALUE, PERIOD, check_interval_ms, 3600, "SECS", "5",
+	    " (between app checks)", ""),
+	ROW(CHECK_TIMEOUT, "check-timeout", 0, "health", "check_timeout", VALUE,
+	    PERIOD, check_timeout_ms, 3600, "SECS", "1", " (one app check)",
 	    ""),
-	ROW(FORWARD, "forward", 0, "PIDONE_FORWARD", "signals", "forward",
-	    VALUE, ENUM, forward, 0, "group|child", "group", "", "group",
-	    "child"),
-	ROW(REWRITE, "rewrite", 0, "PIDONE_REWRITE", "signals", "rewrite", LIST,
-	    SIGNAL, rewrite, 0, "SIG:SIG", "none", " (e.g. TERM:QUIT)", ""),
-	ROW(SUCCESS_EXIT, "success-exit", 0, "PIDONE_SUCCESS_EXIT", "process",
-	    "success_exit", LIST, STATUS, success_exit, 255, "N", "none",
-	    " (e.g. 143)", ""),
-	ROW(RESTART, "restart", 0, "PIDONE_RESTART", "process", "restart",
-	    VALUE, ENUM, restart, 0, "POLICY", "never", " (on-failure, always)",
-	    "never", "on-failure", "always"),
-	ROW(RESTART_MAX, "restart-max", 0, "PIDONE_RESTART_MAX", "process",
-	    "restart_max", VALUE, COUNT, restart_max, 1000, "N", "5",
-	    " (per 10 minutes)", ""),
-	ROW(NO_RESTART_EXIT, "no-restart-exit", 0, "PIDONE_NO_RESTART_EXIT",
-	    "process", "no_restart_exit", LIST, STATUS, no_restart_exit, 255,
-	    "N", "none", " (end pidone with it)", ""),
-	ROW(RELOAD_SIGNAL, "reload-signal", 0, "PIDONE_RELOAD_SIGNAL",
-	    "process", "reload_signal", VALUE, SIGNO, reload_signal, 0, "SIG",
-	    "none", " (e.g. HUP)", ""),
-	ROW(WATCH, "watch", 0, "PIDONE_WATCH", "process", "watch", LIST, PATH,
-	    watch, 0, "PATH", "none", " (reload on a change)", ""),
-	ROW(WATCH_SIGNAL, "watch-signal", 0, "PIDONE_WATCH_SIGNAL", "process",
-	    "watch_signal", VALUE, SIGNO, watch_signal, 0, "SIG", "none",
-	    " (send it, no reload)", ""),
-	ROW(HEALTH_PORT, "health-port", 'p', "PIDONE_HEALTH_PORT", "health",
-	    "port", VALUE, PORT, health_port, 65535, "PORT", "8081",
-	    " (0: no server)", ""),
-	ROW(HEALTH_ADDR, "health-addr", 0, "PIDONE_HEALTH_ADDR", "health",
-	    "address", VALUE, ADDRESS, health_addr, 0, "ADDR", "all interfaces",
-	    "", ""),
-	ROW(READY_DELAY, "ready-delay", 0, "PIDONE_READY_DELAY", "health",
-	    "ready_delay", VALUE, SECONDS, ready_delay_ms, 86400, "SECS", "0",
-	    "", ""),
-	ROW(READY_TCP, "ready-tcp", 0, "PIDONE_READY_TCP", "health",
-	    "ready_tcp", VALUE, HOSTPORT, ready_tcp_host, 0, "[HOST:]PORT",
-	    "none", "", ""),
-	ROW(READY_NOTIFY, "ready-notify", 0, "PIDONE_READY_NOTIFY", "health",
-	    "ready_notify", FLAG, BOOL, ready_notify, 0, "", "off", "", ""),
-	ROW(WATCHDOG, "watchdog", 0, "PIDONE_WATCHDOG", "health", "watchdog",
-	    VALUE, SECONDS, watchdog_ms, 86400, "SECS", "0", " (off)", ""),
-	ROW(READY_HTTP, "ready-http", 0, "PIDONE_READY_HTTP", "health",
-	    "ready_http", VALUE, URL, ready_http, 0, "URL", "none",
-	    " (GET: 200-399)", ""),
-	ROW(LIVE_HTTP, "live-http", 0, "PIDONE_LIVE_HTTP", "health",
-	    "live_http", VALUE, URL, live_http, 0, "URL", "none",
-	    " (GET: 200-399)", ""),
-	ROW(CHECK_INTERVAL, "check-interval", 0, "PIDONE_CHECK_INTERVAL",
-	    "health", "check_interval", VALUE, PERIOD, check_interval_ms, 3600,
-	    "SECS", "5", " (between app checks)", ""),
-	ROW(CHECK_TIMEOUT, "check-timeout", 0, "PIDONE_CHECK_TIMEOUT", "health",
-	    "check_timeout", VALUE, PERIOD, check_timeout_ms, 3600, "SECS", "1",
-	    " (one app check)", ""),
-	ROW(CHECK_FAILURES, "check-failures", 0, "PIDONE_CHECK_FAILURES",
-	    "health", "check_failures", VALUE, TIMES, check_failures, 1000, "N",
-	    "3", " (in a row to fail)", ""),
-	ROW(LOG_FORMAT, "log-format", 0, "PIDONE_LOG_FORMAT", "log", "format",
-	    VALUE, ENUM, log_format, 0, "json|text", "json", "", "json",
-	    "text"),
-	ROW(LOG_LEVEL, "log-level", 0, "PIDONE_LOG_LEVEL", "log", "level",
-	    VALUE, ENUM, log_level, 0, "LEVEL", "info", " (error, warn, debug)",
-	    "error", "warn", "info", "debug"),
-	ROW(SUBREAPER, "subreaper", 0, "PIDONE_SUBREAPER", "process",
-	    "subreaper", FLAG, AUTO_BOOL, subreaper, 0, "",
-	    "automatic when not PID 1", "", "auto", "on", "off"),
+	ROW(CHECK_FAILURES, "check-failures", 0, "health", "check_failures",
+	    VALUE, TIMES, check_failures, 1000, "N", "3", " (in a row to fail)",
+	    ""),
+	ROW(LOG_FORMAT, "log-format", 0, "log", "format", VALUE, ENUM,
+	    log_format, 0, "json|text", "json", "", "json", "text"),
+	ROW(LOG_LEVEL, "log-level", 0, "log", "level", VALUE, ENUM, log_level,
+	    0, "LEVEL", "info", " (error, warn, debug)", "error", "warn",
+	    "info", "debug"),
+	ROW(SUBREAPER, "subreaper", 0, "process", "subreaper", FLAG, AUTO_BOOL,
+	    subreaper, 0, "", "automatic when not PID 1", "", "auto", "on",
+	    "off"),
 };
 
 #define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
@@ -280,7 +267,7 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		if (r < 0 || (n == 0 && d->type == SETTING_TYPE_TIMES))
 			break;
 		if (d->type == SETTING_TYPE_STATUS)
-			((uint8_t *)field)[n / 8] |= (uint8_t)(1u << (n % 8));
+			((bool *)field)[n] = true;
 		else
 			*(unsigned *)field = (unsigned)n;
 		return 0;
@@ -357,7 +344,7 @@ void settings_clear(struct settings *s, enum setting_id id)
 	if (d->type == SETTING_TYPE_PATH)
 		*(char ***)field = strv_free(*(char ***)field);
 	if (d->type == SETTING_TYPE_STATUS)
-		memset(field, 0, SETTINGS_EXIT_STATUSES / 8);
+		memset(field, 0, SETTINGS_EXIT_STATUSES);
 	for (int sig = 0; d->type == SETTING_TYPE_SIGNAL && sig <= SIGNAME_MAX;
 	     sig++) {
 		s->rewrite[sig] = sig;
@@ -398,26 +385,6 @@ void settings_done(struct settings *s)
 	free(s->config_path);
 	free(s->probe_url);
 	settings_init(s);
-}
-
-/* Is @status in the exit-status set @set? */
-static bool status_listed(const uint8_t *set, int status)
-{
-	if (status < 0 || status >= SETTINGS_EXIT_STATUSES)
-		return false;
-	return set[status / 8] & (1u << (status % 8));
-}
-
-/* Is @status listed by --success-exit? */
-bool settings_is_success_exit(const struct settings *s, int status)
-{
-	return status_listed(s->success_exit, status);
-}
-
-/* Is @status listed by --no-restart-exit? */
-bool settings_is_no_restart_exit(const struct settings *s, int status)
-{
-	return status_listed(s->no_restart_exit, status);
 }
 
 /* "default", "--grace", "PIDONE_GRACE" or "FILE:LINE" into @buf. */

@@ -96,12 +96,10 @@ struct settings {
 	int rewrite[SIGNAME_MAX + 1];
 	/* FROMs given since the list was last emptied: each only once */
 	bool rewrite_given[SIGNAME_MAX + 1];
-	/* success_exit[status / 8] bit (status % 8): reported as 0 */
-	uint8_t success_exit[SETTINGS_EXIT_STATUSES / 8];
+	bool success_exit[SETTINGS_EXIT_STATUSES]; /* reported as 0 */
 	enum restart_policy restart;
 	unsigned restart_max;
-	/* no_restart_exit[status / 8] bit (status % 8): end, no restart */
-	uint8_t no_restart_exit[SETTINGS_EXIT_STATUSES / 8];
+	bool no_restart_exit[SETTINGS_EXIT_STATUSES]; /* end, no restart */
 	int reload_signal; /* received: reload the child; 0: none */
 	char **watch; /* NULL-terminated paths whose change reloads; NULL */
 	int watch_signal; /* on a change send it instead; 0: reload */
@@ -223,11 +221,11 @@ void settings_clear(struct settings *s, enum setting_id id);
 int settings_set(struct settings *s, enum setting_id id, const char *value,
 		 char *problem, size_t size);
 
-/* Is @status (0..255) listed in success_exit? */
-bool settings_is_success_exit(const struct settings *s, int status);
-
-/* Is @status (0..255) listed in no_restart_exit? */
-bool settings_is_no_restart_exit(const struct settings *s, int status);
+/* Is @status listed in @set (success_exit, no_restart_exit)? */
+static inline bool settings_status_listed(const bool *set, int status)
+{
+	return status >= 0 && status < SETTINGS_EXIT_STATUSES && set[status];
+}
 
 /*
  * Where setting @id came from, as text: "default", "--grace",

@@ -155,7 +155,7 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 		break;
 	case SETTING_SUCCESS_EXIT:
 		for (int st = 0; st < 256; st++)
-			if (settings_is_success_exit(s, st))
+			if (settings_status_listed(s->success_exit, st))
 				o += (size_t)snprintf(buf + o, len - o, "%s%d",
 						      o ? "," : "", st);
 		break;
@@ -167,7 +167,7 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 		break;
 	case SETTING_NO_RESTART_EXIT:
 		for (int st = 0; st < 256; st++)
-			if (settings_is_no_restart_exit(s, st))
+			if (settings_status_listed(s->no_restart_exit, st))
 				o += (size_t)snprintf(buf + o, len - o, "%s%d",
 						      o ? "," : "", st);
 		break;
@@ -1828,9 +1828,9 @@ Test(config, defaults_and_origin_text)
 	cr_expect_eq(s.probe_timeout_ms, 3000);
 	for (int sig = 0; sig <= SIGNAME_MAX; sig++)
 		cr_expect_eq(s.rewrite[sig], sig);
-	cr_expect_not(settings_is_success_exit(&s, 0));
-	cr_expect_not(settings_is_success_exit(&s, -1));
-	cr_expect_not(settings_is_success_exit(&s, 256));
+	cr_expect_not(settings_status_listed(s.success_exit, 0));
+	cr_expect_not(settings_status_listed(s.success_exit, -1));
+	cr_expect_not(settings_status_listed(s.success_exit, 256));
 	cr_expect_str_eq(settings_origin_text(&s, SETTING_GRACE, buf,
 					      sizeof(buf)),
 			 "default");
@@ -1905,9 +1905,9 @@ Test(config, settings_set_reads_by_type_and_changes_nothing_on_error)
 	cr_expect_eq(settings_set(&s, SETTING_SUCCESS_EXIT, "143", problem,
 				  sizeof(problem)),
 		     0);
-	cr_expect(settings_is_success_exit(&s, 143));
+	cr_expect(settings_status_listed(s.success_exit, 143));
 	settings_clear(&s, SETTING_SUCCESS_EXIT);
-	cr_expect_not(settings_is_success_exit(&s, 143));
+	cr_expect_not(settings_status_listed(s.success_exit, 143));
 	cr_expect_eq(settings_set(&s, SETTING_HEALTH_ADDR, "::1", problem,
 				  sizeof(problem)),
 		     0);

@@ -167,7 +167,7 @@ static void rig_init(struct rig *r, enum setup setup)
 		r->s.rewrite[SIGTERM] = SIGQUIT;
 		break;
 	case SET_SUCCESS_143:
-		r->s.success_exit[143 / 8] |= 1u << (143 % 8);
+		r->s.success_exit[143] = true;
 		break;
 	case SET_DRAIN:
 		r->s.drain_ms = 5000;
@@ -195,7 +195,7 @@ static void rig_init(struct rig *r, enum setup setup)
 	case SET_NO_RESTART_78:
 		r->s.restart = RESTART_ALWAYS;
 		r->s.restart_max = 5;
-		r->s.no_restart_exit[78 / 8] |= 1u << (78 % 8);
+		r->s.no_restart_exit[78] = true;
 		break;
 	default:
 		break;

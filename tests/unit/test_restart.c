@@ -66,10 +66,10 @@ Test(restart, verdict_with_no_restart_exit)
 
 	settings_init(&s);
 	/* listed: 0, 78, 137; 143 is a success exit */
-	s.no_restart_exit[0] |= 1u;
-	s.no_restart_exit[78 / 8] |= 1u << (78 % 8);
-	s.no_restart_exit[137 / 8] |= 1u << (137 % 8);
-	s.success_exit[143 / 8] |= 1u << (143 % 8);
+	s.no_restart_exit[0] = true;
+	s.no_restart_exit[78] = true;
+	s.no_restart_exit[137] = true;
+	s.success_exit[143] = true;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		s.restart = rows[i].policy;
 		cr_expect_eq(restart_verdict(&s, rows[i].status, rows[i].code),
