@@ -23,9 +23,9 @@
  * us (O_CLOEXEC|O_NONBLOCK, a regular file of at most 64 KiB) and handed
  * over one line at a time, so the reader knows the line number (r55's
  * handler is not told it); lines of 198 bytes or more and NUL bytes are
- * rejected before inih would split or cut them, and " ;" is kept (or
- * refused, with an inih that would cut a value there). The only fd opened
- * here is closed before config_load returns.
+ * rejected before inih would split or cut them, and " ;" is kept (by the
+ * runtime switch configure requires). The only fd opened here is closed
+ * before config_load returns.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +44,7 @@
 #include "config.h"
 #include "escape.h"
 #include "exitcodes.h"
+#include "fdutil.h"
 #include "parse.h"
 #include "settings.h"
 #include "strv.h"
@@ -516,13 +517,12 @@ static bool is_section(const char *name, size_t len)
 /*
  * inih's fgets-style reader over the file's bytes: one line per call, so
  * L->lineno is the line inih works on when it calls the handler. A line
- * inih would split (too long) or cut (a NUL byte; " ;" with an inih that
- * cuts values there) is reported and handed over as an empty line. The
- * reader also notes what inih will make of a line: after a byte order
- * mark and white space, nothing, ";" or "#" is a comment; an indented line
- * continues the previous key, if there is one since the last section;
- * "[name]" starts a section, reported here when unknown because inih
- * calls no handler for it.
+ * inih would split (too long) or cut (a NUL byte) is reported and handed
+ * over as an empty line. The reader also notes what inih will make of a
+ * line: after a byte order mark and white space, nothing, ";" or "#" is
+ * a comment; an indented line continues the previous key, if there is one
+ * since the last section; "[name]" starts a section, reported here when
+ * unknown because inih calls no handler for it.
  */
 static char *ini_line(char *str, int num, void *stream)
 {
@@ -570,21 +570,6 @@ static char *ini_line(char *str, int num, void *stream)
 				     quote_at(q, line + i + 1,
 					      (size_t)(end - line) - i - 1, 0));
 		}
-#if !defined(HAVE_INI_RUNTIME_SWITCHES)
-		/* This inih would cut a value at " ;": refuse, not guess. */
-		for (size_t k = 1; k < n; k++) {
-			if (line[k] == ';' &&
-			    isspace((unsigned char)line[k - 1])) {
-				fail(L, EX_CONFIG,
-				     "%s:%u: \" ;\" inside a value is not "
-				     "supported by the inih this pidone was "
-				     "built with",
-				     L->path, L->lineno);
-				L->continuation = false;
-				return memcpy(str, "\n", 2);
-			}
-		}
-#endif
 	}
 	memcpy(str, line, len);
 	str[len] = '\0';
@@ -666,7 +651,7 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
-	ssize_t n = 0;
+	ssize_t n;
 	int r = fd < 0 ? -errno : 0;
 
 	if (r < 0 && named_by)
@@ -682,26 +667,19 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 	} else if (!S_ISREG(st.st_mode)) {
 		r = -EINVAL;
 		fail(L, EX_CONFIG, "%s: not a regular file", path);
-	} else {
-		L->buf = malloc(CONFIG_FILE_MAX + 1);
-		r = L->buf ? 0 : -ENOMEM;
-	}
-	/* Read to EOF, and no further than the limit. */
-	for (L->len = 0; r == 0 && L->len <= CONFIG_FILE_MAX;
-	     L->len += (size_t)n) {
-		n = read(fd, L->buf + L->len, CONFIG_FILE_MAX + 1 - L->len);
-		if (n == 0)
-			break;
-		r = n < 0 && errno != EINTR ? -errno : 0;
-		n = n < 0 ? 0 : n;
-	}
-	if (r < 0 && L->buf)
+	} else if (!(L->buf = malloc(CONFIG_FILE_MAX + 1))) {
+		r = -ENOMEM;
+	} else if ((n = fd_read_all(fd, L->buf, CONFIG_FILE_MAX + 1)) < 0) {
+		r = (int)n;
 		fail(L, EX_CONFIG, "%s: cannot read: %s", path, strerror(-r));
-	else if (r == 0 && L->len > CONFIG_FILE_MAX)
+	} else if ((L->len = (size_t)n) > CONFIG_FILE_MAX) {
+		/* One byte more than the limit was asked for, to see this. */
+		r = -EFBIG;
 		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
 		     CONFIG_FILE_MAX / 1024);
+	}
 	close(fd);
-	return r == 0 && L->len > CONFIG_FILE_MAX ? -EFBIG : r;
+	return r;
 }
 
 /*
@@ -730,11 +708,9 @@ static void apply_file(struct load *L, const char *default_config)
 		r = L->value && L->path ? 0 : -ENOMEM;
 	}
 	if (r == 0) {
-#if defined(HAVE_INI_RUNTIME_SWITCHES)
-		/* An inih with runtime switches: keep " ;", continue lines. */
+		/* Keep " ;" inside a value, continue indented lines. */
 		ini_allow_inline_comments = 0;
 		ini_allow_multiline = 1;
-#endif
 		r = ini_parse_stream(ini_line, L, ini_entry, L);
 		ini_flush(L);
 		L->line = r > 0 ? (unsigned)r : 0;
@@ -758,18 +734,15 @@ static void apply_file(struct load *L, const char *default_config)
 static void default_writable(struct load *L)
 {
 	const char *tmp = env_get(L->envp, "TMPDIR");
-	char problem[128];
 	int r = -EINVAL;
 
 	if (L->s->origin[SETTING_WRITABLE].kind != ORIGIN_DEFAULT)
 		return;
 	settings_clear(L->s, SETTING_WRITABLE);
 	if (tmp)
-		r = settings_set(L->s, SETTING_WRITABLE, tmp, problem,
-				 sizeof(problem));
+		r = settings_set(L->s, SETTING_WRITABLE, tmp, NULL, 0);
 	if (r == -EINVAL)
-		r = settings_set(L->s, SETTING_WRITABLE, "/tmp", problem,
-				 sizeof(problem));
+		r = settings_set(L->s, SETTING_WRITABLE, "/tmp", NULL, 0);
 	if (r < 0)
 		fail_oom(L);
 }

@@ -71,14 +71,11 @@ int fd_write_all(int fd, const void *buf, size_t len)
 }
 
 /* See fdutil.h. */
-ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size)
+ssize_t fd_read_all(int fd, char *buf, size_t size)
 {
-	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t len = 0;
 	ssize_t n = 0;
 
-	if (fd < 0)
-		return -errno;
 	while (len < size) {
 		n = read(fd, buf + len, size - len);
 		if (n < 0 && errno == EINTR)
@@ -87,10 +84,20 @@ ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size)
 			break;
 		len += (size_t)n;
 	}
-	if (n < 0)
-		n = -errno;
+	return n < 0 ? -errno : (ssize_t)len;
+}
+
+/* See fdutil.h. */
+ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size)
+{
+	int fd = openat(dir, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = fd_read_all(fd, buf, size);
 	fd_close(&fd);
-	return n < 0 ? n : (ssize_t)len;
+	return n;
 }
 
 /* See fdutil.h. */

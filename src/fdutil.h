@@ -27,6 +27,12 @@ int fd_sanitize_stdio(void);
 int fd_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * Read from @fd into @buf until EOF or @size bytes, going on after EINTR
+ * and short reads. Returns the length or -errno.
+ */
+ssize_t fd_read_all(int fd, char *buf, size_t size);
+
+/*
  * Read the small file @path (relative to the directory fd @dir, or
  * AT_FDCWD) into @buf, at most @size bytes, going on after EINTR and short
  * reads: /proc and cgroupfs files. Returns the length or -errno.

@@ -21,21 +21,7 @@ cov=${LLVM_COV:-$(command -v llvm-cov || command -v llvm-cov-14)}
 prof=${LLVM_PROFDATA:-$(command -v llvm-profdata || command -v llvm-profdata-14)}
 targets=${*:-http health cmdjson config signame}
 
-# The same source lists as run.sh.
-sources() {
-	case $1 in
-	cmdjson) echo "cmdjson.c strv.c" ;;
-	signame) echo "signame.c parse.c" ;;
-	health) echo "health.c exitstatus.c signame.c parse.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c strv.c" ;;
-	*) echo "$1.c" ;;
-	esac
-}
-defs=
-if printf '#include <ini.h>\nint main(void){ini_allow_inline_comments=0;return 0;}\n' |
-	$cc -x c -o /dev/null - -linih 2>/dev/null; then
-	defs=-DHAVE_INI_RUNTIME_SWITCHES=1
-fi
+. "$here/targets.sh"
 
 mkdir -p "$work/cov"
 for t in $targets; do
@@ -43,12 +29,10 @@ for t in $targets; do
 	for f in $(sources "$t"); do
 		srcs="$srcs $top/src/$f"
 	done
-	lib=
-	[ "$t" = config ] && lib=-linih
 	# shellcheck disable=SC2086 # word lists
 	$cc -std=gnu11 -O0 -g -fsanitize=fuzzer -fprofile-instr-generate \
-		-fcoverage-mapping $defs -I"$top/src" -o "$work/cov/fuzz_$t" \
-		"$here/fuzz_$t.c" $srcs $lib
+		-fcoverage-mapping -I"$top/src" -o "$work/cov/fuzz_$t" \
+		"$here/fuzz_$t.c" $srcs $(libs "$t")
 	corpora="$here/corpus/$t"
 	[ -d "$work/corpus-$t" ] && corpora="$work/corpus-$t $corpora"
 	[ -d "$here/regress/$t" ] && corpora="$corpora $here/regress/$t"

@@ -27,34 +27,7 @@ work=${FUZZ_WORK:-./fuzz-work}
 flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
-# The src/ files each target needs (its module and what that calls), and
-# extra link flags.
-sources() {
-	case $1 in
-	cmdjson) echo "cmdjson.c escape.c strv.c" ;;
-	http) echo "http.c parse.c" ;;
-	signame) echo "signame.c parse.c" ;;
-	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c probe.c clock.c fdutil.c" ;;
-	*) echo "$1.c" ;;
-	esac
-}
-libs() {
-	case $1 in
-	config) pkg-config --libs inih 2>/dev/null || echo -linih ;;
-	esac
-}
-# config.c keeps " ;" inside values only with Debian's runtime switches
-# (configure's HAVE_INI_RUNTIME_SWITCHES check, repeated here).
-defs=
-printf '#include <ini.h>\nint main(void){ini_allow_inline_comments=0;return 0;}\n' \
-	>"${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c"
-if $cc -o /dev/null "${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c" \
-	$(pkg-config --cflags --libs inih 2>/dev/null || echo -linih) \
-	2>/dev/null; then
-	defs=-DHAVE_INI_RUNTIME_SWITCHES=1
-fi
-rm -f "${TMPDIR:-/tmp}/pidone-fuzz-ini-$$.c"
+. "$here/targets.sh"
 
 mkdir -p "$work"
 for t in $targets; do
@@ -63,7 +36,7 @@ for t in $targets; do
 		srcs="$srcs $top/src/$f"
 	done
 	# shellcheck disable=SC2086 # $flags, $srcs and $(libs) are word lists
-	$cc $flags $defs -I"$top/src" -o "$work/fuzz_$t" \
+	$cc $flags -I"$top/src" -o "$work/fuzz_$t" \
 		"$here/fuzz_$t.c" $srcs $(libs "$t")
 	mkdir -p "$work/corpus-$t"
 	dict=
