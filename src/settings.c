@@ -187,24 +187,12 @@ static bool is_user_spec(const char *v)
  */
 static int signo_value(const char *v)
 {
-	int sig;
+	int sig = strcmp(v, "none") == 0 ? 0 : signame_to_number(v);
 
-	if (strcmp(v, "none") == 0)
-		return 0;
-	sig = signame_to_number(v);
-	if (sig < 0)
-		return sig;
-	switch (sig) {
-	case SIGTERM:
-	case SIGINT:
-	case SIGQUIT:
-	case SIGKILL:
-	case SIGSTOP:
-	case SIGCHLD:
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
+	    sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
 		return -EINVAL;
-	default:
-		return sig;
-	}
+	return sig;
 }
 
 /* Read @v as the type of @id says (see settings.h). */
