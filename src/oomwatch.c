@@ -152,6 +152,18 @@ bool oomwatch_killed_child(struct oomwatch *w, uint64_t now_ms)
 	return w->kills > 0 && now_ms - w->last_kill_ms <= OOMWATCH_RECENT_MS;
 }
 
+int oomwatch_total(const struct oomwatch *w, uint64_t *ret)
+{
+	uint64_t now;
+
+	if (!w->counted)
+		return -ENOENT;
+	*ret = w->kills;
+	if (cgroup_read(&w->cg, CGROUP_OOM_KILLS, &now) == 0 && now > w->seen)
+		*ret += now - w->seen;
+	return 0;
+}
+
 void oomwatch_done(struct oomwatch *w, struct ev_loop *loop)
 {
 	if (w->fd >= 0) {

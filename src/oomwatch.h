@@ -71,6 +71,14 @@ void oomwatch_start(struct oomwatch *w, struct ev_loop *loop);
  */
 bool oomwatch_killed_child(struct oomwatch *w, uint64_t now_ms);
 
+/*
+ * OOM kills in the container since pidone started, as the counter says
+ * now (for /metrics: the kills the watch has not been told of yet, or all
+ * of them when it could not be armed, count too). -ENOENT when the
+ * counter could not be read at the start.
+ */
+int oomwatch_total(const struct oomwatch *w, uint64_t *ret);
+
 void oomwatch_done(struct oomwatch *w, struct ev_loop *loop);
 
 #endif

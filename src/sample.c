@@ -95,6 +95,7 @@ static void child(struct metrics_sample *m, pid_t pid)
 void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 {
 	const struct lifecycle *lc = &sup->lc;
+	uint64_t kills;
 
 	_Static_assert(sizeof(m->signals_forwarded) ==
 			       sizeof(sup->signals_forwarded),
@@ -111,8 +112,8 @@ void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 		    (uint64_t)exitstatus_from_wait(lc->last_wstatus));
 		m->last_exit_cause = lifecycle_cause_name(lc->last_cause);
 	}
-	if (sup->oom.counted)
-		set(m, METRICS_OOM_KILLS, sup->oom.kills);
+	if (oomwatch_total(&sup->oom, &kills) == 0)
+		set(m, METRICS_OOM_KILLS, kills);
 	container(m, &sup->oom.cg);
 	if (m->child_up && lc->child_pid > 0) {
 		set(m, METRICS_CHILD_PID, (uint64_t)lc->child_pid);
