@@ -33,6 +33,11 @@
 
 extern char **environ;
 
+/* With a configuration error: where to look, in an image with no shell. */
+#define CONFIG_HINT                                                  \
+	"pidone --help lists each setting and the values it takes; " \
+	"pidone check shows where each value came from"
+
 /* --help and --version: stdout, the only thing pidone writes there. */
 static void print(const char *text)
 {
@@ -382,8 +387,9 @@ int main(int argc, char **argv)
 				  STDOUT_FILENO);
 		break;
 	default:
-		log_errorx(error.exit_code == EX_USAGE ? "see pidone --help" :
-							 NULL,
+		log_errorx(error.exit_code == EX_USAGE	? "see pidone --help" :
+			   error.exit_code == EX_CONFIG ? CONFIG_HINT :
+							  NULL,
 			   "%s", error.text);
 		code = error.exit_code;
 		break;

@@ -160,6 +160,7 @@ class ExitStatus(h.TestCase):
                              argv[0], p.describe())
             self.assertEqual(err["command"], f)
             self.assertEqual(err["error"], os.strerror(errno.ENOEXEC))
+            self.assertIn("#! line", err.get("hint", ""), p.describe())
 
     def test_missing_interpreter_126_names_interpreter(self):
         d = self.tmpdir()

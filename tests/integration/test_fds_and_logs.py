@@ -140,13 +140,16 @@ class Logs(h.TestCase):
                          int(h.parse_keyvals(p.stdout())["pid"]))
 
     def test_error_record_has_hint(self):
-        p = self.run_pidone(["/nonexistent-pidone-it"])
-        self.assertExit(p, 127)
-        errors = [r for r in self.check_records(p)
-                  if r["level"] == "error"]
-        self.assertTrue(errors, p.describe())
-        self.assertTrue(any(isinstance(r.get("hint"), str) and r["hint"]
-                            for r in errors), p.describe())
+        # Not found, a usage error, a bad value: each says what to do.
+        for opts, code, hint in (([], 127, "full path"),
+                                 (["--bogus"], 64, "pidone --help"),
+                                 (["--grace", "abc"], 78, "pidone check")):
+            with self.subTest(code=code):
+                p = self.run_pidone(["/nonexistent-pidone-it"], opts)
+                self.assertExit(p, code)
+                self.check_records(p)
+                err = self.one_error(p)
+                self.assertIn(hint, err.get("hint", ""), p.describe())
 
     def test_text_format(self):
         for how in ("option", "env"):
