@@ -183,6 +183,35 @@ class Drain(h.TestCase):
                 self.assertEqual(got(p)[0][0], signal.SIGQUIT)
                 self.assertEqual(len(got(p)), 1, p.describe())
 
+    def test_the_signal_as_received_decides_whether_it_is_a_stop(self):
+        # TERM rewritten to USR1 is still a stop: readiness falls at once
+        # and the app hears USR1 only after the drain.
+        hp = h.free_port()
+        p, ap = self.start_app(["--drain", str(SHORT), "--rewrite",
+                                "TERM:USR1", "--grace", "30"], hp)
+        h.wait_http(hp, "/readyz", 200)
+        sent = time.monotonic()
+        p.kill(signal.SIGTERM)
+        self.assertStopRecord(p, "TERM", int(SHORT * 1000))
+        self.assertEqual(h.http_get(hp, "/readyz").status, 503)
+        m = p.wait_stdout(GOT, timeout=SHORT + 10)
+        self.assertEqual(int(m.group(1)), signal.SIGUSR1, p.describe())
+        self.assertGreaterEqual(float(m.group(2)) - sent, SHORT - 0.1,
+                                "USR1 before the drain was over"
+                                + p.describe())
+        p.wait()
+        self.assertExit(p, 100 + signal.SIGUSR1)
+        # HUP rewritten to TERM is not a stop: no drain (60 s), the app
+        # gets TERM at once.
+        p, ap = self.start_app(["--drain", LONG, "--rewrite", "HUP:TERM",
+                                "--grace", "30"])
+        p.kill(signal.SIGHUP)
+        m = p.wait_stdout(GOT, timeout=10)
+        self.assertEqual(int(m.group(1)), signal.SIGTERM, p.describe())
+        p.wait()
+        self.assertExit(p, 100 + signal.SIGTERM)
+        self.assertFalse(p.records("shutting down"), p.describe())
+
     def test_second_stop_is_forwarded_at_once_rewritten(self):
         p, ap = self.start_app(["--drain", LONG, "--rewrite", "TERM:QUIT",
                                 "--grace", "30"])

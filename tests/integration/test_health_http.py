@@ -7,6 +7,7 @@ start-up errors. Real binary, real clients (curl and raw sockets), loopback
 only.
 """
 
+import errno
 import fcntl
 import json
 import os
@@ -714,6 +715,47 @@ class Listening(h.TestCase):
         self.assertIn("in use", rec["hint"])
         self.assertIn("error", rec)
         self.assertFalse(any(r["msg"] == "child started" for r in p.logs()))
+
+    def low_port(self):
+        """A port below 1024 free on 127.0.0.1 a moment ago."""
+        for port in range(1023, 899, -1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
+        self.skipTest("no free port below 1024")
+
+    def test_a_port_below_1024_is_opened_before_the_drop(self):
+        port = self.low_port()
+        p = self.start(SLEEPER, ["--health-addr", "127.0.0.1",
+                                 "--health-port", str(port)], defaults=False)
+        h.wait_http(port)
+        self.assertEqual(h.http_get(port).status, 200)
+        with open("/proc/%d/status" % p.pid) as f:
+            uids = [line.split()[1:] for line in f if line.startswith("Uid:")]
+        self.assertEqual(uids, [["65532"] * 4], p.describe())
+
+    def test_a_port_below_1024_without_root_says_how(self):
+        port = self.low_port()
+        with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+            if int(f.read()) <= port:
+                self.skipTest("this kernel lets anyone bind port %d" % port)
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            self.skipTest("setpriv not found")
+        p = self.run_pidone(SLEEPER, ["--user", "keep", "--health-addr",
+                                      "127.0.0.1", "--health-port",
+                                      str(port)], defaults=False,
+                            mode="subreaper",
+                            prefix=[setpriv, "--reuid", "65532", "--regid",
+                                    "65532", "--clear-groups", "--"])
+        self.assertExit(p, 70)
+        rec = self.one_error(p)
+        self.assertEqual(rec["error"], os.strerror(errno.EACCES), p.describe())
+        self.assertIn("ports below 1024 need root", rec["hint"])
+        self.assertFalse(p.records("^child started$"), p.describe())
 
     def test_address_not_on_this_host_is_a_config_error(self):
         # TEST-NET-1: never assigned to a host
