@@ -710,14 +710,14 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	const size_t len = HEALTH_HTTP_CONNS_MAX * sizeof(*srv->conns);
 	void *p;
 
+	/* tcp_done finds no connection table without the listener */
+	if (readytcp_start(&srv->tcp, loop, s, h, tcp_done, srv) < 0)
+		return -EINVAL;
 	if (srv->listen_fd < 0)
 		return 0;
 	srv->loop = loop;
 	srv->health = h;
 	srv->sup = sup;
-
-	if (readytcp_start(&srv->tcp, loop, s, h, tcp_done, srv) < 0)
-		return -EINVAL;
 	/*
 	 * mmap rather than malloc: the pages stay untouched (zero, not
 	 * resident) until a connection uses them, whatever malloc's

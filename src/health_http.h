@@ -176,8 +176,9 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 
 /*
  * Map the connection table and start serving on @loop: verdicts from @h,
- * metrics from @sup and @h. Does nothing when the listener is not open.
- * Returns 0 or -errno (logged).
+ * metrics from @sup and @h. Without the listener only the ready-tcp
+ * check is set up (for the outer supervisor). Returns 0 or -errno
+ * (logged).
  */
 int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,

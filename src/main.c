@@ -160,6 +160,15 @@ static int child_environment(struct pidone *p)
 	return 0;
 }
 
+/*
+ * The health state, for the side port and the outer supervisor; NULL
+ * when neither is there to be told.
+ */
+static struct health *health_of(struct pidone *p)
+{
+	return p->http.listen_fd >= 0 || p->outer.fd >= 0 ? &p->health : NULL;
+}
+
 /* The side port, its readiness sources and the notify socket. */
 static int health_start(struct pidone *p)
 {
@@ -172,12 +181,13 @@ static int health_start(struct pidone *p)
 	};
 	const struct lifecycle *lc = &p->supervisor.lc;
 
-	if (p->http.listen_fd < 0) {
+	if (!health_of(p)) {
 		if (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
 		    s->watchdog_ms || s->ready_http || s->live_http)
 			log_warnx("--ready-delay, --ready-tcp, --ready-notify, "
 				  "--watchdog, --ready-http and --live-http "
-				  "have no effect with --health-port 0");
+				  "have no effect with --health-port 0 and no "
+				  "NOTIFY_SOCKET");
 		return 0;
 	}
 	appcheck_config(s, &hc);
@@ -276,10 +286,9 @@ static int run(struct pidone *p)
 
 	/* Step 5: the child; its exec is confirmed on the loop. */
 	supervisor_start(&p->supervisor, p->loop.ev, &p->settings, &p->spec,
-			 reaper, p->http.listen_fd >= 0 ? &p->health : NULL);
-	outer_start(&p->outer, p->loop.ev, &p->supervisor.lc,
-		    p->http.listen_fd >= 0 ? &p->health : NULL,
-		    p->http.listen_fd >= 0 ? &p->http.tcp : NULL);
+			 reaper, health_of(p));
+	outer_start(&p->outer, p->loop.ev, &p->supervisor.lc, &p->health,
+		    &p->http.tcp);
 	/* The child keeps the start directory; pidone does not hold it. */
 	if (chdir("/") < 0)
 		log_warn("cannot leave the start directory for /, ignoring");

@@ -510,18 +510,12 @@ void outer_start(struct outer *o, struct ev_loop *loop,
 		 const struct lifecycle *lc, struct health *h,
 		 struct readytcp *tcp)
 {
-	static const struct health_config no_checks = { 0 };
-
 	if (o->fd < 0)
 		return;
 	o->loop = loop;
 	o->lc = lc;
-	if (!h) {
-		health_init(&o->own_health, &no_checks, lc);
-		h = &o->own_health;
-	}
 	o->health = h;
-	o->tcp = tcp && tcp->addr_len > 0 ? tcp : NULL;
+	o->tcp = tcp->addr_len > 0 ? tcp : NULL;
 	ev_prepare_init(&o->prepare, prepare_cb);
 	o->prepare.data = o;
 	ev_prepare_start(loop, &o->prepare);

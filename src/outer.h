@@ -6,8 +6,8 @@
  *
  * Notify: pidone itself speaks the sd_notify protocol to the outer
  * socket, one non-blocking datagram per message:
- *   READY=1     once, when readiness first holds (the /readyz verdict, or
- *               "the child runs" with the health port off)
+ *   READY=1     once, when readiness first holds (the /readyz verdict,
+ *               with the health port on or off)
  *   STOPPING=1  once, when shutdown begins (a terminating signal arrived,
  *               before any drain) or the child ended for good
  *   STATUS=...  when readiness or the child's state changes
@@ -97,8 +97,7 @@ struct outer {
 	/* The loop side, from outer_start. */
 	struct ev_loop *loop;
 	const struct lifecycle *lc;
-	struct health *health; /* the server's, or own_health */
-	struct health own_health; /* with the health port off: no checks */
+	struct health *health;
 	struct readytcp *tcp; /* NULL: no --ready-tcp to drive */
 	ev_prepare prepare;
 	ev_timer watchdog;
@@ -184,10 +183,9 @@ char *outer_listen_pid_slot(const struct outer *o, char *const *envp);
 
 /*
  * Start telling the outer supervisor about @lc's child on @loop.
- * Readiness comes from @h (NULL with the health port off: then it holds
- * while the child runs); @tcp, when not NULL and configured, is the
- * ready-tcp check to run while the child is not ready. Nothing to do
- * without a socket.
+ * Readiness and liveness come from @h, started with or without the
+ * health port; @tcp, when configured, is the ready-tcp check to run
+ * while the child is not ready. Nothing to do without a socket.
  */
 void outer_start(struct outer *o, struct ev_loop *loop,
 		 const struct lifecycle *lc, struct health *h,

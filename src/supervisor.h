@@ -26,7 +26,7 @@ struct supervisor {
 	struct lifecycle lc; /* the one child state */
 	struct ev_loop *loop;
 	const struct child_spec *spec;
-	struct health *health; /* NULL when the health port is off */
+	struct health *health; /* NULL: no health port, no outer supervisor */
 	int exit_code; /* what pidone ends with, once the loop stops */
 	unsigned spawns; /* children forked so far */
 	enum child_step failed_step; /* of the last spawn that failed */

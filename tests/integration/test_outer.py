@@ -102,6 +102,18 @@ print(os.environ.get("LISTEN_PID"), os.environ.get("LISTEN_FDS"),
       os.getpid())
 """
 
+# Pings WATCHDOG=1 on $NOTIFY_SOCKET every 20 ms, except between the
+# creation of the path in argv[1] and that of argv[2].
+PINGER = r"""
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+addr = "\0" + os.environ["NOTIFY_SOCKET"][1:]
+while True:
+    if not os.path.exists(sys.argv[1]) or os.path.exists(sys.argv[2]):
+        s.sendto(b"WATCHDOG=1", addr)
+    time.sleep(0.02)
+"""
+
 UCRED = struct.Struct("iII")
 
 
@@ -284,31 +296,65 @@ class Outer(h.TestCase):
                 self.assert_from_pidone(outer, p)
 
     def test_ready_tcp_without_any_probe(self):
-        # Nobody asks /readyz: pidone tries the port itself until the app
-        # listens, then sends READY=1.
+        # Nobody asks /readyz (or there is no health port): pidone tries
+        # the port itself until the app listens, then sends READY=1.
+        for port in (h.free_port(), 0):
+            with self.subTest(health_port=port):
+                outer = self.outer()
+                gate = self.gate()
+                app = h.free_port()
+                p = self.start_under(outer, ["@" + gate, "listen:%d" % app],
+                                     h.health_opts(port, "--ready-tcp", app))
+                outer.wait_line(lambda l: l.startswith("STATUS=not ready"),
+                                what="a not-ready STATUS")
+                self.assertEqual(outer.count("READY=1"), 0, outer.lines())
+                open(gate, "w").close()
+                p.wait_stdout("^listening$")
+                outer.wait_line(lambda l: l == "READY=1", what="READY=1")
+                self.stop(p, outer)
+
+    def test_ready_delay_without_any_probe(self):
+        for port in (h.free_port(), 0):
+            with self.subTest(health_port=port):
+                outer = self.outer()
+                p = self.start_under(outer, (), h.health_opts(
+                    port, "--ready-delay", "1"))
+                outer.wait_line(lambda l: l == "READY=1", what="READY=1")
+                statuses = outer.statuses()
+                self.assertTrue(statuses[0].startswith("not ready: running"),
+                                statuses)
+                self.assertEqual(statuses[1], "ready", statuses)
+                lines = outer.lines()
+                self.assertLess(lines.index("STATUS=" + statuses[0]),
+                                lines.index("READY=1"), lines)
+                self.stop(p, outer)
+
+    def test_ready_notify_with_health_port_off(self):
+        # The readiness sources work without the server: the app gets
+        # pidone's own socket, and its READY=1 is what pidone waits for.
         outer = self.outer()
         gate = self.gate()
-        port, app = h.free_port(), h.free_port()
-        p = self.start_under(outer, ["@" + gate, "listen:%d" % app],
-                             h.health_opts(port, "--ready-tcp", app))
+        p = self.start_under(outer, ["@" + gate, "notify:READY=1"],
+                             ["--ready-notify"])
+        self.assertTrue(self.child_env(p).get("NOTIFY_SOCKET", "")
+                        .startswith("@pidone-notify-"), p.describe())
         outer.wait_line(lambda l: l.startswith("STATUS=not ready"),
                         what="a not-ready STATUS")
         self.assertEqual(outer.count("READY=1"), 0, outer.lines())
         open(gate, "w").close()
-        p.wait_stdout("^listening$")
+        p.wait_stdout("^sent READY=1$")
         outer.wait_line(lambda l: l == "READY=1", what="READY=1")
         self.stop(p, outer)
+        self.assertEqual(outer.count("READY=1"), 1, outer.lines())
+        self.assertFalse(p.records("no effect"), p.describe())
 
-    def test_ready_delay_without_any_probe(self):
-        outer = self.outer()
-        p = self.start_under(outer, (), h.health_opts(h.free_port(),
-                                                      "--ready-delay", "1"))
-        outer.wait_line(lambda l: l == "READY=1", what="READY=1")
-        statuses = outer.statuses()
-        self.assertTrue(statuses[0].startswith("not ready: running"),
-                        statuses)
-        self.assertEqual(statuses[1], "ready", statuses)
-        self.stop(p, outer)
+    def test_health_options_without_server_or_outer_socket(self):
+        # Nobody to tell: the readiness options do nothing, and say so.
+        p = self.start(h.python_child(CHILD), ["--ready-notify"])
+        self.assertNotIn("NOTIFY_SOCKET", self.child_env(p))
+        p.wait_log("no effect with --health-port 0 and no NOTIFY_SOCKET$")
+        p.kill(signal.SIGTERM)
+        p.wait()
 
     def test_root_only_socket_reached_after_the_drop(self):
         # The socket is root's, mode 0600: pidone connects before it
@@ -367,6 +413,39 @@ class Outer(h.TestCase):
             self.assertNotIn(name, env)
         self.stop(p, outer)
         self.assert_from_pidone(outer, p)
+
+    def test_watchdog_follows_the_app_with_health_port_off(self):
+        # --watchdog without the server: WATCHDOG=1 goes out while the app
+        # pings, none while it is silent, and again once it pings again.
+        silent = "STATUS=not ready: no WATCHDOG=1"
+        outer = self.outer()
+        quiet, again = self.gate(), self.gate()
+        p = self.start(h.python_child(PINGER, quiet, again),
+                       ["--watchdog", "1"],
+                       env={"NOTIFY_SOCKET": outer.address,
+                            "WATCHDOG_USEC": "20000"})
+        outer.wait_line(lambda l: l == "WATCHDOG=1", what="3 WATCHDOG=1",
+                        count=3)
+        # (a slow start may have seen one silence already)
+        downs = len([l for l in outer.lines() if l.startswith(silent)])
+        open(quiet, "w").close()
+        outer.wait_line(lambda l: l.startswith(silent), count=downs + 1,
+                        what="a watchdog STATUS")
+        ups = outer.count("STATUS=ready")
+        open(again, "w").close()
+        outer.wait_line(lambda l: l == "STATUS=ready", count=ups + 1,
+                        what="ready again")
+        outer.wait_line(lambda l: l == "WATCHDOG=1", what="a WATCHDOG=1 "
+                        "after the app pinged again",
+                        count=outer.count("WATCHDOG=1") + 1)
+        lines = outer.lines()
+        down = [i for i, l in enumerate(lines) if l.startswith(silent)][downs]
+        up = lines.index("STATUS=ready", down)
+        # (the app's first ping again may come with a tick, sent just
+        # before pidone looks at readiness)
+        self.assertNotIn("WATCHDOG=1", lines[down:up - 1], lines)
+        self.assertIn("WATCHDOG=1", lines[up:], lines)
+        self.stop(p, outer)
 
     def test_watchdog_pings_for_pidone_by_pid(self):
         # WATCHDOG_PID naming pidone: in subreaper mode its pid is known
