@@ -33,6 +33,8 @@ static const struct source {
 			       "memory.events", "oom_kill", 1 },
 	[CGROUP_CPU_USEC] = { "cpuacct.usage", NULL, "cpu.stat", "usage_usec",
 			      1000 },
+	/* v1's period is in cpu.cfs_period_us: cgroup_read adds it. */
+	[CGROUP_CPU_LIMIT] = { "cpu.cfs_quota_us", NULL, "cpu.max", NULL, 1 },
 	[CGROUP_PIDS] = { "pids.current", NULL, "pids.current", NULL, 1 },
 	[CGROUP_PIDS_LIMIT] = { "pids.max", NULL, "pids.max", NULL, 1 },
 };
@@ -126,6 +128,7 @@ static int dir_of(const struct cgroup *cg, enum cgroup_value what)
 		return cg->memory_dir;
 	switch (what) {
 	case CGROUP_CPU_USEC:
+	case CGROUP_CPU_LIMIT: /* cpu and cpuacct are mounted together */
 		return cg->v1_cpu_dir;
 	case CGROUP_PIDS:
 	case CGROUP_PIDS_LIMIT:
@@ -148,10 +151,19 @@ int cgroup_read(const struct cgroup *cg, enum cgroup_value what, uint64_t *ret)
 	if (!cg->version || dir < 0)
 		return -ENOENT;
 	ssize_t n = fd_read_file(dir, file, buf, sizeof(buf));
+	if (n >= 0 && what == CGROUP_CPU_LIMIT && cg->version == 1) {
+		ssize_t m = fd_read_file(dir, "cpu.cfs_period_us", buf + n,
+					 sizeof(buf) - (size_t)n);
+		n = m < 0 ? m : n + m;
+	}
 	if (n < 0)
 		return (int)n;
-	r = key ? kerntext_key_u64(buf, (size_t)n, key, &v) :
-		  kerntext_limit_u64(buf, (size_t)n, &v);
+	if (what == CGROUP_CPU_LIMIT)
+		r = kerntext_cpu_limit(buf, (size_t)n, &v);
+	else if (key)
+		r = kerntext_key_u64(buf, (size_t)n, key, &v);
+	else
+		r = kerntext_limit_u64(buf, (size_t)n, &v);
 	if (r < 0)
 		return r;
 	if (cg->version == 1 && v != KERNTEXT_NO_LIMIT)

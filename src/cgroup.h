@@ -28,8 +28,10 @@ enum cgroup_value {
 	CGROUP_MEMORY_PEAK,
 	CGROUP_OOM_KILLS,
 	CGROUP_CPU_USEC,
+	CGROUP_CPU_LIMIT, /* millicpus; KERNTEXT_NO_LIMIT when unlimited */
 	CGROUP_PIDS,
 	CGROUP_PIDS_LIMIT, /* KERNTEXT_NO_LIMIT when unlimited */
+	CGROUP_VALUE_MAX
 };
 
 /*

@@ -116,6 +116,40 @@ int kerntext_limit_u64(const char *text, size_t len, uint64_t *ret)
 	return 0;
 }
 
+int kerntext_cpu_limit(const char *text, size_t len, uint64_t *ret)
+{
+	const char *p = text, *end = text + len;
+	uint64_t quota = KERNTEXT_NO_LIMIT, period;
+	int r = 0;
+
+	if (end > p && end[-1] == '\n')
+		end--;
+	if (end - p > 3 && memcmp(p, "max", 3) == 0)
+		p += 3;
+	else if (end - p > 2 && memcmp(p, "-1", 2) == 0)
+		p += 2;
+	else
+		r = read_u64(&p, end, &quota);
+	if (r < 0)
+		return r;
+	if (p == end || (*p != ' ' && *p != '\n'))
+		return -EINVAL;
+	p++;
+	r = read_u64(&p, end, &period);
+	if (r < 0)
+		return r;
+	if (p != end || period == 0)
+		return -EINVAL;
+	if (quota != KERNTEXT_NO_LIMIT) {
+		if (quota > UINT64_MAX / 1000 - period)
+			return -ERANGE;
+		quota = (quota * 1000 + period / 2) / period;
+		quota += quota == 0;
+	}
+	*ret = quota;
+	return 0;
+}
+
 /* Is @name one of the comma-separated names in [@p, @end)? */
 static int list_has(const char *p, const char *end, const char *name)
 {

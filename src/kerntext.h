@@ -3,7 +3,8 @@
  * kerntext.h - pure parsers for the text the kernel writes in /proc and in
  * cgroupfs: flat "key value" files (memory.events, memory.oom_control,
  * cpu.stat, /proc/PID/status), single values with "max" for no limit,
- * /proc/self/cgroup and /proc/PID/stat. No I/O, no globals, no logs.
+ * the CPU quota and period, /proc/self/cgroup and /proc/PID/stat. No I/O,
+ * no globals, no logs.
  *
  * Each returns 0 and writes its ret_ output only on success; -ENOENT when
  * the key or controller is absent, -EINVAL for text not of the form,
@@ -32,6 +33,15 @@ int kerntext_key_u64(const char *text, size_t len, const char *key,
  * LONG_MAX to pages) give KERNTEXT_NO_LIMIT.
  */
 int kerntext_limit_u64(const char *text, size_t len, uint64_t *ret);
+
+/*
+ * The CPU limit in thousandths of a CPU from "QUOTA PERIOD" (microseconds):
+ * v2's cpu.max ("50000 100000\n"), or v1's cpu.cfs_quota_us and
+ * cpu.cfs_period_us read one after the other ("50000\n100000\n"). "max"
+ * (v2) and "-1" (v1) give KERNTEXT_NO_LIMIT; a limit is rounded to the
+ * nearest thousandth and is never 0.
+ */
+int kerntext_cpu_limit(const char *text, size_t len, uint64_t *ret);
 
 /*
  * The cgroup path of @controller ("memory", "cpuacct"...) in the text of

@@ -81,6 +81,7 @@ static void put_v2(const char *dir)
 		{ "memory.events", "low 0\nhigh 0\nmax 9\noom 3\noom_kill 2\n"
 				   "oom_group_kill 0\n" },
 		{ "cpu.stat", "usage_usec 5000\nuser_usec 4000\n" },
+		{ "cpu.max", "50000 100000\n" },
 		{ "pids.current", "3\n" },
 		{ "pids.max", "100\n" },
 	};
@@ -100,6 +101,7 @@ static void check_v2_values(const struct cgroup *cg)
 	cr_assert_eq(value(cg, CGROUP_MEMORY_PEAK), 4096);
 	cr_assert_eq(value(cg, CGROUP_OOM_KILLS), 2);
 	cr_assert_eq(value(cg, CGROUP_CPU_USEC), 5000);
+	cr_assert_eq(value(cg, CGROUP_CPU_LIMIT), 500);
 	cr_assert_eq(value(cg, CGROUP_PIDS), 3);
 	cr_assert_eq(value(cg, CGROUP_PIDS_LIMIT), 100);
 }
@@ -141,6 +143,8 @@ Test(cgroup, v1_controllers_each_in_their_hierarchy, .init = make_root,
 	    "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
 	/* cpuacct has no "app" directory: its root is the container's. */
 	put("cpuacct/cpuacct.usage", "7000000\n");
+	put("cpuacct/cpu.cfs_quota_us", "150000\n");
+	put("cpuacct/cpu.cfs_period_us", "100000\n");
 	put("pids/app/pids.current", "5\n");
 	put("pids/app/pids.max", "max\n");
 	put("unified/cgroup.controllers", "");
@@ -151,6 +155,7 @@ Test(cgroup, v1_controllers_each_in_their_hierarchy, .init = make_root,
 	cr_assert_eq(value(&cg, CGROUP_MEMORY_PEAK), 70000);
 	cr_assert_eq(value(&cg, CGROUP_OOM_KILLS), 4);
 	cr_assert_eq(value(&cg, CGROUP_CPU_USEC), 7000, "ns to us");
+	cr_assert_eq(value(&cg, CGROUP_CPU_LIMIT), 1500, "quota over period");
 	cr_assert_eq(value(&cg, CGROUP_PIDS), 5);
 	cr_assert_eq(value(&cg, CGROUP_PIDS_LIMIT), KERNTEXT_NO_LIMIT);
 	cgroup_close(&cg);
@@ -175,7 +180,16 @@ Test(cgroup, absent_files_and_no_cgroupfs, .init = make_root,
 	cr_assert_eq(cgroup_read(&cg, CGROUP_MEMORY_PEAK, &v), -ENOENT);
 	cr_assert_eq(cgroup_read(&cg, CGROUP_OOM_KILLS, &v), -ENOENT);
 	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_USEC, &v), -ENOENT);
+	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), -ENOENT);
 	cr_assert_eq(v, 77, "nothing written on failure");
+	/* A quota without its period says nothing. */
+	put("cpuacct/cpu.cfs_quota_us", "-1\n");
+	cgroup_close(&cg);
+	find(&cg, "4:memory:/\n");
+	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), -ENOENT);
+	put("cpuacct/cpu.cfs_period_us", "100000\n");
+	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), 0);
+	cr_assert_eq(v, KERNTEXT_NO_LIMIT);
 	cgroup_close(&cg);
 }
 

@@ -116,6 +116,63 @@ Test(kerntext, limits)
 	cr_assert_eq(v, 5);
 }
 
+static int cpu(const char *text, uint64_t *v)
+{
+	struct guard g = guard_copy(text, strlen(text));
+	int r = kerntext_cpu_limit(g.data, g.len, v);
+
+	guard_free(&g);
+	return r;
+}
+
+static const struct {
+	const char *text;
+	int r;
+	uint64_t millicpus; /* when r is 0 */
+} cpu_rows[] = {
+	/* v2 cpu.max */
+	{ "max 100000\n", 0, KERNTEXT_NO_LIMIT },
+	{ "50000 100000\n", 0, 500 },
+	{ "200000 100000\n", 0, 2000 },
+	{ "150000 100000", 0, 1500 },
+	{ "33333 100000\n", 0, 333 },
+	{ "66667 100000\n", 0, 667 }, /* to the nearest */
+	{ "1000 1000000\n", 0, 1 },
+	{ "1 1000000\n", 0, 1 }, /* rounds to 0, which is no limit's place */
+	/* v1 cpu.cfs_quota_us then cpu.cfs_period_us */
+	{ "-1\n100000\n", 0, KERNTEXT_NO_LIMIT },
+	{ "25000\n100000\n", 0, 250 },
+	{ "400000\n100000\n", 0, 4000 },
+	/* not of the form */
+	{ "", -EINVAL, 0 },
+	{ "\n", -EINVAL, 0 },
+	{ "max\n", -EINVAL, 0 },
+	{ "max", -EINVAL, 0 },
+	{ "-1\n", -EINVAL, 0 }, /* the period could not be read */
+	{ "50000\n", -EINVAL, 0 },
+	{ "50000 0\n", -EINVAL, 0 },
+	{ "50000  100000\n", -EINVAL, 0 },
+	{ "maxx 100000\n", -EINVAL, 0 },
+	{ "-12\n100000\n", -EINVAL, 0 },
+	{ "-2\n100000\n", -EINVAL, 0 },
+	{ "50000 100000 1\n", -EINVAL, 0 },
+	{ "50000 100000\n\n", -EINVAL, 0 },
+	{ "18446744073709551 100000\n", -ERANGE, 0 },
+	{ "50000 18446744073709551616\n", -ERANGE, 0 },
+};
+
+Test(kerntext, cpu_limits)
+{
+	for (size_t i = 0; i < sizeof(cpu_rows) / sizeof(cpu_rows[0]); i++) {
+		uint64_t v = 7;
+		int r = cpu(cpu_rows[i].text, &v);
+
+		cr_expect_eq(r, cpu_rows[i].r, "%zu: %d", i, r);
+		cr_expect_eq(v, r == 0 ? cpu_rows[i].millicpus : 7, "%zu: %llu",
+			     i, (unsigned long long)v);
+	}
+}
+
 static const char cgroup_v1_host[] =
 	"9:name=systemd:/\n"
 	"8:pids:/\n"
