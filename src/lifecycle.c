@@ -25,6 +25,30 @@ const char *lifecycle_state_name(enum lifecycle_state state)
 	return state < LIFECYCLE_STATE_MAX ? state_names[state] : "?";
 }
 
+const char *lifecycle_phase(const struct lifecycle *lc)
+{
+	bool stop = lc->shutting_down || lc->reloading;
+
+	switch (lc->state) {
+	case LIFECYCLE_IDLE:
+	case LIFECYCLE_STARTING:
+		return stop ? "stopping" : "starting";
+	case LIFECYCLE_RUNNING:
+		return stop ? "stopping" : "running";
+	case LIFECYCLE_DRAINING:
+		return "draining";
+	case LIFECYCLE_ENDING:
+		return lc->reloading || (lc->restart_delay_ms &&
+					 !lc->shutting_down) ?
+			       "restarting" :
+			       "stopping";
+	case LIFECYCLE_BACKOFF:
+		return "restarting";
+	default:
+		return "ended";
+	}
+}
+
 void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 		    bool reaper)
 {

@@ -235,6 +235,15 @@ bool lifecycle_wants_group(const struct lifecycle *lc);
 /* "running", "draining", "ending"...: for logs and tests. */
 const char *lifecycle_state_name(enum lifecycle_state state);
 
+/*
+ * What the child is going through, as `pidone status` shows it:
+ * "starting", "running", "draining" (a stop waits for the drain),
+ * "stopping" (the stop signal went out, the grace runs), "restarting"
+ * (it ended, a new one follows after the backoff or a reload's stop) or
+ * "ended".
+ */
+const char *lifecycle_phase(const struct lifecycle *lc);
+
 /* "exit", "signal", "grace-kill", "oom-kill": for logs and metrics. */
 const char *lifecycle_cause_name(enum lifecycle_cause cause);
 

@@ -4,9 +4,9 @@
  *
  * Pure: a struct of numbers in, text in the caller's buffer out. No I/O,
  * no globals, no logs, no allocation. Every label value written here is a
- * constant of this file, a signal name from signame.c or a cause name
- * from lifecycle.c, so no escaping is needed and no client can add a
- * series.
+ * constant of this file, a signal name from signame.c or a cause or
+ * state name from lifecycle.c, so no escaping is needed and no client can
+ * add a series.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -216,6 +216,14 @@ int metrics_format(const struct metrics_sample *m, char *buf, size_t buflen,
 	       "Whether a stop is waiting for the drain (1): the app still "
 	       "runs and serves while readiness is off.");
 	textbuf_printf(&o, "pidone_draining %d\n", m->draining ? 1 : 0);
+
+	if (m->child_state) {
+		family(&o, "pidone_child_state", "gauge",
+		       "The main child's state: starting, running, draining, "
+		       "stopping, restarting or ended.");
+		textbuf_printf(&o, "pidone_child_state{state=\"%s\"} 1\n",
+			       m->child_state);
+	}
 
 	family(&o, "pidone_child_restarts_total", "counter",
 	       "Times the main child was restarted after it exited.");

@@ -98,6 +98,7 @@ struct metrics_sample {
 	uint64_t health_evictions; /* closed to make room at the cap */
 	uint64_t log_lines_dropped;
 	const char *last_exit_cause; /* "exit"...; NULL until a run ended */
+	const char *child_state; /* "running"...; NULL: not said */
 	uint64_t read[METRICS_READ_MAX];
 	unsigned read_known; /* bit (1 << i): read[i] could be read */
 	struct metrics_app_sample app[METRICS_APP_MAX];

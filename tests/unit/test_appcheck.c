@@ -402,6 +402,7 @@ Test(appcheck, metrics_worst_case_fits)
 	memset(&m, 0xff, sizeof(m));
 	m.child_up = m.live = m.ready = m.draining = true;
 	m.last_exit_cause = "grace-kill";
+	m.child_state = "restarting";
 	for (int i = 0; i < METRICS_APP_MAX; i++)
 		m.app[i] = (struct metrics_app_sample){ true, true, true,
 							UINT32_MAX,

@@ -894,6 +894,39 @@ Test(lifecycle, child_up_and_group_wanted)
 	cr_expect_str_eq(lifecycle_state_name(r.lc.state), "done");
 }
 
+/* The phases `pidone status` shows, through a drained stop and a restart. */
+Test(lifecycle, phases)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DRAIN_RESTART);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "starting");
+	drive(&r, LIFECYCLE_STARTING);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "starting");
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 0);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 1);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "running");
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)),
+	     2);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "restarting", "ending");
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 3);
+	cr_expect_eq(r.lc.state, LIFECYCLE_BACKOFF);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "restarting");
+	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 2000);
+	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID), 2000);
+	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 2001);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "running");
+	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 2100);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "draining");
+	step(&r, EV(.kind = LIFECYCLE_EV_DRAIN_OVER), 7100);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "stopping", "the grace runs");
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(3)),
+	     7200);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "stopping", "no restart");
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 7201);
+	cr_expect_str_eq(lifecycle_phase(&r.lc), "ended");
+}
+
 /*
  * A whole drained stop: readiness off at the TERM (shutting_down), the app
  * still up for the whole drain, the deadline health shows, the TERM only

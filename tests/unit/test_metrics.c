@@ -126,6 +126,7 @@ Test(metrics, zero_sample)
 	cr_expect(has_line(t,
 			   "pidone_signals_forwarded_total{signal=\"HUP\"} 0"));
 	cr_expect_null(strstr(t, "signal=\"USR1\""));
+	cr_expect_null(strstr(t, "pidone_child_state"), "no state: not said");
 	/* every (path, code) pair, zeros included */
 	cr_expect(has_line(
 		t,
@@ -143,6 +144,7 @@ Test(metrics, values_and_labels)
 		.live = true,
 		.ready = false,
 		.draining = true,
+		.child_state = "draining",
 		.child_restarts = 3,
 		.child_reloads = 4,
 		.zombies_reaped = 12345678901234ULL,
@@ -164,6 +166,8 @@ Test(metrics, values_and_labels)
 	cr_expect(has_line(t, "pidone_live 1"));
 	cr_expect(has_line(t, "pidone_ready 0"));
 	cr_expect(has_line(t, "pidone_draining 1"));
+	cr_expect(has_line(t, "pidone_child_state{state=\"draining\"} 1"));
+	cr_expect(has_line(t, "# TYPE pidone_child_state gauge"));
 	cr_expect(has_line(t, "pidone_child_restarts_total 3"));
 	cr_expect(has_line(t, "pidone_child_reloads_total 4"));
 	cr_expect(has_line(t, "pidone_zombies_reaped_total 12345678901234"));
