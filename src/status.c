@@ -22,6 +22,7 @@
 #include "fdutil.h"
 #include "kerntext.h"
 #include "metrics.h"
+#include "oomwatch.h"
 #include "probe.h"
 #include "ptree.h"
 #include "textbuf.h"
@@ -91,19 +92,26 @@ static bool metric(const struct asked *m, const char *name, uint64_t *ret)
 	       kerntext_key_u64(m->body, m->len, name, ret) == 0;
 }
 
-/* The cause label of pidone_child_last_exit_cause, into @buf, or "". */
-static void last_cause(const struct asked *m, char *buf, size_t size)
+/*
+ * The label of the one series of @family ("\npidone_child_state{state=\"")
+ * into @buf, or "". pidone's labels are lowercase words and '-': anything
+ * else on the port is not printed or put in JSON.
+ */
+static void label(const struct asked *m, const char *family, char *buf,
+		  size_t size)
 {
-	static const char key[] = "\npidone_child_last_exit_cause{cause=\"";
-	const char *p = m->status == 200 ?
-				memmem(m->body, m->len, key, sizeof(key) - 1) :
-				NULL;
-	size_t n = 0;
+	size_t klen = strlen(family), n = 0;
+	const char *end = m->body + m->len;
+	const char *p =
+		m->status == 200 ? memmem(m->body, m->len, family, klen) : NULL;
 
 	if (p) {
-		p += sizeof(key) - 1;
-		while (p + n < m->body + m->len && p[n] != '"' && n + 1 < size)
+		p += klen;
+		while (p + n < end && n + 1 < size &&
+		       (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
 			n++;
+		if (p + n == end || p[n] != '"')
+			n = 0;
 	}
 	memcpy(buf, p ? p : "", n);
 	buf[n] = '\0';
@@ -193,32 +201,32 @@ static const char *json_text(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-/* The container's cgroup values wanted, in this order. */
-static const struct {
-	enum cgroup_value value;
-	const char *key;
-} container_values[] = {
-	{ CGROUP_MEMORY_BYTES, "memory_bytes" },
-	{ CGROUP_MEMORY_LIMIT, "memory_limit_bytes" },
-	{ CGROUP_MEMORY_PEAK, "memory_peak_bytes" },
-	{ CGROUP_CPU_USEC, "cpu_usec" },
-	{ CGROUP_PIDS, "pids" },
-	{ CGROUP_PIDS_LIMIT, "pids_limit" },
-	{ CGROUP_OOM_KILLS, "oom_kills" },
+/* The container's cgroup values by their JSON keys. */
+static const char *const container_keys[CGROUP_VALUE_MAX] = {
+	[CGROUP_MEMORY_BYTES] = "memory_bytes",
+	[CGROUP_MEMORY_LIMIT] = "memory_limit_bytes",
+	[CGROUP_MEMORY_PEAK] = "memory_peak_bytes",
+	[CGROUP_OOM_KILLS] = "oom_kills",
+	[CGROUP_CPU_USEC] = "cpu_usec",
+	[CGROUP_CPU_LIMIT] = "cpu_limit_millicpus",
+	[CGROUP_PIDS] = "pids",
+	[CGROUP_PIDS_LIMIT] = "pids_limit",
 };
-#define N_CONTAINER (sizeof(container_values) / sizeof(container_values[0]))
 
+/* Each value, or known[i] false; a "no limit" counts as not known. */
 static void read_container(uint64_t *v, bool *known)
 {
+	const char *root = getenv(OOMWATCH_ROOT_VAR); /* tests only */
 	char text[4096];
 	struct cgroup cg;
 	ssize_t n =
 		fd_read_file(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text));
 
-	cgroup_find(&cg, "/sys/fs/cgroup", text, n > 0 ? (size_t)n : 0);
-	for (size_t i = 0; i < N_CONTAINER; i++)
-		known[i] = cgroup_read(&cg, container_values[i].value, &v[i]) ==
-			   0;
+	cgroup_find(&cg, root ? root : "/sys/fs/cgroup", text,
+		    n > 0 ? (size_t)n : 0);
+	for (enum cgroup_value i = 0; i < CGROUP_VALUE_MAX; i++)
+		known[i] = cgroup_read(&cg, i, &v[i]) == 0 &&
+			   v[i] != KERNTEXT_NO_LIMIT;
 	cgroup_close(&cg);
 }
 
@@ -229,28 +237,49 @@ static const char *mib(uint64_t bytes, char *buf, size_t size)
 			      bytes >> 20, ((bytes & 0xfffff) * 10) >> 20);
 }
 
+/* "0.5", "2", "0.333" CPUs from thousandths */
+static const char *cpus(uint64_t milli, char *buf, size_t size)
+{
+	size_t n = strlen(textbuf_format(buf, size, "%" PRIu64 ".%03" PRIu64,
+					 milli / 1000, milli % 1000));
+
+	while (buf[n - 1] == '0')
+		n--;
+	buf[buf[n - 1] == '.' ? n - 1 : n] = '\0';
+	return buf;
+}
+
 static void container_text(struct textbuf *t, const uint64_t *v,
 			   const bool *known)
 {
 	char a[32], b[32];
 
 	textbuf_puts(t, "container:");
-	if (known[0])
-		textbuf_printf(t, " memory %s", mib(v[0], a, sizeof(a)));
-	if (known[0] && known[1] && v[1] != KERNTEXT_NO_LIMIT)
-		textbuf_printf(t, " of %s", mib(v[1], b, sizeof(b)));
-	if (known[2])
-		textbuf_printf(t, " (peak %s)", mib(v[2], a, sizeof(a)));
-	if (known[3])
+	if (known[CGROUP_MEMORY_BYTES])
+		textbuf_printf(t, " memory %s",
+			       mib(v[CGROUP_MEMORY_BYTES], a, sizeof(a)));
+	if (known[CGROUP_MEMORY_BYTES] && known[CGROUP_MEMORY_LIMIT])
+		textbuf_printf(t, " of %s",
+			       mib(v[CGROUP_MEMORY_LIMIT], b, sizeof(b)));
+	if (known[CGROUP_MEMORY_PEAK])
+		textbuf_printf(t, " (peak %s)",
+			       mib(v[CGROUP_MEMORY_PEAK], a, sizeof(a)));
+	if (known[CGROUP_CPU_USEC])
 		textbuf_printf(t, ", cpu %" PRIu64 ".%02" PRIu64 " s",
-			       v[3] / 1000000, v[3] % 1000000 / 10000);
-	if (known[4])
-		textbuf_printf(t, ", pids %" PRIu64, v[4]);
-	if (known[4] && known[5] && v[5] != KERNTEXT_NO_LIMIT)
-		textbuf_printf(t, " of %" PRIu64, v[5]);
-	if (known[6])
-		textbuf_printf(t, ", oom kills %" PRIu64, v[6]);
-	if (!known[0] && !known[3] && !known[4])
+			       v[CGROUP_CPU_USEC] / 1000000,
+			       v[CGROUP_CPU_USEC] % 1000000 / 10000);
+	if (known[CGROUP_CPU_USEC] && known[CGROUP_CPU_LIMIT])
+		textbuf_printf(t, " (limit %s CPU%s)",
+			       cpus(v[CGROUP_CPU_LIMIT], a, sizeof(a)),
+			       v[CGROUP_CPU_LIMIT] == 1000 ? "" : "s");
+	if (known[CGROUP_PIDS])
+		textbuf_printf(t, ", pids %" PRIu64, v[CGROUP_PIDS]);
+	if (known[CGROUP_PIDS] && known[CGROUP_PIDS_LIMIT])
+		textbuf_printf(t, " of %" PRIu64, v[CGROUP_PIDS_LIMIT]);
+	if (known[CGROUP_OOM_KILLS])
+		textbuf_printf(t, ", oom kills %" PRIu64, v[CGROUP_OOM_KILLS]);
+	if (!known[CGROUP_MEMORY_BYTES] && !known[CGROUP_CPU_USEC] &&
+	    !known[CGROUP_PIDS])
 		textbuf_puts(t, " no cgroup readable");
 	textbuf_puts(t, "\n");
 }
@@ -259,12 +288,10 @@ static void container_json(struct textbuf *t, const uint64_t *v,
 			   const bool *known)
 {
 	textbuf_puts(t, "{");
-	for (size_t i = 0, n = 0; i < N_CONTAINER; i++) {
-		if (!known[i] || v[i] == KERNTEXT_NO_LIMIT)
-			continue;
-		textbuf_printf(t, "%s\"%s\":%" PRIu64, n++ ? "," : "",
-			       container_values[i].key, v[i]);
-	}
+	for (int i = 0, n = 0; i < CGROUP_VALUE_MAX; i++)
+		if (known[i])
+			textbuf_printf(t, "%s\"%s\":%" PRIu64, n++ ? "," : "",
+				       container_keys[i], v[i]);
 	textbuf_puts(t, "}");
 }
 
@@ -274,11 +301,12 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	static char tree[PTREE_MAX * (PTREE_CMD_MAX * 6 + 96)];
 	static struct ptree_proc procs[PTREE_MAX], scratch[PTREE_MAX];
 	struct asked got[ASKED];
-	char where[80] = "", why[160] = "", cause[32], esc[sizeof(why) * 6];
-	uint64_t v[N_CONTAINER], restarts = 0, reloads = 0, up = 0, code = 0;
-	uint64_t pid = 0;
-	bool known[N_CONTAINER], answered, live, ready, has_pid, has_up = false;
-	bool has_code;
+	char where[80] = "", why[160] = "", cause[32], state[16];
+	char esc[sizeof(why) * 6];
+	uint64_t v[CGROUP_VALUE_MAX], restarts = 0, reloads = 0, up = 0;
+	uint64_t code = 0, pid = 0;
+	bool known[CGROUP_VALUE_MAX], answered, live, ready, has_pid;
+	bool has_code, has_up = false;
 	struct textbuf t, tt;
 	size_t more = 0;
 	int n;
@@ -290,7 +318,12 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	(void)metric(&got[METRICS], "pidone_child_reloads_total", &reloads);
 	has_code = metric(&got[METRICS], "pidone_child_last_exit_code", &code);
 	has_pid = metric(&got[METRICS], "pidone_child_pid", &pid);
-	last_cause(&got[METRICS], cause, sizeof(cause));
+	label(&got[METRICS], "\npidone_child_last_exit_cause{cause=\"", cause,
+	      sizeof(cause));
+	label(&got[METRICS], "\npidone_child_state{state=\"", state,
+	      sizeof(state));
+	if (!state[0])
+		snprintf(state, sizeof(state), "unknown");
 	/* The pid is pidone's namespace's: ours too, run inside it. */
 	if (has_pid)
 		has_up = uptime_of((int)pid, &up);
@@ -318,8 +351,9 @@ int status_run(const struct settings *s, bool json, int out_fd)
 		checks_json(&t, &got[LIVE]);
 		textbuf_puts(&t, ",\"ready_checks\":");
 		checks_json(&t, &got[READY]);
-		textbuf_printf(&t, ",\"child\":{\"running\":%s",
-			       has_pid ? "true" : "false");
+		textbuf_printf(&t,
+			       ",\"child\":{\"state\":\"%s\",\"running\":%s",
+			       state, has_pid ? "true" : "false");
 		if (has_pid)
 			textbuf_printf(&t, ",\"pid\":%" PRIu64, pid);
 		if (has_up)
@@ -345,8 +379,7 @@ int status_run(const struct settings *s, bool json, int out_fd)
 		checks_text(&t, &got[LIVE], "live: ");
 		checks_text(&t, &got[READY], "ready:");
 		if (answered) {
-			textbuf_printf(&t, "child: %s",
-				       has_pid ? "running" : "not running");
+			textbuf_printf(&t, "child: %s", state);
 			if (has_pid)
 				textbuf_printf(&t, ", pid %" PRIu64, pid);
 			if (has_up)

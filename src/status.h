@@ -5,10 +5,10 @@
  *
  * From the running pidone's health port (the same target as `pidone
  * health`): liveness and readiness with each check's reason
- * (/healthz?verbose, /readyz?verbose) and the child's counters (/metrics:
- * restarts, last exit and its cause). Read locally, as the image's user:
- * the container's cgroup (memory, CPU, pids against their limits) and the
- * process tree from /proc, commands included. Commands are shown only
+ * (/healthz?verbose, /readyz?verbose) and the child's state and counters
+ * (/metrics: restarts, last exit and its cause). Read locally, as the
+ * image's user: the container's cgroup (memory, CPU, pids against their
+ * limits) and the process tree from /proc, commands included. Commands are shown only
  * here, on the terminal of someone who could exec into the container:
  * nothing pidone serves on the network contains one.
  *

@@ -23,6 +23,24 @@ print("up", flush=True)
 time.sleep(60)
 """)
 
+# Ignores SIGTERM: the grace after a stop runs until the test ends it.
+DEAF_APP = h.python_child("""
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("up", flush=True)
+time.sleep(60)
+""")
+
+
+def write_tree(root, files):
+    """Write a cgroup tree as the kernel lays it out: {path: text}."""
+    for name, text in files.items():
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+    return root
+
 
 class Beside(h.TestCase):
 
@@ -30,7 +48,7 @@ class Beside(h.TestCase):
         if not NSENTER:
             self.skipTest("no nsenter")
 
-    def beside(self, p, *args, user=None):
+    def beside(self, p, *args, user=None, env=None):
         """Run `pidone ARGS` in pidone's PID and mount namespaces."""
         argv = [NSENTER, "-t", str(p.pid), "-p", "-m"]
         binary = h.BIN
@@ -46,12 +64,12 @@ class Beside(h.TestCase):
         argv += ["--", binary] + list(args)
         r = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=h.scaled(20),
-                           env=h.base_env())
+                           env=h.base_env(env))
         return r.returncode, r.stdout.decode(), r.stderr.decode()
 
-    def start_app(self, port, *more):
+    def start_app(self, port, *more, app=APP, env=None):
         # The port only on pidone's command line, as in an ENTRYPOINT.
-        p = self.start(APP, h.health_opts(port, *more))
+        p = self.start(app, h.health_opts(port, *more), env=env)
         p.wait_stdout("^up$")
         h.wait_http(port, "/readyz")
         return p
@@ -134,6 +152,87 @@ class Beside(h.TestCase):
         self.assertEqual(st["child"]["last_exit_code"], 4, out)
         self.assertEqual(st["child"]["last_exit_cause"], "exit", out)
         self.assertGreaterEqual(st["child"]["restarts"], 0)
+
+    def test_status_during_a_drain_and_the_grace(self):
+        port = h.free_port()
+        # A drain no bounded wait here comes near: the status runs in it.
+        p = self.start_app(port, "--drain", "60", "--grace", "60",
+                           app=DEAF_APP)
+        p.kill(signal.SIGTERM)
+        h.wait_http(port, "/readyz", 503)
+        code, out, err = self.beside(p, "status")
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(out.splitlines()[0], "pidone at 127.0.0.1:%d: "
+                         "live, not ready" % port, out)
+        self.assertRegex(out, r"\nchild: draining, pid 2, up \d+ s, "
+                              r"restarts 0\n")
+        # A second stop ends the drain; the app ignores it: the grace runs.
+        p.kill(signal.SIGTERM)
+        p.wait_log("^received SIGTERM during the drain")
+        code, out, err = self.beside(p, "status", "--json")
+        st = json.loads(out)
+        self.assertEqual(st["child"]["state"], "stopping", out)
+        self.assertIs(st["child"]["running"], True, out)
+        os.kill(p.child_pid(), signal.SIGKILL)
+        p.wait()
+
+    def container(self, p, env):
+        """`status` and `status --json` beside @p: the container line and
+        the container object."""
+        code, out, err = self.beside(p, "status", env=env)
+        self.assertEqual(code, 0, out + err)
+        line = [x for x in out.splitlines() if x.startswith("container:")]
+        code, js, err = self.beside(p, "status", "--json", env=env)
+        self.assertEqual(code, 0, js + err)
+        return line, json.loads(js)["container"]
+
+    def test_status_cgroup_v2_limits(self):
+        root = write_tree(self.tmpdir(), {
+            "cgroup.controllers": "cpu memory pids\n",
+            "memory.current": "%d\n" % (3 << 20),
+            "memory.max": "%d\n" % (64 << 20),
+            "memory.peak": "%d\n" % (5 << 20),
+            "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 1\n",
+            "cpu.stat": "usage_usec 12345678\nuser_usec 1\n",
+            "cpu.max": "50000 100000\n",
+            "pids.current": "4\n",
+            "pids.max": "100\n"})
+        env = {"PIDONE_TEST_CGROUP_ROOT": root}
+        p = self.start_app(h.free_port(), env=env)
+        line, js = self.container(p, env)
+        self.assertEqual(line, ["container: memory 3.0 MiB of 64.0 MiB "
+                                "(peak 5.0 MiB), cpu 12.34 s (limit 0.5 "
+                                "CPUs), pids 4 of 100, oom kills 1"])
+        self.assertEqual(js, {"memory_bytes": 3 << 20,
+                              "memory_limit_bytes": 64 << 20,
+                              "memory_peak_bytes": 5 << 20,
+                              "oom_kills": 1, "cpu_usec": 12345678,
+                              "cpu_limit_millicpus": 500, "pids": 4,
+                              "pids_limit": 100})
+        # No limit: none shown, no key (never a 0 in its place).
+        write_tree(root, {"cpu.max": "max 100000\n"})
+        line, js = self.container(p, env)
+        self.assertIn(", cpu 12.34 s, pids 4 of 100", line[0])
+        self.assertNotIn("cpu_limit_millicpus", js)
+
+    def test_status_cgroup_v1_limits(self):
+        root = write_tree(self.tmpdir(), {
+            "memory/memory.usage_in_bytes": "%d\n" % (1 << 20),
+            "memory/memory.limit_in_bytes": "9223372036854771712\n",
+            "cpuacct/cpuacct.usage": "2500000000\n",
+            "cpuacct/cpu.cfs_quota_us": "150000\n",
+            "cpuacct/cpu.cfs_period_us": "100000\n"})
+        env = {"PIDONE_TEST_CGROUP_ROOT": root}
+        p = self.start_app(h.free_port(), env=env)
+        line, js = self.container(p, env)
+        self.assertEqual(line, ["container: memory 1.0 MiB, cpu 2.50 s "
+                                "(limit 1.5 CPUs)"])
+        self.assertEqual(js, {"memory_bytes": 1 << 20, "cpu_usec": 2500000,
+                              "cpu_limit_millicpus": 1500})
+        write_tree(root, {"cpuacct/cpu.cfs_quota_us": "-1\n"})
+        line, js = self.container(p, env)
+        self.assertEqual(line, ["container: memory 1.0 MiB, cpu 2.50 s"])
+        self.assertNotIn("cpu_limit_millicpus", js)
 
     def test_no_pidone_answers_is_2(self):
         port = h.free_port()
