@@ -91,11 +91,14 @@ void cgroup_find(struct cgroup *cg, const char *root,
 
 	*cg = (struct cgroup){ .memory_dir = -1,
 			       .v1_cpu_dir = -1,
+			       .v1_cpuacct_dir = -1,
 			       .v1_pids_dir = -1 };
 	cg->memory_dir = v1_dir(root, "memory", proc_self_cgroup, len);
 	if (cg->memory_dir >= 0) {
 		cg->version = 1;
-		cg->v1_cpu_dir = v1_dir(root, "cpuacct", proc_self_cgroup, len);
+		cg->v1_cpu_dir = v1_dir(root, "cpu", proc_self_cgroup, len);
+		cg->v1_cpuacct_dir =
+			v1_dir(root, "cpuacct", proc_self_cgroup, len);
 		cg->v1_pids_dir = v1_dir(root, "pids", proc_self_cgroup, len);
 		return;
 	}
@@ -117,6 +120,7 @@ void cgroup_close(struct cgroup *cg)
 {
 	fd_close(&cg->memory_dir);
 	fd_close(&cg->v1_cpu_dir);
+	fd_close(&cg->v1_cpuacct_dir);
 	fd_close(&cg->v1_pids_dir);
 	cg->version = 0;
 }
@@ -128,7 +132,8 @@ static int dir_of(const struct cgroup *cg, enum cgroup_value what)
 		return cg->memory_dir;
 	switch (what) {
 	case CGROUP_CPU_USEC:
-	case CGROUP_CPU_LIMIT: /* cpu and cpuacct are mounted together */
+		return cg->v1_cpuacct_dir;
+	case CGROUP_CPU_LIMIT:
 		return cg->v1_cpu_dir;
 	case CGROUP_PIDS:
 	case CGROUP_PIDS_LIMIT:

@@ -19,7 +19,8 @@ struct cgroup {
 	int version; /* 1 or 2; 0 when no cgroup was found */
 	/* O_PATH directories (usable after the privilege drop); <0: absent. */
 	int memory_dir; /* v1 memory controller, or the v2 cgroup */
-	int v1_cpu_dir, v1_pids_dir; /* negative on v2 */
+	/* negative on v2; cpu and cpuacct are often one mount, not always */
+	int v1_cpu_dir, v1_cpuacct_dir, v1_pids_dir;
 };
 
 enum cgroup_value {

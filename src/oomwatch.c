@@ -23,6 +23,7 @@ void oomwatch_init(struct oomwatch *w)
 {
 	w->cg = (struct cgroup){ .memory_dir = -1,
 				 .v1_cpu_dir = -1,
+				 .v1_cpuacct_dir = -1,
 				 .v1_pids_dir = -1 };
 	w->fd = -1;
 	w->counted = false;

@@ -216,12 +216,15 @@ class Beside(h.TestCase):
         self.assertNotIn("cpu_limit_millicpus", js)
 
     def test_status_cgroup_v1_limits(self):
+        # cpu and cpuacct as Docker mounts them: one hierarchy, two links.
         root = write_tree(self.tmpdir(), {
             "memory/memory.usage_in_bytes": "%d\n" % (1 << 20),
             "memory/memory.limit_in_bytes": "9223372036854771712\n",
-            "cpuacct/cpuacct.usage": "2500000000\n",
-            "cpuacct/cpu.cfs_quota_us": "150000\n",
-            "cpuacct/cpu.cfs_period_us": "100000\n"})
+            "cpu,cpuacct/cpuacct.usage": "2500000000\n",
+            "cpu,cpuacct/cpu.cfs_quota_us": "150000\n",
+            "cpu,cpuacct/cpu.cfs_period_us": "100000\n"})
+        os.symlink("cpu,cpuacct", os.path.join(root, "cpu"))
+        os.symlink("cpu,cpuacct", os.path.join(root, "cpuacct"))
         env = {"PIDONE_TEST_CGROUP_ROOT": root}
         p = self.start_app(h.free_port(), env=env)
         line, js = self.container(p, env)
@@ -229,7 +232,7 @@ class Beside(h.TestCase):
                                 "(limit 1.5 CPUs)"])
         self.assertEqual(js, {"memory_bytes": 1 << 20, "cpu_usec": 2500000,
                               "cpu_limit_millicpus": 1500})
-        write_tree(root, {"cpuacct/cpu.cfs_quota_us": "-1\n"})
+        write_tree(root, {"cpu,cpuacct/cpu.cfs_quota_us": "-1\n"})
         line, js = self.container(p, env)
         self.assertEqual(line, ["container: memory 1.0 MiB, cpu 2.50 s"])
         self.assertNotIn("cpu_limit_millicpus", js)

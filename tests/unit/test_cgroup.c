@@ -143,12 +143,14 @@ Test(cgroup, v1_controllers_each_in_their_hierarchy, .init = make_root,
 	    "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
 	/* cpuacct has no "app" directory: its root is the container's. */
 	put("cpuacct/cpuacct.usage", "7000000\n");
-	put("cpuacct/cpu.cfs_quota_us", "150000\n");
-	put("cpuacct/cpu.cfs_period_us", "100000\n");
+	/* cpu mounted apart from cpuacct, as some hosts do */
+	put("cpu/app/cpu.cfs_quota_us", "150000\n");
+	put("cpu/app/cpu.cfs_period_us", "100000\n");
 	put("pids/app/pids.current", "5\n");
 	put("pids/app/pids.max", "max\n");
 	put("unified/cgroup.controllers", "");
-	find(&cg, "8:pids:/app\n4:memory:/app\n2:cpu,cpuacct:/app\n0::/\n");
+	find(&cg, "8:pids:/app\n4:memory:/app\n3:cpu:/app\n2:cpuacct:/app\n"
+		  "0::/\n");
 	cr_assert_eq(cg.version, 1, "v1 memory wins on a hybrid host");
 	cr_assert_eq(value(&cg, CGROUP_MEMORY_BYTES), 65536);
 	cr_assert_eq(value(&cg, CGROUP_MEMORY_LIMIT), 67108864);
@@ -183,11 +185,11 @@ Test(cgroup, absent_files_and_no_cgroupfs, .init = make_root,
 	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), -ENOENT);
 	cr_assert_eq(v, 77, "nothing written on failure");
 	/* A quota without its period says nothing. */
-	put("cpuacct/cpu.cfs_quota_us", "-1\n");
+	put("cpu/cpu.cfs_quota_us", "-1\n");
 	cgroup_close(&cg);
 	find(&cg, "4:memory:/\n");
 	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), -ENOENT);
-	put("cpuacct/cpu.cfs_period_us", "100000\n");
+	put("cpu/cpu.cfs_period_us", "100000\n");
 	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_LIMIT, &v), 0);
 	cr_assert_eq(v, KERNTEXT_NO_LIMIT);
 	cgroup_close(&cg);
