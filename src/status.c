@@ -101,11 +101,13 @@ static void label(const struct asked *m, const char *family, char *buf,
 		  size_t size)
 {
 	size_t klen = strlen(family), n = 0;
-	const char *end = m->body + m->len;
 	const char *p =
 		m->status == 200 ? memmem(m->body, m->len, family, klen) : NULL;
 
 	if (p) {
+		/* Only here: without an answer the body is NULL. */
+		const char *end = m->body + m->len;
+
 		p += klen;
 		while (p + n < end && n + 1 < size &&
 		       (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')))
