@@ -23,6 +23,7 @@
 #include "kerntext.h"
 #include "metrics.h"
 #include "oomwatch.h"
+#include "parse.h"
 #include "probe.h"
 #include "ptree.h"
 #include "textbuf.h"
@@ -239,18 +240,6 @@ static const char *mib(uint64_t bytes, char *buf, size_t size)
 			      bytes >> 20, ((bytes & 0xfffff) * 10) >> 20);
 }
 
-/* "0.5", "2", "0.333" CPUs from thousandths */
-static const char *cpus(uint64_t milli, char *buf, size_t size)
-{
-	size_t n = strlen(textbuf_format(buf, size, "%" PRIu64 ".%03" PRIu64,
-					 milli / 1000, milli % 1000));
-
-	while (buf[n - 1] == '0')
-		n--;
-	buf[buf[n - 1] == '.' ? n - 1 : n] = '\0';
-	return buf;
-}
-
 static void container_text(struct textbuf *t, const uint64_t *v,
 			   const bool *known)
 {
@@ -272,7 +261,8 @@ static void container_text(struct textbuf *t, const uint64_t *v,
 			       v[CGROUP_CPU_USEC] % 1000000 / 10000);
 	if (known[CGROUP_CPU_USEC] && known[CGROUP_CPU_LIMIT])
 		textbuf_printf(t, " (limit %s CPU%s)",
-			       cpus(v[CGROUP_CPU_LIMIT], a, sizeof(a)),
+			       /* thousandths, written as seconds are */
+			       seconds_text(v[CGROUP_CPU_LIMIT], a, sizeof(a)),
 			       v[CGROUP_CPU_LIMIT] == 1000 ? "" : "s");
 	if (known[CGROUP_PIDS])
 		textbuf_printf(t, ", pids %" PRIu64, v[CGROUP_PIDS]);
