@@ -15,8 +15,11 @@
  *   LINGERING                     EV_READ    LINGER: close
  *
  * A callback reads once into the connection's in buffer, answers the
- * complete heads there into its out buffer (a head is taken only when its
- * answer is sure to fit) and sends. Input stops while answers are unsent
+ * complete heads there (a head is taken only when its answer is sure to
+ * fit) and sends. Answers are made in the server's one answers buffer;
+ * what the socket does not take is moved into the connection's own, so
+ * that a connection whose answers go out at once touches only the page
+ * of its in buffer (RSS under load, `make bench`). Input stops while answers are unsent
  * (backpressure). After SERVE_BATCH requests it yields: it waits for
  * EV_WRITE, which a socket with room reports on the next pass, so one
  * client's pipeline never holds the loop. A response head is formatted in
@@ -29,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -54,6 +56,10 @@
  * queues behind an unsent one, a case the unit tests exercise.
  */
 #define SERVE_BATCH 4
+/* The connection table, then the answers buffer (health_http.h). */
+static const size_t mapped_bytes =
+	HEALTH_HTTP_CONNS_MAX * sizeof(struct health_http_conn) +
+	HEALTH_HTTP_OUT_MAX;
 /* Connections accepted per callback before other watchers get a turn. */
 #define ACCEPT_BATCH 64
 /* How long the listener rests after an accept error it cannot shed. */
@@ -82,13 +88,6 @@ enum timer_mode {
 };
 
 enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_CLOSED };
-
-/* char arrays, not pointers: read-only data, no relocations */
-static const char verbose_labels[METRICS_PATH_MAX][8] = {
-	[METRICS_PATH_HEALTHZ] = "healthz",
-	[METRICS_PATH_LIVEZ] = "livez",
-	[METRICS_PATH_READYZ] = "readyz",
-};
 
 /* Log an error class once per run, then only at debug. */
 static void log_once(struct health_http *srv, unsigned class, int errnum,
@@ -164,6 +163,8 @@ static void conn_set_state(struct health_http_conn *c,
 
 static void conn_close(struct health_http_conn *c)
 {
+	if (c->out == c->srv->answers)
+		c->srv->answers_user = NULL;
 	if (c->state == HEALTH_HTTP_CLOSED)
 		return;
 	conn_set_state(c, HEALTH_HTTP_CLOSED);
@@ -188,16 +189,24 @@ static void conn_finish(struct health_http_conn *c)
 	conn_set_state(c, HEALTH_HTTP_LINGERING);
 }
 
-/* Send what is left of out; FLUSH_CLOSED when the client is gone. */
+/*
+ * Send what is left of out; FLUSH_CLOSED when the client is gone. What
+ * the socket did not take moves from the shared answers into the
+ * connection's own buffer, so that the next connection can answer.
+ */
 static enum flush_result conn_flush(struct health_http_conn *c)
 {
+	enum flush_result f = FLUSH_DONE;
+
 	while (c->out_sent < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_sent,
 				 c->out_len - c->out_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return FLUSH_BLOCKED;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			f = FLUSH_BLOCKED;
+			break;
+		}
 		if (n <= 0) {
 			/* reset mid-answer (EPIPE, ECONNRESET): nothing to say */
 			conn_close(c);
@@ -207,8 +216,16 @@ static enum flush_result conn_flush(struct health_http_conn *c)
 		/* the client takes answers: its write clock starts over */
 		set_timer(c, TIMER_NONE);
 	}
-	c->out_len = c->out_sent = 0;
-	return FLUSH_DONE;
+	if (c->out == c->srv->answers) {
+		c->srv->answers_user = NULL;
+		c->out_len -= c->out_sent;
+		memcpy(c->own, c->out + c->out_sent, c->out_len);
+		c->out = c->own;
+		c->out_sent = 0;
+	}
+	if (f == FLUSH_DONE)
+		c->out_len = c->out_sent = 0;
+	return f;
 }
 
 /* --- answers ---------------------------------------------------------- */
@@ -221,7 +238,13 @@ static void respond(struct health_http_conn *c, enum metrics_path path,
 {
 	enum metrics_code code = metrics_code_from(status);
 	size_t head_len, send_len = head_only ? 0 : body_len;
-	char *at = c->out + c->out_len;
+	char *at;
+
+	if (c->out_len == 0 && c->out != c->srv->answers)
+		c->out = c->srv->answers_user ? c->own : c->srv->answers;
+	if (c->out == c->srv->answers)
+		c->srv->answers_user = c;
+	at = c->out + c->out_len;
 
 	if (code < METRICS_CODE_MAX)
 		c->srv->requests[path][code]++;
@@ -282,8 +305,10 @@ static void answer(struct health_http_conn *c, const struct health_http_req *rq)
 
 		status = ok ? 200 : 503;
 		if (rq->verbose) {
+			/* the label without its slash: "healthz" */
 			r = health_format_verbose(srv->health, now, probe,
-						  verbose_labels[rq->path],
+						  metrics_path_label(rq->path) +
+							  1,
 						  body, sizeof(body), &len);
 			type = "text/plain; charset=utf-8";
 		} else {
@@ -658,35 +683,25 @@ void health_http_init(struct health_http *srv)
 int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code)
 {
-	char hint[160];
 	const char *h = NULL;
 	int r;
 
 	if (s->health_port == 0)
 		return 0;
-	if (!s->health_addr) {
-		r = fd_listen(&srv->listen_fd, "::", s->health_port, srv->where,
-			      sizeof(srv->where));
-		/* no IPv6 in this kernel or namespace: IPv4 alone */
-		if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
-		    r == -EPROTONOSUPPORT)
-			r = fd_listen(&srv->listen_fd, "0.0.0.0",
-				      s->health_port, srv->where,
-				      sizeof(srv->where));
-	} else {
-		r = fd_listen(&srv->listen_fd, s->health_addr, s->health_port,
+	r = fd_listen(&srv->listen_fd,
+		      s->health_addr ? s->health_addr : "::", s->health_port,
+		      srv->where, sizeof(srv->where));
+	/* no IPv6 in this kernel or namespace: IPv4 alone */
+	if (!s->health_addr && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
+				r == -EPROTONOSUPPORT))
+		r = fd_listen(&srv->listen_fd, "0.0.0.0", s->health_port,
 			      srv->where, sizeof(srv->where));
-	}
 	if (r == 0)
 		return 0;
 
 	if (r == -EADDRINUSE) {
-		snprintf(hint, sizeof(hint),
-			 "port %u is in use: set --health-port "
-			 "(PIDONE_HEALTH_PORT) to a free port, or 0 to turn "
-			 "the health server off",
-			 s->health_port);
-		h = hint;
+		h = "the port is in use: set --health-port (PIDONE_HEALTH_PORT) "
+		    "to a free port, or 0 to turn the health server off";
 	} else if (r == -EACCES) {
 		h = "ports below 1024 need root or CAP_NET_BIND_SERVICE at "
 		    "start: use --health-port 8081 or another port >= 1024";
@@ -707,7 +722,6 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 		      const struct settings *s, struct health *h,
 		      const struct supervisor *sup)
 {
-	const size_t len = HEALTH_HTTP_CONNS_MAX * sizeof(*srv->conns);
 	void *p;
 
 	/* tcp_done finds no connection table without the listener */
@@ -723,16 +737,17 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	 * resident) until a connection uses them, whatever malloc's
 	 * thresholds are, and nothing after this needs memory.
 	 */
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, mapped_bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		log_error(NULL,
 			  "health server: cannot reserve %zu bytes for "
 			  "%u connections",
-			  len, HEALTH_HTTP_CONNS_MAX);
+			  mapped_bytes, HEALTH_HTTP_CONNS_MAX);
 		return -ENOMEM;
 	}
 	srv->conns = p;
+	srv->answers = (char *)(srv->conns + HEALTH_HTTP_CONNS_MAX);
 
 	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv->spare_fd < 0)
@@ -778,8 +793,7 @@ void health_http_done(struct health_http *srv)
 	if (srv->conns) {
 		for (unsigned i = 0; i < srv->n_used; i++)
 			conn_close(&srv->conns[i]);
-		if (munmap(srv->conns,
-			   HEALTH_HTTP_CONNS_MAX * sizeof(*srv->conns)) < 0)
+		if (munmap(srv->conns, mapped_bytes) < 0)
 			log_warn("health server: cannot unmap its connection "
 				 "table, ignoring");
 		srv->conns = NULL;

@@ -12,8 +12,11 @@
  * Limits, all fixed at start, none driven by clients:
  * - HEALTH_HTTP_CONNS_MAX connections, each a struct with its own fixed
  *   buffers (a request head of HTTP_HEAD_MAX bytes in, HEALTH_HTTP_OUT_MAX
- *   out), in one table mapped at start whose pages are touched only as
- *   connections use them. No client makes pidone allocate.
+ *   for answers its client has not taken yet), in one table mapped at
+ *   start whose pages are touched only as connections use them; answers
+ *   are made in one shared buffer and copied into a connection's own only
+ *   when its socket does not take them at once. No client makes pidone
+ *   allocate.
  * - At the cap a new connection is served, and the open one that has
  *   gone longest without a complete request is closed to make room:
  *   lingering ones first, then idle kept-alive ones, then the rest (slow
@@ -116,8 +119,9 @@ struct health_http_conn {
 	size_t in_len;
 	size_t out_sent; /* out[out_sent, out_len): answer bytes not sent */
 	size_t out_len;
+	char *out; /* the server's answers, or own once some wait unsent */
 	char in[HTTP_HEAD_MAX];
-	char out[HEALTH_HTTP_OUT_MAX];
+	char own[HEALTH_HTTP_OUT_MAX];
 };
 
 struct health_http {
@@ -133,6 +137,13 @@ struct health_http {
 
 	/* HEALTH_HTTP_CONNS_MAX slots, the lowest free one taken first */
 	struct health_http_conn *conns;
+	/*
+	 * HEALTH_HTTP_OUT_MAX bytes mapped after the table, where answers
+	 * are made and sent from; user is the connection whose unsent
+	 * answers are in it (between making and sending them), or NULL.
+	 */
+	char *answers;
+	struct health_http_conn *answers_user;
 	unsigned n_open;
 	/*
 	 * Slots at or past this one were never used: loops over the table

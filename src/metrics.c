@@ -185,6 +185,12 @@ enum metrics_path metrics_path_from(const char *path, size_t len)
 }
 
 /* See metrics.h. */
+const char *metrics_path_label(enum metrics_path path)
+{
+	return path < METRICS_PATH_MAX ? path_labels[path] : "other";
+}
+
+/* See metrics.h. */
 enum metrics_code metrics_code_from(int status)
 {
 	for (enum metrics_code c = 0; c < METRICS_CODE_MAX; c++)

@@ -110,6 +110,9 @@ struct metrics_sample {
  */
 enum metrics_path metrics_path_from(const char *path, size_t len);
 
+/* The path label of @path: "/healthz"... or "other". */
+const char *metrics_path_label(enum metrics_path path);
+
 /* The code label index for HTTP @status; METRICS_CODE_MAX for others. */
 enum metrics_code metrics_code_from(int status);
 

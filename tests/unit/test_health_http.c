@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -408,4 +409,75 @@ Test(health_http, readyz_parked_behind_a_stuck_answer_keeps_order)
 		rig_done(&r);
 	}
 	cr_assert(hits > 0, "never parked behind a stuck answer");
+}
+
+/* Is the page holding @p resident? */
+static bool page_resident(const void *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char vec = 0;
+
+	cr_assert(page > 0);
+	cr_assert(mincore((void *)((uintptr_t)p & ~(uintptr_t)(page - 1)),
+			  (size_t)page, &vec) == 0,
+		  "mincore: %s", strerror(errno));
+	return vec & 1;
+}
+
+/*
+ * Answers are made in the server's shared buffer: what a stuck client
+ * does not take moves into its connection's own, so that another
+ * connection answered meanwhile neither spoils it nor touches its own
+ * buffer's pages.
+ */
+Test(health_http, stuck_answer_leaves_the_shared_buffer_to_the_next_client)
+{
+	struct want want[N_METRICS + 1];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	static const struct want quick[] = { { 200, "{\"status\":\"ok\"}" } };
+	char req[N_METRICS * sizeof(METRICS) + 64] = "";
+	struct rig r;
+	size_t len;
+	char *got;
+	int stuck;
+
+	rig_start(&r, false);
+	rig_connect(&r);
+	for (int i = 0; i < N_METRICS; i++) {
+		append(req, sizeof(req), METRICS);
+		want[i] = (struct want){ 200, "# HELP " };
+	}
+	append(req, sizeof(req),
+	       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	want[N_METRICS] = (struct want){ 200, "{\"status\":\"ok\"}" };
+	send_str(r.client, req);
+	pump(&r, 20);
+	cr_assert_gt(kept_out(&r), 0);
+	cr_assert(r.srv.conns[0].out == r.srv.conns[0].own);
+	cr_assert_null(r.srv.answers_user);
+
+	/* a second client, answered at once while the first is stuck */
+	stuck = r.client;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)r.s.health_port);
+	r.client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(r.client >= 0);
+	cr_assert(connect(r.client, (struct sockaddr *)&a, sizeof(a)) == 0);
+	send_str(r.client,
+		 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	got = read_until_close(&r, 4096, &len);
+	check_answers(got, len, quick, 1);
+	free(got);
+	close(r.client);
+	cr_assert_eq(r.srv.n_used, 2);
+	cr_assert_not(page_resident(r.srv.conns[1].own),
+		      "an answer sent at once went through its own buffer");
+
+	r.client = stuck;
+	got = read_until_close(&r, 300, &len);
+	check_answers(got, len, want, N_METRICS + 1);
+	free(got);
+	pump(&r, 5);
+	assert_nothing_kept(&r);
+	rig_done(&r);
 }
