@@ -273,16 +273,14 @@ static void check_answers(const char *buf, size_t len, const struct want *want,
 #define METRICS "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
 #define N_METRICS 24
 
-Test(health_http, slow_reader_gets_every_answer_once_in_order)
+/*
+ * Send N_METRICS pipelined GET /metrics and a closing GET /healthz, and
+ * fill @want (N_METRICS + 1) with their answers.
+ */
+static void send_metrics_pipeline(struct rig *r, struct want *want)
 {
-	struct rig r;
-	struct want want[N_METRICS + 1];
 	char req[N_METRICS * sizeof(METRICS) + 64] = "";
-	size_t len;
-	char *got;
 
-	rig_start(&r, false);
-	rig_connect(&r);
 	for (int i = 0; i < N_METRICS; i++) {
 		append(req, sizeof(req), METRICS);
 		want[i] = (struct want){ 200, "# HELP " };
@@ -290,7 +288,19 @@ Test(health_http, slow_reader_gets_every_answer_once_in_order)
 	append(req, sizeof(req),
 	       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	want[N_METRICS] = (struct want){ 200, "{\"status\":\"ok\"}" };
-	send_str(r.client, req);
+	send_str(r->client, req);
+}
+
+Test(health_http, slow_reader_gets_every_answer_once_in_order)
+{
+	struct rig r;
+	struct want want[N_METRICS + 1];
+	size_t len;
+	char *got;
+
+	rig_start(&r, false);
+	rig_connect(&r);
+	send_metrics_pipeline(&r, want);
 
 	/* stuck: part of an answer and the heads behind it are kept */
 	pump(&r, 20);
@@ -435,7 +445,6 @@ Test(health_http, stuck_answer_leaves_the_shared_buffer_to_the_next_client)
 	struct want want[N_METRICS + 1];
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	static const struct want quick[] = { { 200, "{\"status\":\"ok\"}" } };
-	char req[N_METRICS * sizeof(METRICS) + 64] = "";
 	struct rig r;
 	size_t len;
 	char *got;
@@ -443,14 +452,7 @@ Test(health_http, stuck_answer_leaves_the_shared_buffer_to_the_next_client)
 
 	rig_start(&r, false);
 	rig_connect(&r);
-	for (int i = 0; i < N_METRICS; i++) {
-		append(req, sizeof(req), METRICS);
-		want[i] = (struct want){ 200, "# HELP " };
-	}
-	append(req, sizeof(req),
-	       "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-	want[N_METRICS] = (struct want){ 200, "{\"status\":\"ok\"}" };
-	send_str(r.client, req);
+	send_metrics_pipeline(&r, want);
 	pump(&r, 20);
 	cr_assert_gt(kept_out(&r), 0);
 	cr_assert(r.srv.conns[0].out == r.srv.conns[0].own);
