@@ -20,6 +20,11 @@
  *                   mask (must come before --block and --ignore)
  *   --block SIG     block signal number SIG first (repeatable)
  *   --ignore SIG    set SIG to SIG_IGN first (repeatable)
+ *   --no-ipv6       make socket(AF_INET6, ...) fail with EAFNOSUPPORT from
+ *                   then on (a seccomp filter, inherited by CMD and its
+ *                   children), as on a kernel booted with ipv6.disable=1;
+ *                   needs root (CAP_SYS_ADMIN), exits 77 on an
+ *                   architecture it does not know
  *   -- CMD ARG...   after the above, exec CMD instead of printing
  *
  * "sigconf --block 10 --ignore 12 -- pidone -- sigconf" starts pidone with
@@ -35,12 +40,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sigconf [--reset] [--block SIG]... "
+	fprintf(stderr, "usage: sigconf [--reset] [--no-ipv6] [--block SIG]... "
 			"[--ignore SIG]... [-- CMD [ARG...]]\n");
 }
 
@@ -72,6 +83,44 @@ static int reset_signals(void)
 		return -errno;
 	}
 	return 0;
+}
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* socket(AF_INET6, ...) fails with EAFNOSUPPORT, as without IPv6. */
+static int no_ipv6(void)
+{
+#ifdef NATIVE_ARCH
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		/* the low 32 bits of the first argument (little-endian) */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		perror("sigconf: seccomp");
+		return 2;
+	}
+	return 0;
+#else
+	fprintf(stderr, "sigconf: --no-ipv6: unknown architecture\n");
+	return 77;
+#endif
 }
 
 static int parse_sig(const char *s)
@@ -153,6 +202,14 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
+		}
+		if (!strcmp(argv[i], "--no-ipv6")) {
+			int r = no_ipv6();
+
+			if (r)
+				return r;
+			i++;
+			continue;
 		}
 		if (!strcmp(argv[i], "--reset")) {
 			if (reset_signals() < 0)

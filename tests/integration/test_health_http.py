@@ -649,6 +649,18 @@ class Listening(h.TestCase):
         self.assertEqual(p.wait_log("health server listening")["address"],
                          "[::]:%d" % port)
 
+    def test_kernel_without_ipv6_listens_on_ipv4(self):
+        # A node booted with ipv6.disable=1, where socket(AF_INET6) fails
+        # with EAFNOSUPPORT: the default listener falls back to 0.0.0.0.
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False,
+                       prefix=[h.helper("sigconf"), "--no-ipv6", "--"])
+        h.wait_http(port)
+        self.assertEqual(p.wait_log("health server listening")["address"],
+                         "0.0.0.0:%d" % port)
+        self.assertEqual(h.http_get(port, "/healthz").status, 200)
+        self.assertTrue(p.alive())
+
     def test_ipv6_loopback_only(self):
         if not h.has_ipv6():
             self.skipTest("no IPv6 loopback")
