@@ -21,10 +21,12 @@
  *   --block SIG     block signal number SIG first (repeatable)
  *   --ignore SIG    set SIG to SIG_IGN first (repeatable)
  *   --no-ipv6       make socket(AF_INET6, ...) fail with EAFNOSUPPORT from
- *                   then on (a seccomp filter, inherited by CMD and its
- *                   children), as on a kernel booted with ipv6.disable=1;
- *                   needs root (CAP_SYS_ADMIN), exits 77 on an
- *                   architecture it does not know
+ *                   then on, as on a kernel booted with ipv6.disable=1
+ *   --fake-ok CALL  make CALL (setresuid or setgroups) return 0 without
+ *                   doing anything: a privilege drop that did not happen
+ *   (both are seccomp filters, inherited by CMD and its children; they
+ *   need root (CAP_SYS_ADMIN); exit 77 on an architecture sigconf does
+ *   not know)
  *   -- CMD ARG...   after the above, exec CMD instead of printing
  *
  * "sigconf --block 10 --ignore 12 -- pidone -- sigconf" starts pidone with
@@ -51,8 +53,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sigconf [--reset] [--no-ipv6] [--block SIG]... "
-			"[--ignore SIG]... [-- CMD [ARG...]]\n");
+	fprintf(stderr, "usage: sigconf [--reset] [--no-ipv6] [--fake-ok CALL] "
+			"[--block SIG]... [--ignore SIG]... [-- CMD [ARG...]]\n");
 }
 
 /*
@@ -91,8 +93,12 @@ static int reset_signals(void)
 #define NATIVE_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-/* socket(AF_INET6, ...) fails with EAFNOSUPPORT, as without IPv6. */
-static int no_ipv6(void)
+/*
+ * A seccomp filter: system call @nr (when @family >= 0, only with that
+ * first argument) returns -@err without running; @err 0 is a success
+ * that did nothing. Returns 0, or the exit code after saying why not.
+ */
+static int refuse(long nr, int family, unsigned err)
 {
 #ifdef NATIVE_ARCH
 	struct sock_filter f[] = {
@@ -102,12 +108,15 @@ static int no_ipv6(void)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 3),
 		/* the low 32 bits of the first argument (little-endian) */
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, args[0])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+		/* without a family both ways lead to the refusal */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)family, 0,
+			 family < 0 ? 0 : 1),
+		BPF_STMT(BPF_RET | BPF_K,
+			 SECCOMP_RET_ERRNO | (err & SECCOMP_RET_DATA)),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
@@ -118,7 +127,10 @@ static int no_ipv6(void)
 	}
 	return 0;
 #else
-	fprintf(stderr, "sigconf: --no-ipv6: unknown architecture\n");
+	(void)nr;
+	(void)family;
+	(void)err;
+	fprintf(stderr, "sigconf: seccomp: unknown architecture\n");
 	return 77;
 #endif
 }
@@ -204,11 +216,26 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (!strcmp(argv[i], "--no-ipv6")) {
-			int r = no_ipv6();
+			int r = refuse(__NR_socket, AF_INET6, EAFNOSUPPORT);
 
 			if (r)
 				return r;
 			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "--fake-ok") && i + 1 < argc) {
+			long nr = !strcmp(argv[i + 1], "setresuid") ?
+					  __NR_setresuid :
+				  !strcmp(argv[i + 1], "setgroups") ?
+					  __NR_setgroups :
+					  -1;
+			int r = nr < 0 ? 2 : refuse(nr, -1, 0);
+
+			if (r) {
+				usage();
+				return r;
+			}
+			i += 2;
 			continue;
 		}
 		if (!strcmp(argv[i], "--reset")) {

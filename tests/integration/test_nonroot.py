@@ -283,6 +283,36 @@ class MissingCapabilities(NonrootCase):
         self.assertEqual(st["NoNewPrivs"], "1")
 
 
+class Proof(NonrootCase):
+    """The drop is proven: a set*id call that reports success without
+    acting (a seccomp filter makes it return 0) stops pidone with 77
+    before the child exists."""
+
+    def fake_ok(self, call):
+        return self.run_pidone(["true"], NO_HEALTH, defaults=False,
+                               mode="subreaper",
+                               prefix=[h.helper("sigconf"), "--fake-ok",
+                                       call, "--"])
+
+    def test_uid_not_changed_exits_77(self):
+        p = self.fake_ok("setresuid")
+        self.assertExit(p, 77)
+        rec = self.one_error(p)
+        self.assertEqual(rec["msg"], "privileges not dropped: setuid(0) "
+                         "succeeded after becoming uid 65532", p.describe())
+        self.assertIn("hint", rec)
+        self.assertNotStarted(p)
+
+    def test_groups_not_changed_exits_77(self):
+        p = self.fake_ok("setgroups")
+        self.assertExit(p, 77)
+        rec = self.one_error(p)
+        self.assertEqual(rec["msg"], "privileges not dropped: the "
+                         "supplementary groups are not just gid 65532",
+                         p.describe())
+        self.assertNotStarted(p)
+
+
 class NotRoot(NonrootCase):
     """Started as an arbitrary uid (Kubernetes runAsUser, OpenShift)."""
 
