@@ -19,15 +19,16 @@
  * fit) and sends. Answers are made in the server's one answers buffer;
  * what the socket does not take is moved into the connection's own, so
  * that a connection whose answers go out at once touches only the page
- * of its in buffer (RSS under load, `make bench`). Input stops while answers are unsent
- * (backpressure). After SERVE_BATCH requests it yields: it waits for
- * EV_WRITE, which a socket with room reports on the next pass, so one
- * client's pipeline never holds the loop. A response head is formatted in
- * place and its body copied once, from a bounded stack buffer.
+ * of its in buffer (RSS under load, `make bench`). Input stops while
+ * answers are unsent (backpressure). After SERVE_BATCH requests it
+ * yields: it waits for EV_WRITE, which a socket with room reports on the
+ * next pass, so one client's pipeline never holds the loop. A response
+ * head is formatted in place and its body copied once, from a bounded
+ * stack buffer.
  *
- * After start-up nothing here may end pidone: every error
- * closes one connection or pauses the listener, and is logged once per
- * class at most.
+ * After start-up nothing here may end pidone: every error closes one
+ * connection or pauses the listener, and is logged once per class at
+ * most.
  */
 #include <errno.h>
 #include <fcntl.h>
