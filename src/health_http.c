@@ -164,10 +164,10 @@ static void conn_set_state(struct health_http_conn *c,
 
 static void conn_close(struct health_http_conn *c)
 {
-	if (c->out == c->srv->answers)
-		c->srv->answers_user = NULL;
 	if (c->state == HEALTH_HTTP_CLOSED)
 		return;
+	if (c->out == c->srv->answers)
+		c->srv->answers_user = NULL;
 	conn_set_state(c, HEALTH_HTTP_CLOSED);
 	fd_close(&c->fd);
 	c->srv->n_open--;
