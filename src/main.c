@@ -209,6 +209,17 @@ static int run(struct pidone *p)
 	int code = EX_SOFTWARE;
 	int r;
 
+	/*
+	 * Here, not in main: the other actions use none of these, and each
+	 * init writes a page of p that would otherwise stay untouched.
+	 */
+	p->signals.fd = -1;
+	health_http_init(&p->http);
+	appcheck_init(&p->app);
+	notify_init(&p->notify);
+	outer_init(&p->outer);
+	supervisor_init(&p->supervisor);
+
 	/* Step 2: the listener before the privilege drop (port < 1024). */
 	if (health_http_open(&p->http, &p->settings, &code) < 0)
 		goto out;
@@ -337,13 +348,6 @@ int main(int argc, char **argv)
 	static struct pidone p;
 	struct config_error error;
 	int action, code, sink_r;
-
-	p.signals.fd = -1;
-	health_http_init(&p.http);
-	appcheck_init(&p.app);
-	notify_init(&p.notify);
-	outer_init(&p.outer);
-	supervisor_init(&p.supervisor);
 
 	/*
 	 * Block every signal before anything else, so that none can arrive
