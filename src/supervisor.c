@@ -63,8 +63,9 @@ static void send_signal(struct supervisor *sup,
 		return;
 	/*
 	 * Let the child run first when it shares pidone's CPU, rather than
-	 * after the record below: `make bench`'s SIGTERM forwarding, which
-	 * runs pinned to one CPU, takes about 20 us less. It cannot fail.
+	 * after the records pidone writes next: `make bench`'s SIGTERM
+	 * forwarding, pinned to one CPU, takes 20 to 40 us less. It cannot
+	 * fail.
 	 */
 	(void)sched_yield();
 	sup->signals_forwarded[a->forwarded]++;
