@@ -412,9 +412,10 @@ int main(int argc, char **argv)
 	return code;
 #else
 	/*
-	 * exit(3) would run nothing (no atexit handler, no stdio) but still
-	 * write pages that the fork made copy-on-write, each a page fault:
-	 * about 0.1 ms of `make bench`'s child exit to init exit.
+	 * exit(3) would run nothing (no atexit handler, no stdio stream
+	 * left open) but still write pages that the fork made copy-on-write,
+	 * each a page fault: about 0.1 ms of `make bench`'s child exit to
+	 * init exit.
 	 */
 	_exit(code);
 #endif
