@@ -54,41 +54,10 @@
 #define CONFIG_FILE_MAX (64 * 1024)
 /* inih r55 reads lines into 200 bytes: 197, "\r\n" and the NUL fit. */
 #define CONFIG_LINE_MAX 197
-#define PROBE_TIMEOUT_MAX_S 60
 #define QUOTE_MAX 64 /* bytes of a bad value quoted in a message */
 #define QUOTED_SIZE (QUOTE_MAX * 6 + 16) /* \u00XX a byte */
 #define WHERE_SIZE (PATH_MAX + 128)
 #define BLANKS " \t\n\r"
-
-/* Command-line options that are not settings, numbered after them. */
-enum cli_special {
-	CLI_CONFIG = SETTING_MAX,
-	CLI_HELP,
-	CLI_VERSION,
-	CLI_PROBE_READY,
-	CLI_PROBE_URL,
-	CLI_PROBE_TIMEOUT,
-	CLI_STATUS_JSON,
-	CLI_MAX
-};
-
-#define IN(action) (1u << CONFIG_ACTION_##action)
-#define IN_RUN (IN(RUN) | IN(CHECK))
-
-static const struct cli_option {
-	char name[8];
-	char short_option;
-	bool takes_value;
-	unsigned char in; /* the actions that take it, IN(...) */
-} cli_options[CLI_MAX - SETTING_MAX] = {
-	{ "config", 0, true, IN_RUN | IN(HEALTH) | IN(STATUS) },
-	{ "help", 'h', false, IN_RUN | IN(HEALTH) | IN(STATUS) },
-	{ "version", 'V', false, IN_RUN },
-	{ "ready", 0, false, IN(HEALTH) },
-	{ "url", 0, true, IN(HEALTH) | IN(STATUS) },
-	{ "timeout", 0, true, IN(HEALTH) | IN(STATUS) },
-	{ "json", 0, false, IN(STATUS) },
-};
 
 struct load {
 	struct settings *s;
@@ -297,63 +266,22 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 
 /* --- the command line ------------------------------------------------ */
 
-/*
- * The option named @name (@len bytes), or with letter @c when @name is
- * NULL: a setting (not in `pidone health`) or one of cli_options. Returns
- * the id, and whether it takes a value, or -ENOENT.
- */
-static int cli_find(const struct load *L, const char *name, size_t len, char c,
-		    bool *ret_takes_value)
+/* The option given as @opt ("--name" or "-c", @len bytes) if the action takes it: its id, or -ENOENT. */
+static int cli_find(const struct load *L, const char *opt, size_t len)
 {
-	unsigned in = 1u << L->action;
-
-	for (int id = 0; id < CLI_MAX; id++) {
+	for (int id = 0; id < OPTION_MAX; id++) {
 		const struct setting_def *d = settings_def(id);
-		const struct cli_option *o =
-			&cli_options[d ? 0 : id - SETTING_MAX];
-		const char *opt = d ? d->option : o->name;
+		bool match = opt[1] != '-' ?
+				     d->short_option == opt[1] :
+				     d->option[0] &&
+					     strlen(d->option) == len - 2 &&
+					     memcmp(d->option, opt + 2,
+						    len - 2) == 0;
 
-		if (!((d ? IN_RUN : o->in) & in))
-			continue;
-		if (name ? opt[0] && strncmp(opt, name, len) == 0 &&
-				    opt[len] == '\0' :
-			   c == (d ? d->short_option : o->short_option)) {
-			*ret_takes_value = d ? d->kind != SETTING_KIND_FLAG :
-					       o->takes_value;
+		if (match && d->actions & 1u << L->action)
 			return id;
-		}
 	}
 	return -ENOENT;
-}
-
-/* The options of `pidone health` and `pidone status`. */
-static void apply_probe(struct load *L, int id, const char *v)
-{
-	struct settings *s = L->s;
-	char q[QUOTED_SIZE];
-	unsigned ms;
-
-	if (id == CLI_PROBE_READY) {
-		s->probe_ready = true;
-	} else if (id == CLI_STATUS_JSON) {
-		s->status_json = true;
-	} else if (id == CLI_PROBE_URL &&
-		   (strncmp(v, "http://", 7) != 0 || v[7] == '\0' ||
-		    parse_has_control(v) || strchr(v, ' '))) {
-		fail(L, EX_CONFIG, "--url: %s is not an http:// URL",
-		     quote(q, v));
-	} else if (id == CLI_PROBE_URL) {
-		free(s->probe_url);
-		s->probe_url = strdup(v);
-		if (!s->probe_url)
-			fail_oom(L);
-	} else if (parse_seconds(v, PROBE_TIMEOUT_MAX_S, &ms) < 0 || ms == 0) {
-		fail(L, EX_CONFIG,
-		     "--timeout: %s is not a number of seconds from 0.001 to 60",
-		     quote(q, v));
-	} else {
-		s->probe_timeout_ms = ms;
-	}
 }
 
 /*
@@ -363,18 +291,18 @@ static void apply_probe(struct load *L, int id, const char *v)
 static void cli_option(struct load *L, int id, bool short_form, const char *v,
 		       bool second)
 {
-	if (!second && id == CLI_CONFIG) {
+	L->short_form = short_form;
+	if (!second && id == OPTION_CONFIG) {
 		L->cli_config = v;
-	} else if (!second && (id == CLI_HELP || id == CLI_VERSION)) {
+	} else if (!second && (id == OPTION_HELP || id == OPTION_VERSION)) {
 		/* The first of them wins, like everywhere else. */
 		if (L->wants == CONFIG_ACTION_RUN)
-			L->wants = id == CLI_HELP ? CONFIG_ACTION_HELP :
-						    CONFIG_ACTION_VERSION;
+			L->wants = id == OPTION_HELP ? CONFIG_ACTION_HELP :
+						       CONFIG_ACTION_VERSION;
 	} else if (second && id < SETTING_MAX) {
-		L->short_form = short_form;
 		apply(L, (enum setting_id)id, v);
-	} else if (second && id >= CLI_PROBE_READY) {
-		apply_probe(L, id, v);
+	} else if (second && id > OPTION_VERSION) {
+		set_one(L, (enum setting_id)id, v);
 	}
 }
 
@@ -389,45 +317,44 @@ static void cli_option(struct load *L, int id, bool short_form, const char *v,
 static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 {
 	char q[QUOTED_SIZE], letter[3] = "-";
-	bool takes_value;
-	int i, id, len;
+	int i;
 
 	for (i = L->action == CONFIG_ACTION_RUN ? 1 : 2; i < argc; i++) {
 		const char *a = argv[i], *eq = strchr(a, '=');
+		bool is_long;
 
 		if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0)
 			break;
-		len = a[1] != '-' ? 0 : eq ? (int)(eq - a) : (int)strlen(a);
-		id = len ? cli_find(L, a + 2, (size_t)len - 2, 0,
-				    &takes_value) :
-			   -ENOENT;
-		if (len && id < 0)
-			fail(L, EX_USAGE, "unknown option %s",
-			     quote_at(q, a, (size_t)len, 0));
-		else if (len && !takes_value && eq)
-			fail(L, EX_USAGE, "%.*s takes no value", len, a);
-		else if (len && takes_value && !eq && i + 1 == argc)
-			fail(L, EX_USAGE, "%s: missing value", a);
-		else if (len)
-			cli_option(L, id, false,
-				   !takes_value ? NULL :
-				   eq		? eq + 1 :
-						  argv[++i],
-				   second);
-		for (const char *p = a + 1; !len && *p; p++) {
-			id = cli_find(L, NULL, 0, *p, &takes_value);
-			letter[1] = *p;
+		is_long = a[1] == '-';
+		/* "--name[=value]" is one option, "-abc" a letter each. */
+		for (const char *p = a + 1; *p; p++) {
+			const char *opt = a, *v = eq ? eq + 1 : NULL;
+			int n = eq ? (int)(eq - a) : (int)strlen(a), id;
+			bool takes_value;
+
+			if (!is_long) {
+				letter[1] = *p;
+				opt = letter;
+				n = 2;
+				v = p[1] ? p + 1 : NULL;
+			}
+			id = cli_find(L, opt, (size_t)n);
+			takes_value = id >= 0 && settings_def(id)->kind !=
+							 SETTING_KIND_FLAG;
 			if (id < 0)
 				fail(L, EX_USAGE, "unknown option %s",
-				     quote(q, letter));
-			else if (!takes_value)
-				cli_option(L, id, true, NULL, second);
-			else if (p[1] == '\0' && i + 1 == argc)
-				fail(L, EX_USAGE, "%s: missing value", letter);
+				     quote_at(q, opt, (size_t)n, 0));
+			else if (!takes_value && v && is_long)
+				fail(L, EX_USAGE, "%.*s takes no value", n, a);
+			else if (takes_value && !v && i + 1 == argc)
+				fail(L, EX_USAGE, "%s: missing value", opt);
 			else
-				cli_option(L, id, true,
-					   p[1] ? p + 1 : argv[++i], second);
-			if (id < 0 || takes_value)
+				cli_option(L, id, !is_long,
+					   !takes_value ? NULL :
+					   v		? v :
+							  argv[++i],
+					   second);
+			if (is_long || id < 0 || takes_value)
 				break;
 		}
 	}
@@ -752,16 +679,15 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		char *const *envp, const char *default_config,
 		struct config_error *reterr)
 {
+	static const char actions[][8] = { "", "check", "health", "status" };
 	struct load L = { .s = s, .envp = envp, .err = reterr };
 
 	reterr->exit_code = 0;
 	reterr->text[0] = '\0';
-	if (argc > 1 && strcmp(argv[1], "health") == 0)
-		L.action = CONFIG_ACTION_HEALTH;
-	else if (argc > 1 && strcmp(argv[1], "check") == 0)
-		L.action = CONFIG_ACTION_CHECK;
-	else if (argc > 1 && strcmp(argv[1], "status") == 0)
-		L.action = CONFIG_ACTION_STATUS;
+	for (int a = CONFIG_ACTION_CHECK; argc > 1 && a <= CONFIG_ACTION_STATUS;
+	     a++)
+		if (strcmp(argv[1], actions[a]) == 0)
+			L.action = (enum config_action)a;
 	cli_walk(&L, argc, argv, false);
 	/* --help and --version win over everything, even a broken file. */
 	if (L.wants != CONFIG_ACTION_RUN)

@@ -18,16 +18,6 @@
 #define CONFIG_DEFAULT_PATH "/etc/pidone/pidone.ini"
 #define CONFIG_ERROR_MAX 1024
 
-enum config_action {
-	CONFIG_ACTION_RUN, /* pidone [OPTIONS] [--] COMMAND... */
-	CONFIG_ACTION_CHECK, /* pidone check ... */
-	CONFIG_ACTION_HEALTH, /* pidone health ... */
-	CONFIG_ACTION_STATUS, /* pidone status ... */
-	CONFIG_ACTION_HELP,
-	CONFIG_ACTION_VERSION,
-	CONFIG_ACTION_MAX
-};
-
 struct config_error {
 	int exit_code; /* EX_USAGE, EX_CONFIG (or EX_SOFTWARE: no memory) */
 	char text[CONFIG_ERROR_MAX]; /* one line, no trailing newline */

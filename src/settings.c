@@ -31,21 +31,30 @@
  * A row: names, how given (VALUE, LIST, FLAG), type, the field, limit,
  * help text (value, default, note) and, last, the names of an enum. The
  * environment variable is PIDONE_ and the id, so the two cannot differ.
+ * A setting is an option of `pidone` and `pidone check`; an OPT row is an
+ * option of the command line alone, of the actions @in.
  */
 #define ROW(id, opt, c, sec, key, kind, type, field, max, arg, def, note, ...) \
 	[SETTING_##id] = DEF(opt, c, "PIDONE_" #id, sec, key, kind, type,      \
-			     field, max, arg, def, note, __VA_ARGS__)
-#define DEF(opt, c, env, sec, key, kind, type, field, max, arg, def, note,     \
-	    ...)                                                               \
-	{                                                                      \
-		opt, c, env, sec, key, SETTING_KIND_##kind,                    \
-			SETTING_TYPE_##type,                                   \
-			(unsigned short)offsetof(struct settings, field), max, \
-			{ __VA_ARGS__ }, arg, def, note                        \
+			     IN_RUN, offsetof(struct settings, field), max,    \
+			     arg, def, note, __VA_ARGS__)
+#define OPT(id, opt, c, kind, type, in, offset, max, def)                    \
+	[OPTION_##id] = DEF(opt, c, "", "", "", kind, type, in, offset, max, \
+			    "", def, "", "")
+#define DEF(opt, c, env, sec, key, kind, type, in, offset, max, arg, def,  \
+	    note, ...)                                                     \
+	{                                                                  \
+		opt, c, env, sec, key, SETTING_KIND_##kind,                \
+			SETTING_TYPE_##type, in, (unsigned short)(offset), \
+			max, { __VA_ARGS__ }, arg, def, note               \
 	}
+#define IN(action) (1u << CONFIG_ACTION_##action)
+#define IN_RUN (IN(RUN) | IN(CHECK))
+#define IN_PROBE (IN(HEALTH) | IN(STATUS))
+#define FIELD(field) offsetof(struct settings, field)
 
 /* The table: one row per setting, in the order of the documentation. */
-static const struct setting_def setting_defs[SETTING_MAX] = {
+static const struct setting_def setting_defs[OPTION_MAX] = {
 	ROW(COMMAND, "", 0, "process", "command", COMMAND, COMMAND, command, 0,
 	    "", "none", "", ""),
 	ROW(USER, "user", 'u', "process", "user", VALUE, USER, user, 0,
@@ -111,6 +120,17 @@ static const struct setting_def setting_defs[SETTING_MAX] = {
 	ROW(SUBREAPER, "subreaper", 0, "process", "subreaper", FLAG, AUTO_BOOL,
 	    subreaper, 0, "", "automatic when not PID 1", "", "auto", "on",
 	    "off"),
+	OPT(CONFIG, "config", 0, VALUE, OWN, IN_RUN | IN_PROBE, 0, 0, ""),
+	OPT(HELP, "help", 'h', FLAG, OWN, IN_RUN | IN_PROBE, 0, 0, ""),
+	OPT(VERSION, "version", 'V', FLAG, OWN, IN_RUN, 0, 0, ""),
+	OPT(PROBE_READY, "ready", 0, FLAG, BOOL, IN(HEALTH), FIELD(probe_ready),
+	    0, "off"),
+	OPT(PROBE_URL, "url", 0, VALUE, URL, IN_PROBE, FIELD(probe_url), 0,
+	    "none"),
+	OPT(PROBE_TIMEOUT, "timeout", 0, VALUE, PERIOD, IN_PROBE,
+	    FIELD(probe_timeout_ms), 60, "3"),
+	OPT(STATUS_JSON, "json", 0, FLAG, BOOL, IN(STATUS), FIELD(status_json),
+	    0, "off"),
 };
 
 #define BOOL_WORDS "(1/0, true/false, yes/no, on/off)"
@@ -148,7 +168,7 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 /* Row @id of the table, or NULL. */
 const struct setting_def *settings_def(enum setting_id id)
 {
-	return (unsigned)id < SETTING_MAX ? &setting_defs[id] : NULL;
+	return (unsigned)id < OPTION_MAX ? &setting_defs[id] : NULL;
 }
 
 /* The name of @value of an ENUM or AUTO_BOOL setting, or "?". */
@@ -205,10 +225,12 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	const char *sig;
 	struct textbuf t;
 	struct probe_target url;
-	unsigned long n;
-	unsigned n32;
+	unsigned long n = 0;
+	unsigned n32 = 0;
 	int r = -EINVAL, from, to;
 	bool b = true, is_auto;
+	bool seconds = d->type == SETTING_TYPE_SECONDS ||
+		       d->type == SETTING_TYPE_PERIOD;
 
 	switch (d->type) {
 	case SETTING_TYPE_USER:
@@ -242,17 +264,15 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		break;
 	case SETTING_TYPE_SECONDS:
 	case SETTING_TYPE_PERIOD:
-		r = parse_seconds(v, d->max, &n32);
-		if (r < 0 || (n32 == 0 && d->type == SETTING_TYPE_PERIOD))
-			break;
-		*(unsigned *)field = n32;
-		return 0;
 	case SETTING_TYPE_STATUS:
 	case SETTING_TYPE_COUNT:
 	case SETTING_TYPE_PORT:
 	case SETTING_TYPE_TIMES:
-		r = parse_uint(v, d->max, &n);
-		if (r < 0 || (n == 0 && d->type == SETTING_TYPE_TIMES))
+		r = seconds ? parse_seconds(v, d->max, &n32) :
+			      parse_uint(v, d->max, &n);
+		n = seconds ? n32 : n;
+		if (r < 0 || (n == 0 && (d->type == SETTING_TYPE_PERIOD ||
+					 d->type == SETTING_TYPE_TIMES)))
 			break;
 		if (d->type == SETTING_TYPE_STATUS)
 			((bool *)field)[n] = true;
@@ -302,24 +322,21 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	if (size == 0)
 		return -EINVAL;
 	textbuf_init(&t, problem, size);
-	if (r == -ERANGE &&
-	    (d->type == SETTING_TYPE_SECONDS || d->type == SETTING_TYPE_COUNT ||
-	     d->type == SETTING_TYPE_PERIOD || d->type == SETTING_TYPE_TIMES))
+	/* Only a port's and an exit status's problem names their range. */
+	if (r == -ERANGE && d->type != SETTING_TYPE_PORT &&
+	    d->type != SETTING_TYPE_STATUS && d->type != SETTING_TYPE_HOSTPORT)
 		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
-			       d->type == SETTING_TYPE_SECONDS ||
-					       d->type == SETTING_TYPE_PERIOD ?
-				       " seconds" :
-				       "");
+			       seconds ? " seconds" : "");
 	else
 		textbuf_puts(&t, type_problem[d->type]);
 	for (int i = 0; d->type == SETTING_TYPE_ENUM && i < SETTING_NAMES_MAX &&
 			d->names[i][0];
 	     i++)
 		textbuf_printf(&t, "%s%s", i ? "|" : "", d->names[i]);
-	if (r != -ERANGE && d->type == SETTING_TYPE_COUNT)
-		textbuf_printf(&t, " (0..%u)", d->max);
-	if (r != -ERANGE && d->type == SETTING_TYPE_TIMES)
-		textbuf_printf(&t, " (1..%u)", d->max);
+	if (r != -ERANGE &&
+	    (d->type == SETTING_TYPE_COUNT || d->type == SETTING_TYPE_TIMES))
+		textbuf_printf(&t, " (%d..%u)", d->type == SETTING_TYPE_TIMES,
+			       d->max);
 	return -EINVAL;
 }
 
@@ -352,12 +369,11 @@ void settings_init(struct settings *s)
 		       "enum settings are not int-sized");
 	_Static_assert(sizeof(*s) <= 65535, "struct settings too large");
 	memset(s, 0, sizeof(*s));
-	for (int id = 0; id < SETTING_MAX; id++) {
+	for (int id = 0; id < OPTION_MAX; id++) {
 		settings_clear(s, id);
 		/* A default in words is the empty value: it does not parse. */
 		settings_set(s, id, setting_defs[id].default_text, NULL, 0);
 	}
-	s->probe_timeout_ms = 3 * 1000;
 }
 
 /* Free what @s owns and return it to the defaults. */
@@ -379,24 +395,19 @@ void settings_done(struct settings *s)
 const char *settings_origin_text(const struct settings *s, enum setting_id id,
 				 char *buf, unsigned buflen)
 {
-	const struct setting_def *d = settings_def(id);
-	enum origin_kind kind = d ? s->origin[id].kind : ORIGIN_DEFAULT;
+	const struct setting_def *d = &setting_defs[id];
+	enum origin_kind kind = s->origin[id].kind;
 
 	/* snprintf truncates and terminates: enough for a message. */
-	if (buflen == 0)
-		return buf;
-	if (!d)
-		snprintf(buf, buflen, "unknown");
-	else if (kind == ORIGIN_FILE)
-		snprintf(buf, buflen, "%s:%u",
-			 s->config_path ? s->config_path : "config file",
+	if (kind == ORIGIN_FILE)
+		snprintf(buf, buflen, "%s:%u", s->config_path,
 			 s->origin[id].line);
-	else if (kind == ORIGIN_ENV)
-		snprintf(buf, buflen, "%s", d->env);
-	else if (kind == ORIGIN_CLI && d->option[0])
-		snprintf(buf, buflen, "--%s", d->option);
 	else
-		snprintf(buf, buflen, "%s",
-			 kind == ORIGIN_CLI ? "command line" : "default");
+		snprintf(buf, buflen, "%s%s",
+			 kind == ORIGIN_CLI && d->option[0] ? "--" : "",
+			 kind == ORIGIN_ENV	? d->env :
+			 kind == ORIGIN_DEFAULT ? "default" :
+			 d->option[0]		? d->option :
+						  "command line");
 	return buf;
 }

@@ -61,7 +61,27 @@ enum setting_id {
 	SETTING_LOG_FORMAT,
 	SETTING_LOG_LEVEL,
 	SETTING_SUBREAPER,
-	SETTING_MAX
+	SETTING_MAX,
+	/* Options of the command line alone: no variable, no key, no origin. */
+	OPTION_CONFIG = SETTING_MAX,
+	OPTION_HELP,
+	OPTION_VERSION,
+	OPTION_PROBE_READY,
+	OPTION_PROBE_URL,
+	OPTION_PROBE_TIMEOUT,
+	OPTION_STATUS_JSON,
+	OPTION_MAX
+};
+
+/* What pidone was asked to do: the first word of its command line. */
+enum config_action {
+	CONFIG_ACTION_RUN, /* pidone [OPTIONS] [--] COMMAND... */
+	CONFIG_ACTION_CHECK, /* pidone check ... */
+	CONFIG_ACTION_HEALTH, /* pidone health ... */
+	CONFIG_ACTION_STATUS, /* pidone status ... */
+	CONFIG_ACTION_HELP,
+	CONFIG_ACTION_VERSION,
+	CONFIG_ACTION_MAX
 };
 
 enum origin_kind {
@@ -147,6 +167,7 @@ enum setting_kind {
 /* What a value means, and so how settings_set reads it. */
 enum setting_type {
 	SETTING_TYPE_COMMAND, /* JSON array of strings (read by config.c) */
+	SETTING_TYPE_OWN, /* --config, --help, --version: config.c acts */
 	SETTING_TYPE_USER, /* USER[:GROUP] or keep */
 	SETTING_TYPE_PATH, /* absolute path (a list item) */
 	SETTING_TYPE_BOOL,
@@ -181,6 +202,7 @@ struct setting_def {
 	char key[16];
 	unsigned char kind; /* enum setting_kind */
 	unsigned char type; /* enum setting_type */
+	unsigned char actions; /* on the command line of 1 << these actions */
 	unsigned short offset; /* of the value in struct settings */
 	unsigned max; /* SECONDS, STATUS, COUNT, PORT: the largest value */
 	char names[SETTING_NAMES_MAX][12]; /* ENUM, AUTO_BOOL: by value */
@@ -228,8 +250,8 @@ static inline bool settings_status_listed(const bool *set, int status)
 }
 
 /*
- * Where setting @id came from, as text: "default", "--grace",
- * "PIDONE_GRACE", "/etc/pidone/pidone.ini:12". Returns @buf.
+ * Where setting @id (below SETTING_MAX) came from, as text: "default",
+ * "--grace", "PIDONE_GRACE", "/etc/pidone/pidone.ini:12". Returns @buf.
  */
 const char *settings_origin_text(const struct settings *s, enum setting_id id,
 				 char *buf, unsigned buflen);

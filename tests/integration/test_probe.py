@@ -135,16 +135,15 @@ class Probe(h.TestCase):
                              r"verbose -> 503 \[\+\]child ok$" % self.port)
 
     def test_bad_urls(self):
-        # a name would need DNS: refused by the probe itself
-        code, out, _, _ = probe("--url", "http://example.com/healthz")
-        self.assertEqual(code, 1)
-        self.assertTrue(out.startswith("fail: --url http://example.com/"
-                                       "healthz: not http://IP"), out)
-        # not http:// at all: a usage/config error before any probe
-        code, out, err, _ = probe("--url", "https://127.0.0.1/")
-        self.assertEqual(code, 78)
-        self.assertEqual(out, "")
-        self.assertIn("not an http:// URL", err)
+        # a name would need DNS, https is not spoken: a configuration
+        # error before any probe, like any other bad value
+        for url in ("http://example.com/healthz", "https://127.0.0.1/"):
+            code, out, err, _ = probe("--url", url)
+            self.assertEqual(code, 78, url)
+            self.assertEqual(out, "")
+            self.assertIn('--url: \\"%s\\" is not http://HOST:PORT/PATH '
+                          '(HOST an IP address, [IPv6] or localhost' % url,
+                          err)
 
     def test_timeout(self):
         silent = self.fake(None)

@@ -1429,17 +1429,22 @@ static const struct err_row err_rows[] = {
 	  { "health", "--url", "https://x/" },
 	  { 0 },
 	  EX_CONFIG,
-	  { "--url: \"https://x/\" is not an http:// URL" } },
+	  { "--url: \"https://x/\" is not http://HOST:PORT/PATH" } },
+	{ NULL,
+	  { "health", "--url", "http://example.com/" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "--url: \"http://example.com/\" is not http://HOST:PORT/PATH" } },
 	{ NULL,
 	  { "health", "--timeout", "61" },
 	  { 0 },
 	  EX_CONFIG,
-	  { "--timeout: \"61\" is not a number of seconds" } },
+	  { "--timeout: \"61\" is more than the maximum of 60 seconds" } },
 	{ NULL,
 	  { "health", "--timeout=0" },
 	  { 0 },
 	  EX_CONFIG,
-	  { "--timeout: \"0\"" } },
+	  { "--timeout: \"0\" is not a number of seconds above 0" } },
 	/* Each subcommand takes only its own options. */
 	{ NULL,
 	  { "health", "--json" },
@@ -1783,19 +1788,36 @@ Test(config, name_tables_are_consistent)
 		for (int k = 0; k < id; k++) {
 			const struct setting_def *o = settings_def(k);
 
-			cr_expect_not(same_name(d->option, o->option), "%s",
-				      d->option);
-			cr_expect_not(d->short_option &&
-					      d->short_option ==
-						      o->short_option,
-				      "-%c", d->short_option);
 			cr_expect_not(same_name(d->env, o->env), "%s", d->env);
 			cr_expect_not(same_name(d->section, o->section) &&
 					      same_name(d->key, o->key),
 				      "[%s] %s", d->section, d->key);
 		}
 	}
-	cr_expect_null(settings_def(SETTING_MAX));
+	/* No action's command line spells an option twice. */
+	for (int id = 0; id < OPTION_MAX; id++) {
+		const struct setting_def *d = settings_def(id);
+
+		/* `pidone check` takes what `pidone` takes. */
+		cr_expect_eq(!(d->actions & 1u << CONFIG_ACTION_CHECK),
+			     !(d->actions & 1u << CONFIG_ACTION_RUN), "--%s",
+			     d->option);
+		cr_expect_eq(id < SETTING_MAX, d->env[0] != '\0', "--%s",
+			     d->option);
+		for (int k = 0; k < id; k++) {
+			const struct setting_def *o = settings_def(k);
+
+			if (!(d->actions & o->actions))
+				continue;
+			cr_expect_not(same_name(d->option, o->option), "--%s",
+				      d->option);
+			cr_expect_not(d->short_option &&
+					      d->short_option ==
+						      o->short_option,
+				      "-%c", d->short_option);
+		}
+	}
+	cr_expect_null(settings_def(OPTION_MAX));
 	cr_expect_null(settings_def(-1));
 	/* The spellings the README's Options use. */
 	cr_expect_str_eq(settings_def(SETTING_HEALTH_ADDR)->key, "address");
