@@ -67,9 +67,9 @@ struct load {
 	unsigned err_line; /* the kept error's line in the file, or 0 */
 
 	enum origin_kind layer; /* the layer being applied */
-	unsigned line; /* ORIGIN_FILE: line of the entry being applied */
-	bool short_form; /* ORIGIN_CLI: the option was given as "-t" */
-	bool touched[SETTING_MAX]; /* lists already emptied by the layer */
+	unsigned line; /* ORIGIN_FILE: line of the entry being applied, or 0 */
+	const char *opt; /* ORIGIN_CLI: the option as given, "--grace", "-t" */
+	int opt_len;
 
 	/* From the first walk over argv. */
 	enum config_action action; /* RUN, CHECK, HEALTH or STATUS */
@@ -81,10 +81,9 @@ struct load {
 	const char *path;
 	char *buf, *value; /* the file's bytes; value is as large */
 	size_t len, pos, value_len;
-	unsigned lineno, key_line, first_line[SETTING_MAX];
-	bool have_prev_key; /* inih continues a key on an indented line */
+	unsigned lineno, key_line;
 	bool continuation; /* the current line continues the previous key */
-	bool active;
+	bool active; /* a key = value is being collected */
 	char section[64], key[64];
 };
 
@@ -149,10 +148,8 @@ static const char *where(const struct load *L, enum setting_id id,
 	if (L->layer == ORIGIN_FILE)
 		snprintf(buf, WHERE_SIZE, "%s:%u: [%s] %s", L->path, line,
 			 d->section, d->key);
-	else if (L->layer == ORIGIN_CLI && L->short_form)
-		snprintf(buf, WHERE_SIZE, "-%c", d->short_option);
 	else if (L->layer == ORIGIN_CLI)
-		snprintf(buf, WHERE_SIZE, "--%s", d->option);
+		snprintf(buf, WHERE_SIZE, "%.*s", L->opt_len, L->opt);
 	else
 		snprintf(buf, WHERE_SIZE, "%s", d->env);
 	return buf;
@@ -160,10 +157,7 @@ static const char *where(const struct load *L, enum setting_id id,
 
 static void set_origin(struct load *L, enum setting_id id)
 {
-	L->s->origin[id] = (struct origin){
-		.kind = L->layer,
-		.line = L->layer == ORIGIN_FILE ? L->line : 0,
-	};
+	L->s->origin[id] = (struct origin){ L->layer, L->line };
 }
 
 /* "<where>: "<v>" <problem>" as an EX_CONFIG error. */
@@ -235,8 +229,8 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 		set_origin(L, id);
 	if (d->kind != SETTING_KIND_LIST)
 		return;
-	if (!L->touched[id]) {
-		L->touched[id] = true;
+	/* The first item a layer gives empties the lower layers' list. */
+	if (L->s->origin[id].kind != L->layer) {
 		settings_clear(L->s, id);
 		set_origin(L, id);
 	}
@@ -285,13 +279,11 @@ static int cli_find(const struct load *L, const char *opt, size_t len)
 }
 
 /*
- * Option @id with value @v (NULL for a flag), given as "-c" when
- * @short_form: the first walk keeps what it needs, the @second applies.
+ * Option @id with value @v (NULL for a flag): the first walk keeps what it
+ * needs, the @second applies.
  */
-static void cli_option(struct load *L, int id, bool short_form, const char *v,
-		       bool second)
+static void cli_option(struct load *L, int id, const char *v, bool second)
 {
-	L->short_form = short_form;
 	if (!second && id == OPTION_CONFIG) {
 		L->cli_config = v;
 	} else if (!second && (id == OPTION_HELP || id == OPTION_VERSION)) {
@@ -341,6 +333,8 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 			id = cli_find(L, opt, (size_t)n);
 			takes_value = id >= 0 && settings_def(id)->kind !=
 							 SETTING_KIND_FLAG;
+			L->opt = opt;
+			L->opt_len = n;
 			if (id < 0)
 				fail(L, EX_USAGE, "unknown option %s",
 				     quote_at(q, opt, (size_t)n, 0));
@@ -349,7 +343,7 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 			else if (takes_value && !v && i + 1 == argc)
 				fail(L, EX_USAGE, "%s: missing value", opt);
 			else
-				cli_option(L, id, !is_long,
+				cli_option(L, id,
 					   !takes_value ? NULL :
 					   v		? v :
 							  argv[++i],
@@ -376,7 +370,6 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 static void apply_cli(struct load *L, int argc, char *const *argv)
 {
 	L->layer = ORIGIN_CLI;
-	memset(L->touched, 0, sizeof(L->touched));
 	cli_walk(L, argc, argv, true);
 	if (L->cmd == argc)
 		return;
@@ -413,7 +406,6 @@ static void apply_env(struct load *L)
 	size_t i = 0;
 
 	L->layer = ORIGIN_ENV;
-	memset(L->touched, 0, sizeof(L->touched));
 	/* Every variable is PIDONE_*, and most environments set none. */
 	while (L->envp && L->envp[i] && strncmp(L->envp[i], "PIDONE_", 7) != 0)
 		i++;
@@ -441,6 +433,41 @@ static bool is_section(const char *name, size_t len)
 	return false;
 }
 
+/* Apply the key = value collected so far, once it is complete. */
+static void ini_flush(struct load *L)
+{
+	char q[QUOTED_SIZE];
+	int id = 0;
+
+	if (!L->active)
+		return;
+	L->active = false;
+	L->line = L->key_line;
+	while (id < SETTING_MAX &&
+	       (strcmp(settings_def(id)->section, L->section) != 0 ||
+		strcmp(settings_def(id)->key, L->key) != 0))
+		id++;
+	quote(q, L->key);
+	if (L->section[0] == '\0') {
+		fail(L, EX_CONFIG,
+		     "%s:%u: key %s is outside any section (put it under "
+		     "[process], [dirs], [signals], [health] or [log])",
+		     L->path, L->line, q);
+	} else if (!is_section(L->section, strlen(L->section))) {
+		/* reported at the section line */
+	} else if (id == SETTING_MAX) {
+		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", L->path,
+		     L->line, q, L->section);
+	} else if (settings_def(id)->kind != SETTING_KIND_LIST &&
+		   L->s->origin[id].kind == ORIGIN_FILE) {
+		fail(L, EX_CONFIG,
+		     "%s:%u: duplicate key %s in [%s] (first set on line %u)",
+		     L->path, L->line, q, L->section, L->s->origin[id].line);
+	} else {
+		apply(L, (enum setting_id)id, L->value);
+	}
+}
+
 /*
  * inih's fgets-style reader over the file's bytes: one line per call, so
  * L->lineno is the line inih works on when it calls the handler. A line
@@ -448,8 +475,9 @@ static bool is_section(const char *name, size_t len)
  * over as an empty line. The reader also notes what inih will make of a
  * line: after a byte order mark and white space, nothing, ";" or "#" is
  * a comment; an indented line continues the previous key, if there is one
- * since the last section; "[name]" starts a section, reported here when
- * unknown because inih calls no handler for it.
+ * since the last section; "[name]" starts a section, which completes the
+ * key before it and is reported here when unknown, since inih calls no
+ * handler for it.
  */
 static char *ini_line(char *str, int num, void *stream)
 {
@@ -484,10 +512,11 @@ static char *ini_line(char *str, int num, void *stream)
 	for (i = bom; i < n && isspace((unsigned char)line[i]); i++)
 		;
 	if (i < n && line[i] != ';' && line[i] != '#') {
-		L->continuation = i > bom && L->have_prev_key;
+		L->continuation = i > bom && L->active && L->key[0];
 		end = memchr(line + i, ']', n - i);
 		if (!L->continuation && line[i] == '[' && end) {
-			L->have_prev_key = false;
+			ini_flush(L); /* a section ends the key before it */
+			L->line = L->lineno;
 			if (!is_section(line + i + 1,
 					(size_t)(end - line) - i - 1))
 				fail(L, EX_CONFIG,
@@ -503,42 +532,6 @@ static char *ini_line(char *str, int num, void *stream)
 	return str;
 }
 
-/* Apply the key = value collected so far, once it is complete. */
-static void ini_flush(struct load *L)
-{
-	char q[QUOTED_SIZE];
-	int id = 0;
-
-	if (!L->active)
-		return;
-	L->active = false;
-	L->line = L->key_line;
-	while (id < SETTING_MAX &&
-	       (strcmp(settings_def(id)->section, L->section) != 0 ||
-		strcmp(settings_def(id)->key, L->key) != 0))
-		id++;
-	quote(q, L->key);
-	if (L->section[0] == '\0') {
-		fail(L, EX_CONFIG,
-		     "%s:%u: key %s is outside any section (put it under "
-		     "[process], [dirs], [signals], [health] or [log])",
-		     L->path, L->line, q);
-	} else if (!is_section(L->section, strlen(L->section))) {
-		/* reported at the section line */
-	} else if (id == SETTING_MAX) {
-		fail(L, EX_CONFIG, "%s:%u: unknown key %s in [%s]", L->path,
-		     L->line, q, L->section);
-	} else if (settings_def(id)->kind != SETTING_KIND_LIST &&
-		   L->first_line[id]) {
-		fail(L, EX_CONFIG,
-		     "%s:%u: duplicate key %s in [%s] (first set on line %u)",
-		     L->path, L->line, q, L->section, L->first_line[id]);
-	} else {
-		L->first_line[id] = L->line;
-		apply(L, (enum setting_id)id, L->value);
-	}
-}
-
 /*
  * inih's handler. A continuation line (inih calls us again with the same
  * key) is appended to the value with "\n", so that a long command can span
@@ -552,7 +545,7 @@ static int ini_entry(void *user, const char *section, const char *name,
 	struct load *L = user;
 	size_t n = strlen(value);
 
-	if (!L->continuation || !L->active) {
+	if (!L->continuation) {
 		ini_flush(L);
 		L->active = true;
 		L->key_line = L->lineno;
@@ -564,7 +557,6 @@ static int ini_entry(void *user, const char *section, const char *name,
 	}
 	memcpy(L->value + L->value_len, value, n + 1);
 	L->value_len += n;
-	L->have_prev_key = name[0] != '\0';
 	return 1; /* errors are ours to keep; inih's return is for syntax */
 }
 
@@ -616,13 +608,14 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 static void apply_file(struct load *L, const char *default_config)
 {
 	const char *env = env_get(L->envp, "PIDONE_CONFIG");
-	const char *path = default_config, *named_by = NULL;
+	const char *named_by = L->cli_config ? "--config" :
+			       env && *env   ? "PIDONE_CONFIG" :
+					       NULL;
+	const char *path = L->cli_config ? L->cli_config :
+			   named_by	 ? env :
+					   default_config;
 	int r;
 
-	if (L->cli_config || (env && *env)) {
-		path = L->cli_config ? L->cli_config : env;
-		named_by = L->cli_config ? "--config" : "PIDONE_CONFIG";
-	}
 	/* --config '' reads no file at all, not even the default one. */
 	if (!path || !*path)
 		return;
@@ -653,6 +646,7 @@ static void apply_file(struct load *L, const char *default_config)
 	free(L->value);
 	free(L->buf);
 	L->layer = ORIGIN_DEFAULT;
+	L->line = 0;
 }
 
 /* --- putting it together ---------------------------------------------- */

@@ -21,13 +21,9 @@
 #include "parse.h"
 #include "banned.h"
 
-/*
- * Read the decimal digits at @s into *@ret and return how many there were.
- * *@ret_over is set when the value would exceed @max (no overflow happens:
- * the value stops growing there).
- */
-static size_t read_digits(const char *s, unsigned long max, unsigned long *ret,
-			  bool *ret_over)
+/* The decimal digits at @s (see parse.h). */
+size_t parse_digits(const char *s, unsigned long max, unsigned long *ret,
+		    bool *ret_over)
 {
 	unsigned long v = 0;
 	bool over = false;
@@ -51,7 +47,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
 	unsigned long v;
 	bool over;
-	size_t n = read_digits(s, max, &v, &over);
+	size_t n = parse_digits(s, max, &v, &over);
 
 	if (n == 0 || s[n] != '\0')
 		return -EINVAL;
@@ -66,7 +62,7 @@ int parse_seconds(const char *s, unsigned max_s, unsigned *ret_ms)
 {
 	unsigned long whole, ms;
 	bool over;
-	size_t n = read_digits(s, max_s, &whole, &over), i = n;
+	size_t n = parse_digits(s, max_s, &whole, &over), i = n;
 	unsigned frac = 0, scale = 100;
 
 	/* After a dot, one to three decimals. */
@@ -102,23 +98,6 @@ int parse_bool(const char *s, bool *ret)
 }
 
 /* See parse.h. */
-int parse_port_n(const char *s, size_t len, unsigned *ret)
-{
-	char text[8];
-	unsigned long v;
-	int r = len < sizeof(text) ? 0 : -EINVAL;
-
-	if (r == 0) {
-		memcpy(text, s, len);
-		text[len] = '\0';
-		r = parse_uint(text, 65535, &v);
-	}
-	if (r == 0)
-		*ret = (unsigned)v;
-	return r;
-}
-
-/* See parse.h. */
 bool parse_span_caseeq(const char *s, size_t len, const char *word)
 {
 	if (strlen(word) != len)
@@ -133,16 +112,14 @@ bool parse_span_caseeq(const char *s, size_t len, const char *word)
 int parse_ip_address(const char *s, int *ret_family)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
+	int family = inet_pton(AF_INET, s, buf) == 1  ? AF_INET :
+		     inet_pton(AF_INET6, s, buf) == 1 ? AF_INET6 :
+							AF_UNSPEC;
 
-	if (inet_pton(AF_INET, s, buf) == 1) {
-		*ret_family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, buf) == 1) {
-		*ret_family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
+	if (family == AF_UNSPEC)
+		return -EINVAL;
+	*ret_family = family;
+	return 0;
 }
 
 /* "[HOST:]PORT" for --ready-tcp (see parse.h). */

@@ -12,6 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Read the decimal digits at @s into *@ret and return how many there were
+ * (none: 0). *@ret_over is set when the value would exceed @max (no
+ * overflow happens: the value stops growing there).
+ */
+size_t parse_digits(const char *s, unsigned long max, unsigned long *ret,
+		    bool *ret_over);
+
 /* Decimal digits only (no sign, no spaces, no 0x), value <= @max. */
 int parse_uint(const char *s, unsigned long max, unsigned long *ret);
 
@@ -29,9 +37,6 @@ const char *seconds_text(uint64_t ms, char *buf, size_t size);
 
 /* 1/0, true/false, yes/no, on/off (case-insensitive). */
 int parse_bool(const char *s, bool *ret);
-
-/* A TCP port 0..65535 in the @len bytes at @s (no NUL needed). */
-int parse_port_n(const char *s, size_t len, unsigned *ret);
 
 /* ASCII only, whatever the locale: protocol text, not user text. */
 static inline bool parse_is_digit(char c)

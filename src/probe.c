@@ -92,14 +92,15 @@ int probe_parse_url(const char *url, struct probe_target *ret)
 		host_end = p;
 	}
 	if (*p == ':') {
-		const char *port_start = ++p;
+		unsigned long v;
+		bool over;
+		size_t n = parse_digits(++p, 65535, &v, &over);
 
-		while (*p && *p != '/')
-			p++;
-		if (parse_port_n(port_start, (size_t)(p - port_start), &port) <
-			    0 ||
-		    port == 0)
+		/* 1..65535, up to the path or the end. */
+		if (n == 0 || over || v == 0 || (p[n] != '\0' && p[n] != '/'))
 			return -EINVAL;
+		port = (unsigned)v;
+		p += n;
 	} else if (*p != '\0' && *p != '/') {
 		return -EINVAL;
 	}

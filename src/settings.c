@@ -396,18 +396,17 @@ const char *settings_origin_text(const struct settings *s, enum setting_id id,
 				 char *buf, unsigned buflen)
 {
 	const struct setting_def *d = &setting_defs[id];
-	enum origin_kind kind = s->origin[id].kind;
+	const struct origin *o = &s->origin[id];
 
 	/* snprintf truncates and terminates: enough for a message. */
-	if (kind == ORIGIN_FILE)
-		snprintf(buf, buflen, "%s:%u", s->config_path,
-			 s->origin[id].line);
+	if (o->kind == ORIGIN_FILE)
+		snprintf(buf, buflen, "%s:%u", s->config_path, o->line);
+	else if (o->kind == ORIGIN_ENV)
+		snprintf(buf, buflen, "%s", d->env);
+	else if (o->kind == ORIGIN_CLI && d->option[0])
+		snprintf(buf, buflen, "--%s", d->option);
 	else
-		snprintf(buf, buflen, "%s%s",
-			 kind == ORIGIN_CLI && d->option[0] ? "--" : "",
-			 kind == ORIGIN_ENV	? d->env :
-			 kind == ORIGIN_DEFAULT ? "default" :
-			 d->option[0]		? d->option :
-						  "command line");
+		snprintf(buf, buflen, "%s",
+			 o->kind == ORIGIN_CLI ? "command line" : "default");
 	return buf;
 }

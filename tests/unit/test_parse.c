@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,59 +163,39 @@ Test(parse, bool_table)
 	}
 }
 
-Test(parse, port)
-{
-	static const struct {
-		const char *in;
-		int r;
-		unsigned v;
-	} rows[] = {
-		{ "0", 0, 0 },		 { "80", 0, 80 },
-		{ "8081", 0, 8081 },	 { "65535", 0, 65535 },
-		{ "65536", -ERANGE, 0 }, { "-1", -EINVAL, 0 },
-		{ "", -EINVAL, 0 },	 { "http", -EINVAL, 0 },
-		{ "80 ", -EINVAL, 0 },
-	};
-
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct guard g = gstr(rows[i].in);
-		unsigned v = 4242;
-		int r = parse_port_n(g.data, strlen(g.data), &v);
-
-		cr_expect_eq(r, rows[i].r, "parse_port_n(\"%s\") = %d",
-			     rows[i].in, r);
-		cr_expect_eq(v, rows[i].r == 0 ? rows[i].v : 4242u, "\"%s\"",
-			     rows[i].in);
-		guard_free(&g);
-	}
-}
-
-/* A port in the middle of a longer text, as a URL has it. */
-Test(parse, port_n)
+/* The digits at the start of a longer text, as a URL's port is. */
+Test(parse, digits)
 {
 	static const struct {
 		const char *s;
-		size_t len;
-		int r;
-		unsigned v;
+		unsigned long max;
+		size_t n;
+		unsigned long v;
+		bool over;
 	} rows[] = {
-		{ "8081/healthz", 4, 0, 8081 },
-		{ "65535", 5, 0, 65535 },
-		{ "0", 1, 0, 0 },
-		{ "65536", 5, -ERANGE, 0 },
-		{ "80x", 3, -EINVAL, 0 },
-		{ "", 0, -EINVAL, 0 },
-		{ "00000008081", 11, -EINVAL, 0 }, /* longer than any port */
+		{ "8081/healthz", 65535, 4, 8081, false },
+		{ "65535", 65535, 5, 65535, false },
+		{ "65536", 65535, 5, 6553, true },
+		{ "0", 65535, 1, 0, false },
+		{ "80x", 65535, 2, 80, false },
+		{ "", 65535, 0, 0, false },
+		{ "-1", 65535, 0, 0, false },
+		{ "00000008081", 65535, 11, 8081, false },
+		{ "18446744073709551616", ULONG_MAX, 20, 1844674407370955161UL,
+		  true },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		unsigned v = 7;
-		int r = parse_port_n(rows[i].s, rows[i].len, &v);
+		struct guard g = gstr(rows[i].s);
+		unsigned long v = 7;
+		bool over = !rows[i].over;
+		size_t n = parse_digits(g.data, rows[i].max, &v, &over);
 
-		cr_expect_eq(r, rows[i].r, "parse_port_n(\"%s\", %zu) = %d",
-			     rows[i].s, rows[i].len, r);
-		if (r == 0)
-			cr_expect_eq(v, rows[i].v);
+		cr_expect_eq(n, rows[i].n, "parse_digits(\"%s\") = %zu",
+			     rows[i].s, n);
+		cr_expect_eq(v, rows[i].v, "\"%s\": %lu", rows[i].s, v);
+		cr_expect_eq(over, rows[i].over, "\"%s\"", rows[i].s);
+		guard_free(&g);
 	}
 }
 
