@@ -1979,6 +1979,16 @@ Test(config, usage_names_every_option_and_variable)
 			cr_expect(strstr(u, settings_def(id)->key),
 				  "usage lacks key %s", settings_def(id)->key);
 	}
+	/* The options of the command line alone, too. */
+	for (int id = SETTING_MAX; id < OPTION_MAX; id++) {
+		snprintf(want, sizeof(want), "--%s", settings_def(id)->option);
+		cr_expect(strstr(u, want), "usage lacks %s", want);
+		snprintf(want, sizeof(want), "-%c, --%s",
+			 settings_def(id)->short_option,
+			 settings_def(id)->option);
+		cr_expect(!settings_def(id)->short_option || strstr(u, want),
+			  "usage lacks %s", want);
+	}
 	cr_expect(strstr(u, "pidone [OPTIONS] [--] COMMAND [ARG...]"));
 	cr_expect(strstr(u, "pidone check [OPTIONS] [--] [COMMAND...]"));
 	cr_expect(strstr(
@@ -2214,5 +2224,12 @@ Test(config, table_names_match_help_man_page_and_readme)
 				 d->short_option, man_opt);
 			cr_expect(strstr(man, tok), "man page lacks %s", tok);
 		}
+	}
+	for (int id = SETTING_MAX; id < OPTION_MAX; id++) {
+		snprintf(tok, sizeof(tok), "\\-\\-%s",
+			 settings_def(id)->option);
+		cr_expect(strstr(man, tok), "man page lacks %s", tok);
+		snprintf(tok, sizeof(tok), "--%s", settings_def(id)->option);
+		cr_expect(strstr(readme, tok), "README lacks %s", tok);
 	}
 }
