@@ -265,14 +265,16 @@ static int cli_find(const struct load *L, const char *opt, size_t len)
 {
 	for (int id = 0; id < OPTION_MAX; id++) {
 		const struct setting_def *d = settings_def(id);
-		bool match = opt[1] != '-' ?
-				     d->short_option == opt[1] :
-				     d->option[0] &&
-					     strlen(d->option) == len - 2 &&
-					     memcmp(d->option, opt + 2,
-						    len - 2) == 0;
+		const char *name = d->option;
 
-		if (match && d->actions & 1u << L->action)
+		if (!(d->actions & 1u << L->action))
+			continue;
+		/* The first letter first: most rows differ there. */
+		if (opt[1] != '-' ?
+			    d->short_option == opt[1] :
+			    name[0] == opt[2] &&
+				    strncmp(name, opt + 2, len - 2) == 0 &&
+				    name[len - 2] == '\0')
 			return id;
 	}
 	return -ENOENT;

@@ -310,7 +310,7 @@ static void json_field(struct line *l, const struct log_field *f)
 	bool ok;
 
 	put(l, ",\"", 2);
-	put_escaped(l, f->key, strlen(f->key), ESC_JSON);
+	put_str(l, f->key);
 	put(l, "\":", 2);
 	if (l->full) {
 		l->len = mark;
@@ -346,7 +346,7 @@ static void text_field(struct line *l, const struct log_field *f,
 	bool ok;
 
 	put(l, " ", 1);
-	put_escaped(l, f->key, strlen(f->key), ESC_TEXT);
+	put_str(l, f->key);
 	put(l, "=", 1);
 	if (l->full) {
 		l->len = mark;

@@ -125,7 +125,8 @@ void log_set_backlog_cb(void (*cb)(void *data), void *data);
 /*
  * The one primitive: a record at @level with message @fmt, the text of
  * @errnum when it is not 0 (a negative -errno is accepted too), the @hint
- * when not NULL, then the fields. A field with a NULL key is skipped.
+ * when not NULL, then the fields. A field with a NULL key is skipped; a
+ * key is pidone's own word (letters, digits and "_"), written unescaped.
  */
 void log_emit(enum log_level level, int errnum, const char *hint,
 	      const struct log_field *fields, size_t n_fields, const char *fmt,

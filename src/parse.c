@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -87,9 +86,15 @@ int parse_bool(const char *s, bool *ret)
 	/* Arrays, not pointers: the table stays in .rodata. */
 	static const char words[][6] = { "0",  "1",   "false", "true",
 					 "no", "yes", "off",   "on" };
+	char lower[sizeof(words[0])] = "";
+	size_t n = strnlen(s, sizeof(lower));
 
+	if (n == sizeof(lower))
+		return -EINVAL; /* longer than every word */
+	for (size_t i = 0; i < n; i++)
+		lower[i] = parse_lower(s[i]);
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (strcasecmp(s, words[i]) == 0) {
+		if (strcmp(lower, words[i]) == 0) {
 			*ret = i % 2;
 			return 0;
 		}

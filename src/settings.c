@@ -190,11 +190,14 @@ const char *settings_value_name(enum setting_id id, int value)
 static bool is_user_spec(const char *v)
 {
 	const char *colon = strchr(v, ':');
-	size_t len = strlen(v);
+	size_t len = 0;
 
-	if (len == 0 || len >= SETTINGS_USER_MAX ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-$:") != len)
+	for (; v[len]; len++)
+		if (!parse_is_digit(v[len]) &&
+		    (parse_lower(v[len]) < 'a' || parse_lower(v[len]) > 'z') &&
+		    !strchr("._-$:", v[len]))
+			return false;
+	if (len == 0 || len >= SETTINGS_USER_MAX)
 		return false;
 	return !colon ||
 	       (colon != v && colon[1] != '\0' && !strchr(colon + 1, ':'));
@@ -369,11 +372,11 @@ void settings_init(struct settings *s)
 		       "enum settings are not int-sized");
 	_Static_assert(sizeof(*s) <= 65535, "struct settings too large");
 	memset(s, 0, sizeof(*s));
-	for (int id = 0; id < OPTION_MAX; id++) {
-		settings_clear(s, id);
-		/* A default in words is the empty value: it does not parse. */
+	/* The one empty list that is not all zeros: no signal rewritten. */
+	settings_clear(s, SETTING_REWRITE);
+	/* A default in words is the empty value: it does not parse. */
+	for (int id = 0; id < OPTION_MAX; id++)
 		settings_set(s, id, setting_defs[id].default_text, NULL, 0);
-	}
 }
 
 /* Free what @s owns and return it to the defaults. */

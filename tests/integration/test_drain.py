@@ -35,6 +35,10 @@ srv.bind(("127.0.0.1", int(sys.argv[1])))
 srv.listen(64)
 
 def serve():
+    # Signals go to the main thread: only its sleep() they interrupt.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {
+        signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
+        signal.SIGHUP})
     while True:
         c, _ = srv.accept()
         try:

@@ -44,6 +44,10 @@ if sys.argv[1] != "0":
     srv.listen(64)
 
     def serve():
+        # Signals go to the main thread: only its sleep() they interrupt.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {
+            signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
+            signal.SIGUSR1, signal.SIGUSR2})
         while True:
             c, _ = srv.accept()
             c.close()
