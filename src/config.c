@@ -657,13 +657,12 @@ static void apply_file(struct load *L, const char *default_config)
 static void default_writable(struct load *L)
 {
 	const char *tmp = env_get(L->envp, "TMPDIR");
-	int r = -EINVAL;
+	int r;
 
+	/* Nobody set it: the list is still settings_init's empty one. */
 	if (L->s->origin[SETTING_WRITABLE].kind != ORIGIN_DEFAULT)
 		return;
-	settings_clear(L->s, SETTING_WRITABLE);
-	if (tmp)
-		r = settings_set(L->s, SETTING_WRITABLE, tmp, NULL, 0);
+	r = tmp ? settings_set(L->s, SETTING_WRITABLE, tmp, NULL, 0) : -EINVAL;
 	if (r == -EINVAL)
 		r = settings_set(L->s, SETTING_WRITABLE, "/tmp", NULL, 0);
 	if (r < 0)

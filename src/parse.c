@@ -140,6 +140,9 @@ int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 	if (bracket ? !colon || colon[-1] != ']' :
 		      colon && strchr(s, ':') != colon)
 		return -EINVAL;
+	r = parse_uint(colon ? colon + 1 : s, 65535, &port);
+	if (r < 0 || port == 0)
+		return r < 0 ? r : -ERANGE;
 	if (colon) {
 		host = strndup(s + bracket, (size_t)(colon - s) - 2 * bracket);
 		if (!host)
@@ -149,14 +152,8 @@ int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 	if (host &&
 	    (bracket ? family != AF_INET6 :
 		       family != AF_INET && strcmp(host, "localhost"))) {
-		r = -EINVAL;
-	} else {
-		r = parse_uint(colon ? colon + 1 : s, 65535, &port);
-		r = r == 0 && port == 0 ? -ERANGE : r;
-	}
-	if (r < 0) {
 		free(host);
-		return r;
+		return -EINVAL;
 	}
 	*ret_host = host;
 	*ret_port = (unsigned)port;
