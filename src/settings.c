@@ -325,7 +325,7 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	if (size == 0)
 		return -EINVAL;
 	textbuf_init(&t, problem, size);
-	/* Only a port's and an exit status's problem names their range. */
+	/* The problems of a port, [HOST:]PORT and exit status name the range. */
 	if (r == -ERANGE && d->type != SETTING_TYPE_PORT &&
 	    d->type != SETTING_TYPE_STATUS && d->type != SETTING_TYPE_HOSTPORT)
 		textbuf_printf(&t, "is more than the maximum of %u%s", d->max,
