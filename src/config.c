@@ -260,7 +260,10 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 
 /* --- the command line ------------------------------------------------ */
 
-/* The option given as @opt ("--name" or "-c", @len bytes) if the action takes it: its id, or -ENOENT. */
+/*
+ * The option given as @opt ("--name" or "-c", @len bytes), if the action
+ * takes it: its id, or -ENOENT.
+ */
 static int cli_find(const struct load *L, const char *opt, size_t len)
 {
 	for (int id = 0; id < OPTION_MAX; id++) {

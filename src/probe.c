@@ -547,20 +547,13 @@ int probe_run(const struct settings *s, int out_fd)
 	int r;
 
 	r = probe_targets(s, NULL, targets, 2, &n_targets);
-	if (r == -EINVAL) {
-		say(out_fd,
-		    "fail: --url %s: not http://IP[:PORT][/PATH] "
-		    "(IPv4, [IPv6] or localhost; no names)",
-		    s->probe_url);
-		return 1;
-	}
 	if (r == -ENOENT) {
 		say(out_fd, "fail: health port disabled (--health-port 0)");
 		return 1;
 	}
+	/* config_load let neither a bad --url nor --health-addr through. */
 	if (r < 0) {
-		say(out_fd, "fail: --health-addr %s is not an IP address",
-		    s->health_addr);
+		say(out_fd, "fail: no address to probe: %s", strerror(-r));
 		return 1;
 	}
 	r = probe_fetch(targets, n_targets, deadline, answer, sizeof(answer),
