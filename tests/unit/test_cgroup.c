@@ -174,6 +174,11 @@ Test(cgroup, absent_files_and_no_cgroupfs, .init = make_root,
 	cr_assert_eq(cgroup_read(&cg, CGROUP_MEMORY_BYTES, &v), -ENOENT);
 	cr_assert_eq(cgroup_oom_watch(&cg, &(int){ 0 }), -ENOENT);
 	cgroup_close(&cg);
+	/* A v1 host without the memory controller, and no "0::" line. */
+	find(&cg, "8:pids:/app\n");
+	cr_assert_eq(cg.version, 0);
+	cr_assert_lt(cg.memory_dir, 0);
+	cgroup_close(&cg);
 
 	/* A kernel older than 5.19 has no memory.peak, pre-4.13 v1 no oom_kill. */
 	put("memory/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
