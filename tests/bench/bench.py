@@ -282,6 +282,63 @@ def children_of(ppid):
 # ---------------------------------------------------------------- the inits
 
 
+
+# The modules only the health server needs: its listener, the HTTP
+# parser, the answers and /metrics, the app checks that drive readiness,
+# and the `pidone health` and `pidone status` clients.
+HEALTH_MODULES = ("health_http", "http", "health", "metrics", "sample",
+                  "appcheck", "readytcp", "probe", "status", "ptree", "peer")
+
+# Output sections that are bytes in the file (not .bss, symbols or notes).
+FILE_SECTIONS = {".init", ".text", ".fini", ".rodata", ".eh_frame",
+                 ".init_array", ".fini_array", ".data.rel.ro", ".got",
+                 ".got.plt", ".data", ".tdata"}
+
+
+def link_map_sizes(path):
+    """Bytes per origin from GNU ld's -Map output: pidone's own modules by
+    name, "libc", "libev", "inih", "runtime" for the rest; None when
+    @path is missing."""
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return None
+    sizes, out, pending, started = {}, None, None, False
+    for line in lines:
+        if line.startswith("Linker script and memory map"):
+            started = True
+            continue
+        m = re.match(r"^(\.\S+)", line)
+        if not started or m:
+            out, pending = (m.group(1) if m else None), None
+            continue
+        if out not in FILE_SECTIONS:
+            continue
+        m = re.match(r"^ (\S+)\s*$", line)
+        if m:  # a long input section name, its numbers on the next line
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\S+)?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S.*)$",
+                     line)
+        name = m and (m.group(1) or pending)
+        pending = None
+        if not name or name == "*fill*":
+            continue
+        origin = link_map_origin(m.group(3).strip())
+        sizes[origin] = sizes.get(origin, 0) + int(m.group(2), 16)
+    return sizes or None
+
+
+def link_map_origin(f):
+    m = re.search(r"([^/(]+)\.a\(([^)]+)\)$", f)
+    if m:
+        lib, obj = m.groups()
+        if lib == "libpidone":
+            return obj[:-2]
+        return {"libev": "libev", "libinih": "inih"}.get(lib, lib)
+    m = re.search(r"(?:^|/)src/(?:pidone-)?([^/]+)\.o$", f)
+    return m.group(1) if m else "runtime"
+
 class Init:
     """One init under test: how to run it as a subreaper and as PID 1."""
 
@@ -567,6 +624,12 @@ class Bench:
                 link += ", not stripped"
             self.record("size", init.name, os.path.getsize(init.path))
             self.results.setdefault("linkage", {})[init.name] = link
+        groups = link_map_sizes(self.prof + ".map") if self.prof else None
+        if groups:
+            self.results["size_groups"] = groups
+        else:
+            self.skipped.append("where the bytes go: no link map beside %s"
+                                % self.prof)
 
     def start_idle(self, init, pid1=False):
         """INIT -- latchild pause, started and waited for until idle."""
@@ -1653,6 +1716,16 @@ class Bench:
         hc = med("health_cmd_us", "pidone")
         add("`pidone health` < 1 ms wall",
             "%.0f µs" % hc if hc else "n/a", hc < 1000 if hc else None)
+        size = med("size", "pidone")
+        add("size of pidone ≤ 150 KB",
+            "%s B" % self.fmt_int(size) if size else "n/a",
+            size <= 150000 if size else None)
+        groups = self.results.get("size_groups")
+        if size and groups:
+            light = size - sum(groups.get(m, 0) for m in HEALTH_MODULES)
+            add("pidone without the health server's modules < 100 KB "
+                "(from the link map)", "%s B" % self.fmt_int(light),
+                light < 100000)
         return g
 
     def wait_text(self, name):
@@ -1953,6 +2026,28 @@ class Bench:
                 w("```\n" + "\n".join(top) + "\n```\n")
                 w("Inclusive:\n")
                 w("```\n" + "\n".join(inc) + "\n```\n")
+
+        groups = self.results.get("size_groups")
+        if groups:
+            w("## Where pidone's bytes go\n")
+            total = sum(groups.values())
+            own = sum(v for k, v in groups.items()
+                      if k not in ("libc", "libev", "inih", "runtime"))
+            health = sum(groups.get(m, 0) for m in HEALTH_MODULES)
+            w("GNU ld's link map of the unstripped twin (the same objects, "
+              "the same static link): %s bytes in the file's loaded "
+              "sections (the file adds its headers and alignment). "
+              "libc %s, libev %s, inih %s, pidone's own modules %s, of "
+              "which the health server's (%s) %s.\n" % (
+                  self.fmt_int(total), self.fmt_int(groups.get("libc")),
+                  self.fmt_int(groups.get("libev")),
+                  self.fmt_int(groups.get("inih")), self.fmt_int(own),
+                  ", ".join(HEALTH_MODULES), self.fmt_int(health)))
+            w("```\n" + "\n".join(
+                "%7s (%5.2f%%)  %s" % ("{:,}".format(v), 100.0 * v / total,
+                                       k)
+                for k, v in sorted(groups.items(), key=lambda kv: -kv[1])
+                if v >= total / 200) + "\n```\n")
 
         if self.skipped or self.notes:
             w("## Skipped and notes\n")
