@@ -694,7 +694,9 @@ int config_load(struct settings *s, int argc, char *const *argv,
 	apply_env(&L);
 	apply_cli(&L, argc, argv);
 	L.layer = ORIGIN_DEFAULT;
-	default_writable(&L);
+	/* A probe has no use for it: no allocation in `pidone health`. */
+	if (L.action == CONFIG_ACTION_RUN || L.action == CONFIG_ACTION_CHECK)
+		default_writable(&L);
 	if (L.action == CONFIG_ACTION_RUN && !s->command)
 		fail(&L, EX_USAGE,
 		     "no command: give one after -- or set PIDONE_COMMAND or "

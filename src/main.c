@@ -44,6 +44,17 @@ static void print(const char *text)
 	(void)fd_write_all(STDOUT_FILENO, text, strlen(text));
 }
 
+/*
+ * --help, its 8 KiB buffer on a frame of its own: on main's, every start
+ * would run that much deeper into the stack, a page fault per 4 KiB.
+ */
+static __attribute__((noinline)) void print_usage(void)
+{
+	char usage[USAGE_MAX];
+
+	print(usage_text(usage, sizeof(usage)));
+}
+
 /* One start-up error line: privdrop and dirs say what and how to fix it. */
 static void log_startup_error(const struct privdrop_error *e, const char *key,
 			      const char *value)
@@ -60,14 +71,9 @@ static void log_startup_error(const struct privdrop_error *e, const char *key,
  * it made, as far as it still may (dirs_undo). Returns 0, or the exit
  * code (already logged).
  */
-static int become_final_user(const struct settings *s)
+static int become_final_user(const struct settings *s,
+			     struct dirs_created *made)
 {
-	/*
-	 * Static: 19 KB that every start would otherwise push the stack
-	 * through, a page fault per 4 KiB (start-up wall time in `make
-	 * bench`); this runs once.
-	 */
-	static struct dirs_created made;
 	struct credentials cred, final;
 	struct privdrop_error e;
 	const char *bad_dir = NULL;
@@ -84,9 +90,9 @@ static int become_final_user(const struct settings *s)
 	}
 	privdrop_final(&cred, &final);
 	/* From here on a failed start removes the dirs it made. */
-	dirs_created_init(&made);
+	dirs_created_init(made);
 	if (s->create_dirs && dirs_create_all(s->writable, final.uid, final.gid,
-					      &made, &e, &bad_dir) < 0) {
+					      made, &e, &bad_dir) < 0) {
 		log_startup_error(&e, "dir", bad_dir);
 		goto err_undo_dirs;
 	}
@@ -105,11 +111,11 @@ static int become_final_user(const struct settings *s)
 			goto err_undo_dirs;
 		}
 	}
-	dirs_created_done(&made);
+	dirs_created_done(made);
 	return 0;
 
 err_undo_dirs:
-	dirs_undo(&made);
+	dirs_undo(made);
 	return code;
 }
 
@@ -262,7 +268,7 @@ static int run(struct pidone *p)
 	outer_open(&p->outer, environ);
 
 	/* Steps 3 and 4: the final user, the writable dirs. */
-	code = become_final_user(&p->settings);
+	code = become_final_user(&p->settings, &p->dirs_made);
 	if (code != 0)
 		goto out;
 	code = EX_SOFTWARE;
@@ -381,14 +387,10 @@ int main(int argc, char **argv)
 	case CONFIG_ACTION_RUN:
 		code = run(&p);
 		break;
-	case CONFIG_ACTION_HELP: {
-		/* Not on main's frame, below which every start runs. */
-		static char usage[USAGE_MAX];
-
-		print(usage_text(usage, sizeof(usage)));
+	case CONFIG_ACTION_HELP:
+		print_usage();
 		code = 0;
 		break;
-	}
 	case CONFIG_ACTION_VERSION:
 		print("pidone " PACKAGE_VERSION "\n");
 		code = 0;

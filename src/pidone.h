@@ -14,6 +14,7 @@
 
 #include "appcheck.h"
 #include "child.h"
+#include "dirs.h"
 #include "health.h"
 #include "health_http.h"
 #include "loop.h"
@@ -52,6 +53,11 @@ struct pidone {
 	char env_notify[sizeof("NOTIFY_SOCKET=") + NOTIFY_NAME_MAX];
 	char env_watchdog_usec[sizeof("WATCHDOG_USEC=") + 24];
 	char env_watchdog_pid[sizeof("WATCHDOG_PID=") + CHILD_PID_DIGITS];
+	/*
+	 * The dirs a start created, to remove if it fails: 19 KB that, on
+	 * the stack, every later frame of a start would be pushed below.
+	 */
+	struct dirs_created dirs_made;
 	char start_dir[PATH_MAX];
 };
 
