@@ -8,7 +8,8 @@ is measured in rounds, and each round runs every init once, in an order
 rotated by one each round, so that the noise of a shared two-core machine
 falls on all of them alike. A figure is then reported as the median over
 the rounds (with the min-max of the rounds), and as a ratio to the floor
-(tests/bench/floor.c, a static fork/exec/waitpid loop): the median over the
+(tests/bench/floor.c, a static fork/exec/waitpid loop linked with glibc;
+floor-musl is the same program against musl): the median over the
 rounds of (init / floor in the same round). The health-port figures compare
 pidone with tests/bench/httpfloor.c, a bare epoll HTTP responder, the same
 way.
@@ -408,6 +409,12 @@ class Bench:
         run([cc] + flags + ["-static", "-s", "-o", self.tool("floor"),
                             os.path.join(HERE, "floor.c")],
             env=dict(os.environ), timeout=120)
+        # The same floor against musl, the libc pidone ships with.
+        if shutil.which("musl-gcc"):
+            run(["musl-gcc"] + flags + ["-static", "-s", "-o",
+                                        self.tool("floor-musl"),
+                                        os.path.join(HERE, "floor.c")],
+                env=dict(os.environ), timeout=120)
 
     def tool(self, name):
         return os.path.join(self.work, name)
@@ -503,8 +510,9 @@ class Bench:
         return False
 
     def make_inits(self):
-        floor = Init("floor", self.tool("floor"), ["--"], kind="floor")
-        inits = [floor]
+        inits = [Init("floor", self.tool("floor"), ["--"], kind="floor"),
+                 Init("floor-musl", self.tool("floor-musl"), ["--"],
+                      kind="floor")]
         if self.pidone and self.features.get("core"):
             inits.append(Init("pidone-min", self.pidone,
                               ["--health-port", "0", "--user", "keep", "--"],
@@ -1785,7 +1793,8 @@ class Bench:
           "round, and the median over the rounds of (this init ÷ the floor "
           "in the same round). The floor is `tests/bench/floor.c`: static, "
           "fork + execvp + a blocking `waitpid(-1)` loop, no signal "
-          "handling. Latency figures run pinned to one CPU (`taskset -c %s`); "
+          "handling, linked with glibc; floor-musl is the same program "
+          "linked with musl, the libc pidone ships with. Latency figures run pinned to one CPU (`taskset -c %s`); "
           "instruction counts come from `valgrind --tool=callgrind "
           "--trace-children=no` under `env -i` (hardware counters: %s).\n"
           % (self.cpu, self.perf_text))
@@ -2195,7 +2204,8 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         out.append(para(
             "`make bench` runs pidone next to tini, tini-static, dumb-init "
             "and catatonit (from Debian) and next to a floor, a static "
-            "program that only forks, execs and waits (tests/bench/floor.c)."
+            "program that only forks, execs and waits (tests/bench/floor.c, "
+            "linked with glibc; floor-musl is the same against musl)."
             " Every figure is taken for all of them in the same run, "
             "interleaved round by round, and read as a ratio to the floor, "
             "so that a busy machine slows all of them alike. pidone-min is "
