@@ -263,7 +263,7 @@ static void fmt_seconds(char *buf, size_t size, unsigned ms)
 /* Milliseconds left until @deadline, 0 when it has passed. */
 static int left_ms(uint64_t deadline)
 {
-	uint64_t now = clock_monotonic_ms();
+	uint64_t now = clock_monotonic_ms_syscall();
 
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
@@ -542,7 +542,7 @@ int probe_run(const struct settings *s, int out_fd)
 	struct probe_answer a;
 	char answer[PROBE_ANSWER_MAX], secs[32], excerpt[PROBE_EXCERPT_MAX];
 	char line[PROBE_PATH_MAX + 512];
-	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
+	uint64_t deadline = clock_monotonic_ms_syscall() + s->probe_timeout_ms;
 	size_t n_targets;
 	int r;
 

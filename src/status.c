@@ -51,7 +51,7 @@ static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 {
 	struct probe_target targets[2];
 	struct probe_answer a;
-	uint64_t deadline = clock_monotonic_ms() + s->probe_timeout_ms;
+	uint64_t deadline = clock_monotonic_ms_syscall() + s->probe_timeout_ms;
 	size_t n;
 	int r;
 
