@@ -1660,6 +1660,14 @@ class Bench:
                                                     med(fig, "floor"), r)
                     if r else "n/a", r <= 1.0 if r else None,
                     paired(fig, n, "floor"))
+            pv = [(med(fig, n), n) for n in peers if med(fig, n)]
+            for n in pidones if pv else ():
+                m, (bv, bn) = med(fig, n), min(pv)
+                add("reaping CPU per orphan (%s) of %s ≤ 1.15× the best "
+                    "peer's" % (mode, n),
+                    "%.2f µs vs %s %.2f µs (×%.2f)" % (m, bn, bv, m / bv)
+                    if m else "n/a", m <= 1.15 * bv if m else None,
+                    paired(fig, n, bn, 1.15))
         for n in pidones:
             left = [v for fig in ("reap_stream_left", "reap_burst_left")
                     for _, v in self.results.get(fig, {}).get(n, [])]
