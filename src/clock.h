@@ -17,7 +17,7 @@ uint64_t clock_monotonic_ms(void);
  * The same through the system call, for the clients that read the clock
  * a few times and exit (`pidone health`, `pidone status`): a system call
  * per read (about 1 us here) costs them less than the vDSO's first use,
- * whose pages are then faulted in (about 0.1 ms of `pidone health` in
+ * whose pages are then faulted in (about 80 us of `pidone health` in
  * `make bench`). Everything else reads the vDSO (25 ns a read).
  */
 uint64_t clock_monotonic_ms_syscall(void);
