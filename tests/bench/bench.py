@@ -283,7 +283,6 @@ def children_of(ppid):
 # ---------------------------------------------------------------- the inits
 
 
-
 # The modules only the health server needs: its listener, the HTTP
 # parser, the answers and /metrics, the app checks that drive readiness,
 # and the `pidone health` and `pidone status` clients.
@@ -339,6 +338,7 @@ def link_map_origin(f):
         return {"libev": "libev", "libinih": "inih"}.get(lib, lib)
     m = re.search(r"(?:^|/)src/(?:pidone-)?([^/]+)\.o$", f)
     return m.group(1) if m else "runtime"
+
 
 class Init:
     """One init under test: how to run it as a subreaper and as PID 1."""
@@ -1802,7 +1802,8 @@ class Bench:
           "in the same round). The floor is `tests/bench/floor.c`: static, "
           "fork + execvp + a blocking `waitpid(-1)` loop, no signal "
           "handling, linked with glibc; floor-musl is the same program "
-          "linked with musl, the libc pidone ships with. Latency figures run pinned to one CPU (`taskset -c %s`); "
+          "linked with musl, the libc pidone ships with. Latency figures "
+          "run pinned to one CPU (`taskset -c %s`); "
           "instruction counts come from `valgrind --tool=callgrind "
           "--trace-children=no` under `env -i` (hardware counters: %s).\n"
           % (self.cpu, self.perf_text))
