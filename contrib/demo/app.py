@@ -159,7 +159,13 @@ def serve(args):
     Handler.access_log = open_access_log(args.log_dir)
     server = make_server(args.port, args.addr)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Python runs handlers in the main thread, and wakes it only when the
+    # kernel gave the signal to it: the serving thread, and the request
+    # threads it starts, inherit a mask that leaves stops to the main one.
+    stops = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     thread.start()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     log("listening", port=args.port, pid=os.getpid(), uid=os.getuid(),
         gid=os.getgid())
 
