@@ -33,6 +33,27 @@
 /* (uid_t)-1 means "unchanged" to setresuid: never a real id. */
 #define PRIVDROP_ID_MAX 4294967294UL
 
+/*
+ * The ids change by system call, not through libc: libc applies the change
+ * to every thread of the process, and musl does that by signalling each
+ * one, three rt_sigprocmask calls around every change (15 per start). This
+ * process has one thread, and the kernel's call changes its ids. The *32
+ * calls are the ones that take 32-bit ids where the plain ones take 16.
+ */
+#ifdef SYS_setresuid32
+#define SYS_SETGROUPS SYS_setgroups32
+#define SYS_SETRESGID SYS_setresgid32
+#define SYS_SETRESUID SYS_setresuid32
+#define SYS_SETGID SYS_setgid32
+#define SYS_SETUID SYS_setuid32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#define SYS_SETRESGID SYS_setresgid
+#define SYS_SETRESUID SYS_setresuid
+#define SYS_SETGID SYS_setgid
+#define SYS_SETUID SYS_setuid
+#endif
+
 /* Largest supplementary group list we print. */
 #define PRIVDROP_GROUPS_SHOWN 32
 
@@ -394,12 +415,12 @@ static int prove_dropped(const struct credentials *cred, gid_t old_gid,
 	gid_t rgid, egid, sgid, groups[2];
 	int n;
 
-	if (setuid(0) == 0)
+	if (syscall(SYS_SETUID, 0) == 0)
 		return fail(reterr, -EPERM, hint_proof,
 			    "privileges not dropped: setuid(0) succeeded "
 			    "after becoming uid %u",
 			    (unsigned)cred->uid);
-	if (old_gid != cred->gid && setgid(old_gid) == 0)
+	if (old_gid != cred->gid && syscall(SYS_SETGID, old_gid) == 0)
 		return fail(reterr, -EPERM, hint_proof,
 			    "privileges not dropped: setgid(%u) succeeded "
 			    "after becoming gid %u",
@@ -447,11 +468,12 @@ static int switch_failed(const struct credentials *cred, const char *step,
 static int switch_ids(const struct credentials *cred, bool set_uid,
 		      struct privdrop_error *reterr)
 {
-	if (setgroups(1, &cred->gid) < 0)
+	if (syscall(SYS_SETGROUPS, 1, &cred->gid) < 0)
 		return switch_failed(cred, "setgroups", reterr);
-	if (setresgid(cred->gid, cred->gid, cred->gid) < 0)
+	if (syscall(SYS_SETRESGID, cred->gid, cred->gid, cred->gid) < 0)
 		return switch_failed(cred, "setresgid", reterr);
-	if (set_uid && setresuid(cred->uid, cred->uid, cred->uid) < 0)
+	if (set_uid &&
+	    syscall(SYS_SETRESUID, cred->uid, cred->uid, cred->uid) < 0)
 		return switch_failed(cred, "setresuid", reterr);
 	return 0;
 }
