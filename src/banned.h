@@ -7,7 +7,9 @@
  * atoi/atol by the checked parsers in parse.h; getpwnam/getgrnam by
  * passwd.h, because NSS must never run inside a static PID 1; system/popen
  * because distroless images have no shell; signal() because pidone never
- * changes a disposition; dup because its copy is not close-on-exec. exit() is poisoned everywhere but main.c: only main ends the process.
+ * changes a disposition; dup because its copy is not close-on-exec;
+ * open() because musl follows every O_CLOEXEC open with an fcntl that
+ * openat(AT_FDCWD, ...) does not make. exit() is poisoned everywhere but main.c: only main ends the process.
  *
  * A name that a libc header already defines as a macro (clang with
  * _FORTIFY_SOURCE does that for sprintf, strcpy...) cannot be poisoned
@@ -66,6 +68,9 @@
 #endif
 #ifndef dup
 #pragma GCC poison dup
+#endif
+#ifndef open
+#pragma GCC poison open
 #endif
 #ifndef signal
 #pragma GCC poison signal

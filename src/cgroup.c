@@ -67,10 +67,10 @@ static int open_dir(const char *root, const char *name, const char *text,
 		return -ENAMETOOLONG;
 	if (kerntext_cgroup_path(text, len, name, path + t.len,
 				 sizeof(path) - t.len) == 0)
-		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		path[t.len] = '\0';
-		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	return fd < 0 ? -errno : fd;
 }

@@ -573,7 +573,8 @@ static int ini_entry(void *user, const char *section, const char *name,
  */
 static int ini_read(struct load *L, const char *path, const char *named_by)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(AT_FDCWD, path,
+			O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	ssize_t n;
 	int r = fd < 0 ? -errno : 0;

@@ -157,10 +157,10 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 		textbuf_putu(&t, random_u64(), 16, 16);
 		if (t.truncated)
 			return verify_failed(dir, -ENAMETOOLONG, reterr);
-		fd = open(path,
-			  O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_WRONLY |
-				  O_NOCTTY,
-			  0600);
+		fd = openat(AT_FDCWD, path,
+			    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+				    O_WRONLY | O_NOCTTY,
+			    0600);
 		if (fd >= 0)
 			break;
 		r = -errno;
@@ -428,7 +428,7 @@ static int walk_path(struct walk *w, int start_fd, const char *path,
 	int fd, r;
 
 	fd = path[0] == '/' ?
-		     open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) :
+		     openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC) :
 		     openat(start_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;

@@ -88,7 +88,7 @@ int execpath_interpreter(const char *path, char *buf, size_t buflen)
 	char *p;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	n = read(fd, head, sizeof(head) - 1);

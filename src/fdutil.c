@@ -40,7 +40,7 @@ int fd_sanitize_stdio(void)
 		 * open: open() fills exactly this slot. Not O_CLOEXEC: the child
 		 * must inherit it.
 		 */
-		null_fd = open("/dev/null", O_RDWR | O_NOCTTY);
+		null_fd = openat(AT_FDCWD, "/dev/null", O_RDWR | O_NOCTTY);
 		if (null_fd < 0)
 			return -errno;
 		if (null_fd != fd) {

@@ -594,7 +594,8 @@ static void accept_resume(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	if (srv->spare_fd < 0)
-		srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		srv->spare_fd =
+			openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_start(loop, &srv->accept_io);
 }
 
@@ -617,7 +618,7 @@ static bool shed_one(struct health_http *srv, int err)
 	fd_close(&srv->spare_fd);
 	fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	fd_close(&fd);
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->spare_fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 	return srv->spare_fd >= 0;
 }
 
@@ -750,7 +751,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	srv->conns = p;
 	srv->answers = (char *)(srv->conns + HEALTH_HTTP_CONNS_MAX);
 
-	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv->spare_fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv->spare_fd < 0)
 		log_warn("health server: cannot open /dev/null as a spare fd, "
 			 "running out of fds will pause the listener instead");

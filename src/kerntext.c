@@ -196,8 +196,8 @@ int kerntext_cgroup_path(const char *text, size_t len, const char *controller,
 int kerntext_proc_stat(const char *text, size_t len, struct kerntext_stat *ret)
 {
 	const char *end = text + len, *p = text;
-	const char *open = memchr(text, '(', len);
-	const char *close = NULL;
+	const char *lparen = memchr(text, '(', len);
+	const char *rparen = NULL;
 	struct kerntext_stat st = { 0 };
 	uint64_t n, skip;
 	int r;
@@ -205,20 +205,20 @@ int kerntext_proc_stat(const char *text, size_t len, struct kerntext_stat *ret)
 	/* The last ')' ends the command, whatever the command contains. */
 	for (const char *q = end; q > text; q--)
 		if (q[-1] == ')') {
-			close = q - 1;
+			rparen = q - 1;
 			break;
 		}
-	if (!open || !close || close < open)
+	if (!lparen || !rparen || rparen < lparen)
 		return -EINVAL;
-	r = read_u64(&p, open, &n);
-	if (r < 0 || p + 1 != open || n > INT32_MAX)
+	r = read_u64(&p, lparen, &n);
+	if (r < 0 || p + 1 != lparen || n > INT32_MAX)
 		return r < 0 ? r : -EINVAL;
 	st.pid = (int)n;
-	size_t clen = (size_t)(close - open - 1);
+	size_t clen = (size_t)(rparen - lparen - 1);
 	if (clen >= sizeof(st.comm))
 		clen = sizeof(st.comm) - 1;
-	memcpy(st.comm, open + 1, clen);
-	p = close + 1;
+	memcpy(st.comm, lparen + 1, clen);
+	p = rparen + 1;
 	if (end - p < 3 || p[0] != ' ' || p[2] != ' ')
 		return -EINVAL;
 	st.state = p[1];

@@ -774,7 +774,8 @@ int log_open_sink(void)
 		goto out; /* a file or a terminal: write(2) */
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", sink.fd);
-	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = openat(AT_FDCWD, path,
+		    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		/* No /proc, another uid's pipe, or a reader gone (ENXIO). */
 		r = -errno;

@@ -73,7 +73,7 @@ out_close:
 int ptree_scan(const char *proc, struct ptree_proc *procs, size_t max,
 	       size_t *ret_more)
 {
-	int fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	size_t n = 0, more = 0;
 	struct dirent *e;
 	DIR *d;

@@ -51,7 +51,7 @@ static long count_fds(const char *dir)
 	char buf[4096];
 	long n = 0;
 	long got;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
