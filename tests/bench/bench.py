@@ -618,6 +618,23 @@ class Bench:
                                         "true-" + init.name)
             self.record("instructions", init.name, ins, r)
 
+    def fig_syscalls(self):
+        """System calls of the init process alone (strace without -f) for
+        one INIT -- /bin/true under env -i: a count that does not move with
+        the machine's noise, where start-up time does."""
+        strace = shutil.which("strace")
+        if not strace:
+            self.skipped.append("system calls at start: no strace")
+            return
+        log("system calls at start (strace, env -i, init only)")
+        for init in self.inits:
+            fn = os.path.join(self.work, "strace-" + init.name)
+            run(["/usr/bin/env", "-i", strace, "-o", fn] +
+                init.argv(["/bin/true"]), check=False)
+            with open(fn) as f:
+                self.record("syscalls", init.name, sum(
+                    1 for ln in f if not ln.startswith(("+++", "---"))))
+
     def fig_size(self):
         for init in self.inits:
             _, out, _ = run(["file", "-L", init.path])
@@ -1830,11 +1847,14 @@ class Bench:
         w("1. **start-up + tear-down**: wall time of `INIT -- /bin/true`, "
           "as a subreaper, µs; each round is the median of %d runs.\n"
           "2. **instructions** of the init process alone for the same run.\n"
-          "3. **size** of the binary in bytes.\n"
-          "4. **RSS**: VmRSS of the init while its child sleeps, kB.\n"
-          "5. **wake-ups**: voluntary + involuntary context switches of "
+          "3. **syscalls**: the system calls of the init process alone for "
+          "the same run (strace without -f; one run, the count does not "
+          "vary).\n"
+          "4. **size** of the binary in bytes.\n"
+          "5. **RSS**: VmRSS of the init while its child sleeps, kB.\n"
+          "6. **wake-ups**: voluntary + involuntary context switches of "
           "the init over %.0f s while its child sleeps.\n"
-          "6. **idle in**: the call the idle init blocks in, from "
+          "7. **idle in**: the call the idle init blocks in, from "
           "/proc/PID/syscall; a timeout means wake-ups that a short window "
           "may not see.\n" %
           (self.p["startup_batch"], self.p["idle_seconds"]))
@@ -1842,12 +1862,14 @@ class Bench:
         for n in names:
             rows.append([n, self.fmt("startup_us", n),
                          self.fmt("instructions", n, "%.0f"),
+                         self.fmt("syscalls", n, "%.0f", ratio=False),
                          self.fmt("size", n, "%.0f"),
                          self.fmt("rss_kb", n, "%.0f"),
                          self.fmt("wakeups", n, "%.0f", ratio=False),
                          self.wait_text(n)])
-        w(self.table(rows, ["init", "start-up µs", "instructions", "size B",
-                            "RSS kB", "wake-ups", "idle in"]) + "\n")
+        w(self.table(rows, ["init", "start-up µs", "instructions",
+                            "syscalls", "size B", "RSS kB", "wake-ups",
+                            "idle in"]) + "\n")
 
         w("## Reaping as PID 1\n")
         w("`unshare --pid --fork --mount-proc INIT -- orphan_maker MODE %d`: "
@@ -2196,6 +2218,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         cols = [("", "", lambda n: n),
                 ("start-up", "x floor", lambda n: rat("startup_us", n)),
                 ("instr.", "x floor", lambda n: rat("instructions", n)),
+                ("syscalls", "", lambda n: med("syscalls", n)),
                 ("RSS", "kB", lambda n: med("rss_kb", n)),
                 ("idle", "timeout", self.short_wait),
                 ("reap CPU", "x floor", lambda n: rat("reap_stream_cpu_us",
@@ -2228,7 +2251,8 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         out.append(table + "\n")
         out.append(para(
             "start-up: wall time of INIT -- /bin/true; instr.: instructions "
-            "of the init alone for that run (callgrind); RSS: while the child "
+            "of the init alone for that run (callgrind); syscalls: its "
+            "system calls in that run (strace); RSS: while the child "
             "sleeps; idle timeout: the timeout of the call the idle init "
             "blocks in (a wake-up each time it runs out); reap CPU: the "
             "init's CPU time per orphan, as PID 1, %d orphans one after "
@@ -2312,6 +2336,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         self.step(self.fig_size, "size")
         self.step(self.fig_startup, "start-up")
         self.step(self.fig_instructions, "instructions")
+        self.step(self.fig_syscalls, "system calls at start")
         self.step(self.fig_rss_idle, "RSS / wake-ups")
         self.step(self.fig_reaping, "reaping")
         self.step(self.fig_term, "SIGTERM latency")
