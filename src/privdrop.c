@@ -38,7 +38,8 @@
  * to every thread of the process, and musl does that by signalling each
  * one, three rt_sigprocmask calls around every change (15 per start). This
  * process has one thread, and the kernel's call changes its ids. The *32
- * calls are the ones that take 32-bit ids where the plain ones take 16.
+ * calls are the ones that take 32-bit ids where the plain ones take 16;
+ * syscall() reads every argument as a long, so the ids are passed as one.
  */
 #ifdef SYS_setresuid32
 #define SYS_SETGROUPS SYS_setgroups32
@@ -415,12 +416,12 @@ static int prove_dropped(const struct credentials *cred, gid_t old_gid,
 	gid_t rgid, egid, sgid, groups[2];
 	int n;
 
-	if (syscall(SYS_SETUID, 0) == 0)
+	if (syscall(SYS_SETUID, 0L) == 0)
 		return fail(reterr, -EPERM, hint_proof,
 			    "privileges not dropped: setuid(0) succeeded "
 			    "after becoming uid %u",
 			    (unsigned)cred->uid);
-	if (old_gid != cred->gid && syscall(SYS_SETGID, old_gid) == 0)
+	if (old_gid != cred->gid && syscall(SYS_SETGID, (long)old_gid) == 0)
 		return fail(reterr, -EPERM, hint_proof,
 			    "privileges not dropped: setgid(%u) succeeded "
 			    "after becoming gid %u",
@@ -468,12 +469,13 @@ static int switch_failed(const struct credentials *cred, const char *step,
 static int switch_ids(const struct credentials *cred, bool set_uid,
 		      struct privdrop_error *reterr)
 {
-	if (syscall(SYS_SETGROUPS, 1, &cred->gid) < 0)
+	long uid = cred->uid, gid = cred->gid;
+
+	if (syscall(SYS_SETGROUPS, 1L, &cred->gid) < 0)
 		return switch_failed(cred, "setgroups", reterr);
-	if (syscall(SYS_SETRESGID, cred->gid, cred->gid, cred->gid) < 0)
+	if (syscall(SYS_SETRESGID, gid, gid, gid) < 0)
 		return switch_failed(cred, "setresgid", reterr);
-	if (set_uid &&
-	    syscall(SYS_SETRESUID, cred->uid, cred->uid, cred->uid) < 0)
+	if (set_uid && syscall(SYS_SETRESUID, uid, uid, uid) < 0)
 		return switch_failed(cred, "setresuid", reterr);
 	return 0;
 }
