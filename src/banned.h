@@ -9,7 +9,8 @@
  * because distroless images have no shell; signal() because pidone never
  * changes a disposition; dup because its copy is not close-on-exec;
  * open() because musl follows every O_CLOEXEC open with an fcntl that
- * openat(AT_FDCWD, ...) does not make. exit() is poisoned everywhere but main.c: only main ends the process.
+ * openat(AT_FDCWD, ...) does not make. exit() is poisoned everywhere but
+ * main.c: only main ends the process.
  *
  * A name that a libc header already defines as a macro (clang with
  * _FORTIFY_SOURCE does that for sprintf, strcpy...) cannot be poisoned

@@ -37,7 +37,7 @@ int fd_sanitize_stdio(void)
 			continue;
 		/*
 		 * The lowest free fd is @fd itself, since the ones below it are
-		 * open: open() fills exactly this slot. Not O_CLOEXEC: the child
+		 * open: openat() fills exactly this slot. Not O_CLOEXEC: the child
 		 * must inherit it.
 		 */
 		null_fd = openat(AT_FDCWD, "/dev/null", O_RDWR | O_NOCTTY);
