@@ -13,7 +13,6 @@
  * Owns no fd and no state.
  */
 #include <errno.h>
-#include <grp.h>
 #include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
