@@ -48,17 +48,19 @@ class Beside(h.TestCase):
         if not NSENTER:
             self.skipTest("no nsenter")
 
-    def beside(self, p, *args, user=None, env=None):
-        """Run `pidone ARGS` in pidone's PID and mount namespaces."""
+    def beside(self, p, *args, user=None, env=None, name=None):
+        """Run `pidone ARGS` in pidone's PID and mount namespaces (as a
+        copy called @name, when given)."""
         argv = [NSENTER, "-t", str(p.pid), "-p", "-m"]
         binary = h.BIN
         if user:
             argv += ["-S", str(user), "-G", str(user)]
+        if user or name:
             # A copy any user may run (the build tree may be under a
             # 0700 home), with the same name, as in an image's /init.
             d = self.tmpdir()
             os.chmod(d, 0o755)
-            binary = os.path.join(d, os.path.basename(h.BIN))
+            binary = os.path.join(d, name or os.path.basename(h.BIN))
             shutil.copy(h.BIN, binary)
             os.chmod(binary, 0o755)
         argv += ["--", binary] + list(args)
@@ -90,6 +92,20 @@ class Beside(h.TestCase):
                                    "http://127.0.0.1:1/healthz")
         self.assertEqual(code, 1)
         self.assertIn("connect 127.0.0.1:1:", out)
+
+    def test_health_under_another_name_keeps_its_own_port(self):
+        # PID 1 is pidone only when it runs under this command's name: a
+        # command called otherwise reads its own settings, not PID 1's.
+        port, own = h.free_port(), h.free_port()
+        p = self.start_app(port)
+        env = {"PIDONE_HEALTH_PORT": str(own)}
+        code, out, err = self.beside(p, "health", env=env,
+                                     name="pidone-other")
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("connect 127.0.0.1:%d:" % own, out)
+        code, out, err = self.beside(p, "health", env=env)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn(":%d/healthz -> 200" % port, out)
 
     def test_status_text(self):
         port = h.free_port()
