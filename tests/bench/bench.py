@@ -625,8 +625,9 @@ class Bench:
 
     def fig_syscalls(self):
         """System calls of the init process alone (strace without -f) for
-        one INIT -- /bin/true under env -i: a count that does not move with
-        the machine's noise, where start-up time does."""
+        one INIT -- /bin/true under env -i: a count that the machine's noise
+        moves by one at most (the child's end wakes an event loop once or
+        twice), where it moves start-up time by tens of percent."""
         strace = shutil.which("strace")
         if not strace:
             self.skipped.append("system calls at start: no strace")
@@ -1860,8 +1861,9 @@ class Bench:
           "as a subreaper, µs; each round is the median of %d runs.\n"
           "2. **instructions** of the init process alone for the same run.\n"
           "3. **syscalls**: the system calls of the init process alone for "
-          "the same run (strace without -f; one run, the count does not "
-          "vary).\n"
+          "the same run (strace without -f; one run: the count moves by one "
+          "at most, as the child's end wakes an event loop once or "
+          "twice).\n"
           "4. **size** of the binary in bytes.\n"
           "5. **RSS**: VmRSS of the init while its child sleeps, kB.\n"
           "6. **wake-ups**: voluntary + involuntary context switches of "
