@@ -14,6 +14,7 @@
 
 #include "fdutil.h"
 #include "parse.h"
+#include "textbuf.h"
 #include "banned.h"
 
 void fd_close(int *fd)
@@ -106,6 +107,7 @@ int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ret;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+	struct textbuf t;
 	int family;
 
 	if (parse_ip_address(addr, &family) < 0)
@@ -116,14 +118,18 @@ int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
 		sin6->sin6_port = htons((uint16_t)port);
 		(void)inet_pton(AF_INET6, addr, &sin6->sin6_addr);
 		*ret_len = sizeof(*sin6);
-		snprintf(where, where_size, "[%s]:%u", addr, port);
 	} else {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)port);
 		(void)inet_pton(AF_INET, addr, &sin->sin_addr);
 		*ret_len = sizeof(*sin);
-		snprintf(where, where_size, "%s:%u", addr, port);
 	}
+	/* "[addr]:port" or "addr:port", without a format (every probe). */
+	textbuf_init(&t, where, where_size);
+	textbuf_puts(&t, family == AF_INET6 ? "[" : "");
+	textbuf_puts(&t, addr);
+	textbuf_puts(&t, family == AF_INET6 ? "]:" : ":");
+	textbuf_putu(&t, port, 10, 0);
 	return 0;
 }
 

@@ -47,18 +47,23 @@ static int set_target(struct probe_target *t, const char *host, size_t len,
 {
 	char text[PROBE_HOST_MAX - 2]; /* room for the brackets */
 	char where[PROBE_HOST_MAX + 8];
+	struct textbuf tb;
 
 	if (len == 0 || len >= sizeof(text))
 		return -EINVAL;
 	memcpy(text, host, len);
 	text[len] = '\0';
 	if (!bracketed && strcmp(text, "localhost") == 0)
-		snprintf(text, sizeof(text), "127.0.0.1");
+		memcpy(text, "127.0.0.1", sizeof("127.0.0.1"));
 	if (fd_sockaddr(text, port, &t->addr, &t->addr_len, where,
 			sizeof(where)) < 0 ||
 	    (t->addr.ss_family == AF_INET6) != bracketed)
 		return -EINVAL;
-	snprintf(t->host, sizeof(t->host), bracketed ? "[%s]" : "%s", text);
+	/* Fits: @text is two bytes shorter than @t->host. */
+	textbuf_init(&tb, t->host, sizeof(t->host));
+	textbuf_puts(&tb, bracketed ? "[" : "");
+	textbuf_puts(&tb, text);
+	textbuf_puts(&tb, bracketed ? "]" : "");
 	t->port = port;
 	return 0;
 }
@@ -404,6 +409,15 @@ static size_t loopback_targets(const struct settings *s,
 	return count;
 }
 
+/* @path into @t->path, cut to fit. */
+static void set_path(struct probe_target *t, const char *path)
+{
+	struct textbuf tb;
+
+	textbuf_init(&tb, t->path, sizeof(t->path));
+	textbuf_puts(&tb, path);
+}
+
 static void set_port(struct probe_target *t, unsigned port)
 {
 	t->port = port;
@@ -421,19 +435,23 @@ static size_t config_targets(const struct settings *s, struct probe_target *ret,
 {
 	char url[PROBE_HOST_MAX + 16];
 	const char *a = s->health_addr;
+	struct textbuf u;
 	size_t count;
 
 	if (!a || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0) {
 		count = loopback_targets(s, ret, n);
 	} else {
-		snprintf(url, sizeof(url),
-			 strchr(a, ':') ? "http://[%s]/" : "http://%s/", a);
+		bool v6 = strchr(a, ':') != NULL;
+
+		textbuf_init(&u, url, sizeof(url));
+		textbuf_puts(&u, v6 ? "http://[" : "http://");
+		textbuf_puts(&u, a);
+		textbuf_puts(&u, v6 ? "]/" : "/");
 		count = n > 0 && probe_parse_url(url, &ret[0]) == 0 ? 1 : 0;
 	}
 	for (size_t i = 0; i < count; i++) {
 		set_port(&ret[i], s->health_port);
-		snprintf(ret[i].path, sizeof(ret[i].path), "%s",
-			 s->probe_ready ? "/readyz" : "/healthz");
+		set_path(&ret[i], s->probe_ready ? "/readyz" : "/healthz");
 	}
 	return count;
 }
@@ -464,7 +482,7 @@ int probe_targets(const struct settings *s, const char *path,
 			return -EAFNOSUPPORT;
 	}
 	for (size_t i = 0; path && i < count; i++)
-		snprintf(ret[i].path, sizeof(ret[i].path), "%s", path);
+		set_path(&ret[i], path);
 	*ret_n = count;
 	return 0;
 }
