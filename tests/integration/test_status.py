@@ -57,7 +57,8 @@ class Beside(h.TestCase):
             argv += ["-S", str(user), "-G", str(user)]
         if user or name:
             # A copy any user may run (the build tree may be under a
-            # 0700 home), with the same name, as in an image's /init.
+            # 0700 home), with the same name unless @name is given, as
+            # in an image's /init.
             d = self.tmpdir()
             os.chmod(d, 0o755)
             binary = os.path.join(d, name or os.path.basename(h.BIN))
@@ -96,8 +97,11 @@ class Beside(h.TestCase):
     def test_health_under_another_name_keeps_its_own_port(self):
         # PID 1 is pidone only when it runs under this command's name: a
         # command called otherwise reads its own settings, not PID 1's.
-        port, own = h.free_port(), h.free_port()
+        port = h.free_port()
         p = self.start_app(port)
+        own = h.free_port()
+        while own == port:
+            own = h.free_port()
         env = {"PIDONE_HEALTH_PORT": str(own)}
         code, out, err = self.beside(p, "health", env=env,
                                      name="pidone-other")
