@@ -124,6 +124,8 @@ int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
 		(void)inet_pton(AF_INET, addr, &sin->sin_addr);
 		*ret_len = sizeof(*sin);
 	}
+	if (!where)
+		return 0;
 	/* "[addr]:port" or "addr:port", without a format (every probe). */
 	textbuf_init(&t, where, where_size);
 	textbuf_puts(&t, family == AF_INET6 ? "[" : "");

@@ -42,7 +42,8 @@ ssize_t fd_read_file(int dir, const char *path, char *buf, size_t size);
 /*
  * The IP literal @addr ("0.0.0.0", "::1": parse_ip_address) and @port as
  * a socket address (*@ret, zeroed first, of *@ret_len bytes), and as text
- * ("1.2.3.4:80", "[::1]:80") in @where. Returns 0 or -EINVAL.
+ * ("1.2.3.4:80", "[::1]:80") in @where unless it is NULL. Returns 0 or
+ * -EINVAL.
  */
 int fd_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ret,
 		socklen_t *ret_len, char *where, size_t where_size);

@@ -46,7 +46,6 @@ static int set_target(struct probe_target *t, const char *host, size_t len,
 		      bool bracketed, unsigned port)
 {
 	char text[PROBE_HOST_MAX - 2]; /* room for the brackets */
-	char where[PROBE_HOST_MAX + 8];
 	struct textbuf tb;
 
 	if (len == 0 || len >= sizeof(text))
@@ -55,8 +54,7 @@ static int set_target(struct probe_target *t, const char *host, size_t len,
 	text[len] = '\0';
 	if (!bracketed && strcmp(text, "localhost") == 0)
 		memcpy(text, "127.0.0.1", sizeof("127.0.0.1"));
-	if (fd_sockaddr(text, port, &t->addr, &t->addr_len, where,
-			sizeof(where)) < 0 ||
+	if (fd_sockaddr(text, port, &t->addr, &t->addr_len, NULL, 0) < 0 ||
 	    (t->addr.ss_family == AF_INET6) != bracketed)
 		return -EINVAL;
 	/* Fits: @text is two bytes shorter than @t->host. */
@@ -400,11 +398,12 @@ static size_t loopback_targets(const struct settings *s,
 
 	if (n < 2)
 		return 0;
-	if (probe_parse_url("http://127.0.0.1/", &ret[count]) == 0)
+	if (set_target(&ret[count], "127.0.0.1", strlen("127.0.0.1"), false,
+		       0) == 0)
 		count++;
 	/* a 0.0.0.0 listener has no IPv6 side to try */
 	if ((!s->health_addr || strcmp(s->health_addr, "0.0.0.0") != 0) &&
-	    probe_parse_url("http://[::1]/", &ret[count]) == 0)
+	    set_target(&ret[count], "::1", strlen("::1"), true, 0) == 0)
 		count++;
 	return count;
 }
@@ -433,22 +432,14 @@ static void set_port(struct probe_target *t, unsigned port)
 static size_t config_targets(const struct settings *s, struct probe_target *ret,
 			     size_t n)
 {
-	char url[PROBE_HOST_MAX + 16];
 	const char *a = s->health_addr;
-	struct textbuf u;
 	size_t count;
 
-	if (!a || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0) {
+	if (!a || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0)
 		count = loopback_targets(s, ret, n);
-	} else {
-		bool v6 = strchr(a, ':') != NULL;
-
-		textbuf_init(&u, url, sizeof(url));
-		textbuf_puts(&u, v6 ? "http://[" : "http://");
-		textbuf_puts(&u, a);
-		textbuf_puts(&u, v6 ? "]/" : "/");
-		count = n > 0 && probe_parse_url(url, &ret[0]) == 0 ? 1 : 0;
-	}
+	else
+		count = n > 0 && set_target(&ret[0], a, strlen(a),
+					    strchr(a, ':') != NULL, 0) == 0;
 	for (size_t i = 0; i < count; i++) {
 		set_port(&ret[i], s->health_port);
 		set_path(&ret[i], s->probe_ready ? "/readyz" : "/healthz");
