@@ -147,7 +147,10 @@ def base_env(extra=None):
 
 def wait_for(pred, timeout, interval=0.02, what="condition"):
     """Poll pred() until it returns a true value; return it. Bounded by
-    @timeout seconds, stretched by timeout_scale() on a busy machine."""
+    @timeout seconds, stretched by timeout_scale() on a busy machine.
+    @what names the condition in the timeout's error; a callable is called
+    then, so that a description of the processes is taken at the timeout,
+    not before the wait."""
     timeout = scaled(timeout)
     deadline = time.monotonic() + timeout
     while True:
@@ -156,7 +159,8 @@ def wait_for(pred, timeout, interval=0.02, what="condition"):
             return value
         if time.monotonic() >= deadline:
             raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what))
+                                 % (timeout, what() if callable(what)
+                                    else what))
         time.sleep(interval)
 
 
@@ -555,14 +559,35 @@ class Pidone:
         return "\n".join(flatten(r) for r in self.logs())
 
     def describe(self):
-        """Context for assertion messages: argv, status, stderr, stdout."""
+        """Context for assertion messages: argv, status, pidone's process
+        while it runs, stderr, stdout."""
         out = self.stdout()
         if len(out) > 2000:
             out = out[:2000] + "...(truncated)"
-        return ("\n  argv: %s\n  status: %s\n  stderr:\n%s\n  stdout:\n%s"
+        return ("\n  argv: %s\n  status: %s%s\n  stderr:\n%s\n  stdout:\n%s"
                 % (" ".join(self.argv), self.proc.returncode,
+                   self._describe_process(),
                    textwrap.indent(self.stderr() or "(empty)", "    "),
                    textwrap.indent(out or "(empty)", "    ")))
+
+    def _describe_process(self):
+        # Where a wait found pidone: asleep or not, in which call, and the
+        # signals it has pending, blocked and caught. Only a pid already
+        # found: describing must not wait.
+        pid = self.proc.pid if self.mode == "subreaper" else self._pid
+        st = proc_status(pid) if pid and self.proc.poll() is None else {}
+        if not st:
+            return ""
+        try:
+            with open("/proc/%d/wchan" % pid) as f:
+                wchan = f.read().strip()
+        except OSError:
+            wchan = "?"
+        return ("\n  pidone (host pid %d): %s, in %s; SigPnd %s ShdPnd %s "
+                "SigBlk %s SigCgt %s; children %s"
+                % (pid, st.get("State"), wchan, st.get("SigPnd"),
+                   st.get("ShdPnd"), st.get("SigBlk"), st.get("SigCgt"),
+                   children_of(pid)))
 
     # -- cleanup --------------------------------------------------------------
 

@@ -270,7 +270,7 @@ class Readiness(h.TestCase):
             return [r for r in p.logs()
                     if r["msg"].startswith("notify: datagram dropped")]
         h.wait_for(lambda: len(dropped()) >= 2, 5,
-                   what="both datagrams dropped" + p.describe())
+                   what=lambda: "both datagrams dropped" + p.describe())
         self.assertEqual(readyz(port).status, 503)
         open_gate(gate)
         p.wait_stdout("^child sent$", timeout=5)

@@ -145,13 +145,13 @@ class Reload(h.TestCase):
             opts = h.health_opts(health_port) + opts
         args = [app_port] + ([conf] if conf else [])
         p = self.start(h.python_child(APP, *args), opts)
-        h.wait_for(lambda: readies(p), 10, what="the app" + p.describe())
+        h.wait_for(lambda: readies(p), 10, what=lambda: "the app" + p.describe())
         return p
 
     def wait_readies(self, p, n):
         return h.wait_for(lambda: len(readies(p)) >= n and readies(p),
                           RELOAD_WAIT,
-                          what="%d app starts%s" % (n, p.describe()))
+                          what=lambda: "%d app starts%s" % (n, p.describe()))
 
     def assertIdleAfter(self, p, n_reloads, n_starts):
         """pidone asleep with no timer: no reload pending; then count."""
@@ -352,7 +352,7 @@ class Reload(h.TestCase):
         for n in (1, 2):
             write(os.path.join(d, "app.conf"), str(n))
             h.wait_for(lambda: len(got(p)) >= n, RELOAD_WAIT,
-                       what="HUP number %d%s" % (n, p.describe()))
+                       what=lambda: "HUP number %d%s" % (n, p.describe()))
             h.wait_idle(p.pid, timeout=RELOAD_WAIT)
         self.assertEqual(got(p), [signal.SIGHUP] * 2, p.describe())
         self.assertEqual(len(readies(p)), 1, "no restart" + p.describe())
@@ -385,7 +385,7 @@ class Reload(h.TestCase):
         h.wait_idle(q.pid)
         write(os.path.join(open_dir, "app.conf"), "x")
         h.wait_for(lambda: len(q.records(r"^child started$")) == 2,
-                   RELOAD_WAIT, what="a reload" + q.describe())
+                   RELOAD_WAIT, what=lambda: "a reload" + q.describe())
         self.assertEqual(len(reloads(q)), 1, q.describe())
 
     def test_the_inotify_fd_exists_only_with_watch(self):

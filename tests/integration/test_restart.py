@@ -116,7 +116,7 @@ class Restart(h.TestCase):
                 # After the 2nd start pidone sits in a 2 s backoff.
                 h.wait_for(lambda: len(p.records(
                     r"^restarting the child")) >= 2, 8,
-                    what="the second backoff" + p.describe())
+                    what=lambda: "the second backoff" + p.describe())
                 p.kill(signal.SIGTERM)
                 p.wait(10)
                 self.assertEqual(len(starts(path)), 2,

@@ -976,7 +976,7 @@ class Stress(h.TestCase):
         # pidone has run out of fds for them
         h.wait_for(lambda: any("file descriptors" in str(r.get("msg"))
                                for r in p.logs()), 10,
-                   what="pidone to run out of fds" + p.describe())
+                   what=lambda: "pidone to run out of fds" + p.describe())
         rt = Sender(p.pid, [RTSIG], 100)
         degraded = collections.Counter()
         for _ in range(20):
