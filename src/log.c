@@ -418,33 +418,72 @@ static bool only_strings(const char *fmt)
 }
 
 /*
- * vsnprintf for a @fmt that only_strings() accepts: the same text, cut
- * the same way, and the same return value (the length it wanted).
+ * The message of a @fmt that only_strings() accepts, escaped into @l
+ * (JSON: a string) piece by piece, with no buffer: the text it stands
+ * for, cut after LOG_LINE_MAX - 1 bytes as if formatted into
+ * LOG_LINE_MAX. Returns whether it was cut.
  */
-static int format_strings(char *dst, size_t size, const char *fmt, va_list ap)
+static bool put_strings(struct line *l, bool json, const char *fmt, va_list ap)
 {
-	size_t len = 0;
+	enum escape_mode mode = json ? ESC_JSON : ESC_TEXT;
+	size_t left = LOG_LINE_MAX - 1;
+	bool cut = false;
 
-	for (const char *p = fmt; *p; p++) {
-		const char *piece = p;
-		size_t n = 1;
-
-		if (*p == '%') {
-			p++;
-			if (*p == 's') {
-				piece = va_arg(ap, const char *);
-				if (!piece)
-					piece = "(null)";
-				n = strlen(piece);
-			}
-		}
-		if (len < size - 1)
-			memcpy(dst + len, piece,
-			       n < size - 1 - len ? n : size - 1 - len);
-		len += n;
+	if (json) {
+		if (!put(l, "\"", 1))
+			return false;
+		l->in_str = true;
 	}
-	dst[len < size - 1 ? len : size - 1] = '\0';
-	return len > INT_MAX ? INT_MAX : (int)len;
+	for (const char *p = fmt; *p;) {
+		const char *piece = p;
+		size_t n;
+
+		if (*p != '%') {
+			p = strchrnul(p, '%');
+			n = (size_t)(p - piece);
+		} else if (p[1] == 's') {
+			piece = va_arg(ap, const char *);
+			if (!piece)
+				piece = "(null)";
+			n = strlen(piece);
+			p += 2;
+		} else { /* "%%" */
+			n = 1;
+			p += 2;
+		}
+		if (n > left) {
+			n = left;
+			cut = true;
+		}
+		put_escaped(l, piece, n, mode);
+		left -= n;
+	}
+	if (json && put(l, "\"", 1))
+		l->in_str = false;
+	return cut;
+}
+
+/*
+ * The message of any other @fmt, escaped into @l. Its own function, so
+ * that the 4 KiB it is formatted in is on the stack only for such
+ * messages: the records of a start are written from as deep as a start
+ * goes, and each page of stack below is a page fault there (and one more
+ * after the fork), which `make bench` times. Returns whether it was cut.
+ */
+static bool __attribute__((noinline))
+put_formatted(struct line *l, bool json, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t len = n <= 0		     ? 0 :
+		     (size_t)n < sizeof(msg) ? (size_t)n :
+					       sizeof(msg) - 1;
+
+	if (json)
+		put_json_string(l, msg, len);
+	else
+		put_escaped(l, msg, len, ESC_TEXT);
+	return n >= (int)sizeof(msg);
 }
 
 /* Build one record in @l; returns its length (finished, '\n' included). */
@@ -457,24 +496,12 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 			    const char *hint, const struct log_field *fields,
 			    size_t n_fields, const char *fmt, va_list ap)
 {
-	char msg[LOG_LINE_MAX], ts[LOG_TIME_LEN + 1], errbuf[128];
-	const char *msg_text = msg, *errtext = NULL;
-	size_t msg_len = 0;
-	int n;
+	char ts[LOG_TIME_LEN + 1], errbuf[128];
+	const char *errtext = NULL;
+	bool cut;
 
 	l->len = 0; /* not the whole struct: no 4 KiB memset per record */
 	l->full = l->in_str = l->in_arr = false;
-	/* Most messages are plain text or take only strings: no vsnprintf. */
-	if (!strchr(fmt, '%')) {
-		msg_text = fmt;
-		n = (int)strnlen(fmt, sizeof(msg));
-	} else if (only_strings(fmt)) {
-		n = format_strings(msg, sizeof(msg), fmt, ap);
-	} else {
-		n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	}
-	if (n > 0)
-		msg_len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
 	if (errnum != 0) /* accept -errno too, but never negate INT_MIN */
 		errtext = error_text(errnum < 0 && errnum != INT_MIN ? -errnum :
 								       errnum,
@@ -484,7 +511,8 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 		put_str(l, "pidone: ");
 		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
 		put(l, ": ", 2);
-		put_escaped(l, msg_text, msg_len, ESC_TEXT);
+		cut = only_strings(fmt) ? put_strings(l, false, fmt, ap) :
+					  put_formatted(l, false, fmt, ap);
 		if (errtext) {
 			put(l, ": ", 2);
 			put_escaped(l, errtext, strlen(errtext), ESC_TEXT);
@@ -501,7 +529,8 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 		put_str(l, "\",\"level\":\"");
 		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
 		put_str(l, "\",\"msg\":");
-		put_json_string(l, msg_text, msg_len);
+		cut = only_strings(fmt) ? put_strings(l, true, fmt, ap) :
+					  put_formatted(l, true, fmt, ap);
 		if (errtext)
 			json_field(l, &LOG_STR("error", errtext));
 		if (hint)
@@ -510,7 +539,7 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 			if (fields[i].key)
 				json_field(l, &fields[i]);
 	}
-	if (n >= (int)sizeof(msg))
+	if (cut)
 		l->full = true; /* the message itself was cut */
 	return line_finish(l, sink.format);
 }

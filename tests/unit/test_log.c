@@ -877,6 +877,53 @@ Test(log_trunc, ten_kb_message_text)
 }
 
 /*
+ * A message past the line's size is cut at the same byte whether it is
+ * the format itself, a "%s" argument (put piece by piece) or formatted by
+ * vsnprintf ("%.*s"), in both formats; the JSON records from "level" on.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-security"
+Test(log_trunc, long_message_cut_alike_by_every_path)
+{
+	static const enum log_format formats[] = { LOG_FORMAT_JSON,
+						   LOG_FORMAT_TEXT };
+	struct sink s = sink_open();
+	char got[3][LOG_LINE_MAX + 16];
+
+	for (size_t f = 0; f < ARRAY_SIZE(formats); f++) {
+		for (size_t total = LOG_LINE_MAX - 80;
+		     total < LOG_LINE_MAX + 80; total += 7) {
+			char *big = make_repeat("ab\xc3\xa9\"", total);
+
+			log_setup(formats[f], LOG_LEVEL_INFO);
+			log_info(big);
+			sink_read(&s, got[0], sizeof(got[0]));
+			log_info("%s", big);
+			sink_read(&s, got[1], sizeof(got[1]));
+			log_info("%.*s", (int)strlen(big), big);
+			sink_read(&s, got[2], sizeof(got[2]));
+			for (int i = 1; i < 3; i++) {
+				const char *a = strstr(got[0], "level"),
+					   *b = strstr(got[i], "level");
+
+				if (formats[f] == LOG_FORMAT_TEXT)
+					a = got[0], b = got[i];
+				cr_assert(a && b);
+				cr_assert_str_eq(b, a, "path %d, %zu bytes", i,
+						 total);
+			}
+			if (total >= LOG_LINE_MAX)
+				cr_assert(strstr(got[0], "truncated"),
+					  "%zu bytes", total);
+			free(big);
+		}
+	}
+	sink_close(&s);
+}
+#pragma GCC diagnostic pop
+
+/*
  * Sweep the cut across every offset of several kinds of unit (ASCII,
  * 2/3/4-byte UTF-8, short and long escapes, invalid bytes) and several
  * places (message, string field, inside an argv array, inside a
