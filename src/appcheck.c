@@ -324,26 +324,6 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 			start_check(&a->one[i]);
 }
 
-/* See appcheck.h. */
-void appcheck_init(struct appcheck *a)
-{
-	/*
-	 * Not one memset: a check's request and answer buffers (11 KiB) are
-	 * only read up to what was written, and zeroing them would cost
-	 * every start its instructions and resident pages.
-	 */
-	memset(a, 0, offsetof(struct appcheck, one));
-	for (int i = 0; i < HEALTH_APP_MAX; i++) {
-		struct appcheck_one *c = &a->one[i];
-
-		memset(c, 0, offsetof(struct appcheck_one, request));
-		c->request_len = c->sent = c->len = 0;
-		c->fd = -1;
-		c->owner = a;
-		c->app = (enum health_app)i;
-	}
-}
-
 /* The URL of check @app in @s, or NULL. */
 static const char *url_of(const struct settings *s, enum health_app app)
 {
@@ -371,11 +351,23 @@ int appcheck_start(struct appcheck *a, struct ev_loop *loop,
 {
 	bool any = false;
 
+	/*
+	 * Without a check nothing is written: a's 25 KiB stay untouched
+	 * pages. The request and answer buffers are only read up to what
+	 * was written: not zeroed.
+	 */
+	if (!s->ready_http && !s->live_http)
+		return 0;
 	for (int i = 0; i < HEALTH_APP_MAX; i++) {
 		struct appcheck_one *c = &a->one[i];
 		const char *url = url_of(s, (enum health_app)i);
 		int n;
 
+		memset(c, 0, offsetof(struct appcheck_one, request));
+		c->request_len = c->sent = c->len = 0;
+		c->fd = -1;
+		c->owner = a;
+		c->app = (enum health_app)i;
 		if (!url)
 			continue;
 		if (probe_parse_url(url, &c->target) < 0) {

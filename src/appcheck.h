@@ -67,6 +67,10 @@ struct appcheck_one {
 	char buf[APPCHECK_READ_MAX];
 };
 
+/*
+ * Zeroed (static storage, or memset) it is a never-started one, which
+ * appcheck_done leaves alone: a start without checks writes none of it.
+ */
 struct appcheck {
 	struct ev_loop *loop; /* NULL: not started */
 	struct health *health;
@@ -104,9 +108,6 @@ int appcheck_judge(const char *buf, size_t len, size_t size, bool eof,
  */
 const char *appcheck_url_text(const char *url, char *buf, size_t size);
 
-/* Set the fields so that appcheck_done works on a never-started struct. */
-void appcheck_init(struct appcheck *a);
-
 /*
  * The health config's part for the app checks of @s: the URLs as shown
  * and the failure threshold, into @hc.
@@ -115,7 +116,8 @@ void appcheck_config(const struct settings *s, struct health_config *hc);
 
 /*
  * Get ready to check the URLs of @s on @loop for the child of @lc,
- * reporting to @h. Nothing goes on the loop without a URL. Returns 0, or
+ * reporting to @h; @a is zeroed. Without a URL nothing is written to @a
+ * and nothing goes on the loop. Returns 0, or
  * -EINVAL (logged) for a URL the settings should have refused.
  */
 int appcheck_start(struct appcheck *a, struct ev_loop *loop,

@@ -38,8 +38,8 @@ struct dirs_made {
  * one fd per dir made until dirs_undo or dirs_created_done.
  */
 struct dirs_created {
-	size_t n;
 	struct dirs_made made[DIRS_CREATED_MAX];
+	size_t n; /* after the 19 KB: on the page of what follows */
 };
 
 /* Start an empty record. */

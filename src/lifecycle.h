@@ -209,7 +209,7 @@ struct lifecycle {
 	uint64_t drain_end_ms; /* monotonic: DRAINING ends, the stop goes out */
 	int drain_signo; /* DRAINING: the stop signal, as received */
 	unsigned restart_delay_ms; /* decided at the end, waited after drain */
-	struct restart restart;
+	struct restart restart; /* last: it ends with its 8 KiB ring */
 };
 
 /*

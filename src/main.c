@@ -226,7 +226,6 @@ static int run(struct pidone *p)
 	 */
 	p->signals.fd = -1;
 	health_http_init(&p->http);
-	appcheck_init(&p->app);
 	notify_init(&p->notify);
 	outer_init(&p->outer);
 	supervisor_init(&p->supervisor);

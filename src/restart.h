@@ -26,9 +26,10 @@ struct restart {
 	unsigned max; /* restarts allowed within the window */
 	unsigned backoff_ms; /* delay before the next restart */
 	unsigned count; /* restarts so far (for metrics) */
-	uint64_t stamps[RESTART_LIMIT]; /* ring: the last `max` restarts */
 	unsigned n_stamps;
 	unsigned next_stamp;
+	/* Last, 8 KiB: the fields above share a page with their neighbours. */
+	uint64_t stamps[RESTART_LIMIT]; /* ring: the last `max` restarts */
 };
 
 /* Prepare @r for @policy with a budget of @max restarts per window. */

@@ -23,7 +23,6 @@
 struct health;
 
 struct supervisor {
-	struct lifecycle lc; /* the one child state */
 	struct ev_loop *loop;
 	const struct child_spec *spec;
 	struct health *health; /* NULL: no health port, no outer supervisor */
@@ -41,6 +40,8 @@ struct supervisor {
 
 	uint64_t zombies_reaped; /* processes reaped other than main children */
 	uint64_t signals_forwarded[SIGNAME_MAX + 1];
+	/* Last: it ends with the restart ring, 8 KiB that a start never uses. */
+	struct lifecycle lc; /* the one child state */
 };
 
 /* Set the fields so that supervisor_done works on a never-started one. */
