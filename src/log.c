@@ -90,6 +90,12 @@ static struct {
 	void *backlog_data;
 	size_t tail_off; /* SINK_SEND: the rest of a record cut short */
 	size_t tail_len; /* in sink_tail, below */
+	/*
+	 * The last time stamp, for records within its second: here, on the
+	 * page sink is on, not on one more page a start faults in.
+	 */
+	time_t time_sec;
+	char time_text[LOG_TIME_LEN + 1]; /* "": none yet */
 } sink = {
 	.format = LOG_FORMAT_JSON,
 	.level = LOG_LEVEL_INFO,
@@ -181,24 +187,23 @@ int log_format_time(const struct timespec *t, char *dst, size_t dstlen)
  */
 static void record_time(char ts[LOG_TIME_LEN + 1])
 {
-	static time_t cached_sec;
-	static char cached[LOG_TIME_LEN + 1];
+	char *cached = sink.time_text;
 	struct timespec now;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) < 0) {
 		memcpy(ts, "0000-00-00T00:00:00.000Z", LOG_TIME_LEN + 1);
 		return;
 	}
-	if (cached[0] == '\0' || now.tv_sec != cached_sec) {
-		if (log_format_time(&now, cached, sizeof(cached)) < 0) {
+	if (cached[0] == '\0' || now.tv_sec != sink.time_sec) {
+		if (log_format_time(&now, cached, sizeof(sink.time_text)) < 0) {
 			cached[0] = '\0';
 			memcpy(ts, "0000-00-00T00:00:00.000Z",
 			       LOG_TIME_LEN + 1);
 			return;
 		}
-		cached_sec = now.tv_sec;
+		sink.time_sec = now.tv_sec;
 	}
-	memcpy(ts, cached, sizeof(cached));
+	memcpy(ts, cached, sizeof(sink.time_text));
 	put_digits(ts + 20, now.tv_nsec / 1000000L, 3);
 }
 
