@@ -475,8 +475,12 @@ static bool put_strings(struct line *l, bool json, const char *fmt, va_list ap)
  * goes, and each page of stack below is a page fault there (and one more
  * after the fork), which `make bench` times. Returns whether it was cut.
  */
-static bool __attribute__((noinline))
-put_formatted(struct line *l, bool json, const char *fmt, va_list ap)
+static bool put_formatted(struct line *l, bool json, const char *fmt,
+			  va_list ap)
+	__attribute__((noinline, format(printf, 3, 0)));
+
+static bool put_formatted(struct line *l, bool json, const char *fmt,
+			  va_list ap)
 {
 	char msg[LOG_LINE_MAX];
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
