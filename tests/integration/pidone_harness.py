@@ -805,8 +805,10 @@ def http_get(port, path="/healthz", method="GET", host="127.0.0.1",
 
 
 def wait_http(port, path="/healthz", status=200, timeout=START_TIMEOUT,
-              host="127.0.0.1"):
-    """Poll until @path answers @status; returns that answer. Bounded."""
+              host="127.0.0.1", describe=None):
+    """Poll until @path answers @status; returns that answer. Bounded.
+    @describe: called on a timeout, its text added to the error (e.g.
+    Pidone.describe, to see whether pidone still ran)."""
     last = []
 
     def pred():
@@ -822,8 +824,9 @@ def wait_http(port, path="/healthz", status=200, timeout=START_TIMEOUT,
         return wait_for(pred, timeout, interval=0.05,
                         what="%s to answer %d" % (path, status))
     except AssertionError as e:
-        raise AssertionError("%s (last: %r)" % (e, last[0] if last else
-                                                None))
+        raise AssertionError("%s (last: %r)%s"
+                             % (e, last[0] if last else None,
+                                describe() if describe else ""))
 
 
 def parse_keyvals(text):

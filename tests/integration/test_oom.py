@@ -158,7 +158,7 @@ class V1(h.TestCase):
                               h.health_opts(port))
         h.wait_for(lambda: "worker -9" in p.stdout(), 60,
                    what="the worker's end")
-        h.wait_http(port)
+        h.wait_http(port, describe=p.describe)
         # Seen once under load: 0 read right after the worker's -9 was
         # reported, 1 in every rerun. The count is the kernel's, read at
         # each scrape: give it a moment rather than race it.
@@ -220,7 +220,7 @@ class V1Unwatched(h.TestCase):
         p.wait_log("^child started$")
         said = p.wait_log("cannot watch the cgroup v1 for OOM kills")
         self.assertEqual(said["level"], "debug", p.describe())
-        h.wait_http(port)
+        h.wait_http(port, describe=p.describe)
         self.assertEqual(metrics(port)["pidone_oom_kills_total"], 0)
         # Two kills no watch tells pidone of: a scrape reads the counter.
         self.set_kills(root, 9)
@@ -308,7 +308,7 @@ class V2(h.TestCase):
         p = self.start(h.python_child("import time; time.sleep(60)"),
                        h.health_opts(port),
                        env={"PIDONE_TEST_CGROUP_ROOT": self.tmpdir()})
-        h.wait_http(port)
+        h.wait_http(port, describe=p.describe)
         m = metrics(port)
         for name in ("pidone_oom_kills_total", "pidone_container_memory_bytes",
                      "pidone_container_memory_limit_bytes",
