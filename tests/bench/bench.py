@@ -567,16 +567,45 @@ class Bench:
 
     # ------------------------------------------------------------ figures
 
+    # pidone-min without one of two parts of its start that go to the file
+    # system: timed in the same rounds, for "where pidone-min's start-up
+    # time goes" (label, extra environment, options before --).
+    STARTUP_PARTS = [
+        ("the OOM watch", {"PIDONE_TEST_CGROUP_ROOT": "/nonexistent"}, []),
+        ("proving /tmp writable", {}, ["--writable", "/dev/shm"]),
+    ]
+
     def fig_startup(self):
         p = self.p
         log("start-up + tear-down: %d rounds x %d runs of INIT -- /bin/true, "
             "on CPU %s" % (p["startup_rounds"], p["startup_batch"], self.cpu))
-        for r, init in self.rounds(p["startup_rounds"]):
+
+        def spawn(argv, env=None):
             _, out, _ = run(["taskset", "-c", self.cpu, self.tool("latdrive"),
-                             "spawn", str(p["startup_batch"]), "--"] +
-                            init.argv(["/bin/true"]), timeout=120)
-            ns = [int(x) for x in out.split()]
-            self.record("startup_us", init.name, median(ns) / 1000.0, r)
+                             "spawn", str(p["startup_batch"]), "--"] + argv,
+                            env=env, timeout=120)
+            runs = [ln.split() for ln in out.splitlines()]
+            return (median([int(ns) for ns, _ in runs]) / 1000.0,
+                    median([int(pf) for _, pf in runs]))
+
+        parts = self.STARTUP_PARTS if os.path.isdir("/dev/shm") else []
+        for r, init in self.rounds(p["startup_rounds"]):
+            # pidone-min and its variants in an order that turns with the
+            # round: the run after another is not always the same one.
+            group = [(None, None, init.argv(["/bin/true"]))]
+            if init.name == "pidone-min":
+                pre = [a for a in init.pre if a != "--"]
+                group += [(label, dict(CLEAN_ENV, **env),
+                           [init.path] + pre + opts + ["--", "/bin/true"])
+                          for label, env, opts in parts]
+            k = r % len(group)
+            for label, env, argv in group[k:] + group[:k]:
+                us, faults = spawn(argv, env)
+                if label:
+                    self.record("startup_part_us", label, us, r)
+                else:
+                    self.record("startup_us", init.name, us, r)
+                    self.record("startup_faults", init.name, faults, r)
 
     def callgrind_argv(self, path_argv, tag, env=None):
         """(argv running @path_argv under callgrind, its output file)."""
@@ -1030,7 +1059,7 @@ class Bench:
                                  self.tool("latdrive"), "spawn",
                                  str(p["health_batch"]), "--"] + argv,
                                 env=env, timeout=60)
-                ns = [int(x) for x in out.split()]
+                ns = [int(ln.split()[0]) for ln in out.splitlines()]
                 self.record("health_cmd_us", name, median(ns) / 1000.0, r)
         try:
             ins, _ = self.fig_callgrind([self.pidone, "health"], "health",
@@ -1864,11 +1893,16 @@ class Bench:
           "the same run (strace without -f; one run: the count moves by one "
           "at most, as the child's end wakes an event loop once or "
           "twice).\n"
-          "4. **size** of the binary in bytes.\n"
-          "5. **RSS**: VmRSS of the init while its child sleeps, kB.\n"
-          "6. **wake-ups**: voluntary + involuntary context switches of "
+          "4. **faults**: the minor page faults of the same start, the "
+          "init's and its child's (wait4's count; the child is the same "
+          "/bin/true for all), median of the round's medians: on this "
+          "machine a fault costs about 10 µs, several system calls' "
+          "worth.\n"
+          "5. **size** of the binary in bytes.\n"
+          "6. **RSS**: VmRSS of the init while its child sleeps, kB.\n"
+          "7. **wake-ups**: voluntary + involuntary context switches of "
           "the init over %.0f s while its child sleeps.\n"
-          "7. **idle in**: the call the idle init blocks in, from "
+          "8. **idle in**: the call the idle init blocks in, from "
           "/proc/PID/syscall; a timeout means wake-ups that a short window "
           "may not see.\n" %
           (self.p["startup_batch"], self.p["idle_seconds"]))
@@ -1877,13 +1911,15 @@ class Bench:
             rows.append([n, self.fmt("startup_us", n),
                          self.fmt("instructions", n, "%.0f"),
                          self.fmt("syscalls", n, "%.0f", ratio=False),
+                         self.fmt("startup_faults", n, "%.0f",
+                                  ratio=False),
                          self.fmt("size", n, "%.0f"),
                          self.fmt("rss_kb", n, "%.0f"),
                          self.fmt("wakeups", n, "%.0f", ratio=False),
                          self.wait_text(n)])
         w(self.table(rows, ["init", "start-up µs", "instructions",
-                            "syscalls", "size B", "RSS kB", "wake-ups",
-                            "idle in"]) + "\n")
+                            "syscalls", "faults", "size B", "RSS kB",
+                            "wake-ups", "idle in"]) + "\n")
 
         w("## Reaping as PID 1\n")
         w("`unshare --pid --fork --mount-proc INIT -- orphan_maker MODE %d`: "
@@ -2070,6 +2106,31 @@ class Bench:
           "backed by 31/31 will not.\n")
         w(self.table(self.goals(), ["goal", "measured", "rounds",
                                     "verdict"]) + "\n")
+
+        parts = self.results.get("startup_part_us")
+        base = dict(self.results.get("startup_us", {}).get("pidone-min", []))
+        if parts and base:
+            _, fs, _ = run(["findmnt", "-n", "-o", "FSTYPE", "--target",
+                            "/tmp"], check=False)
+            w("## Where pidone-min's start-up time goes\n")
+            w("pidone-min timed in the same rounds without each of two "
+              "parts of its start that go to the file system: *the OOM "
+              "watch* (its cgroup root pointed at nothing, as "
+              "PIDONE_TEST_CGROUP_ROOT=/nonexistent does: no "
+              "/proc/self/cgroup, no cgroup directory, no watch) and "
+              "*proving /tmp writable* (--writable /dev/shm, a tmpfs, in "
+              "place of /tmp, here %s; the file is created and removed "
+              "either way). The part's cost is the median of the paired "
+              "differences, µs.\n" % (fs.strip() or "?"))
+            rows = []
+            for label, _, _ in self.STARTUP_PARTS:
+                got = dict(parts.get(label, []))
+                diffs = [base[r] - got[r] for r in got if r in base]
+                if diffs:
+                    rows.append([label, "%.0f" % median(diffs),
+                                 "%.0f–%.0f" % (min(diffs), max(diffs)),
+                                 "%d" % len(diffs)])
+            w(self.table(rows, ["part", "µs", "min–max", "rounds"]) + "\n")
 
         prof = self.results.get("profile")
         if prof:

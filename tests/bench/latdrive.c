@@ -4,8 +4,10 @@
  *
  * "latdrive spawn N -- INIT..."
  *	runs INIT N times one after the other (posix_spawn, stdin, stdout and
- *	stderr on /dev/null) and prints each run's wall time, from just before
- *	the spawn to the return of waitpid(), in ns, one per line.
+ *	stderr on /dev/null) and prints, one run per line, its wall time from
+ *	just before the spawn to the return of wait4(), in ns, and its minor
+ *	page faults: wait4's count, the init's own and those of the children
+ *	it waited for.
  * "latdrive term [--pid1] -- INIT... latchild term"
  *	starts INIT with its stdout on a pipe, waits for the child's "R", lets
  *	everything settle for 50 ms, reads CLOCK_MONOTONIC, sends SIGTERM to the
@@ -33,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +79,7 @@ static int run_spawn(long n, char **argv)
 		return die("posix_spawn_file_actions");
 	for (i = 0; i < n; i++) {
 		long long t0, t1;
+		struct rusage ru;
 		int status, r;
 		pid_t pid;
 
@@ -85,16 +89,16 @@ static int run_spawn(long n, char **argv)
 			errno = r;
 			return die(argv[0]);
 		}
-		while (waitpid(pid, &status, 0) < 0)
+		while (wait4(pid, &status, 0, &ru) < 0)
 			if (errno != EINTR)
-				return die("waitpid");
+				return die("wait4");
 		t1 = now_ns();
 		if (status != 0) {
 			fprintf(stderr, "latdrive: %s: wait status %d\n",
 				argv[0], status);
 			return 1;
 		}
-		printf("%lld\n", t1 - t0);
+		printf("%lld %ld\n", t1 - t0, ru.ru_minflt);
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	return fflush(stdout) ? 1 : 0;
