@@ -39,13 +39,19 @@
  * come last (or last in their part): each page of this struct that a start
  * writes is a page fault, and another after the fork, which `make bench`
  * times.
+ *
+ * The fork makes the pages written so far copy-on-write for pidone too,
+ * and its first write to each of them after the fork faults again. The
+ * spawn writes the supervisor's first fields, so the signalfd's watcher,
+ * which every signal's event writes, sits right before them: on the same
+ * page (as in the static build), a signal's way to its forwarding and a
+ * child's end to pidone's exit take no page fault.
  */
 struct pidone {
 	struct settings settings;
 	struct loop loop;
 	sigset_t original_mask; /* what pidone was started with */
 	bool sigchld_ignored; /* it was started with SIGCHLD ignored */
-	struct signals signals;
 	struct health health; /* the verdicts behind /healthz and /readyz */
 	struct health_http http; /* the health side port; listen_fd -1: off */
 	struct notify notify; /* NOTIFY_SOCKET; fd -1: off */
@@ -58,6 +64,7 @@ struct pidone {
 	char env_watchdog_usec[sizeof("WATCHDOG_USEC=") + 24];
 	char env_watchdog_pid[sizeof("WATCHDOG_PID=") + CHILD_PID_DIGITS];
 
+	struct signals signals;
 	struct supervisor supervisor;
 	struct appcheck app; /* --ready-http, --live-http */
 	/*
