@@ -575,18 +575,20 @@ class Bench:
         ("proving /tmp writable", {}, ["--writable", "/dev/shm"]),
     ]
 
+    def spawn_times(self, cpu, n, argv, env=None, timeout=60):
+        """latdrive spawn: @argv run @n times one after the other on @cpu;
+        (the median wall time in us, the median page faults)."""
+        _, out, _ = run(["taskset", "-c", cpu, self.tool("latdrive"),
+                         "spawn", str(n), "--"] + argv, env=env,
+                        timeout=timeout)
+        runs = [ln.split() for ln in out.splitlines()]
+        return (median([int(ns) for ns, _ in runs]) / 1000.0,
+                median([int(pf) for _, pf in runs]))
+
     def fig_startup(self):
         p = self.p
         log("start-up + tear-down: %d rounds x %d runs of INIT -- /bin/true, "
             "on CPU %s" % (p["startup_rounds"], p["startup_batch"], self.cpu))
-
-        def spawn(argv, env=None):
-            _, out, _ = run(["taskset", "-c", self.cpu, self.tool("latdrive"),
-                             "spawn", str(p["startup_batch"]), "--"] + argv,
-                            env=env, timeout=120)
-            runs = [ln.split() for ln in out.splitlines()]
-            return (median([int(ns) for ns, _ in runs]) / 1000.0,
-                    median([int(pf) for _, pf in runs]))
 
         parts = self.STARTUP_PARTS if os.path.isdir("/dev/shm") else []
         for r, init in self.rounds(p["startup_rounds"]):
@@ -600,7 +602,8 @@ class Bench:
                           for label, env, opts in parts]
             k = r % len(group)
             for label, env, argv in group[k:] + group[:k]:
-                us, faults = spawn(argv, env)
+                us, faults = self.spawn_times(self.cpu, p["startup_batch"],
+                                              argv, env, timeout=120)
                 if label:
                     self.record("startup_part_us", label, us, r)
                 else:
@@ -1055,12 +1058,9 @@ class Bench:
         for r in range(p["health_rounds"]):
             for name, argv in (("pidone", [self.pidone, "health"]),
                                ("floor", [self.tool("probefloor")])):
-                _, out, _ = run(["taskset", "-c", self.load_cpu,
-                                 self.tool("latdrive"), "spawn",
-                                 str(p["health_batch"]), "--"] + argv,
-                                env=env, timeout=60)
-                ns = [int(ln.split()[0]) for ln in out.splitlines()]
-                self.record("health_cmd_us", name, median(ns) / 1000.0, r)
+                us, _ = self.spawn_times(self.load_cpu, p["health_batch"],
+                                         argv, env)
+                self.record("health_cmd_us", name, us, r)
         try:
             ins, _ = self.fig_callgrind([self.pidone, "health"], "health",
                                         env={k: v for k, v in env.items()
