@@ -142,7 +142,7 @@ class Drain(h.TestCase):
                          + p.describe())
         # A non-stop signal still goes through at once, the drain goes on.
         p.kill(signal.SIGHUP)
-        h.wait_for(lambda: got(p), h.scaled(10), what="the app to get SIGHUP")
+        h.wait_for(lambda: got(p), 10, what="the app to get SIGHUP")
         self.assertEqual([s for s, _ in got(p)], [signal.SIGHUP])
         self.assertIn("pidone_draining 1",
                       h.http_get(hp, "/metrics").text().splitlines())

@@ -230,7 +230,7 @@ class DeadStderr(h.TestCase):
             seen = line(r"^up$", 0)
             os.close(r)
             r = -1
-            init = int(h.wait_for(lambda: h.children_of(p.pid), h.scaled(5),
+            init = int(h.wait_for(lambda: h.children_of(p.pid), 5,
                                   what="pidone's pid")[0])
             # Each of these makes pidone log (debug), hitting EPIPE. The
             # next one is sent only once the child reported the last.

@@ -366,7 +366,7 @@ class Server(h.TestCase):
         c.send(req * (8000 // len(req)))
         c.send(req * 40)
         # the server is writing answers the client does not read
-        h.wait_for(lambda: unread_bytes(c.sock) >= 65536, h.scaled(5),
+        h.wait_for(lambda: unread_bytes(c.sock) >= 65536, 5,
                    what="answers piling up unread")
         c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                           struct.pack("ii", 1, 0))
@@ -380,7 +380,7 @@ class Server(h.TestCase):
         c.close()
         # pidone has dealt with both resets once their server sides are
         # gone (tearDown then checks it is still alive and serving)
-        h.wait_for(lambda: socket_fds(self.p.pid) <= before, h.scaled(5),
+        h.wait_for(lambda: socket_fds(self.p.pid) <= before, 5,
                    what="pidone to close the reset connections")
 
     # requests of four kinds whose answers tell them apart, for tests that
@@ -465,7 +465,7 @@ class Server(h.TestCase):
         # wait until the server's send queue to this client is stuck full
         me = c.sock.getsockname()[1]
         h.wait_for(lambda: any(s["tx_queue"] >= 4096 for s in
-                               h.tcp_sockets(self.port, me)), h.scaled(10),
+                               h.tcp_sockets(self.port, me)), 10,
                    what="the server's answers to back up")
         # the stuck connection blocks nobody
         self.assertEqual(h.http_get(self.port, "/metrics").status, 200)
@@ -561,8 +561,8 @@ class ConnectionCap(h.TestCase):
         try:
             # out of fds, pidone must still come to rest in epoll_wait
             # (a spinning one would never be seen there)
-            h.wait_for(lambda: h.epoll_timeout_ms(p.pid) is not None,
-                       h.scaled(5), what="pidone to wait in epoll_wait")
+            h.wait_for(lambda: h.epoll_timeout_ms(p.pid) is not None, 5,
+                       what="pidone to wait in epoll_wait")
             cpu0 = cpu_ticks(p.pid)
             time.sleep(1.0)       # the window observed
             spent = cpu_ticks(p.pid) - cpu0

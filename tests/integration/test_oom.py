@@ -103,7 +103,7 @@ class V1(h.TestCase):
         p = self.start_inside(h.python_child(WITH_WORKER, HOG),
                               NO_HEALTH + ["--log-level", "debug"])
         rec = p.wait_log("^oom kill$", timeout=60)
-        h.wait_for(lambda: "worker -9" in p.stdout(), h.scaled(30),
+        h.wait_for(lambda: "worker -9" in p.stdout(), 30,
                    what=lambda: "the worker's end" + p.describe())
         self.assertEqual(rec["level"], "warn", p.describe())
         self.assertEqual(rec["kills"], 1, p.describe())
@@ -156,15 +156,14 @@ class V1(h.TestCase):
         port = h.free_port()
         p = self.start_inside(h.python_child(WITH_WORKER, HOG),
                               h.health_opts(port))
-        h.wait_for(lambda: "worker -9" in p.stdout(), h.scaled(60),
+        h.wait_for(lambda: "worker -9" in p.stdout(), 60,
                    what=lambda: "the worker's end" + p.describe())
         h.wait_http(port, describe=p.describe)
         # Seen once under load: 0 read right after the worker's -9 was
         # reported, 1 in every rerun. The count is the kernel's, read at
         # each scrape: give it a moment rather than race it.
         h.wait_for(lambda: metrics(port).get("pidone_oom_kills_total") == 1,
-                   h.scaled(10),
-                   what=lambda: "pidone_oom_kills_total 1" + p.describe())
+                   10, what=lambda: "pidone_oom_kills_total 1" + p.describe())
         m = metrics(port)
         self.assertEqual(m.get("pidone_oom_kills_total"), 1, m)
         self.assertEqual(m.get("pidone_container_memory_limit_bytes"),
@@ -270,7 +269,7 @@ class V2(h.TestCase):
         self.assertEqual(rec["memory_peak_bytes"], LIMIT - 4096, p.describe())
         with open(os.path.join(root, "memory.events"), "w") as f:
             f.write(self.events(3))
-        h.wait_for(lambda: len(p.records("^oom kill$")) == 2, h.scaled(10),
+        h.wait_for(lambda: len(p.records("^oom kill$")) == 2, 10,
                    what=lambda: "the second record" + p.describe())
         rec = p.records("^oom kill$")[1]
         self.assertEqual(rec["kills"], 2, p.describe())
@@ -290,7 +289,7 @@ class V2(h.TestCase):
                        h.health_opts(port, "--restart", "always",
                                      "--restart-max", "100"),
                        env={"PIDONE_TEST_CGROUP_ROOT": root})
-        h.wait_for(lambda: p.records("^child exited$"), h.scaled(10),
+        h.wait_for(lambda: p.records("^child exited$"), 10,
                    what=lambda: "a run to end" + p.describe())
         m = metrics(port)
         self.assertEqual(m["pidone_container_memory_bytes"], 1234567, m)

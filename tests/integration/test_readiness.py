@@ -168,7 +168,7 @@ class Readiness(h.TestCase):
                 f.connect_ex(("127.0.0.1", app_port))
                 fillers.append(f)
             # the backlog is full once the listener holds a connection
-            h.wait_for(lambda: listen_queue(app_port) >= 1, h.scaled(5),
+            h.wait_for(lambda: listen_queue(app_port) >= 1, 5,
                        what="the app's backlog to fill")
             try:
                 p, port = self.start_health(["sleep", "60"], "--ready-tcp",
@@ -186,7 +186,7 @@ class Readiness(h.TestCase):
                     t.start()
                 # liveness is not held up meanwhile: answered while the
                 # readiness probes are still parked on the connect
-                h.wait_for(lambda: server_connections(port) >= 5, h.scaled(5),
+                h.wait_for(lambda: server_connections(port) >= 5, 5,
                            what="the /readyz probes to connect")
                 self.assertEqual(h.http_get(port, "/livez").status, 200)
                 self.assertLess(len(results), 5, "/livez waited for the "
@@ -216,8 +216,8 @@ class Readiness(h.TestCase):
         p.wait_stdout("^sent STATUS")
         want = "no READY=1 yet (STATUS=warming up)"
         # the datagram may still be on its way
-        h.wait_for(lambda: readyz(port).json().get("reason") == want,
-                   h.scaled(5), what="/readyz to say %r" % want)
+        h.wait_for(lambda: readyz(port).json().get("reason") == want, 5,
+                   what="/readyz to say %r" % want)
         self.assertEqual(readyz(port).status, 503)
         open_gate(gate)
         p.wait_stdout("^sent READY=1$")
@@ -269,7 +269,7 @@ class Readiness(h.TestCase):
         def dropped():
             return [r for r in p.logs()
                     if r["msg"].startswith("notify: datagram dropped")]
-        h.wait_for(lambda: len(dropped()) >= 2, h.scaled(5),
+        h.wait_for(lambda: len(dropped()) >= 2, 5,
                    what=lambda: "both datagrams dropped" + p.describe())
         self.assertEqual(readyz(port).status, 503)
         open_gate(gate)
@@ -379,7 +379,7 @@ class Readiness(h.TestCase):
             a = readyz(port, verbose=True)
             return a if "restart pending" in a.text() else None
 
-        a = h.wait_for(in_backoff, h.scaled(5), interval=0.05, what="backoff")
+        a = h.wait_for(in_backoff, 5, interval=0.05, what="backoff")
         self.assertEqual(a.status, 503)
         self.assertIn("[-]child failed: child exited with status 1, "
                       "restart pending", a.text())

@@ -150,7 +150,7 @@ class ReapCount(h.TestCase):
                     return int(line.split()[1])
             return None
         try:
-            h.wait_for(lambda: reaped() == N, h.scaled(5), interval=0.05,
+            h.wait_for(lambda: reaped() == N, 5, interval=0.05,
                        what="%d orphans reaped" % N)
         except AssertionError:
             self.fail("pidone_zombies_reaped_total %s, expected %d%s"

@@ -145,7 +145,7 @@ class Reload(h.TestCase):
             opts = h.health_opts(health_port) + opts
         args = [app_port] + ([conf] if conf else [])
         p = self.start(h.python_child(APP, *args), opts)
-        h.wait_for(lambda: readies(p), h.scaled(10),
+        h.wait_for(lambda: readies(p), 10,
                    what=lambda: "the app" + p.describe())
         return p
 

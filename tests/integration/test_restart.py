@@ -115,7 +115,7 @@ class Restart(h.TestCase):
                                mode=mode)
                 # After the 2nd start pidone sits in a 2 s backoff.
                 h.wait_for(lambda: len(p.records(
-                    r"^restarting the child")) >= 2, h.scaled(8),
+                    r"^restarting the child")) >= 2, 8,
                     what=lambda: "the second backoff" + p.describe())
                 p.kill(signal.SIGTERM)
                 p.wait(10)

@@ -163,8 +163,8 @@ class Shutdown(h.TestCase):
                     # Host pid: pidone must have killed (and reaped) it,
                     # not left it running.
                     h.wait_for(lambda: (h.proc_stat(sibling) or "Z")[0]
-                               == "Z", h.scaled(2),
-                               what="sibling %d to be gone" % sibling)
+                               == "Z", 2, what="sibling %d to be gone"
+                               % sibling)
 
     def test_main_child_exit_terms_the_group_at_once(self):
         # The sibling exits on SIGTERM at once: pidone must not wait for
