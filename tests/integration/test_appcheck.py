@@ -123,7 +123,7 @@ class AppCheck(h.TestCase):
         self.wait_verbose(port, "/readyz",
                           r"^\[\+\]ready-http ok: 200 in \d+ ms$")
         # the app's own lines reach the harness through a pipe, later
-        h.wait_for(lambda: self.requests(p), h.scaled(5),
+        h.wait_for(lambda: self.requests(p), 5,
                    what="the app's request line")
         self.assertTrue(all(l.startswith("request /health ")
                             for l in self.requests(p)))
@@ -228,7 +228,7 @@ class AppCheck(h.TestCase):
                    r"-> 500, \d+ failures in a row$" % app)
         # /readyz can answer 200 before the harness has read the line
         h.wait_for(lambda: len(p.records(r"^ready-http check passed: ")) >= 3,
-                   h.scaled(10), what="the third passed record")
+                   10, what="the third passed record")
         passed = p.records(r"^ready-http check passed: \S+ -> 200$")
         failed = p.records(r"^ready-http check failed: ")
         self.assertEqual((len(passed), len(failed)), (3, 2), p.describe())
@@ -246,7 +246,7 @@ class AppCheck(h.TestCase):
         # the app's own lines reach the harness through a pipe, later
         p.wait_stderr(r"live-http check failed: .* -> 503, "
                       r"3 failures in a row", timeout=h.scaled(5))
-        h.wait_for(lambda: len(self.requests(p, "503")) >= 3, h.scaled(5),
+        h.wait_for(lambda: len(self.requests(p, "503")) >= 3, 5,
                    what="the app saw 3 failing requests")
         reason = get(port, "/healthz").json()["reason"]
         self.assertRegex(reason, r"^GET http://127\.0\.0\.1:%d/live -> 503 "
