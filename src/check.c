@@ -244,6 +244,9 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 		textbuf_printf(&t, "%s", f ? f : "?");
 		break;
 	case SETTING_TYPE_ADDRESS:
+		f = field;
+		textbuf_printf(&t, "%s", f[0] ? f : d->default_text);
+		break;
 	case SETTING_TYPE_URL:
 		f = *(char *const *)field;
 		textbuf_printf(&t, "%s", f ? f : d->default_text);

@@ -691,11 +691,11 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 	if (s->health_port == 0)
 		return 0;
 	r = fd_listen(&srv->listen_fd,
-		      s->health_addr ? s->health_addr : "::", s->health_port,
+		      s->health_addr[0] ? s->health_addr : "::", s->health_port,
 		      srv->where, sizeof(srv->where));
 	/* no IPv6 in this kernel or namespace: IPv4 alone */
-	if (!s->health_addr && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
-				r == -EPROTONOSUPPORT))
+	if (!s->health_addr[0] && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
+				   r == -EPROTONOSUPPORT))
 		r = fd_listen(&srv->listen_fd, "0.0.0.0", s->health_port,
 			      srv->where, sizeof(srv->where));
 	if (r == 0)

@@ -64,9 +64,8 @@ bool peer_adopt(struct settings *s, char *const *envp)
 			 &error) == CONFIG_ACTION_RUN;
 	if (ok) {
 		s->health_port = peer.health_port;
-		free(s->health_addr);
-		s->health_addr = peer.health_addr;
-		peer.health_addr = NULL;
+		memcpy(s->health_addr, peer.health_addr,
+		       sizeof(s->health_addr));
 	}
 	settings_done(&peer);
 	return ok;

@@ -402,7 +402,7 @@ static size_t loopback_targets(const struct settings *s,
 		       0) == 0)
 		count++;
 	/* a 0.0.0.0 listener has no IPv6 side to try */
-	if ((!s->health_addr || strcmp(s->health_addr, "0.0.0.0") != 0) &&
+	if ((!s->health_addr[0] || strcmp(s->health_addr, "0.0.0.0") != 0) &&
 	    set_target(&ret[count], "::1", strlen("::1"), true, 0) == 0)
 		count++;
 	return count;
@@ -435,7 +435,7 @@ static size_t config_targets(const struct settings *s, struct probe_target *ret,
 	const char *a = s->health_addr;
 	size_t count;
 
-	if (!a || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0)
+	if (!a[0] || strcmp(a, "::") == 0 || strcmp(a, "0.0.0.0") == 0)
 		count = loopback_targets(s, ret, n);
 	else
 		count = n > 0 && set_target(&ret[0], a, strlen(a),

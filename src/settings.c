@@ -300,11 +300,14 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			break;
 		*(int *)field = from;
 		return 0;
-	case SETTING_TYPE_URL:
 	case SETTING_TYPE_ADDRESS:
-		if (d->type == SETTING_TYPE_URL ?
-			    probe_parse_url(v, &url) < 0 :
-			    parse_ip_address(v, &from) < 0)
+		if (strlen(v) >= SETTINGS_ADDRESS_MAX ||
+		    parse_ip_address(v, &from) < 0)
+			break;
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	case SETTING_TYPE_URL:
+		if (probe_parse_url(v, &url) < 0)
 			break;
 		copy = strdup(v);
 		r = copy ? 0 : -ENOMEM;
@@ -385,7 +388,6 @@ void settings_done(struct settings *s)
 	strv_free(s->command);
 	strv_free(s->writable);
 	strv_free(s->watch);
-	free(s->health_addr);
 	free(s->ready_tcp_host);
 	free(s->ready_http);
 	free(s->live_http);

@@ -102,6 +102,8 @@ struct origin {
 
 /* Longest "USER[:GROUP]" accepted, NUL included. */
 #define SETTINGS_USER_MAX 256
+/* The longest IPv6 text inet_pton reads, 45 characters, and its NUL. */
+#define SETTINGS_ADDRESS_MAX 46
 
 struct settings {
 	char **command; /* NULL-terminated argv; NULL when none was given */
@@ -124,7 +126,11 @@ struct settings {
 	char **watch; /* NULL-terminated paths whose change reloads; NULL */
 	int watch_signal; /* on a change send it instead; 0: reload */
 	unsigned health_port; /* 0 disables the server */
-	char *health_addr; /* NULL: all interfaces (dual-stack) */
+	/*
+	 * "": all interfaces (dual-stack). An array: `pidone health` then
+	 * allocates nothing, and the heap's first use is about 0.1 ms of it.
+	 */
+	char health_addr[SETTINGS_ADDRESS_MAX];
 	unsigned ready_delay_ms;
 	char *ready_tcp_host; /* NULL: loopback */
 	unsigned ready_tcp_port; /* 0: no TCP readiness check */

@@ -184,7 +184,8 @@ static void render(const struct settings *s, enum setting_id id, char *buf,
 		snprintf(buf, len, "%u", s->health_port);
 		break;
 	case SETTING_HEALTH_ADDR:
-		snprintf(buf, len, "%s", s->health_addr ? s->health_addr : "-");
+		snprintf(buf, len, "%s",
+			 s->health_addr[0] ? s->health_addr : "-");
 		break;
 	case SETTING_READY_DELAY:
 		snprintf(buf, len, "%u", s->ready_delay_ms);
@@ -1949,6 +1950,23 @@ Test(config, settings_set_reads_by_type_and_changes_nothing_on_error)
 				  sizeof(problem)),
 		     -EINVAL);
 	cr_expect_str_eq(s.health_addr, "::1");
+	/* The longest address text fits; one character more is refused. */
+	cr_expect_eq(
+		settings_set(&s, SETTING_HEALTH_ADDR,
+			     "0000:0000:0000:0000:0000:ffff:255.255.255.255",
+			     problem, sizeof(problem)),
+		0);
+	cr_expect_str_eq(s.health_addr,
+			 "0000:0000:0000:0000:0000:ffff:255.255.255.255");
+	cr_expect_eq(
+		settings_set(&s, SETTING_HEALTH_ADDR,
+			     "0000:0000:0000:0000:0000:ffff:255.255.255.2555",
+			     problem, sizeof(problem)),
+		-EINVAL);
+	cr_expect(strstr(problem, "is not an IPv4 or IPv6 address"), "%s",
+		  problem);
+	cr_expect_str_eq(s.health_addr,
+			 "0000:0000:0000:0000:0000:ffff:255.255.255.255");
 	settings_done(&s);
 }
 
