@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "child.h"
 #include "execpath.h"
 #include "exitcodes.h"
@@ -249,7 +250,7 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 		n++;
 	for (char *const *e = set; e && *e; e++)
 		n_set++;
-	envp = calloc(n + n_set + 1, sizeof(*envp));
+	envp = arena_calloc(n + n_set + 1, sizeof(*envp));
 	if (!envp)
 		return -ENOMEM;
 	for (char *const *e = base; e && *e; e++) {

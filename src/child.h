@@ -84,7 +84,8 @@ int child_report_code(const struct child_report *r);
  * The child's environment: the entries of @base, except those whose name
  * one of @set ("NAME=value", NULL-terminated) has, then @set. An entry
  * "NAME" of @set (no '=') only removes NAME. Only the array is allocated
- * (free() it); its strings stay @base's and @set's. Returns 0 or -ENOMEM.
+ * (arena_free() it); its strings stay @base's and @set's. Returns 0 or
+ * -ENOMEM.
  */
 int child_env_build(char *const *base, char *const *set, char ***ret_envp);
 

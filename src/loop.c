@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "log.h"
 #include "loop.h"
 #include "banned.h"
@@ -43,68 +44,23 @@ static void syserr(const char *msg)
  * libev's own allocator aborts when memory runs out, and PID 1 must not
  * abort: wait for memory instead (the loop's arrays grow only with the
  * number of fds and timers, so this is rare and short), saying so once.
+ * Its first arrays (the loop itself, epoll's event buffer, the fd, pending
+ * and timer arrays: under 3 KiB) come from the start's arena.
  */
-static void *persistent_realloc(void *ptr, long size)
+static void *loop_realloc(void *ptr, long size)
 {
 	bool said = false;
 
-	if (size == 0) {
-		free(ptr);
-		return NULL;
-	}
 	for (;;) {
-		void *p = realloc(ptr, (size_t)size);
+		void *p = arena_realloc(ptr, (size_t)size);
 
-		if (p)
+		if (p || size == 0)
 			return p;
 		if (!said)
 			log_warn("out of memory in the event loop, waiting");
 		said = true;
 		(void)usleep(100 * 1000);
 	}
-}
-
-/*
- * libev's first arrays (the loop itself, epoll's event buffer, the fd,
- * pending and timer arrays: under 3 KiB) are cut from a static arena, one
- * after the other, so that a start does not pay musl's malloc for each.
- * A piece that is freed or outgrown is left behind; what no longer fits
- * comes from the heap. Each piece keeps its size in front, for the copy.
- */
-#define ARENA_ALIGN 16
-
-static _Alignas(ARENA_ALIGN) char arena[4096];
-static size_t arena_used;
-
-static bool in_arena(const void *ptr)
-{
-	return (const char *)ptr >= arena &&
-	       (const char *)ptr < arena + sizeof(arena);
-}
-
-static void *loop_realloc(void *ptr, long size)
-{
-	size_t need = ((size_t)size + ARENA_ALIGN - 1) &
-		      ~(size_t)(ARENA_ALIGN - 1);
-	size_t old;
-	char *p;
-
-	if (ptr && !in_arena(ptr))
-		return persistent_realloc(ptr, size);
-	if (size == 0)
-		return NULL;
-	if (need + ARENA_ALIGN <= sizeof(arena) - arena_used) {
-		p = arena + arena_used + ARENA_ALIGN;
-		*(size_t *)(p - ARENA_ALIGN) = (size_t)size;
-		arena_used += need + ARENA_ALIGN;
-	} else {
-		p = persistent_realloc(NULL, size);
-	}
-	if (ptr) {
-		old = *(size_t *)((char *)ptr - ARENA_ALIGN);
-		memcpy(p, ptr, old < (size_t)size ? old : (size_t)size);
-	}
-	return p;
 }
 
 /* stderr drained after drops: write the "N log lines dropped" line. */

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "check.h"
 #include "config.h"
 #include "dirs.h"
@@ -342,7 +343,7 @@ out:
 		signals_done(&p->signals, p->loop.ev);
 	}
 	loop_close(&p->loop);
-	free(p->child_env);
+	arena_free(p->child_env);
 	return code;
 #endif
 }

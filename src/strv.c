@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * strv.c - NULL-terminated string vectors. Every vector and string here is
- * malloc'd and owned by whoever holds the vector.
+ * strv.c - NULL-terminated string vectors. Every vector and string here
+ * comes from arena.h (the arena or the heap) and is owned by whoever
+ * holds the vector.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "strv.h"
 #include "banned.h"
 
@@ -15,8 +17,8 @@ char **strv_free(char **v)
 	if (!v)
 		return NULL;
 	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
+		arena_free(*p);
+	arena_free(v);
 	return NULL;
 }
 
@@ -33,14 +35,14 @@ size_t strv_length(char *const *v)
 int strv_push(char ***v, const char *s)
 {
 	size_t n = strv_length(*v);
-	char *copy = strdup(s);
+	char *copy = arena_strdup(s);
 	char **grown;
 
 	if (!copy)
 		return -ENOMEM;
-	grown = realloc(*v, (n + 2) * sizeof(*grown));
+	grown = arena_realloc(*v, (n + 2) * sizeof(*grown));
 	if (!grown) {
-		free(copy);
+		arena_free(copy);
 		return -ENOMEM;
 	}
 	grown[n] = copy;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "arena.h"
 #include "child.h"
 #include "guard.h"
 #include "lifecycle_fake.h"
@@ -319,7 +320,7 @@ Test(outer, child_env_removes_and_sets)
 	}
 	cr_assert_null(envp[i], "extra entry %s", envp[i]);
 	cr_assert_null(child_env_value(envp, "NOTIFY_SOCKET"));
-	free(envp);
+	arena_free(envp);
 }
 
 /* outer_child_env on a struct as outer_open leaves it. */
