@@ -5,7 +5,7 @@
  *
  * musl's heap costs a start more than what it hands out: its first use
  * extends the break, maps a page for its bookkeeping and faults in both
- * (about 0.1 ms of a start in `make bench`). A start needs only a few KiB
+ * (about 0.1 ms of a start here, in a paired test). A start needs a few KiB
  * (libev's loop and arrays, the command and writable lists, the child's
  * environment), so they come from here, one piece after the other. A piece
  * that is freed or outgrown is left behind; what no longer fits comes from

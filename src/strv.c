@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * strv.c - NULL-terminated string vectors. Every vector and string here
- * comes from arena.h (the arena or the heap) and is owned by whoever
- * holds the vector.
+ * strv.c - NULL-terminated string vectors, owned by whoever holds the
+ * vector. Those built here come from arena.h, others (cmdjson's) from the
+ * heap; arena_free takes either.
  */
 #include <errno.h>
 #include <stdlib.h>
