@@ -57,6 +57,10 @@ import threading
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from pidone_harness import elf_segments  # noqa: E402
+
 DOCKER = os.environ.get("DOCKER", "/usr/bin/docker")
 SRC = os.environ.get("PIDONE_SRC", "")
 CONTEXT = os.environ.get("PIDONE_CONTEXT", SRC)
@@ -237,30 +241,16 @@ def ids(status, key):
     return status.get(key, "").split()
 
 
-def elf_segments(data):
-    """(p_type, offset, size) of each program header of an ELF64 file."""
-    if data[:4] != b"\x7fELF" or data[4] != 2:
-        return []
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    out = []
-    for i in range(phnum):
-        ptype, _, off, _, _, size = struct.unpack_from(
-            "<IIQQQQ", data, phoff + i * phentsize)
-        out.append((ptype, off, size))
-    return out
-
-
 def elf_is_static(data):
     """True when an ELF executable has no PT_INTERP (no dynamic loader)."""
     segs = elf_segments(data)
-    return bool(segs) and all(t != 3 for t, _, _ in segs)   # PT_INTERP
+    return bool(segs) and all(s[0] != 3 for s in segs)   # PT_INTERP
 
 
 def elf_links_glibc(data):
     """True when the file has glibc's NT_GNU_ABI_TAG note: glibc's crt1.o
     brings it into every program, static or not; musl's does not."""
-    for ptype, off, size in elf_segments(data):
+    for ptype, off, _, size, _ in elf_segments(data):
         if ptype != 4:   # PT_NOTE
             continue
         end = off + size

@@ -42,6 +42,7 @@ import shlex
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,22 @@ def proc_status(pid):
     except OSError:
         pass
     return fields
+
+
+def elf_segments(data):
+    """(p_type, offset, vaddr, filesz, memsz) of each program header of
+    the ELF64 little-endian file whose first bytes are @data; [] for
+    anything else."""
+    if data[:6] != b"\x7fELF\x02\x01":
+        return []
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    out = []
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, memsz = struct.unpack_from(
+            "<IIQQQQQ", data, phoff + i * phentsize)
+        out.append((ptype, off, vaddr, filesz, memsz))
+    return out
 
 
 def all_pids():

@@ -5,7 +5,6 @@
 
 import os
 import re
-import struct
 import sys
 import time
 
@@ -14,6 +13,7 @@ import pidone_harness as h
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 LEVELS = {"error", "warn", "info", "debug"}
 MARKER = "pidone-it-marker-7f3a"
+PT_LOAD, PT_GNU_RELRO = 1, 0x6474e552
 
 CLOSE_STDIN = ["-I", "-c",
                "import os, sys; os.close(0); os.execv(sys.argv[1], "
@@ -350,9 +350,14 @@ class Relro(h.TestCase):
         # header, or every page it covers is mapped without write access.
         if h.WRAP:
             self.skipTest("under %s the wrapper maps the binary" % h.WRAP[0])
-        relro, first_load = elf_relro(h.BIN)
-        if relro is None:
+        with open(h.BIN, "rb") as f:
+            segs = h.elf_segments(f.read(65536))
+        self.assertTrue(segs, "not an ELF64 file: " + h.BIN)
+        relros = [(v, m) for t, _, v, _, m in segs if t == PT_GNU_RELRO]
+        if not relros:
             return
+        relro = relros[0]
+        first_load = next(v for t, _, v, _, _ in segs if t == PT_LOAD)
         sleeper = h.python_child("import time; print('ready', flush=True);"
                                  " time.sleep(60)")
         p = self.start(sleeper, mode="subreaper")
@@ -377,25 +382,6 @@ class Relro(h.TestCase):
                                      " ".join(x) for x in maps)))
         p.kill(15)
         p.wait()
-
-
-def elf_relro(path):
-    """((vaddr, memsz) of @path's PT_GNU_RELRO or None, the first PT_LOAD's
-    vaddr), from the ELF64 little-endian program headers."""
-    with open(path, "rb") as f:
-        data = f.read(65536)
-    assert data[:6] == b"\x7fELF\x02\x01", "not an ELF64 LSB file: " + path
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    relro, first_load = None, None
-    for i in range(phnum):
-        ptype, _, _, vaddr, _, _, memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", data, phoff + i * phentsize)
-        if ptype == 1 and first_load is None:
-            first_load = vaddr
-        elif ptype == 0x6474e552:
-            relro = (vaddr, memsz)
-    return relro, first_load
 
 
 if __name__ == "__main__":
