@@ -12,12 +12,15 @@ the rounds (with the min-max of the rounds), and as a ratio to the floor
 floor-musl is the same program against musl): the median over the
 rounds of (init / floor in the same round). The health-port figures compare
 pidone with tests/bench/httpfloor.c, a bare epoll HTTP responder, the same
-way.
+way. The signal and reaping figures also show tests/bench/sigfloor.c, the
+least a signal-forwarding init can do, taking each signal with
+sigwaitinfo() (sigfloor-wait, as the peers do) and through epoll and a
+signalfd (sigfloor-fd, as pidone's event loop does).
 
 The C helpers: latdrive (starts an init and times it), latchild (the child
 that stamps CLOCK_MONOTONIC), orphan_maker (hands PID 1 its orphans),
-httpdrive (exactly N HTTP requests, for the servers' CPU per request), floor
-and httpfloor.
+httpdrive (exactly N HTTP requests, for the servers' CPU per request), floor,
+sigfloor and httpfloor.
 
 The bench installs what it needs from Debian when it is missing (the peers,
 wrk, gnuplot, valgrind), builds its C helpers with the C compiler into a
@@ -406,9 +409,10 @@ class Bench:
             run([cc] + flags + ["-o", self.tool(name),
                                 os.path.join(HERE, name + ".c")],
                 env=dict(os.environ), timeout=120)
-        run([cc] + flags + ["-static", "-s", "-o", self.tool("floor"),
-                            os.path.join(HERE, "floor.c")],
-            env=dict(os.environ), timeout=120)
+        for name in ("floor", "sigfloor"):
+            run([cc] + flags + ["-static", "-s", "-o", self.tool(name),
+                                os.path.join(HERE, name + ".c")],
+                env=dict(os.environ), timeout=120)
         # The same floor against musl, the libc pidone ships with, and
         # the least a probe command can do, with the libc pidone ships.
         if shutil.which("musl-gcc"):
@@ -548,6 +552,12 @@ class Bench:
             Init("catatonit", "/usr/bin/catatonit", ["--"]),
         ]
         self.inits = [i for i in inits if os.access(i.path, os.X_OK)]
+        # Measured only where a signal or a child's end is timed: the
+        # signal and reaping tables show them below the inits.
+        self.sigfloors = [Init("sigfloor-wait", self.tool("sigfloor"),
+                               ["wait", "--"], kind="sigfloor"),
+                          Init("sigfloor-fd", self.tool("sigfloor"),
+                               ["fd", "--"], kind="sigfloor")]
         for i in inits:
             if i not in self.inits:
                 self.notes.append("%s is missing (%s): not measured" %
@@ -792,7 +802,8 @@ class Bench:
             log("reaping as PID 1: %d orphans, %s, %d rounds" %
                 (n, mode, p["reap_rounds"]))
             last, t0 = -1, time.monotonic()
-            for r, init in self.rounds(p["reap_rounds"]):
+            for r, init in self.rounds(p["reap_rounds"],
+                                       self.inits + self.sigfloors):
                 if r != last and r > 0 and \
                         time.monotonic() - t0 > p["reap_deadline"][mode]:
                     self.notes.append(
@@ -814,7 +825,8 @@ class Bench:
         rounds = self.p["term_rounds"]
         log("SIGTERM forwarding and SIGTERM-to-exit as PID 1: %d rounds, "
             "on CPU %s" % (rounds, self.cpu))
-        inits = [i for i in self.inits if i.kind != "floor"]
+        inits = [i for i in self.inits if i.kind != "floor"] + \
+            self.sigfloors
         for r, init in self.rounds(rounds, inits):
             _, out, _ = run(["taskset", "-c", self.cpu, self.tool("latdrive"),
                              "term", "--pid1", "--"] +
@@ -1837,6 +1849,38 @@ class Bench:
             out.append("| " + " | ".join(str(c) for c in r) + " |")
         return "\n".join(out)
 
+    SIGFLOOR_TEXT = (
+        "Below the inits, `tests/bench/sigfloor.c`, the least an init that "
+        "forwards signals can do (block every signal, forward each to the "
+        "child, reap on SIGCHLD; static, glibc), two ways: **sigfloor-wait** "
+        "takes each signal with sigwaitinfo(), as tini, dumb-init and "
+        "catatonit do; **sigfloor-fd** with epoll_wait() on a signalfd and "
+        "a read() of it, as an init whose one event loop also serves "
+        "sockets must (pidone, through libev). They run in the same rounds "
+        "as the inits.")
+
+    def sigfloor_cost(self):
+        """What taking a signal through a signalfd costs, paired rounds."""
+        out = []
+        for fig, what, unit in (
+                ("term_fwd_us", "SIGTERM forwarding", "µs"),
+                ("reap_stream_cpu_us", "CPU per orphan (stream)", "µs")):
+            rows = self.results.get(fig, {})
+            a = dict(rows.get("sigfloor-fd", []))
+            b = dict(rows.get("sigfloor-wait", []))
+            common = [r for r in a if r is not None and r in b]
+            if len(common) < 2:
+                continue
+            d = [a[r] - b[r] for r in common]
+            out.append("%s %+.2f %s (sigfloor-fd slower in %d of %d rounds)"
+                       % (what, median(d), unit, sum(1 for x in d if x > 0),
+                          len(d)))
+        if not out:
+            return ""
+        return ("The signalfd's extra read(), sigfloor-fd minus "
+                "sigfloor-wait, median of the paired rounds: %s." %
+                "; ".join(out))
+
     def write_report(self, info, elapsed):
         names = [i.name for i in self.inits]
         md = []
@@ -1928,10 +1972,11 @@ class Bench:
           "the first fork until /proc lists no process but PID 1 and the "
           "maker (ms); *CPU per orphan* is the init's own user + system "
           "CPU time (its process CPU clock, read before and after) divided "
-          "by %d (µs); *left* is what was still there at the end.\n" %
-          (self.p["orphans"], self.p["burst"], self.p["orphans"]))
+          "by %d (µs); *left* is what was still there at the end. %s\n" %
+          (self.p["orphans"], self.p["burst"], self.p["orphans"],
+           self.SIGFLOOR_TEXT))
         rows = []
-        for n in names:
+        for n in names + [i.name for i in self.sigfloors]:
             rows.append([n] + [self.fmt(f, n, fm) for f, fm in (
                 ("reap_stream_ms", "%.0f"), ("reap_stream_cpu_us", "%.2f"),
                 ("reap_burst_ms", "%.0f"), ("reap_burst_cpu_us", "%.2f"))] +
@@ -1948,9 +1993,11 @@ class Bench:
           "waitpid() returns the init. **child exit to init exit**: from "
           "the child's last CLOCK_MONOTONIC read before _exit() until "
           "waitpid() returns the init. The floor forwards nothing, so it "
-          "has no SIGTERM figures.\n" % self.cpu)
+          "has no SIGTERM figures; sigfloor-wait and sigfloor-fd do (see "
+          "above), with no other figure. %s\n" % (self.cpu,
+                                                 self.sigfloor_cost()))
         rows = []
-        for n in names:
+        for n in names + [i.name for i in self.sigfloors]:
             rows.append([n, self.fmt("term_fwd_us", n, ratio=False),
                          self.fmt("term_exit_us", n, ratio=False),
                          self.fmt("exit_us", n)])
@@ -2307,6 +2354,11 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         rows = [[c[0] for c in cols], [c[1] for c in cols]]
         for i in self.inits:
             rows.append([c[2](i.name) for c in cols])
+        # The signal floors have only the reaping and SIGTERM figures.
+        shown = ("", "reap CPU", "SIGTERM")
+        for i in self.sigfloors:
+            rows.append([c[2](i.name) if c[0] in shown else "-"
+                         for c in cols])
         widths = [max(len(r[k]) for r in rows) for k in range(len(cols))]
         table = "\n".join(
             "  " + "  ".join(r[k].ljust(widths[k]) for k in
@@ -2336,8 +2388,12 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "blocks in (a wake-up each time it runs out); reap CPU: the "
             "init's CPU time per orphan, as PID 1, %d orphans one after "
             "another; SIGTERM fwd: from kill() to the child's handler; exit: "
-            "from the child's exit to the init's, as PID 1." %
-            self.p["orphans"]))
+            "from the child's exit to the init's, as PID 1. sigfloor-wait "
+            "and sigfloor-fd (tests/bench/sigfloor.c) are the least an init "
+            "that forwards signals can do, taking each with sigwaitinfo() "
+            "as the peers do, or with epoll and a signalfd's read() as "
+            "pidone's event loop does. %s" %
+            (self.p["orphans"], self.sigfloor_cost())))
         out.append(para(
             "The chart tests/bench/results.svg draws these ratios; "
             "tests/bench/RESULTS.md has the full tables with min-max, the "
