@@ -1859,12 +1859,11 @@ class Bench:
         "sockets must (pidone, through libev). They run in the same rounds "
         "as the inits.")
 
-    def sigfloor_cost(self):
+    def sigfloor_cost(self, unit="µs"):
         """What taking a signal through a signalfd costs, paired rounds."""
         out = []
-        for fig, what, unit in (
-                ("term_fwd_us", "SIGTERM forwarding", "µs"),
-                ("reap_stream_cpu_us", "CPU per orphan (stream)", "µs")):
+        for fig, what in (("term_fwd_us", "SIGTERM forwarding"),
+                          ("reap_stream_cpu_us", "CPU per orphan (stream)")):
             rows = self.results.get(fig, {})
             a = dict(rows.get("sigfloor-fd", []))
             b = dict(rows.get("sigfloor-wait", []))
@@ -2393,7 +2392,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "that forwards signals can do, taking each with sigwaitinfo() "
             "as the peers do, or with epoll and a signalfd's read() as "
             "pidone's event loop does. %s" %
-            (self.p["orphans"], self.sigfloor_cost())))
+            (self.p["orphans"], self.sigfloor_cost("us"))))
         out.append(para(
             "The chart tests/bench/results.svg draws these ratios; "
             "tests/bench/RESULTS.md has the full tables with min-max, the "
