@@ -2,8 +2,6 @@
 /* loop.c - see loop.h. Owns the libev loop and its fds (epoll, timerfd). */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "arena.h"
