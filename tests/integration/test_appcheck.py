@@ -109,7 +109,7 @@ class AppCheck(h.TestCase):
         def pred():
             return re.search(regex, get(port, path + "?verbose").text(),
                              re.M)
-        return h.wait_for(pred, h.scaled(timeout), interval=0.05,
+        return h.wait_for(pred, timeout, interval=0.05,
                           what="%s?verbose =~ %s" % (path, regex))
 
     def requests(self, p, mode=None):
@@ -119,7 +119,7 @@ class AppCheck(h.TestCase):
     def test_healthy_200_is_ready(self):
         p, port, app, _ = self.start_app(
             "--ready-http", "http://127.0.0.1:{app}/health", *FAST)
-        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        h.wait_http(port, "/readyz", 200, timeout=10)
         self.wait_verbose(port, "/readyz",
                           r"^\[\+\]ready-http ok: 200 in \d+ ms$")
         # the app's own lines reach the harness through a pipe, later
@@ -144,14 +144,14 @@ class AppCheck(h.TestCase):
         self.assertIn("-> 500", a.json()["reason"])
         self.assertEqual(get(port, "/healthz").status, 200)
         h.wait_for(lambda: len(self.requests(p, "500")) >= 3,
-                   h.scaled(10), what="more checks")
+                   10, what="more checks")
         self.assertEqual(get(port, "/readyz").status, 503)
 
     def test_302_counts_as_success_and_is_not_followed(self):
         p, port, app, _ = self.start_app(
             "--ready-http", "http://127.0.0.1:{app}/health", *FAST,
             modes={"health": 302})
-        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        h.wait_http(port, "/readyz", 200, timeout=10)
         self.wait_verbose(port, "/readyz", r"^\[\+\]ready-http ok: 302 in ")
         self.assertFalse([l for l in self.requests(p) if "elsewhere" in l])
 
@@ -159,8 +159,8 @@ class AppCheck(h.TestCase):
         p, port, app, _ = self.start_app(
             "--ready-http", "http://127.0.0.1:{app}/health", *FAST,
             modes={"health": "big"})
-        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
-        h.wait_for(lambda: len(self.requests(p, "big")) >= 3, h.scaled(10),
+        h.wait_http(port, "/readyz", 200, timeout=10)
+        h.wait_for(lambda: len(self.requests(p, "big")) >= 3, 10,
                    what="more checks")
         self.assertEqual(get(port, "/readyz").status, 200)
 
@@ -213,16 +213,16 @@ class AppCheck(h.TestCase):
     def test_readiness_follows_the_app(self):
         p, port, app, d = self.start_app(
             "--ready-http", "http://127.0.0.1:{app}/health", *FAST)
-        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        h.wait_http(port, "/readyz", 200, timeout=10)
         for _ in range(2):
             self.set_mode(d, "health", 500)
-            h.wait_http(port, "/readyz", 503, timeout=h.scaled(10))
+            h.wait_http(port, "/readyz", 503, timeout=10)
             m = re.search(r"\((\d+) failures in a row\)",
                           get(port, "/readyz").json()["reason"])
             self.assertTrue(m and int(m.group(1)) >= 2,
                             "failed before 2 failures in a row")
             self.set_mode(d, "health", 200)
-            h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+            h.wait_http(port, "/readyz", 200, timeout=10)
         # each change of verdict is logged once
         p.wait_log(r"^ready-http check failed: http://127\.0\.0\.1:%d/health "
                    r"-> 500, \d+ failures in a row$" % app)
@@ -241,11 +241,11 @@ class AppCheck(h.TestCase):
                           r"^\[\+\]live-http ok: 200 in \d+ ms$")
         self.assertEqual(get(port, "/readyz").status, 200)
         self.set_mode(d, "live", 503)
-        h.wait_http(port, "/healthz", 503, timeout=h.scaled(10))
+        h.wait_http(port, "/healthz", 503, timeout=10)
         # the verdict changes once, logged with the count at that moment;
         # the app's own lines reach the harness through a pipe, later
         p.wait_stderr(r"live-http check failed: .* -> 503, "
-                      r"3 failures in a row", timeout=h.scaled(5))
+                      r"3 failures in a row", timeout=5)
         h.wait_for(lambda: len(self.requests(p, "503")) >= 3, 5,
                    what="the app saw 3 failing requests")
         reason = get(port, "/healthz").json()["reason"]
@@ -253,13 +253,13 @@ class AppCheck(h.TestCase):
                          r"in \d+ ms \(\d+ failures in a row\)$" % app)
         self.assertEqual(get(port, "/readyz").status, 503)
         self.set_mode(d, "live", 200)
-        h.wait_http(port, "/healthz", 200, timeout=h.scaled(10))
+        h.wait_http(port, "/healthz", 200, timeout=10)
 
     def test_verbose_and_metrics(self):
         p, port, app, d = self.start_app(
             "--ready-http", "http://127.0.0.1:{app}/health",
             "--live-http", "http://127.0.0.1:{app}/live", *FAST)
-        h.wait_http(port, "/readyz", 200, timeout=h.scaled(10))
+        h.wait_http(port, "/readyz", 200, timeout=10)
         self.wait_verbose(port, "/readyz",
                           r"^\[\+\]live-http ok: 200 in \d+ ms\n"
                           r"\[\+\]ready-http ok: 200 in \d+ ms\n")
@@ -275,7 +275,7 @@ class AppCheck(h.TestCase):
         self.assertNotIn(str(app), text, "the URL is not in /metrics")
 
         self.set_mode(d, "health", 500)
-        h.wait_http(port, "/readyz", 503, timeout=h.scaled(10))
+        h.wait_http(port, "/readyz", 503, timeout=10)
         text = get(port, "/metrics").text()
         self.assertIn('pidone_app_check_up{check="ready-http"} 0\n', text)
         n = re.search(r'pidone_app_check_failures_total\{check="ready-http"'
@@ -307,7 +307,7 @@ class AppCheck(h.TestCase):
         h.wait_http(port, "/livez")
         self.wait_verbose(port, "/readyz", r"connection refused")
         h.wait_for(lambda: (h.epoll_timeout_ms(p.pid) or 0) > 1000 and
-                   h.epoll_timeout_ms(p.pid) <= 30000, h.scaled(5),
+                   h.epoll_timeout_ms(p.pid) <= 30000, 5,
                    what="a 30 s timer")
 
 
