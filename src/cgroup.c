@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -81,7 +80,7 @@ static bool exists_at(int dir, const char *file)
 }
 
 void cgroup_find(struct cgroup *cg, const char *root,
-		 const char *proc_self_cgroup, size_t len)
+		 const char *proc_self_cgroup, size_t len, bool metrics)
 {
 	*cg = (struct cgroup){ .memory_dir = -1,
 			       .v1_cpu_dir = -1,
@@ -90,6 +89,8 @@ void cgroup_find(struct cgroup *cg, const char *root,
 	cg->memory_dir = open_dir(root, "memory", proc_self_cgroup, len);
 	if (cg->memory_dir >= 0) {
 		cg->version = 1;
+		if (!metrics)
+			return;
 		cg->v1_cpu_dir = open_dir(root, "cpu", proc_self_cgroup, len);
 		cg->v1_cpuacct_dir =
 			open_dir(root, "cpuacct", proc_self_cgroup, len);
@@ -171,6 +172,7 @@ int cgroup_read(const struct cgroup *cg, enum cgroup_value what, uint64_t *ret)
 static int watch_v1(int dir, int *ret_fd)
 {
 	char line[64];
+	struct textbuf t;
 	int efd, ofd = -1, cfd = -1, r = 0;
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -186,8 +188,11 @@ static int watch_v1(int dir, int *ret_fd)
 		r = -errno;
 		goto out_close;
 	}
-	int n = snprintf(line, sizeof(line), "%d %d", efd, ofd);
-	r = fd_write_all(cfd, line, (size_t)n);
+	textbuf_init(&t, line, sizeof(line));
+	textbuf_putu(&t, (unsigned)efd, 10, 0);
+	textbuf_puts(&t, " ");
+	textbuf_putu(&t, (unsigned)ofd, 10, 0);
+	r = fd_write_all(cfd, line, t.len);
 out_close:
 	/* The registration holds what it needs; these two are done. */
 	fd_close(&cfd);
@@ -204,12 +209,16 @@ out_close:
 static int watch_v2(int dir, int *ret_fd)
 {
 	char path[64];
+	struct textbuf t;
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	/* The directory was found by path once; reach it again through its fd. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/memory.events", dir);
+	textbuf_init(&t, path, sizeof(path));
+	textbuf_puts(&t, "/proc/self/fd/");
+	textbuf_putu(&t, (unsigned)dir, 10, 0);
+	textbuf_puts(&t, "/memory.events");
 	if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
 		int r = -errno;
 

@@ -10,6 +10,7 @@
 #ifndef PIDONE_CGROUP_H
 #define PIDONE_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,10 +42,12 @@ enum cgroup_value {
  * wins over v2 on a hybrid host, as that is where the memory limits are.
  * A container often sees its own cgroup mounted at the controller's root
  * while /proc/self/cgroup still names the host's path: then the root is
- * used. cg->version is 0 when no cgroup could be opened.
+ * used. cg->version is 0 when no cgroup could be opened. @metrics: also
+ * v1's cpu, cpuacct and pids hierarchies, which only the metrics read
+ * (v2 has the one directory either way).
  */
 void cgroup_find(struct cgroup *cg, const char *root,
-		 const char *proc_self_cgroup, size_t len);
+		 const char *proc_self_cgroup, size_t len, bool metrics);
 
 /* Close what cgroup_find opened (safe on a zeroed-out or closed one). */
 void cgroup_close(struct cgroup *cg);

@@ -53,6 +53,7 @@
 #include "escape.h"
 #include "log.h"
 #include "settings.h" /* the level names, as --log-level spells them */
+#include "textbuf.h"
 #include "banned.h"
 
 /* Room for the worst-case close: "] then ,"truncated":true} and \n. */
@@ -787,6 +788,7 @@ void log_set_fd(int fd)
 int log_open_sink(void)
 {
 	char path[32];
+	struct textbuf t;
 	struct stat st;
 	int saved = errno, fd, r = 0;
 
@@ -811,7 +813,9 @@ int log_open_sink(void)
 	if (!S_ISFIFO(st.st_mode))
 		goto out; /* a file or a terminal: write(2) */
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", sink.fd);
+	textbuf_init(&t, path, sizeof(path));
+	textbuf_puts(&t, "/proc/self/fd/");
+	textbuf_putu(&t, (unsigned)sink.fd, 10, 0);
 	fd = openat(AT_FDCWD, path,
 		    O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {

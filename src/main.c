@@ -262,8 +262,11 @@ static int run(struct pidone *p)
 		goto out;
 	}
 
-	/* Root only on cgroup v1: before the privilege drop. */
-	oomwatch_start(&p->supervisor.oom, p->loop.ev);
+	/*
+	 * Root only on cgroup v1: before the privilege drop. The listener is
+	 * open already: without it no /metrics reads the CPU and pids.
+	 */
+	oomwatch_start(&p->supervisor.oom, p->loop.ev, p->http.listen_fd >= 0);
 	/* Connected as root if started so: its socket may be root's. */
 	outer_open(&p->outer, environ);
 

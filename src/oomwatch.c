@@ -105,7 +105,7 @@ static void readable(struct ev_loop *loop, ev_io *io, int revents)
 	ev_timer_again(loop, &w->recheck);
 }
 
-void oomwatch_start(struct oomwatch *w, struct ev_loop *loop)
+void oomwatch_start(struct oomwatch *w, struct ev_loop *loop, bool metrics)
 {
 	const char *root = getenv(OOMWATCH_ROOT_VAR);
 	char text[SELF_CGROUP_MAX];
@@ -120,7 +120,8 @@ void oomwatch_start(struct oomwatch *w, struct ev_loop *loop)
 			 "watched");
 		return;
 	}
-	cgroup_find(&w->cg, root ? root : "/sys/fs/cgroup", text, (size_t)len);
+	cgroup_find(&w->cg, root ? root : "/sys/fs/cgroup", text, (size_t)len,
+		    metrics);
 	w->counted = cgroup_read(&w->cg, CGROUP_OOM_KILLS, &w->seen) == 0;
 	if (!w->counted) {
 		log_debug("no readable OOM-kill counter in a cgroup, OOM kills "

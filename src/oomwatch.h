@@ -59,9 +59,10 @@ void oomwatch_init(struct oomwatch *w);
 /*
  * Find the cgroup and arm the watch. Call before the privilege drop (v1's
  * cgroup.event_control is root's). @loop may be NULL: then only the
- * counter is kept, for oomwatch_check.
+ * counter is kept, for oomwatch_check. @metrics: the side port serves
+ * /metrics, which reads the container's CPU and pids from w->cg as well.
  */
-void oomwatch_start(struct oomwatch *w, struct ev_loop *loop);
+void oomwatch_start(struct oomwatch *w, struct ev_loop *loop, bool metrics);
 
 /*
  * The main child died of SIGKILL at @now_ms: was it an OOM kill? Yes when

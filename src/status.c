@@ -226,7 +226,7 @@ static void read_container(uint64_t *v, bool *known)
 		fd_read_file(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text));
 
 	cgroup_find(&cg, root ? root : "/sys/fs/cgroup", text,
-		    n > 0 ? (size_t)n : 0);
+		    n > 0 ? (size_t)n : 0, true);
 	for (enum cgroup_value i = 0; i < CGROUP_VALUE_MAX; i++)
 		known[i] = cgroup_read(&cg, i, &v[i]) == 0 &&
 			   v[i] != KERNTEXT_NO_LIMIT;

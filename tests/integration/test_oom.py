@@ -234,6 +234,45 @@ class V1Unwatched(h.TestCase):
         self.assertEqual(rec["cause"], "oom-kill", p.describe())
 
 
+    def test_the_cpu_and_pids_hierarchies_only_for_the_metrics(self):
+        root = self.tree(0)
+        for rel, text in (("cpuacct/cpuacct.usage", "2500000000\n"),
+                          ("pids/pids.current", "7\n")):
+            os.makedirs(os.path.dirname(os.path.join(root, rel)),
+                        exist_ok=True)
+            with open(os.path.join(root, rel), "w") as f:
+                f.write(text)
+        os.mkdir(os.path.join(root, "cpu"))
+        others = [os.path.join(root, d) for d in ("cpu", "cpuacct", "pids")]
+        env = {"PIDONE_TEST_CGROUP_ROOT": root}
+        sleeper = h.python_child("import time; time.sleep(60)")
+
+        def dirs_held(p):
+            return [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
+                    for fd in os.listdir("/proc/%d/fd" % p.pid)]
+
+        # No side port, no /metrics: the memory hierarchy alone is open.
+        p = self.start(sleeper, NO_HEALTH, env=env)
+        p.wait_log("^child started$")
+        held = dirs_held(p)
+        self.assertIn(os.path.join(root, "memory"), held, p.describe())
+        for d in others:
+            self.assertNotIn(d, held, p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+        # With it, /metrics reads the CPU and the pids there.
+        port = h.free_port()
+        p = self.start(sleeper, h.health_opts(port), env=env)
+        h.wait_http(port, describe=p.describe)
+        held = dirs_held(p)
+        for d in others:
+            self.assertIn(d, held, p.describe())
+        m = metrics(port)
+        self.assertEqual(m["pidone_container_cpu_seconds_total"], 2.5, m)
+        self.assertEqual(m["pidone_container_pids"], 7, m)
+        p.kill(signal.SIGTERM)
+        p.wait()
+
 class V2(h.TestCase):
     """The v2 layout written by the test: cgroup.controllers marks it."""
 

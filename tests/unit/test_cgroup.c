@@ -67,7 +67,7 @@ static uint64_t value(const struct cgroup *cg, enum cgroup_value what)
 
 static void find(struct cgroup *cg, const char *self)
 {
-	cgroup_find(cg, root, self, strlen(self));
+	cgroup_find(cg, root, self, strlen(self), true);
 }
 
 static void put_v2(const char *dir)
@@ -160,6 +160,34 @@ Test(cgroup, v1_controllers_each_in_their_hierarchy, .init = make_root,
 	cr_assert_eq(value(&cg, CGROUP_CPU_LIMIT), 1500, "quota over period");
 	cr_assert_eq(value(&cg, CGROUP_PIDS), 5);
 	cr_assert_eq(value(&cg, CGROUP_PIDS_LIMIT), KERNTEXT_NO_LIMIT);
+	cgroup_close(&cg);
+}
+
+Test(cgroup, v1_without_metrics_opens_the_memory_hierarchy_alone,
+     .init = make_root, .fini = remove_root)
+{
+	static const char self[] = "8:pids:/app\n4:memory:/app\n"
+				   "2:cpu,cpuacct:/app\n";
+	struct cgroup cg;
+
+	put("memory/app/memory.oom_control",
+	    "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n");
+	put("cpuacct/app/cpuacct.usage", "7000000\n");
+	put("pids/app/pids.current", "5\n");
+	cgroup_find(&cg, root, self, strlen(self), false);
+	cr_assert_eq(cg.version, 1);
+	cr_assert_eq(value(&cg, CGROUP_OOM_KILLS), 4);
+	cr_assert_eq(cg.v1_cpu_dir, -1);
+	cr_assert_eq(cg.v1_cpuacct_dir, -1);
+	cr_assert_eq(cg.v1_pids_dir, -1);
+	cr_assert_eq(cgroup_read(&cg, CGROUP_CPU_USEC, &(uint64_t){ 0 }),
+		     -ENOENT);
+	cr_assert_eq(cgroup_read(&cg, CGROUP_PIDS, &(uint64_t){ 0 }), -ENOENT);
+	cgroup_close(&cg);
+	/* The same tree with the metrics: every hierarchy is open. */
+	cgroup_find(&cg, root, self, strlen(self), true);
+	cr_assert_eq(value(&cg, CGROUP_CPU_USEC), 7000);
+	cr_assert_eq(value(&cg, CGROUP_PIDS), 5);
 	cgroup_close(&cg);
 }
 
