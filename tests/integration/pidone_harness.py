@@ -189,6 +189,20 @@ def proc_status(pid):
     return fields
 
 
+def fd_links(pid):
+    """What each fd of process @pid points at (readlink of /proc/PID/fd/N).
+    An fd that closes between the listing and its readlink is left out:
+    pidone closes some of its own at any time (an exec report pipe, a
+    health connection)."""
+    links = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            links.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except FileNotFoundError:
+            pass
+    return links
+
+
 def elf_segments(data):
     """(p_type, offset, vaddr, filesz, memsz) of each program header of
     the ELF64 little-endian file whose first bytes are @data; [] for

@@ -598,14 +598,7 @@ def unread_bytes(sock):
 
 def socket_fds(pid):
     """How many sockets process @pid holds."""
-    n = 0
-    for f in os.listdir("/proc/%d/fd" % pid):
-        try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, f)).startswith(
-                "socket:")
-        except OSError:
-            pass
-    return n
+    return sum(link.startswith("socket:") for link in h.fd_links(pid))
 
 
 def listen_backlog(port):
@@ -700,14 +693,7 @@ class Listening(h.TestCase):
         p = self.start(SLEEPER, ["--user", "keep", "--health-port", "0"],
                        defaults=False)
         p.child_pid()
-        # An fd of the start (the exec report pipe) may close between the
-        # listing and the readlink: a vanished fd is not a socket.
-        links = []
-        for f in os.listdir("/proc/%d/fd" % p.pid):
-            try:
-                links.append(os.readlink("/proc/%d/fd/%s" % (p.pid, f)))
-            except FileNotFoundError:
-                pass
+        links = h.fd_links(p.pid)
         self.assertEqual([l for l in links if l.startswith("socket:")], [],
                          "pidone --health-port 0 holds a socket")
         self.assertFalse(any("health server" in r["msg"] for r in p.logs()))

@@ -113,8 +113,7 @@ class V1(h.TestCase):
                            p.describe())
         self.assertIn("hint", rec)
         # The watch is one eventfd and the cgroup's directories.
-        fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
-               for fd in os.listdir("/proc/%d/fd" % p.pid)]
+        fds = h.fd_links(p.pid)
         self.assertEqual(fds.count("anon_inode:[eventfd]"), 1, fds)
         self.assertIn(self.cg, fds)
         # The main child still runs, and the kill was logged once.
@@ -136,8 +135,7 @@ class V1(h.TestCase):
             uids = [line.split()[1:] for line in f
                     if line.startswith("Uid:")][0]
         self.assertEqual(uids, ["65532"] * 4, p.describe())
-        fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
-               for fd in os.listdir("/proc/%d/fd" % p.pid)]
+        fds = h.fd_links(p.pid)
         self.assertEqual(fds.count("anon_inode:[eventfd]"), 1, fds)
         p.kill(signal.SIGTERM)
         p.wait()
@@ -247,14 +245,10 @@ class V1Unwatched(h.TestCase):
         env = {"PIDONE_TEST_CGROUP_ROOT": root}
         sleeper = h.python_child("import time; time.sleep(60)")
 
-        def dirs_held(p):
-            return [os.readlink("/proc/%d/fd/%s" % (p.pid, fd))
-                    for fd in os.listdir("/proc/%d/fd" % p.pid)]
-
         # No side port, no /metrics: the memory hierarchy alone is open.
         p = self.start(sleeper, NO_HEALTH, env=env)
         p.wait_log("^child started$")
-        held = dirs_held(p)
+        held = h.fd_links(p.pid)
         self.assertIn(os.path.join(root, "memory"), held, p.describe())
         for d in others:
             self.assertNotIn(d, held, p.describe())
@@ -264,7 +258,7 @@ class V1Unwatched(h.TestCase):
         port = h.free_port()
         p = self.start(sleeper, h.health_opts(port), env=env)
         h.wait_http(port, describe=p.describe)
-        held = dirs_held(p)
+        held = h.fd_links(p.pid)
         for d in others:
             self.assertIn(d, held, p.describe())
         m = metrics(port)

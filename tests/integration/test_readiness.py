@@ -48,11 +48,7 @@ time.sleep(120)
 def unix_sockets(pid):
     """How many AF_UNIX sockets process @pid holds."""
     inodes = set()
-    for f in os.listdir("/proc/%d/fd" % pid):
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, f))
-        except OSError:
-            continue
+    for link in h.fd_links(pid):
         m = re.match(r"^socket:\[(\d+)\]$", link)
         if m:
             inodes.add(m.group(1))

@@ -391,14 +391,7 @@ class Reload(h.TestCase):
 
     def test_the_inotify_fd_exists_only_with_watch(self):
         def inotify_fds(pid):
-            out = 0
-            for fd in os.listdir("/proc/%d/fd" % pid):
-                try:
-                    link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-                except OSError:
-                    continue
-                out += link == "anon_inode:inotify"
-            return out
+            return h.fd_links(pid).count("anon_inode:inotify")
 
         # The OOM watch may hold one of its own (cgroup v2).
         p = self.start_app(["--grace", "30"])
