@@ -231,7 +231,6 @@ class V1Unwatched(h.TestCase):
         rec = p.records("^child exited$")[0]
         self.assertEqual(rec["cause"], "oom-kill", p.describe())
 
-
     def test_the_cpu_and_pids_hierarchies_only_for_the_metrics(self):
         root = self.tree(0)
         for rel, text in (("cpuacct/cpuacct.usage", "2500000000\n"),
@@ -266,6 +265,7 @@ class V1Unwatched(h.TestCase):
         self.assertEqual(m["pidone_container_pids"], 7, m)
         p.kill(signal.SIGTERM)
         p.wait()
+
 
 class V2(h.TestCase):
     """The v2 layout written by the test: cgroup.controllers marks it."""
