@@ -7,11 +7,11 @@
 # extra link flags.
 sources() {
 	case $1 in
-	cmdjson) echo "cmdjson.c escape.c strv.c" ;;
+	cmdjson) echo "cmdjson.c escape.c strv.c arena.c" ;;
 	http) echo "http.c parse.c" ;;
 	signame) echo "signame.c parse.c" ;;
 	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
-	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c textbuf.c probe.c clock.c fdutil.c" ;;
+	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c arena.c textbuf.c probe.c clock.c fdutil.c" ;;
 	*) echo "$1.c" ;;
 	esac
 }
