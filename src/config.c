@@ -70,6 +70,8 @@ struct load {
 	unsigned line; /* ORIGIN_FILE: line of the entry being applied, or 0 */
 	const char *opt; /* ORIGIN_CLI: the option as given, "--grace", "-t" */
 	int opt_len;
+	char letter[3]; /* "-t" of a grouped "-ht": opt points here, not at
+			   a stack frame that has returned */
 
 	/* From the first walk over argv. */
 	enum config_action action; /* RUN, CHECK, HEALTH or STATUS */
@@ -313,7 +315,7 @@ static void cli_option(struct load *L, int id, const char *v, bool second)
  */
 static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 {
-	char q[QUOTED_SIZE], letter[3] = "-";
+	char q[QUOTED_SIZE];
 	int i;
 
 	for (i = L->action == CONFIG_ACTION_RUN ? 1 : 2; i < argc; i++) {
@@ -330,8 +332,9 @@ static void cli_walk(struct load *L, int argc, char *const *argv, bool second)
 			bool takes_value;
 
 			if (!is_long) {
-				letter[1] = *p;
-				opt = letter;
+				L->letter[0] = '-';
+				L->letter[1] = *p;
+				opt = L->letter;
 				n = 2;
 				v = p[1] ? p + 1 : NULL;
 			}
