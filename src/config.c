@@ -99,6 +99,7 @@ fail(struct load *L, int exit_code, const char *fmt, ...)
 {
 	bool in_file = L->layer == ORIGIN_FILE && exit_code == EX_CONFIG;
 	unsigned line = in_file ? (L->line ? L->line : 1) : 0;
+	char raw[sizeof(L->err->text)];
 	va_list ap;
 
 	if (L->err_r && !(in_file && L->err_line > line))
@@ -107,8 +108,11 @@ fail(struct load *L, int exit_code, const char *fmt, ...)
 	L->err_line = line;
 	L->err->exit_code = exit_code;
 	va_start(ap, fmt);
-	vsnprintf(L->err->text, sizeof(L->err->text), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* Values come quoted, but a path is printed as given: any byte. */
+	escape(L->err->text, sizeof(L->err->text), raw, strlen(raw), ESC_TEXT,
+	       NULL);
 }
 
 static void fail_oom(struct load *L)

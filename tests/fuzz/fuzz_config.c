@@ -15,8 +15,8 @@
  *
  * Invariants (abort() on violation; leaks are LeakSanitizer's):
  * - the result is a config action, -EINVAL (exit code 64 or 78) or
- *   -ENOMEM (70), and an error text is one non-empty line (unless the
- *   config path itself holds a newline: config.c prints paths as given);
+ *   -ENOMEM (70), and an error text is one non-empty line (a config
+ *   path holding a newline included);
  * - every setting is inside the range config.c promises, every origin is
  *   a known kind, and a file origin has a line and a config path;
  * - RUN comes with a command of at least one string;
@@ -29,7 +29,6 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,27 +114,6 @@ struct outcome {
 	char text[CONFIG_ERROR_MAX];
 };
 
-/*
- * Does a config path given in @argv or @envp hold a newline? config.c
- * prints paths unquoted (see README: a known, harmless finding, since
- * log.c escapes control bytes), so the one-line check is skipped then.
- */
-static bool path_has_newline(int argc, char **argv, char **envp)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strchr(argv[i], '\n'))
-			continue;
-		if (!strncmp(argv[i], "--config=", 9) ||
-		    !strcmp(argv[i - 1], "--config"))
-			return true;
-	}
-	for (int i = 0; envp[i]; i++)
-		if (!strncmp(envp[i], "PIDONE_CONFIG=", 14) &&
-		    strchr(envp[i], '\n'))
-			return true;
-	return false;
-}
-
 static void load(int argc, char **argv, char **envp, const char *dflt,
 		 struct outcome *out)
 {
@@ -152,8 +130,7 @@ static void load(int argc, char **argv, char **envp, const char *dflt,
 		size_t n = strnlen(err.text, sizeof(err.text));
 
 		CHECK(n > 0 && n < sizeof(err.text));
-		if (memchr(err.text, '\n', n) &&
-		    !path_has_newline(argc, argv, envp)) {
+		if (memchr(err.text, '\n', n)) {
 			fprintf(stderr, "error text: [%s]\n", err.text);
 			CHECK(!"a newline in the error text");
 		}

@@ -140,6 +140,19 @@ class ConfigErrors(h.TestCase):
         self.check([], env={"PIDONE_CONFIG": path}, codes=(CONFIG,),
                    names=[path])
 
+    def test_named_config_path_with_control_bytes(self):
+        # The path is shown as given but escaped: the message stays one
+        # line, in both log formats.
+        path = "/nonexistent-pidone-it/a\nb\tc.ini"
+        shown = "cannot open /nonexistent-pidone-it/a\\nb\\tc.ini"
+        p = self.check(["--config", path], codes=(CONFIG,), names=[shown])
+        self.assertEqual(p.stderr().count("\n"), 1, p.describe())
+        p = self.run_pidone(OK_CMD, ["--config", path, "--log-format",
+                                     "text"], timeout=10)
+        self.assertEqual(p.returncode, CONFIG, p.describe())
+        self.assertEqual(len(p.stderr_lines()), 1, p.describe())
+        self.assertIn(shown, p.stderr(), p.describe())
+
     def test_ini_unknown_section(self):
         path = self.write("[process]\ngrace = 1\n[bogus]\nx = 1\n")
         self.check(["--config", path], codes=(CONFIG,),
