@@ -35,10 +35,6 @@ srv.bind(("127.0.0.1", int(sys.argv[1])))
 srv.listen(64)
 
 def serve():
-    # Signals go to the main thread: only its sleep() they interrupt.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {
-        signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
-        signal.SIGHUP})
     while True:
         c, _ = srv.accept()
         try:
@@ -53,10 +49,16 @@ def on_signal(sig, frame):
     if sig != signal.SIGHUP:
         os._exit(100 + sig)
 
-for s in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
-          signal.SIGHUP):
+SIGS = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
+        signal.SIGHUP}
+for s in SIGS:
     signal.signal(s, on_signal)
+# Signals go to the main thread: only its sleep() they interrupt. The
+# thread is born with them blocked (blocking them in the thread itself
+# left a moment in which the kernel could hand it one).
+signal.pthread_sigmask(signal.SIG_BLOCK, SIGS)
 threading.Thread(target=serve, daemon=True).start()
+signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGS)
 print("ready", flush=True)
 while True:
     time.sleep(60)

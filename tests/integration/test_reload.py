@@ -44,15 +44,18 @@ if sys.argv[1] != "0":
     srv.listen(64)
 
     def serve():
-        # Signals go to the main thread: only its sleep() they interrupt.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {
-            signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
-            signal.SIGUSR1, signal.SIGUSR2})
         while True:
             c, _ = srv.accept()
             c.close()
 
+    # Signals go to the main thread: only its sleep() they interrupt. The
+    # thread is born with them blocked (blocking them in the thread itself
+    # left a moment in which the kernel could hand it one).
+    sigs = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
+            signal.SIGUSR1, signal.SIGUSR2}
+    signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
     threading.Thread(target=serve, daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, sigs)
 
 def on_signal(sig, frame):
     os.write(1, b"got %d\n" % sig)
