@@ -128,26 +128,17 @@ def zombies_of(pid):
     return out
 
 
-def settle_zombies(pid, timeout=3.0):
-    """Wait until @pid has no zombie child; returns how many are left."""
+def settle_zombies(pid, timeout=3.0, keep=None):
+    """Wait until @pid has no zombie child and, with @keep, no child at all
+    but @keep (an orphan counted may not have run yet: no zombie to wait
+    for); returns how many zombies are left."""
     deadline = time.monotonic() + h.scaled(timeout)
     while True:
         z = len(zombies_of(pid))
-        if z == 0 or time.monotonic() >= deadline:
+        busy = keep is not None and any(c != keep
+                                        for c in h.children_of(pid))
+        if (z == 0 and not busy) or time.monotonic() >= deadline:
             return z
-        time.sleep(0.05)
-
-
-def settle_orphans(pid, keep, timeout=3.0):
-    """Wait until @pid has no child but @keep; returns how many zombies are
-    left. An orphan counted by the storm may not have run yet when the
-    storm stops: it is no zombie, so settle_zombies would not wait for it.
-    """
-    deadline = time.monotonic() + h.scaled(timeout)
-    while True:
-        others = [c for c in h.children_of(pid) if c != keep]
-        if not others or time.monotonic() >= deadline:
-            return len(zombies_of(pid))
         time.sleep(0.05)
 
 
@@ -682,7 +673,7 @@ class Stress(h.TestCase):
         rss1, fds1 = rss_kb(p.pid), fd_count(p.pid)
         # stop the storm itself (not through pidone): no new orphans
         os.kill(child, signal.SIGSTOP)
-        zombies_end = settle_orphans(p.pid, child, 3.0)
+        zombies_end = settle_zombies(p.pid, 3.0, keep=child)
         stopped = last_storm_line(p)
         m = metrics(port) if server else {}
         if server:
