@@ -610,7 +610,7 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 		fail(L, EX_CONFIG, "%s: larger than %d KiB", path,
 		     CONFIG_FILE_MAX / 1024);
 	}
-	close(fd);
+	fd_close(&fd);
 	return r;
 }
 

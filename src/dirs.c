@@ -244,6 +244,25 @@ static void shown_of(char *buf, size_t size, const char *base, const char *path,
 	snprintf(buf, size, "%s%s%.*s", base, sep ? "/" : "", (int)len, path);
 }
 
+/*
+ * Say that a dir a failed start made stays (its path: the first @len
+ * bytes of @dir), so that nobody finds it later without a word.
+ */
+static void warn_left_behind(const char *dir, size_t len, int err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.*s", (int)len, dir);
+	log_emit(LOG_LEVEL_WARN, err,
+		 err == -EACCES || err == -EPERM ?
+			 "after the privilege drop only what the final user "
+			 "may remove goes; rmdir it by hand if it is not "
+			 "wanted" :
+			 "rmdir it by hand if it is not wanted",
+		 LOG_FIELDS(LOG_STR("dir", path)),
+		 "start-up failed: the dir it created is left behind");
+}
+
 /* Remember @name, just made below @parent_fd, for dirs_undo. */
 static int record_made(struct walk *w, int parent_fd, const char *name,
 		       const struct stat *st, size_t shown_len)
@@ -304,7 +323,8 @@ static int make_dir(struct walk *w, int parent_fd, const char *name,
 	/* Recorded first: a failed chown below must be undone too. */
 	r = record_made(w, parent_fd, name, ret_st, strlen(shown));
 	if (r < 0) {
-		unlinkat(parent_fd, name, AT_REMOVEDIR);
+		if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0)
+			warn_left_behind(shown, strlen(shown), -errno);
 		r = create_failed(w, shown, "keep an fd for", r);
 		goto err_close_fd;
 	}
@@ -547,22 +567,13 @@ size_t dirs_undo(struct dirs_created *undo)
 
 	while (undo->n > 0) {
 		struct dirs_made *m = &undo->made[--undo->n];
-		char path[PATH_MAX];
 		int r = undo_one(m);
 
 		fd_close(&m->parent_fd);
 		if (r == 0)
 			continue;
 		left++;
-		snprintf(path, sizeof(path), "%.*s", (int)m->len, m->dir);
-		log_emit(LOG_LEVEL_WARN, r,
-			 r == -EACCES || r == -EPERM ?
-				 "after the privilege drop only what the final "
-				 "user may remove goes; rmdir it by hand if it "
-				 "is not wanted" :
-				 "rmdir it by hand if it is not wanted",
-			 LOG_FIELDS(LOG_STR("dir", path)),
-			 "start-up failed: the dir it created is left behind");
+		warn_left_behind(m->dir, m->len, r);
 	}
 	return left;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -496,6 +497,53 @@ Test(dirs, undo_leaves_a_dir_in_use_or_replaced, .init = setup,
 	cr_assert_eq(dirs_undo(&made), 2);
 	cr_assert_eq(access(at("used/sub/file"), F_OK), 0);
 	cr_assert_eq(access(at("swapped"), F_OK), 0, "not the dir made");
+}
+
+/* The lowest fd number that is not open. */
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/*
+ * Out of fds at each step of creating a/b (the walk's fds, the new dir's,
+ * the one kept for the undo): every failure is EMFILE, and after the
+ * undo nothing is left, neither a dir nor an fd.
+ */
+Test(dirs, create_out_of_fds_at_every_step_leaves_nothing, .init = setup,
+     .fini = teardown)
+{
+	struct dirs_created made;
+	struct privdrop_error e;
+	struct rlimit saved, lim;
+	int first = lowest_free_fd(), r = -EMFILE, n;
+	bool undo_fd_failed = false;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	for (n = first; r == -EMFILE && n < first + 32; n++) {
+		dirs_created_init(&made);
+		lim = (struct rlimit){ (rlim_t)n, saved.rlim_max };
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+		r = dirs_create(at("a/b"), geteuid(), getegid(), &made, &e);
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+		if (r == 0)
+			break;
+		cr_assert_eq(r, -EMFILE, "limit %d: %s", n, e.text);
+		undo_fd_failed |= strstr(e.text, "keep an fd for") != NULL;
+		cr_assert_eq(dirs_undo(&made), 0);
+		cr_assert_eq(entries(base), 0, "limit %d left a dir: %s", n,
+			     e.text);
+		cr_assert_eq(lowest_free_fd(), first, "limit %d left an fd", n);
+	}
+	cr_assert_eq(r, 0, "limit %d: %s", n, e.text);
+	cr_assert(undo_fd_failed, "no limit failed at the fd for the undo");
+	cr_assert_eq(made.n, 2);
+	dirs_created_done(&made);
+	cr_assert_eq(lowest_free_fd(), first);
 }
 
 Test(dirs, create_all_stops_at_the_first_failure, .init = setup,
