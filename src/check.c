@@ -517,7 +517,7 @@ check_child(const struct settings *s, const struct credentials *cred,
 			res.err = CHECK_SKIPPED;
 		} else {
 			res.err = dirs_verify(s->writable[i], &res.e);
-			res.code = res.err < 0 ? EX_NOPERM : 0;
+			res.code = res.err < 0 ? dirs_exit_code(res.err) : 0;
 		}
 		if (fd_write_all(fd, &res, sizeof(res)) < 0)
 			_exit(EX_SOFTWARE);
@@ -657,7 +657,7 @@ static void report_dir(struct report *rp, const char *dir,
 	if (missing->missing && missing->err < 0) {
 		row(rp, "writable dir", missing->e.hint, "%s: FAIL: %s", dir,
 		    missing->e.text);
-		first_failure(code, EX_NOPERM);
+		first_failure(code, dirs_exit_code(missing->err));
 	} else if (missing->missing) {
 		row(rp, "writable dir", NULL,
 		    "%s: missing, would be created by --create-dirs (owner "
@@ -669,7 +669,7 @@ static void report_dir(struct report *rp, const char *dir,
 	} else if (res->err < 0) {
 		row(rp, "writable dir", res->e.hint, "%s: FAIL: %s", dir,
 		    res->e.text);
-		first_failure(code, EX_NOPERM);
+		first_failure(code, dirs_exit_code(res->err));
 	} else {
 		row(rp, "writable dir", NULL,
 		    "%s: ok: writable by uid %u gid %u", dir,

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "dirs.h"
+#include "exitcodes.h"
 #include "fdutil.h"
 #include "random.h"
 #include "log.h"
@@ -89,12 +90,21 @@ const char *dirs_hint(int err, const char *dir, uid_t uid, gid_t gid, char *buf,
 			 "the filesystem is full or over quota: free space or "
 			 "grow the volume");
 		break;
+	case EMFILE:
+	case ENFILE:
+		snprintf(buf, buflen, "%s", fd_limit_hint(err));
+		break;
 	default:
 		snprintf(buf, buflen, "check the mount and permissions of %s",
 			 dir);
 		break;
 	}
 	return buf;
+}
+
+int dirs_exit_code(int err)
+{
+	return err == -EMFILE || err == -ENFILE ? EX_SOFTWARE : EX_NOPERM;
 }
 
 void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
@@ -117,9 +127,12 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 			 (unsigned)st->st_uid, (unsigned)st->st_gid,
 			 (unsigned)(st->st_mode & 07777),
 			 S_ISDIR(st->st_mode) ? "" : ", not a directory");
+	/* Out of fds says nothing about the dir. */
 	snprintf(ret->text, sizeof(ret->text),
-		 "writable dir %s is not writable by uid %u gid %u: %s (%s)",
-		 dir, (unsigned)uid, (unsigned)gid, strerror(err), what);
+		 "writable dir %s %s uid %u gid %u: %s (%s)", dir,
+		 err == EMFILE || err == ENFILE ? "could not be checked as" :
+						  "is not writable by",
+		 (unsigned)uid, (unsigned)gid, strerror(err), what);
 	dirs_hint(err, dir, uid, gid, ret->hint, sizeof(ret->hint));
 }
 

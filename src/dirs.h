@@ -104,6 +104,13 @@ void dirs_created_done(struct dirs_created *undo);
 int dirs_verify(const char *dir, struct privdrop_error *reterr);
 
 /*
+ * Pure: pidone's exit code for a writable dir that failed with -@err:
+ * 77 (EX_NOPERM), or 70 (EX_SOFTWARE) when pidone was out of fds
+ * (EMFILE, ENFILE), which says nothing about the dir.
+ */
+int dirs_exit_code(int err);
+
+/*
  * Pure: the fix for "@uid:@gid cannot write in @dir" failing with @err
  * (positive or negative errno), written into @buf. Returns @buf.
  *   EACCES, EPERM  COPY --chown / chown / securityContext.fsGroup

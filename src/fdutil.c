@@ -17,6 +17,16 @@
 #include "textbuf.h"
 #include "banned.h"
 
+const char *fd_limit_hint(int err)
+{
+	if (err < 0)
+		err = -err;
+	return err == EMFILE || err == ENFILE ?
+		       "raise the open-files limit (ulimit -n, docker run "
+		       "--ulimit nofile=...)" :
+		       NULL;
+}
+
 void fd_close(int *fd)
 {
 	int saved = errno;

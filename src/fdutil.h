@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+/*
+ * The fix for an fd that could not be had because the process or the
+ * system is out of them (@err EMFILE or ENFILE, or its negative), else
+ * NULL: every such error names the same limit.
+ */
+const char *fd_limit_hint(int err);
+
 /* Close *@fd if it is open and set it to -1; keeps errno. */
 void fd_close(int *fd);
 

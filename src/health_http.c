@@ -611,7 +611,7 @@ static bool shed_one(struct health_http *srv, int err)
 	int fd;
 
 	log_once(srv, err == EMFILE ? LOGGED_EMFILE : LOGGED_ENFILE, err,
-		 "raise the open file limit (ulimit -n) of the container",
+		 fd_limit_hint(err),
 		 "out of file descriptors, closing new connections at once");
 	if (srv->spare_fd < 0)
 		return false;
@@ -710,6 +710,8 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 	} else if (r == -EADDRNOTAVAIL || r == -EINVAL) {
 		h = "--health-addr must be an address of this host, or :: or "
 		    "0.0.0.0 for all interfaces";
+	} else {
+		h = fd_limit_hint(r);
 	}
 	log_emit(LOG_LEVEL_ERROR, -r, h,
 		 LOG_FIELDS(LOG_STR("address", srv->where)),

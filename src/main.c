@@ -92,9 +92,12 @@ static int become_final_user(const struct settings *s,
 	privdrop_final(&cred, &final);
 	/* From here on a failed start removes the dirs it made. */
 	dirs_created_init(made);
-	if (s->create_dirs && dirs_create_all(s->writable, final.uid, final.gid,
-					      made, &e, &bad_dir) < 0) {
+	r = s->create_dirs ? dirs_create_all(s->writable, final.uid, final.gid,
+					     made, &e, &bad_dir) :
+			     0;
+	if (r < 0) {
 		log_startup_error(&e, "dir", bad_dir);
+		code = dirs_exit_code(r);
 		goto err_undo_dirs;
 	}
 	if (privdrop_apply(&cred, &e) < 0) {
@@ -106,9 +109,7 @@ static int become_final_user(const struct settings *s,
 
 		if (r_dir < 0) {
 			log_startup_error(&e, "dir", s->writable[i]);
-			/* Out of fds says nothing about the dir: internal. */
-			if (r_dir == -EMFILE || r_dir == -ENFILE)
-				code = EX_SOFTWARE;
+			code = dirs_exit_code(r_dir);
 			goto err_undo_dirs;
 		}
 	}
@@ -237,8 +238,10 @@ static int run(struct pidone *p)
 
 	r = loop_open(&p->loop);
 	if (r < 0) {
-		log_emit(LOG_LEVEL_ERROR, r, NULL, NULL, 0,
-			 "cannot create the event loop");
+		log_emit(LOG_LEVEL_ERROR, r, fd_limit_hint(r), NULL, 0,
+			 fd_limit_hint(r) ? "too few file descriptors for the "
+					    "event loop" :
+					    "cannot create the event loop");
 		goto out;
 	}
 	/*
@@ -251,14 +254,10 @@ static int run(struct pidone *p)
 	r = signals_start(&p->signals, p->loop.ev, supervisor_on_signal,
 			  &p->supervisor);
 	if (r < 0) {
-		errno = -r;
-		if (r == -EMFILE || r == -ENFILE)
-			log_error(
-				"raise the open-files limit (ulimit -n, "
-				"docker run --ulimit nofile=...)",
-				"too few file descriptors for the event loop");
-		else
-			log_error(NULL, "cannot open the signalfd");
+		log_emit(LOG_LEVEL_ERROR, r, fd_limit_hint(r), NULL, 0,
+			 fd_limit_hint(r) ? "too few file descriptors for the "
+					    "event loop" :
+					    "cannot open the signalfd");
 		goto out;
 	}
 

@@ -219,7 +219,7 @@ static const char *spawn_hint(int errnum)
 		       "--pids-limit, ulimit -u)";
 	case EMFILE:
 	case ENFILE:
-		return "raise the open-files limit (ulimit -n)";
+		return fd_limit_hint(errnum);
 	case ENOMEM:
 		return "raise the container's memory limit";
 	default:

@@ -55,6 +55,8 @@ import pidone_harness as h  # noqa: E402
 
 SECONDS = int(os.environ.get("PIDONE_STRESS_SECONDS", "15"))
 RTSIG = signal.SIGRTMIN + 1
+# strerror(EMFILE) of glibc and of musl (the static build)
+EMFILE_TEXTS = ("Too many open files", "No file descriptors available")
 FIGURES = {}
 
 # -- helpers built on the fly -------------------------------------------------
@@ -900,59 +902,104 @@ class Stress(h.TestCase):
 
     # -- 3. fds exhausted -----------------------------------------------------
 
-    def test_fd_exhaustion_startup(self):
-        """RLIMIT_NOFILE from 3 to 12: whatever pidone cannot open (the
-        config file, libev's epoll fd and timerfd, its signalfd, the dir probe,
-        the exec-report pipe), it must end within 5 s with one clear error
-        line and 70 (or 78 for the config file), or run normally; never
-        spin, flood stderr or hang. stderr is read with a byte cap."""
-        prlimit = shutil.which("prlimit")
-        if not prlimit:
-            self.skipTest("prlimit missing")
-        out, problems = {}, []
-        for n in range(3, 13):
-            argv = h.clean_signals_argv(
-                [prlimit, "--nofile=%d:%d" % (n, n), "--", h.BIN,
-                 "--user", "keep", "--health-port", "0", "--", "true"])
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE,
-                                    env=h.base_env(), start_new_session=True)
-            self.addCleanup(self._kill_session, proc)
-            got, total = [], [0]
+    def _start_under_nofile(self, n, opts):
+        """pidone OPTS -- true under RLIMIT_NOFILE @n: (exit code or
+        "hung", bytes on stderr, the error records' messages). stderr is
+        read with a byte cap."""
+        argv = h.clean_signals_argv(
+            [shutil.which("prlimit"), "--nofile=%d:%d" % (n, n), "--",
+             h.BIN] + opts + ["--", "true"])
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE,
+                                env=h.base_env(), start_new_session=True)
+        self.addCleanup(self._kill_session, proc)
+        got, total = [], [0]
 
-            def drain(f=proc.stderr, got=got, total=total):
-                for chunk in iter(lambda: f.read(65536), b""):
-                    total[0] += len(chunk)
-                    if sum(map(len, got)) < 65536:
-                        got.append(chunk)
-            t = threading.Thread(target=drain, daemon=True)
-            t.start()
+        def drain(f=proc.stderr):
+            for chunk in iter(lambda: f.read(65536), b""):
+                total[0] += len(chunk)
+                if sum(map(len, got)) < 65536:
+                    got.append(chunk)
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        try:
+            code = proc.wait(h.scaled(5))
+        except subprocess.TimeoutExpired:
+            code = "hung"
+            self._kill_session(proc)
+        t.join(5)
+        text = b"".join(got).decode(errors="replace")
+        if "error while loading shared libraries" in text:
+            return "ld.so failed", total[0], []  # a dynamic pidone's ld.so
+        errors = []
+        for x in text.splitlines()[:50]:
             try:
-                code = proc.wait(h.scaled(5))
-            except subprocess.TimeoutExpired:
-                code = "hung"
-                self._kill_session(proc)
-            t.join(5)
-            text = b"".join(got).decode(errors="replace")
-            if "error while loading shared libraries" in text:
-                # ld.so of a dynamic pidone needs fds before main()
-                out[n] = "ld.so failed"
-                continue
-            errors = []
-            for x in text.splitlines()[:50]:
-                try:
-                    rec = json.loads(x)
-                except ValueError:
-                    continue  # cut by the byte cap
-                if rec.get("level") == "error":
-                    errors.append(rec.get("msg"))
-            out[n] = "%s %dB %s" % (code, total[0], errors[:1])
-            if code == "hung" or total[0] > 8192 or \
-                    code not in (0, 70, 78) or \
-                    (code != 0 and len(errors) != 1):
-                problems.append("nofile=%d: %s" % (n, out[n]))
-        record("fd_exhaustion_startup", **{str(k): v for k, v in out.items()})
+                rec = json.loads(x)
+            except ValueError:
+                continue  # cut by the byte cap
+            if rec.get("level") == "error":
+                errors.append(rec)
+        return code, total[0], errors
+
+    def test_fd_exhaustion_startup(self):
+        """RLIMIT_NOFILE from 3 up, in two configurations: minimal (no
+        side port, --user keep) and the defaults' drop to 65532 with the
+        side port and --create-dirs making two dirs. Whatever pidone
+        cannot open (the config file, libev's epoll fd and timerfd, its
+        signalfd, the listener, the dirs it makes and the fds it keeps to
+        undo them, the dir probe, the exec-report pipe), it must end within
+        5 s with one clear error line and 70 (or 78 for the config file),
+        or run normally; never spin, flood stderr or hang; and a failed
+        start leaves no dir it made behind."""
+        if not shutil.which("prlimit"):
+            self.skipTest("prlimit missing")
+        if os.geteuid() != 0:
+            self.skipTest("needs root (the drop to 65532)")
+        top = self.tmpdir()
+        os.chmod(top, 0o755)  # 65532 must reach the dirs made in it
+        made = os.path.join(top, "new")
+        writable = os.path.join(made, "sub")
+        configs = {
+            "minimal": ["--user", "keep", "--health-port", "0"],
+            "defaults": ["--health-addr", "127.0.0.1", "--health-port",
+                         str(free_port()), "--create-dirs", "--writable",
+                         writable],
+        }
+        out, problems = {}, []
+        for name, opts in configs.items():
+            ran = 0
+            for n in range(3, 41):
+                code, total, errors = self._start_under_nofile(n, opts)
+                key = "%s %d" % (name, n)
+                out[key] = "%s %dB %s" % (code, total,
+                                          [r.get("msg") for r in errors])
+                if code == "hung" or total > 8192 or \
+                        code not in (0, 70, 78, "ld.so failed") or \
+                        (code in (70, 78) and len(errors) != 1):
+                    problems.append("nofile=%s" % out[key])
+                # out of fds, whatever ran out, has the one fix (the
+                # config file's error is a config error: its own hint)
+                if code != 78 and any(
+                        any(t in str(r.get("msg")) + str(r.get("error"))
+                            for t in EMFILE_TEXTS) and
+                        "open-files limit" not in str(r.get("hint"))
+                        for r in errors):
+                    problems.append("nofile=%s: hint %r" % (
+                        out[key], [r.get("hint") for r in errors]))
+                if os.path.exists(made) and code != 0:
+                    problems.append("nofile=%s left %s" % (out[key], made))
+                if code == 0 and writable in opts and \
+                        os.stat(writable).st_uid != 65532:
+                    problems.append("nofile=%s: %s not 65532's"
+                                    % (out[key], writable))
+                shutil.rmtree(made, ignore_errors=True)
+                ran = ran + 1 if code == 0 else 0
+                if ran == 2:
+                    break  # two starts in a row: enough fds from here on
+            if ran < 2:
+                problems.append("%s never started: %s" % (name, out[key]))
+        record("fd_exhaustion_startup", **out)
         self.assertEqual(problems, [])
 
     def test_fd_exhaustion_server(self):

@@ -53,6 +53,12 @@ static const struct hint_row hint_rows[] = {
 	{ EDQUOT, 65532, 65532,
 	  "the filesystem is full or over quota: free space or grow the "
 	  "volume" },
+	{ EMFILE, 65532, 65532,
+	  "raise the open-files limit (ulimit -n, docker run --ulimit "
+	  "nofile=...)" },
+	{ -ENFILE, 65532, 65532,
+	  "raise the open-files limit (ulimit -n, docker run --ulimit "
+	  "nofile=...)" },
 	{ EIO, 65532, 65532, "check the mount and permissions of /data" },
 };
 
@@ -118,6 +124,28 @@ Test(dirs, explain_names_every_part)
 	cr_assert_str_eq(e.text, "writable dir /hidden/x is not writable by "
 				 "uid 1 gid 2: Permission denied (cannot stat "
 				 "it: Permission denied)");
+}
+
+/* Out of fds is no fault of the dir: said so, and exit 70, not 77. */
+Test(dirs, out_of_fds_is_not_the_dirs_fault)
+{
+	struct privdrop_error e;
+	struct stat st = { .st_uid = 0, .st_gid = 0,
+			   .st_mode = S_IFDIR | 01777 };
+	char want[256];
+
+	dirs_explain("/tmp", EMFILE, 65532, 65532, &st, 0, &e);
+	snprintf(want, sizeof(want),
+		 "writable dir /tmp could not be checked as uid 65532 gid "
+		 "65532: %s (owner 0:0 mode 1777)",
+		 strerror(EMFILE));
+	cr_assert_str_eq(e.text, want);
+	cr_assert_not_null(strstr(e.hint, "open-files limit"), "%s", e.hint);
+	cr_assert_eq(dirs_exit_code(-EMFILE), 70);
+	cr_assert_eq(dirs_exit_code(-ENFILE), 70);
+	cr_assert_eq(dirs_exit_code(-EACCES), 77);
+	cr_assert_eq(dirs_exit_code(-ELOOP), 77);
+	cr_assert_eq(dirs_exit_code(-ENOENT), 77);
 }
 
 static char base[] = "/tmp/pidone-dirs-XXXXXX";
