@@ -99,6 +99,8 @@ const char *usage_text(char *buf, size_t size)
 		"      --ready                  probe readiness instead of liveness\n"
 		"      --url URL                probe this http:// URL instead\n"
 		"      --timeout SECS           give up after SECS (default 3, max 60)\n"
+		"pidone status: the same --url and --timeout, and\n"
+		"      --json                   one JSON object instead of text\n"
 		"\n"
 		"Exit status: the command's own (128+N when signal N killed it);\n"
 		"64 usage error, 70 internal error, 77 privileges could not be dropped or\n"

@@ -1061,19 +1061,24 @@ Test(config, line_length_limit)
 	settings_done(&s);
 }
 
-Test(config, shipped_example_gives_exactly_the_defaults)
+/* The shipped example, conf/pidone.ini, into @path. */
+static void example_path(char *path, size_t size)
 {
 	const char *srcdir = getenv("srcdir");
+
+	snprintf(path, size, "%s/conf/pidone.ini", srcdir ? srcdir : ".");
+	if (access(path, R_OK) != 0)
+		snprintf(path, size, "%s/conf/pidone.ini", PIDONE_TEST_SRCDIR);
+}
+
+Test(config, shipped_example_gives_exactly_the_defaults)
+{
 	char path[4096], env[4200], a[256], b[256];
 	struct settings s, d;
 	struct config_error e;
 	const char *const args[] = { "--config", path, "app", NULL };
 
-	snprintf(path, sizeof(path), "%s/conf/pidone.ini",
-		 srcdir ? srcdir : ".");
-	if (access(path, R_OK) != 0)
-		snprintf(path, sizeof(path), "%s/conf/pidone.ini",
-			 PIDONE_TEST_SRCDIR);
+	example_path(path, sizeof(path));
 	cr_assert_eq(access(path, R_OK), 0, "cannot find %s", path);
 	snprintf(env, sizeof(env), "TMPDIR=/tmp");
 	cr_assert_eq(load(&s, &e, NULL, args, ENV(env), NULL),
@@ -1095,16 +1100,11 @@ Test(config, shipped_example_gives_exactly_the_defaults)
 
 Test(config, shipped_example_names_every_key)
 {
-	const char *srcdir = getenv("srcdir");
 	char path[4096], line[512], want[128];
 	bool seen[SETTING_MAX] = { false };
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/conf/pidone.ini",
-		 srcdir ? srcdir : ".");
-	if (access(path, R_OK) != 0)
-		snprintf(path, sizeof(path), "%s/conf/pidone.ini",
-			 PIDONE_TEST_SRCDIR);
+	example_path(path, sizeof(path));
 	f = fopen(path, "re");
 	cr_assert_not_null(f, "cannot open %s", path);
 	while (fgets(line, sizeof(line), f))
@@ -1118,6 +1118,62 @@ Test(config, shipped_example_names_every_key)
 	for (int id = 0; id < SETTING_MAX; id++)
 		cr_expect(seen[id], "pidone.ini lacks \"# %s =\"",
 			  settings_def(id)->key);
+}
+
+/*
+ * Each key's commented-out line, uncommented, is its default: the
+ * example shows defaults, not examples that would change something.
+ * A key whose default is no value (the command, address, ready_tcp,
+ * ready_http, live_http) is shown empty (the command with an example
+ * instead), which in the file would be an error, so it is left out.
+ */
+Test(config, shipped_example_uncommented_gives_the_defaults)
+{
+	char path[4096], line[512], want[128], a[256], b[256];
+	char text[8192] = "";
+	struct settings s, d;
+	struct config_error e;
+	size_t len = 0;
+	int keys = 0;
+	FILE *f;
+
+	example_path(path, sizeof(path));
+	f = fopen(path, "re");
+	cr_assert_not_null(f, "cannot open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		const char *keep = line[0] == '[' ? line : NULL;
+
+		for (int id = 1; !keep && id < SETTING_MAX; id++) {
+			snprintf(want, sizeof(want),
+				 "# %s =", settings_def(id)->key);
+			if (strncmp(line, want, strlen(want)) != 0)
+				continue;
+			keys++;
+			if (line[strlen(want)] != '\n' ||
+			    settings_def(id)->kind == SETTING_KIND_LIST)
+				keep = line + 2;
+			else
+				keep = ""; /* shown empty: no default value */
+		}
+		if (keep)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"%s", keep);
+		cr_assert_lt(len, sizeof(text));
+	}
+	fclose(f);
+	cr_assert_eq(keys, SETTING_MAX - 1, "one line per key but command");
+	cr_assert_eq(load(&s, &e, text, ARGS("app"), ENV("TMPDIR=/tmp"), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	cr_assert_eq(load(&d, &e, NULL, ARGS("app"), ENV("TMPDIR=/tmp"), NULL),
+		     CONFIG_ACTION_RUN, "%s", e.text);
+	for (int id = 0; id < SETTING_MAX; id++) {
+		render(&s, id, a, sizeof(a));
+		render(&d, id, b, sizeof(b));
+		cr_expect_str_eq(a, b, "%s: the example's line is not the default",
+				 settings_def(id)->key);
+	}
+	settings_done(&s);
+	settings_done(&d);
 }
 
 /* ------------------------------------------------------------------ */
