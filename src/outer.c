@@ -209,16 +209,16 @@ static int outer_connect(struct outer *o)
 }
 
 /*
- * Send @msg. A failure is logged once (warn) until a send works again;
- * the message is dropped either way.
+ * Send @msg; false when it could not be. A failure is logged once (warn)
+ * until a send works again.
  */
-static void outer_send(struct outer *o, const char *msg)
+static bool outer_send(struct outer *o, const char *msg)
 {
 	size_t len = strlen(msg);
 	int r = 0;
 
 	if (o->fd < 0)
-		return;
+		return true;
 	if (!o->connected)
 		r = outer_connect(o);
 	if (r == 0 && send(o->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
@@ -233,9 +233,9 @@ static void outer_send(struct outer *o, const char *msg)
 				 LOG_FIELDS(LOG_STR("notify_socket",
 						    o->socket_text)),
 				 "cannot notify the outer supervisor, "
-				 "ignoring");
+				 "trying again");
 		o->send_failed = true;
-		return;
+		return false;
 	}
 	if (o->send_failed)
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
@@ -246,6 +246,7 @@ static void outer_send(struct outer *o, const char *msg)
 		log_emit(LOG_LEVEL_DEBUG, 0, NULL,
 			 LOG_FIELDS(LOG_STR("message", msg)),
 			 "notified the outer supervisor");
+	return true;
 }
 
 static void open_socket(struct outer *o, const char *value)
@@ -441,6 +442,7 @@ static void update(struct outer *o)
 	uint64_t now = clock_monotonic_ms();
 	unsigned key;
 	size_t n;
+	bool ready, stopping;
 
 	for (int pass = 0;; pass++) {
 		n = health_checks(o->health, now, HEALTH_PROBE_READY, checks,
@@ -464,20 +466,35 @@ static void update(struct outer *o)
 		key |= ((unsigned)failed->id + 1) << 4;
 	if (o->status_sent && key == o->status_key)
 		return;
-	o->status_sent = true;
-	o->status_key = key;
+	ready = phase == OUTER_PHASE_READY && !o->ready_sent;
+	stopping = phase >= OUTER_PHASE_STOPPING && !o->stopping_sent;
 	outer_status_text(phase, failed ? failed->reason : NULL,
 			  o->lc->last_wstatus, status, sizeof(status));
-	if (phase == OUTER_PHASE_READY && !o->ready_sent) {
-		o->ready_sent = true;
-		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
-	} else if (phase >= OUTER_PHASE_STOPPING && !o->stopping_sent) {
-		o->stopping_sent = true;
-		snprintf(msg, sizeof(msg), "STOPPING=1\nSTATUS=%s", status);
-	} else {
-		snprintf(msg, sizeof(msg), "STATUS=%s", status);
+	snprintf(msg, sizeof(msg), "%sSTATUS=%s",
+		 ready	  ? "READY=1\n" :
+		 stopping ? "STOPPING=1\n" :
+			    "",
+		 status);
+	/*
+	 * READY=1 and STOPPING=1 are said once: one lost would be lost for
+	 * good (a Type=notify unit would time out). Until a send works the
+	 * state is sent again on every wake-up, and the retry timer makes
+	 * sure there is one.
+	 */
+	if (!outer_send(o, msg)) {
+		if (!ev_is_active(&o->retry)) {
+			ev_timer_set(&o->retry, o->retry_s, 0.);
+			ev_timer_start(o->loop, &o->retry);
+			o->retry_s = o->retry_s < 15 ? o->retry_s * 2 : 30;
+		}
+		return;
 	}
-	outer_send(o, msg);
+	ev_timer_stop(o->loop, &o->retry);
+	o->retry_s = 1;
+	o->status_sent = true;
+	o->status_key = key;
+	o->ready_sent |= ready;
+	o->stopping_sent |= stopping;
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -521,6 +538,9 @@ void outer_start(struct outer *o, struct ev_loop *loop,
 	ev_prepare_start(loop, &o->prepare);
 	ev_init(&o->wake, wake_cb);
 	o->wake.data = o;
+	ev_init(&o->retry, wake_cb);
+	o->retry.data = o;
+	o->retry_s = 1;
 	ev_init(&o->watchdog, watchdog_cb);
 	o->watchdog.data = o;
 	if (o->watchdog_usec > 0) {
@@ -544,6 +564,7 @@ void outer_done(struct outer *o)
 		update(o);
 		ev_prepare_stop(o->loop, &o->prepare);
 		ev_timer_stop(o->loop, &o->wake);
+		ev_timer_stop(o->loop, &o->retry);
 		ev_timer_stop(o->loop, &o->watchdog);
 		o->loop = NULL;
 	}

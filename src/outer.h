@@ -21,13 +21,15 @@
  * $WATCHDOG_USEC) and, while the child runs but is not ready yet, a
  * one-shot wake-up for a readiness condition that turns true with time
  * (--ready-delay running out, the next --ready-tcp attempt, once a
- * second).
+ * second), and the retry of a state message that could not be sent.
  *
  * The socket is connected at start, before the privilege drop, so that a
  * socket only root may write to still takes datagrams from the final
- * user. Sending never blocks and never fails
- * pidone: a failure is logged once (warn, with errno's text) and the
- * message dropped; the next success logs at debug.
+ * user. Sending never blocks and never fails pidone: a failure is
+ * logged once (warn, with errno's text), the next success at debug. A
+ * state message (READY=1, STOPPING=1, STATUS=) that could not be sent is
+ * sent again, the state as it is then, on the next wake-up, and a retry
+ * timer (1 s doubling to 30 s) makes sure of one; a WATCHDOG=1 is not.
  *
  * Environment of the child: the outer $NOTIFY_SOCKET, and $WATCHDOG_USEC
  * and $WATCHDOG_PID when meant for pidone, are removed (with
@@ -102,6 +104,8 @@ struct outer {
 	ev_prepare prepare;
 	ev_timer watchdog;
 	ev_timer wake;
+	ev_timer retry; /* a state message that could not be sent */
+	double retry_s; /* its next delay: 1 s, doubled up to 30 */
 	bool ready_sent;
 	bool stopping_sent;
 	bool status_sent; /* status_key holds what was sent last */

@@ -401,6 +401,25 @@ class Outer(h.TestCase):
         self.assertEqual(len(p.records("cannot notify")), 1, p.describe())
         self.assertIn(missing, p.log_text())
 
+    def test_ready_and_stopping_reach_a_supervisor_that_binds_late(self):
+        # READY=1 is said once: a send that fails (nobody bound yet) is
+        # tried again until it goes through, on a timer (1 s, 2 s, ...)
+        # since an idle pidone has nothing else to wake it.
+        address = os.path.join(self.tmpdir(), "notify.sock")
+        p = self.start(h.python_child(CHILD), ["--health-port", "0"],
+                       env={"NOTIFY_SOCKET": address})
+        p.wait_stdout("^env ")
+        p.wait_log("^cannot notify the outer supervisor")
+        outer = self.outer(address)
+        outer.wait_line(lambda l: l == "READY=1", what="READY=1 late",
+                        timeout=h.scaled(10))
+        self.assertIn("ready", outer.statuses())
+        self.stop(p, outer)
+        self.assertEqual(outer.count("READY=1"), 1, outer.lines())
+        self.assertEqual(outer.count("STOPPING=1"), 1, outer.lines())
+        self.assertEqual(len(p.records("^cannot notify")), 1, p.describe())
+        self.assert_from_pidone(outer, p)
+
     # -- WATCHDOG=1 -----------------------------------------------------------
 
     def test_watchdog_pings(self):
