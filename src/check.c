@@ -895,6 +895,20 @@ static void report_stop(struct report *rp, const struct settings *s)
 	    drain, grace, total);
 }
 
+/*
+ * @code, unless the report could not be written (a full disk, a closed
+ * pipe): a verdict nobody could read is no verdict, so that is said on
+ * stderr and the exit is 70.
+ */
+static int report_done(const struct report *rp, int code)
+{
+	if (rp->err == 0)
+		return code;
+	log_emit(LOG_LEVEL_ERROR, rp->err, NULL, NULL, 0,
+		 "cannot write the report");
+	return EX_SOFTWARE;
+}
+
 int check_run(const struct settings *s, char *const *envp, int out_fd)
 {
 	struct report rp = { .fd = out_fd };
@@ -918,7 +932,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 		free(watch);
 		row(&rp, "result", NULL, "exit %d: the check itself failed: %s",
 		    EX_SOFTWARE, strerror(ENOMEM));
-		return EX_SOFTWARE;
+		return report_done(&rp, EX_SOFTWARE);
 	}
 	/* Not checked unless the check child says otherwise. */
 	for (size_t i = 0; i <= strv_length(s->command); i++)
@@ -947,7 +961,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 			    strerror(-r));
 			free(args);
 			free(watch);
-			return EX_SOFTWARE;
+			return report_done(&rp, EX_SOFTWARE);
 		}
 	}
 	report_command(&rp, s, &command, &code);
@@ -963,5 +977,5 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	else
 		row(&rp, "result", NULL,
 		    "exit %d: a real start would stop with this code", code);
-	return code;
+	return report_done(&rp, code);
 }

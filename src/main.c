@@ -39,21 +39,29 @@ extern char **environ;
 	"pidone --help lists each setting and the values it takes; " \
 	"pidone check shows where each value came from"
 
-/* --help and --version: stdout, the only thing pidone writes there. */
-static void print(const char *text)
+/*
+ * --help and --version: stdout, the only thing pidone writes there.
+ * Returns the exit code: 70 when it could not be written (said on stderr).
+ */
+static int print(const char *text)
 {
-	(void)fd_write_all(STDOUT_FILENO, text, strlen(text));
+	int r = fd_write_all(STDOUT_FILENO, text, strlen(text));
+
+	if (r < 0)
+		log_emit(LOG_LEVEL_ERROR, r, NULL, NULL, 0,
+			 "cannot write to stdout");
+	return r < 0 ? EX_SOFTWARE : 0;
 }
 
 /*
  * --help, its 8 KiB buffer on a frame of its own: on main's, every start
  * would run that much deeper into the stack, a page fault per 4 KiB.
  */
-static __attribute__((noinline)) void print_usage(void)
+static __attribute__((noinline)) int print_usage(void)
 {
 	char usage[USAGE_MAX];
 
-	print(usage_text(usage, sizeof(usage)));
+	return print(usage_text(usage, sizeof(usage)));
 }
 
 /* One start-up error line: privdrop and dirs say what and how to fix it. */
@@ -396,12 +404,10 @@ int main(int argc, char **argv)
 		code = run(&p);
 		break;
 	case CONFIG_ACTION_HELP:
-		print_usage();
-		code = 0;
+		code = print_usage();
 		break;
 	case CONFIG_ACTION_VERSION:
-		print("pidone " PACKAGE_VERSION "\n");
-		code = 0;
+		code = print("pidone " PACKAGE_VERSION "\n");
 		break;
 	case CONFIG_ACTION_CHECK:
 		code = check_run(&p.settings, environ, STDOUT_FILENO);

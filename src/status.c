@@ -19,8 +19,10 @@
 #include "cgroup.h"
 #include "clock.h"
 #include "escape.h"
+#include "exitcodes.h"
 #include "fdutil.h"
 #include "kerntext.h"
+#include "log.h"
 #include "metrics.h"
 #include "oomwatch.h"
 #include "parse.h"
@@ -301,7 +303,7 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	bool has_code, has_up = false;
 	struct textbuf t, tt;
 	size_t more = 0;
-	int n;
+	int n, scan_err, r;
 
 	answered = ask(s, bufs, got, where, sizeof(where), why, sizeof(why));
 	live = answered && got[LIVE].status == 200;
@@ -321,11 +323,19 @@ int status_run(const struct settings *s, bool json, int out_fd)
 		has_up = uptime_of((int)pid, &up);
 	read_container(v, known);
 	n = ptree_scan("/proc", procs, PTREE_MAX, &more);
+	scan_err = n < 0 ? -n : 0;
 	if (n < 0)
 		n = 0;
 	ptree_order(procs, (size_t)n, scratch);
 	textbuf_init(&tt, tree, sizeof(tree));
 	ptree_format(&tt, procs, (size_t)n, json);
+	/* An empty list must not read as "no processes". */
+	if (scan_err)
+		textbuf_printf(&tt,
+			       json ? ",\"processes_error\":\"cannot read "
+				      "/proc: %s\"" :
+				      "  cannot read /proc: %s\n",
+			       strerror(scan_err));
 
 	textbuf_init(&t, head, sizeof(head));
 	if (json) {
@@ -389,11 +399,18 @@ int status_run(const struct settings *s, bool json, int out_fd)
 		container_text(&t, v, known);
 		textbuf_puts(&t, "processes:\n");
 	}
-	(void)fd_write_all(out_fd, head, t.len);
-	(void)fd_write_all(out_fd, tree, tt.len);
-	if (json)
-		(void)fd_write_all(out_fd, "}\n", 2);
-	else if (more > 0 || tt.truncated)
-		(void)fd_write_all(out_fd, "  ...\n", 6);
+	r = fd_write_all(out_fd, head, t.len);
+	if (r == 0)
+		r = fd_write_all(out_fd, tree, tt.len);
+	if (r == 0 && json)
+		r = fd_write_all(out_fd, "}\n", 2);
+	else if (r == 0 && (more > 0 || tt.truncated))
+		r = fd_write_all(out_fd, "  ...\n", 6);
+	if (r < 0) {
+		/* A report nobody could read: not a verdict on pidone. */
+		log_emit(LOG_LEVEL_ERROR, r, NULL, NULL, 0,
+			 "cannot write the report");
+		return EX_SOFTWARE;
+	}
 	return !answered ? 2 : live ? 0 : 1;
 }

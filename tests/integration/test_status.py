@@ -5,13 +5,18 @@ mount namespaces (nsenter), where PID 1 is pidone.
 
 Both find the health port however PID 1 was given it (here only on its
 command line, which the exec'd command does not repeat).
+
+Reports: status, check, --help and --version that cannot write their
+output exit 70 and say why; an unreadable /proc is said in the report.
 """
 
+import errno
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 
 import pidone_harness as h
 
@@ -279,6 +284,58 @@ class Beside(h.TestCase):
                            env=h.base_env())
         self.assertEqual(r.returncode, 64)
         self.assertIn("status: unexpected argument", r.stderr.decode())
+
+
+class Reports(h.TestCase):
+
+    def test_output_that_cannot_be_written_is_70(self):
+        # A full disk (/dev/full): a report nobody can read is no verdict.
+        for args, msg in ((["status"], "cannot write the report"),
+                          (["status", "--json"], "cannot write the report"),
+                          (["check", "--user", "keep", "--", "true"],
+                           "cannot write the report"),
+                          (["--help"], "cannot write to stdout"),
+                          (["--version"], "cannot write to stdout")):
+            with self.subTest(args=args), open("/dev/full", "w") as full:
+                r = subprocess.run([h.BIN] + args, stdout=full,
+                                   stderr=subprocess.PIPE,
+                                   timeout=h.scaled(20),
+                                   env=h.base_env({"PIDONE_HEALTH_PORT":
+                                                   "0"}))
+                err = r.stderr.decode()
+                self.assertEqual(r.returncode, 70, err)
+                recs = [json.loads(x) for x in err.splitlines()]
+                self.assertEqual([x["msg"] for x in recs], [msg], err)
+                self.assertEqual(recs[0]["error"], os.strerror(errno.ENOSPC))
+
+    def test_unreadable_proc_is_said_not_an_empty_list(self):
+        # /proc hidden under a mode-000 tmpfs, status run as 65532.
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("needs root and unshare")
+        inner = ("import subprocess, sys\n"
+                 "subprocess.run(['mount', '-t', 'tmpfs', '-o', 'mode=000',"
+                 " 'none', '/proc'], check=True)\n"
+                 "for extra in ([], ['--json']):\n"
+                 "    r = subprocess.run(['setpriv', '--reuid', '65532',"
+                 " '--regid', '65532', '--clear-groups', '--', sys.argv[1],"
+                 " 'status'] + extra, stdout=subprocess.PIPE)\n"
+                 "    print(r.returncode, flush=True)\n"
+                 "    sys.stdout.buffer.write(r.stdout)\n")
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private",
+                            "--", sys.executable, "-c", inner, h.BIN],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=h.scaled(20),
+                           env=h.base_env({"PIDONE_HEALTH_PORT": "0"}))
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, 0, out + r.stderr.decode())
+        lines = out.splitlines()
+        self.assertEqual(lines[0], "2", out)
+        want = "cannot read /proc: " + os.strerror(errno.EACCES)
+        self.assertIn("  " + want, lines, out)
+        self.assertEqual(lines[-2], "2", out)
+        js = json.loads(lines[-1])
+        self.assertEqual(js["processes"], [])
+        self.assertEqual(js["processes_error"], want)
 
 
 if __name__ == "__main__":
