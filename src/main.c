@@ -72,6 +72,15 @@ static void log_startup_error(const struct privdrop_error *e, const char *key,
 		 LOG_FIELDS(LOG_STR(key, value)), "%s", e->text);
 }
 
+/* The event loop's fds could not be had: out of fds, or @what. */
+static void log_loop_error(int err, const char *what)
+{
+	log_emit(LOG_LEVEL_ERROR, err, fd_limit_hint(err), NULL, 0, "%s",
+		 fd_limit_hint(err) ? "too few file descriptors for the event "
+				      "loop" :
+				      what);
+}
+
 /*
  * Start-up steps 3 and 4: resolve the final user, create the
  * writable dirs when asked (as root, before the drop, owned by the final
@@ -246,10 +255,7 @@ static int run(struct pidone *p)
 
 	r = loop_open(&p->loop);
 	if (r < 0) {
-		log_emit(LOG_LEVEL_ERROR, r, fd_limit_hint(r), NULL, 0,
-			 fd_limit_hint(r) ? "too few file descriptors for the "
-					    "event loop" :
-					    "cannot create the event loop");
+		log_loop_error(r, "cannot create the event loop");
 		goto out;
 	}
 	/*
@@ -262,10 +268,7 @@ static int run(struct pidone *p)
 	r = signals_start(&p->signals, p->loop.ev, supervisor_on_signal,
 			  &p->supervisor);
 	if (r < 0) {
-		log_emit(LOG_LEVEL_ERROR, r, fd_limit_hint(r), NULL, 0,
-			 fd_limit_hint(r) ? "too few file descriptors for the "
-					    "event loop" :
-					    "cannot open the signalfd");
+		log_loop_error(r, "cannot open the signalfd");
 		goto out;
 	}
 
