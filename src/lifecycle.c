@@ -280,7 +280,8 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		a = record(out, LIFECYCLE_REC_CHILD_EXITED);
 		a->target = lc->child_pid;
 		a->wstatus = wstatus;
-		a->code = code;
+		/* What the child did, before --success-exit: as /metrics says. */
+		a->code = status;
 		a->cause = lc->last_cause = exit_cause(lc, wstatus, oom_killed);
 		a->runtime_ms = now - lc->started_ms;
 		/* A reload's stop is no failure, and is not counted. */

@@ -91,8 +91,13 @@ class ExitStatus(h.TestCase):
              h.python_child(EXIT_WITH, 5), 5),
         ]
         jobs = [dict(cmd=c, opts=o, env=e) for o, e, c, _ in cases]
-        for (o, e, c, want), p in zip(cases, h.run_many(jobs)):
+        done = h.run_many(jobs)
+        for (o, e, c, want), p in zip(cases, done):
             self.assertExit(p, want, "opts %s env %s" % (o, e))
+        # The record says what the child did: the mapping is pidone's.
+        exited = done[0].records("^child exited$")
+        self.assertEqual([r["code"] for r in exited], [143],
+                         done[0].describe())
 
     def test_command_not_found_127_names_command_and_path(self):
         d = self.tmpdir()

@@ -795,8 +795,13 @@ Test(lifecycle, success_exit_maps_to_zero)
 
 	rig_init(&r, SET_SUCCESS_143);
 	drive(&r, LIFECYCLE_RUNNING);
-	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(143)),
-	     50);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = EXITED(143)),
+			      50),
+			 "log exited");
+	/* The record says what the child did; pidone's exit is mapped. */
+	cr_expect_eq(r.out.a[0].code, 143);
 	cr_expect_eq(r.lc.exit_code, 0);
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 60),
 			 "log exiting | exit 0");
