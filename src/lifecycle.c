@@ -327,7 +327,7 @@ static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
 	start_grace(lc, out);
 }
 
-static bool is_terminating(int signo)
+bool lifecycle_is_stop(int signo)
 {
 	return signo == SIGTERM || signo == SIGINT || signo == SIGQUIT;
 }
@@ -418,7 +418,7 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 {
 	const struct settings *s = lc->settings;
 	int to = s->rewrite[signo];
-	bool terminating = is_terminating(signo);
+	bool terminating = lifecycle_is_stop(signo);
 	bool first_stop = terminating && !lc->shutting_down;
 	bool was_reloading = lc->reloading, cut = false;
 	pid_t target = 0;

@@ -226,6 +226,9 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		    uint64_t now, struct lifecycle_actions *ret);
 
+/* Is @signo a stop (TERM, INT, QUIT), as received, before --rewrite? */
+bool lifecycle_is_stop(int signo);
+
 /* Does the main child exist (STARTING, RUNNING or DRAINING)? */
 bool lifecycle_child_up(const struct lifecycle *lc);
 

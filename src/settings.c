@@ -161,8 +161,8 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 	[SETTING_TYPE_PERIOD] = "is not a number of seconds above 0 (like 5 "
 				"or 0.5)",
 	[SETTING_TYPE_TIMES] = "is not a whole number",
-	[SETTING_TYPE_SIGNO] = "is not a signal name or number, or none (not "
-			       "TERM, INT, QUIT, KILL, STOP or CHLD)",
+	[SETTING_TYPE_SIGNO] = "is not none or a signal other than TERM, INT, "
+			       "QUIT, KILL, STOP and CHLD (name or number)",
 };
 
 /* Row @id of the table, or NULL. */

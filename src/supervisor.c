@@ -427,8 +427,13 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_SIGNAL_DROPPED:
-		log_emit(LOG_LEVEL_DEBUG, 0, NULL, NULL, 0,
-			 "dropped SIG%s (--rewrite)",
+		/*
+		 * A stop that stops nothing is worth a line: it explains a
+		 * docker stop that waits for its SIGKILL.
+		 */
+		log_emit(lifecycle_is_stop(a->signo) ? LOG_LEVEL_INFO :
+						       LOG_LEVEL_DEBUG,
+			 0, NULL, NULL, 0, "dropped SIG%s (--rewrite)",
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_TERMINATING_GROUP:

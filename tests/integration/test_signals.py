@@ -170,6 +170,24 @@ class Forwarding(h.TestCase):
         self.assertFalse(p.saw_stdout(r"^signal %d$" % USR1),
                          "USR1 was not dropped" + p.describe())
 
+    def test_a_dropped_stop_is_said_and_stops_nothing(self):
+        # TERM:0: docker stop's SIGTERM does nothing (documented in the
+        # README), and an info line says so, so that a stop that waits
+        # for its SIGKILL can be explained; a dropped USR1 stays at debug.
+        p = self.start([h.helper("print_signals")],
+                       ["--rewrite", "TERM:0", "--rewrite", "USR1:0"])
+        p.wait_stdout(r"^ready$")
+        p.kill(signal.SIGUSR1)
+        p.kill(signal.SIGTERM)
+        p.wait_log(r"^dropped SIGTERM \(--rewrite\)$")
+        p.kill(signal.SIGUSR2)
+        p.wait_stdout(r"^signal %d$" % USR2, timeout=3)
+        self.assertFalse(p.saw_stdout(r"^signal (15|%d)$" % USR1),
+                         p.describe())
+        self.assertTrue(p.alive(), "pidone ended" + p.describe())
+        self.assertEqual(p.records("^dropped SIGUSR1"), [], p.describe())
+        self.assertEqual(p.records("shutting down"), [], p.describe())
+
     def test_rewrite_from_env(self):
         p = self.start([h.helper("print_signals"), "--exit-after", "1"],
                        ["--grace", "30"],
