@@ -389,14 +389,17 @@ static void check_command(char *const *argv, const char *path,
 		textbuf_format(searched, sizeof(searched), "searched PATH=%s",
 			       path ? path : EXECPATH_DEFAULT_PATH);
 	r = execpath_find(argv[0], path, res->detail, sizeof(res->detail));
-	if (r == -EACCES) {
+	if (r == -EACCES || r == -EISDIR) {
 		res->err = r;
 		res->code = EX_NOEXEC;
 		textbuf_format(res->e.text, sizeof(res->e.text),
-			       "command not executable: %s (%s)", res->detail,
-			       searched);
-		snprintf(res->e.hint, sizeof(res->e.hint),
-			 "make it executable: chmod +x, or COPY --chmod=755");
+			       "command not executable: %s (%s)%s", res->detail,
+			       searched, r == -EISDIR ? ": a directory" : "");
+		snprintf(res->e.hint, sizeof(res->e.hint), "%s",
+			 r == -EISDIR ?
+				 "it is a directory: name the program in it" :
+				 "make it executable: chmod +x, or COPY "
+				 "--chmod=755");
 		return;
 	}
 	if (r < 0) {

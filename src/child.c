@@ -85,7 +85,7 @@ static void diagnose(const char *file, struct child_report *r)
 					sizeof(r->interp)) == 0) {
 		r->verdict = CHILD_NO_INTERPRETER;
 	} else {
-		if (found < 0 && found != -EACCES)
+		if (found < 0 && found != -EACCES && found != -EISDIR)
 			r->found[0] = '\0';
 		r->verdict = CHILD_NOT_EXECUTABLE;
 	}

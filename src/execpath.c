@@ -28,6 +28,8 @@ static int check_candidate(const char *candidate, bool in_path)
 
 	if (stat(candidate, &st) < 0)
 		return in_path && errno == EACCES ? -ENOENT : -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return -EACCES;
 	if (access(candidate, X_OK) < 0)
@@ -37,7 +39,7 @@ static int check_candidate(const char *candidate, bool in_path)
 
 int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 {
-	bool found_unusable = false;
+	int unusable = 0; /* why the first file found cannot run */
 	const char *dir;
 	int r;
 
@@ -63,21 +65,21 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 				     dir_len, dir, dir_len ? "/" : "",
 				     file) < sizeof(candidate)) {
 			r = check_candidate(candidate, true);
-			if (r == 0 || (r != -ENOENT && r != -ENOTDIR &&
-				       !found_unusable)) {
+			if (r == 0 ||
+			    (r != -ENOENT && r != -ENOTDIR && !unusable)) {
 				if ((size_t)snprintf(buf, buflen, "%s",
 						     candidate) >= buflen)
 					return -ENAMETOOLONG;
 				if (r == 0)
 					return 0;
-				found_unusable = true;
+				unusable = r == -EISDIR ? r : -EACCES;
 			}
 		}
 		if (*end == '\0')
 			break;
 		dir = end + 1;
 	}
-	return found_unusable ? -EACCES : -ENOENT;
+	return unusable ? unusable : -ENOENT;
 }
 
 int execpath_interpreter(const char *path, char *buf, size_t buflen)

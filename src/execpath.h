@@ -16,8 +16,9 @@
  * Look @file up as execvp would: a name with a '/' is taken as is, others
  * are tried in each directory of @path (NULL: EXECPATH_DEFAULT_PATH).
  * Returns 0 with the path of the first executable regular file in @buf;
- * -EACCES with the path of the first file found that is not executable
- * (or not a regular file); -ENOENT when nothing was found; -ENAMETOOLONG.
+ * -EISDIR or -EACCES with the path of the first thing found that is a
+ * directory, or a file not executable (or not a regular file); -ENOENT
+ * when nothing was found; -ENAMETOOLONG.
  */
 int execpath_find(const char *file, const char *path, char *buf, size_t buflen);
 

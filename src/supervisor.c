@@ -111,6 +111,8 @@ static void log_exec_failure(const struct supervisor *sup,
 			 r->errnum == EACCES ?
 				 "make it executable: chmod +x, "
 				 "or COPY --chmod=755" :
+			 r->errnum == EISDIR ?
+				 "it is a directory: name the program in it" :
 			 r->errnum == ENOEXEC ?
 				 "a script needs a #! line; or "
 				 "put its interpreter first, e.g. "

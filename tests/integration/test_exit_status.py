@@ -11,6 +11,7 @@ import errno
 import os
 import signal
 import stat
+import subprocess
 
 import pidone_harness as h
 
@@ -140,10 +141,24 @@ class ExitStatus(h.TestCase):
         self.assertIn(path, text, "the PATH searched" + p.describe())
 
     def test_directory_is_not_executable_126(self):
+        # Said as a directory, not "chmod +x" (which would not help),
+        # given as a path and found through PATH; pidone check agrees.
         d = self.tmpdir()
         p = self.run_pidone([d])
         self.assertExit(p, 126)
-        self.assertIn(d, p.log_text(), p.describe())
+        rec = self.one_error(p)
+        self.assertEqual(rec["command"], d, p.describe())
+        self.assertEqual(rec["error"], os.strerror(errno.EISDIR))
+        self.assertIn("it is a directory", rec["hint"])
+        os.mkdir(os.path.join(d, "pidone-it-dir"))
+        p = self.run_pidone(["pidone-it-dir"], env={"PATH": d})
+        self.assertExit(p, 126)
+        self.assertIn("it is a directory", self.one_error(p)["hint"])
+        r = subprocess.run([h.BIN, "check", "--user", "keep", "--", d],
+                           stdout=subprocess.PIPE, timeout=h.scaled(20),
+                           env=h.base_env({"PIDONE_HEALTH_PORT": "0"}))
+        self.assertEqual(r.returncode, 126)
+        self.assertIn("hint: it is a directory", r.stdout.decode())
 
     def test_script_without_shebang_never_runs_through_a_shell(self):
         """A file with no #! line: the kernel refuses it (ENOEXEC), and
