@@ -396,10 +396,7 @@ static void check_command(char *const *argv, const char *path,
 			       "command not executable: %s (%s)%s", res->detail,
 			       searched, r == -EISDIR ? ": a directory" : "");
 		snprintf(res->e.hint, sizeof(res->e.hint), "%s",
-			 r == -EISDIR ?
-				 "it is a directory: name the program in it" :
-				 "make it executable: chmod +x, or COPY "
-				 "--chmod=755");
+			 execpath_hint(r));
 		return;
 	}
 	if (r < 0) {

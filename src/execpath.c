@@ -82,6 +82,16 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 	return unusable ? unusable : -ENOENT;
 }
 
+const char *execpath_hint(int err)
+{
+	if (err < 0)
+		err = -err;
+	return err == EISDIR ? "it is a directory: name the program in it" :
+	       err == EACCES ? "make it executable: chmod +x, or COPY "
+			       "--chmod=755" :
+			       NULL;
+}
+
 int execpath_interpreter(const char *path, char *buf, size_t buflen)
 {
 	char head[256];

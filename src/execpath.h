@@ -23,6 +23,13 @@
 int execpath_find(const char *file, const char *path, char *buf, size_t buflen);
 
 /*
+ * The fix for a command execpath_find found but cannot run (@err EISDIR
+ * or EACCES, or its negative), else NULL: the start's error and
+ * `pidone check` give the same one.
+ */
+const char *execpath_hint(int err);
+
+/*
  * The interpreter named on the "#!" line of the script at @path, copied
  * into @buf. Returns 0; 1 for an ELF program (no interpreter); -ENOEXEC
  * for a file that is neither, which execve refuses; -errno when it cannot

@@ -108,16 +108,11 @@ static void log_exec_failure(const struct supervisor *sup,
 		break;
 	case CHILD_NOT_EXECUTABLE:
 		log_emit(LOG_LEVEL_ERROR, r->errnum,
-			 r->errnum == EACCES ?
-				 "make it executable: chmod +x, "
-				 "or COPY --chmod=755" :
-			 r->errnum == EISDIR ?
-				 "it is a directory: name the program in it" :
 			 r->errnum == ENOEXEC ?
 				 "a script needs a #! line; or "
 				 "put its interpreter first, e.g. "
 				 "[\"python3\",\"app.py\"]" :
-				 NULL,
+				 execpath_hint(r->errnum),
 			 LOG_FIELDS(LOG_STR("command", found),
 				    LOG_STR(path_key, searched)),
 			 "command not executable: %s", argv[0]);
