@@ -904,8 +904,8 @@ class Stress(h.TestCase):
 
     def _start_under_nofile(self, n, opts):
         """pidone OPTS -- true under RLIMIT_NOFILE @n: (exit code or
-        "hung", bytes on stderr, the error records' messages). stderr is
-        read with a byte cap."""
+        "hung", bytes on stderr, the error records). stderr is read with a
+        byte cap."""
         argv = h.clean_signals_argv(
             [shutil.which("prlimit"), "--nofile=%d:%d" % (n, n), "--",
              h.BIN] + opts + ["--", "true"])
