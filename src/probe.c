@@ -154,14 +154,23 @@ static long content_length_value(const char *v, size_t len)
 	return any && i == len ? n : NO_LENGTH;
 }
 
-/* See probe.h. */
-int probe_parse_response(const char *buf, size_t len, int *ret_status,
-			 size_t *ret_body_offset, long *ret_content_length)
+/*
+ * Interim answers (1xx but 101) skipped before the real one, as many as Go's
+ * client, the kubelet's, takes before it gives up.
+ */
+#define INTERIM_MAX 5
+
+/*
+ * One head at the start of @buf: as probe_parse_response, with the head's
+ * end in *@ret_end. A line ends with LF, a CR before it ignored, as Go's
+ * client (the kubelet's) reads them.
+ */
+static int parse_head(const char *buf, size_t len, int *ret_status,
+		      size_t *ret_end, long *ret_content_length)
 {
 	static const char version[] = "HTTP/1.";
-	const char *end, *line;
 	long content_length = NO_LENGTH;
-	size_t vlen = sizeof(version) - 1;
+	size_t vlen = sizeof(version) - 1, at;
 	int status;
 
 	/* "HTTP/1.x NNN": a prefix that cannot become one is not HTTP */
@@ -171,46 +180,71 @@ int probe_parse_response(const char *buf, size_t len, int *ret_status,
 	if (len < vlen + 6)
 		return -EAGAIN;
 	/*
-	 * Exactly three digits, then SP (reason phrase) or CRLF: neither
-	 * "2000" nor "200OK" may pass for 200.
+	 * Exactly three digits, then SP (reason phrase) or the line's end:
+	 * neither "2000" nor "200OK" may pass for 200.
 	 */
 	if (!parse_is_digit(buf[vlen]) || buf[vlen + 1] != ' ' ||
 	    !parse_is_digit(buf[vlen + 2]) || !parse_is_digit(buf[vlen + 3]) ||
 	    !parse_is_digit(buf[vlen + 4]) ||
-	    (buf[vlen + 5] != ' ' && buf[vlen + 5] != '\r'))
+	    !memchr(" \r\n", buf[vlen + 5], 3))
 		return -EPROTO;
 	status = (buf[vlen + 2] - '0') * 100 + (buf[vlen + 3] - '0') * 10 +
 		 (buf[vlen + 4] - '0');
 	if (status < 100)
 		return -EPROTO;
 
-	/* the end of the head, then Content-Length among the lines */
-	end = NULL;
-	for (size_t i = 3; i < len; i++) {
-		if (buf[i] == '\n' && buf[i - 1] == '\r' &&
-		    buf[i - 2] == '\n' && buf[i - 3] == '\r') {
-			end = buf + i + 1;
-			break;
-		}
-	}
-	if (!end)
-		return -EAGAIN;
-	line = (const char *)memchr(buf, '\n', (size_t)(end - buf)) + 1;
-	while (line < end - 2) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t n = (size_t)(nl - line);
+	/* the header lines up to the empty one, Content-Length among them */
+	at = vlen + 5;
+	for (;;) {
+		const char *line, *nl = memchr(buf + at, '\n', len - at);
+		size_t n;
 
+		if (!nl)
+			return -EAGAIN;
+		line = buf + at;
+		at = (size_t)(nl - buf) + 1;
+		if (line == buf + vlen + 5)
+			continue; /* the status line's rest */
+		n = (size_t)(nl - line);
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
+		if (n == 0)
+			break;
 		if (header_is(line, n, "content-length"))
 			content_length =
 				content_length_value(line + 15, n - 15);
-		line = nl + 1;
 	}
 	*ret_status = status;
-	*ret_body_offset = (size_t)(end - buf);
+	*ret_end = at;
 	*ret_content_length = content_length;
 	return 0;
+}
+
+/* See probe.h. */
+int probe_parse_response(const char *buf, size_t len, int *ret_status,
+			 size_t *ret_body_offset, long *ret_content_length)
+{
+	size_t at = 0;
+
+	for (int heads = 0;; heads++) {
+		size_t end;
+		long length;
+		int status, r = parse_head(buf + at, len - at, &status, &end,
+					   &length);
+
+		if (r < 0)
+			return r;
+		at += end;
+		/* 101 would end HTTP on the connection: a real answer */
+		if (status >= 200 || status == 101) {
+			*ret_status = status;
+			*ret_body_offset = at;
+			*ret_content_length = length;
+			return 0;
+		}
+		if (heads == INTERIM_MAX)
+			return -EPROTO;
+	}
 }
 
 /* See probe.h. */

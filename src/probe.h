@@ -59,8 +59,10 @@ int probe_parse_url(const char *url, struct probe_target *ret);
  * the status and the offset of the body (after the blank line) when the
  * head is complete; -EAGAIN when more bytes could complete it; -EPROTO
  * when it is not an HTTP/1.x answer, which includes a status that is not
- * exactly three digits followed by SP or CRLF ("HTTP/1.1 2000 OK" and
- * "HTTP/1.1 200OK" are not 200). *@ret_content_length is the
+ * exactly three digits followed by SP or the line's end ("HTTP/1.1 2000
+ * OK" and "HTTP/1.1 200OK" are not 200). Lines end with LF or CRLF.
+ * Interim answers (1xx but 101, no body) before the real one are skipped,
+ * up to 5; a sixth is -EPROTO. *@ret_content_length is the
  * Content-Length, or -1 when there is none or it is not a plain number.
  * Outputs are written only on success.
  */

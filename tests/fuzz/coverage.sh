@@ -7,7 +7,7 @@
 # corpus (FUZZ_WORK/corpus-TARGET, from run.sh) and its seeds, and
 # llvm-cov reports the target's own src/ files. Numbers for tests/fuzz/README.
 #
-#   tests/fuzz/coverage.sh [TARGET...]   (default: all five)
+#   tests/fuzz/coverage.sh [TARGET...]   (default: every target)
 #
 # Environment: CC (clang), LLVM_COV / LLVM_PROFDATA (llvm-cov, llvm-profdata
 # or their -14 names), FUZZ_WORK (./fuzz-work, as for run.sh).
@@ -19,9 +19,9 @@ cc=${CC:-clang}
 work=${FUZZ_WORK:-./fuzz-work}
 cov=${LLVM_COV:-$(command -v llvm-cov || command -v llvm-cov-14)}
 prof=${LLVM_PROFDATA:-$(command -v llvm-profdata || command -v llvm-profdata-14)}
-targets=${*:-http health cmdjson config signame}
 
 . "$here/targets.sh"
+targets=${*:-$all_targets}
 
 mkdir -p "$work/cov"
 for t in $targets; do

@@ -6,7 +6,7 @@
 # Without autotools: `make fuzz` in a configured build does the same.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
-#       (default: 60, http health cmdjson config signame)
+#       (default: 60, every target of targets.sh)
 #
 # Environment: CC (default clang), FUZZ_WORK (default ./fuzz-work): where
 # the binaries, the grown corpora and any crash-* reproducers go. The seed
@@ -21,13 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-http health cmdjson config signame}
 cc=${CC:-clang}
 work=${FUZZ_WORK:-./fuzz-work}
 flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 . "$here/targets.sh"
+targets=${*:-$all_targets}
 
 mkdir -p "$work"
 for t in $targets; do

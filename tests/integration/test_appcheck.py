@@ -16,8 +16,9 @@ import pidone_harness as h
 
 # An HTTP/1.1 app on 127.0.0.1:argv[1]. GET /NAME answers what the file
 # argv[2]/NAME says (200 when there is none): a status, "slow" (no
-# answer for 60 s), "close" (close without an answer) or "big" (200 with
-# a 100 kB body). Prints
+# answer for 60 s), "close" (close without an answer), "big" (200 with
+# a 100 kB body), "hints" (103 Early Hints, then 200), "lf" (200 with
+# bare-LF line ends) or "1xx6" (six interim answers). Prints
 # "serving", then "request /PATH MODE" for each request.
 APP = r"""
 import http.server, os, socketserver, sys, time
@@ -42,6 +43,15 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if mode == "close":
             self.close_connection = True
+            return
+        if mode in ("hints", "lf", "1xx6"):
+            self.close_connection = True
+            self.wfile.write({
+                "hints": b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                "lf": b"HTTP/1.0 200 OK\nContent-Length: 2\n\nok",
+                "1xx6": b"HTTP/1.1 102 Processing\r\n\r\n" * 6,
+            }[mode])
             return
         if mode == "big":
             body = b"x" * 100000
@@ -209,6 +219,23 @@ class AppCheck(h.TestCase):
         self.wait_verbose(port, "/readyz",
                           r"^\[-\]ready-http failed: GET \S+: connection "
                           r"closed before an answer")
+
+    def test_interim_answers_and_bare_lf_are_read_as_the_kubelet_does(self):
+        # Go's client, the kubelet's, skips up to five 1xx before the
+        # answer and takes LF for CRLF
+        for mode, want in (("hints", r"ok: 200 in \d+ ms"),
+                           ("lf", r"ok: 200 in \d+ ms"),
+                           ("1xx6", r"failed: GET \S+: not an HTTP/1\.x "
+                                    r"answer \(.+\)")):
+            with self.subTest(mode=mode):
+                p, port, app, _ = self.start_app(
+                    "--ready-http", "http://127.0.0.1:{app}/health", *FAST,
+                    modes={"health": mode})
+                self.wait_verbose(port, "/readyz",
+                                  r"^\[[-+]\]ready-http " + want + "$")
+                h.wait_http(port, "/readyz", 200 if mode != "1xx6" else 503,
+                            timeout=10)
+                p.cleanup()
 
     def test_readiness_follows_the_app(self):
         p, port, app, d = self.start_app(

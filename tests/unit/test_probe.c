@@ -210,10 +210,41 @@ static const struct answer_row answers[] = {
 	{ "four-digit status", "HTTP/1.1 2000 OK\r\n\r\n", -EPROTO, 0, 0, 0 },
 	{ "no space after status", "HTTP/1.1 200OK\r\n\r\n", -EPROTO, 0, 0, 0 },
 	{ "tab after status", "HTTP/1.1 200\tOK\r\n\r\n", -EPROTO, 0, 0, 0 },
-	{ "status then bare LF", "HTTP/1.1 200\n\r\n", -EPROTO, 0, 0, 0 },
+	{ "status then bare LF", "HTTP/1.1 200\n\r\n", 0, 200, 0, -1 },
 	{ "status without reason", "HTTP/1.1 200 \r\n\r\n", 0, 200, 0, -1 },
 	{ "status then CRLF", "HTTP/1.1 204\r\n\r\n", 0, 204, 0, -1 },
 	{ "status cut after code", "HTTP/1.1 200", -EAGAIN, 0, 0, 0 },
+	/* bare LF line ends, as Go's client (the kubelet's) takes them */
+	{ "bare LF", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", 0, 200,
+	  sizeof("HTTP/1.1 200 OK\nContent-Length: 2\n\n") - 1, 2 },
+	{ "LF and CRLF mixed", "HTTP/1.1 503 No\r\nX: y\n\r\n", 0, 503, 0, -1 },
+	{ "bare LF cut", "HTTP/1.1 200 OK\nX: y\n", -EAGAIN, 0, 0, 0 },
+	{ "CR alone is no line end", "HTTP/1.1 200 OK\r\r", -EAGAIN, 0, 0, 0 },
+	/* interim answers before the real one */
+	{ "100 then 503",
+	  "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 No\r\n\r\n", 0, 503, 0,
+	  -1 },
+	{ "103 with headers then 200",
+	  "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\nContent-Length: 9\r\n"
+	  "\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	  0, 200,
+	  sizeof("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n"
+		 "Content-Length: 9\r\n\r\nHTTP/1.1 200 OK\r\n"
+		 "Content-Length: 2\r\n\r\n") - 1,
+	  2 },
+	{ "five 1xx then 200",
+	  "HTTP/1.1 100 a\r\n\r\nHTTP/1.1 102 b\r\n\r\nHTTP/1.1 103 c\r\n\r\n"
+	  "HTTP/1.1 100 d\r\n\r\nHTTP/1.1 199 e\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+	  0, 200, 0, -1 },
+	{ "six 1xx",
+	  "HTTP/1.1 100 a\r\n\r\nHTTP/1.1 102 b\r\n\r\nHTTP/1.1 103 c\r\n\r\n"
+	  "HTTP/1.1 100 d\r\n\r\nHTTP/1.1 199 e\r\n\r\nHTTP/1.1 100 f\r\n\r\n",
+	  -EPROTO, 0, 0, 0 },
+	{ "101 is the answer", "HTTP/1.1 101 Switching\r\n\r\n", 0, 101, 0,
+	  -1 },
+	{ "100 alone", "HTTP/1.1 100 Continue\r\n\r\n", -EAGAIN, 0, 0, 0 },
+	{ "100 then garbage", "HTTP/1.1 100 Continue\r\n\r\nok", -EPROTO, 0,
+	  0, 0 },
 };
 
 Test(probe, parse_response)
@@ -246,26 +277,35 @@ Test(probe, parse_response)
 /* Every proper prefix of a complete head is incomplete, never an error. */
 Test(probe, parse_response_prefixes)
 {
-	static const char raw[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				  "Content-Type: application/json\r\n"
-				  "Content-Length: 2\r\n\r\n{}";
-	size_t head = strlen(raw) - 2;
+	static const char *const raws[] = {
+		"HTTP/1.1 503 Service Unavailable\r\n"
+		"Content-Type: application/json\r\n"
+		"Content-Length: 2\r\n\r\n{}",
+		"HTTP/1.1 100 Continue\n\nHTTP/1.1 503 No\nX: y\r\n\n{}",
+	};
 
-	for (size_t len = 0; len <= strlen(raw); len++) {
-		struct guard g = guard_copy(raw, len);
-		int status;
-		size_t off;
-		long clen;
-		int r = probe_parse_response(g.data, len, &status, &off, &clen);
+	for (size_t i = 0; i < sizeof(raws) / sizeof(raws[0]); i++) {
+		const char *raw = raws[i];
+		size_t head = strlen(raw) - 2;
 
-		if (len < head) {
-			cr_expect_eq(r, -EAGAIN, "prefix %zu: %d", len, r);
-		} else {
-			cr_expect_eq(r, 0, "prefix %zu", len);
-			cr_expect_eq(off, head);
-			cr_expect_eq(status, 503);
+		for (size_t len = 0; len <= strlen(raw); len++) {
+			struct guard g = guard_copy(raw, len);
+			int status;
+			size_t off;
+			long clen;
+			int r = probe_parse_response(g.data, len, &status,
+						     &off, &clen);
+
+			if (len < head) {
+				cr_expect_eq(r, -EAGAIN, "%zu, prefix %zu: %d",
+					     i, len, r);
+			} else {
+				cr_expect_eq(r, 0, "%zu, prefix %zu", i, len);
+				cr_expect_eq(off, head);
+				cr_expect_eq(status, 503);
+			}
+			guard_free(&g);
 		}
-		guard_free(&g);
 	}
 }
 
