@@ -402,7 +402,6 @@ class WritableDirs(NonrootCase):
             # (owner, mode, text in parentheses)
             ((0, 0), 0o755, "owner 0:0 mode 0755"),
             ((1234, 4321), 0o775, "owner 1234:4321 mode 0775"),
-            ((65532, 65532), 0o555, "owner 65532:65532 mode 0555"),
         ]
         for owner, mode, what in cases:
             with self.subTest(what=what):
@@ -425,6 +424,43 @@ class WritableDirs(NonrootCase):
                 self.assertEqual(rec["dir"], d)
                 self.assertNotStarted(p)
                 self.assertEqual(os.listdir(d), [])
+
+    def test_owned_but_no_write_mode_gets_chmod_not_chown(self):
+        d = self.world_tmpdir()
+        os.chown(d, 65532, 65532)
+        os.chmod(d, 0o555)
+        p = self.run_dir([d])
+        self.assertExit(p, 77)
+        rec = self.one_error(p)
+        self.assertEqual(rec["msg"],
+                         "writable dir %s is not writable by uid 65532 gid "
+                         "65532: Permission denied (owner 65532:65532 mode "
+                         "0555)" % d, p.describe())
+        self.assertEqual(rec["hint"],
+                         "%s is owned by uid 65532 already, but its mode 0555 "
+                         "does not let its owner write: RUN chmod u+rwx %s "
+                         "in the Dockerfile" % (d, d))
+
+    def test_a_kernel_filesystem_is_no_matter_of_owner_or_mode(self):
+        # /proc/sys answers a new file with ENOENT although it is there;
+        # /sys refuses root itself: neither a chown nor --create-dirs helps
+        for d, user, err in (("/proc/sys", "65532", "No such file or "
+                              "directory"),
+                             ("/sys", "keep", "Permission denied")):
+            with self.subTest(dir=d):
+                p = self.run_dir([d], ["--user", user])
+                self.assertExit(p, 77)
+                rec = self.one_error(p)
+                self.assertRegex(rec["msg"], r"^writable dir %s is not "
+                                 r"writable by uid \d+ gid \d+: %s \(owner "
+                                 r"0:0 mode 0555\)$" % (d, err), p.describe())
+                self.assertEqual(
+                    rec["hint"],
+                    "no owner or mode makes %s take new files (a kernel "
+                    "filesystem such as /proc or /sys, an immutable dir, or "
+                    "a security module): point --writable at a dir on a "
+                    "writable filesystem (an emptyDir, a tmpfs, a volume)"
+                    % d)
 
     def test_text_format_is_one_line(self):
         d = self.world_tmpdir()

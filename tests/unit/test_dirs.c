@@ -126,6 +126,39 @@ Test(dirs, explain_names_every_part)
 				 "it: Permission denied)");
 }
 
+/* Where a chown cannot help, the hint does not name one. */
+Test(dirs, explain_hints_what_can_help)
+{
+	struct stat dir555 = { .st_uid = 0, .st_mode = S_IFDIR | 0555 };
+	struct stat mine = { .st_uid = 7, .st_mode = S_IFDIR | 0500 };
+	struct privdrop_error e;
+
+	/* proc: a dir that is there, and a new file "does not exist" */
+	dirs_explain("/proc/sys", ENOENT, 7, 7, &dir555, 0, &e);
+	cr_assert(strstr(e.hint, "no owner or mode makes /proc/sys take new "
+				 "files"),
+		  "%s", e.hint);
+	/* sysfs, chattr +i, an LSM: root refused */
+	dirs_explain("/sys", EACCES, 0, 0, &dir555, 0, &e);
+	cr_assert(strstr(e.hint, "no owner or mode makes /sys"), "%s", e.hint);
+	dirs_explain("/sys", EPERM, 0, 0, &dir555, 0, &e);
+	cr_assert(strstr(e.hint, "no owner or mode makes /sys"), "%s", e.hint);
+	/* a non-root uid refused by the mode is told to chown */
+	dirs_explain("/sys", EACCES, 7, 7, &dir555, 0, &e);
+	cr_assert(strstr(e.hint, "chown 7:7 /sys"), "%s", e.hint);
+	/* owned already: the mode is what to change */
+	dirs_explain("/d", EACCES, 7, 7, &mine, 0, &e);
+	cr_assert_str_eq(e.hint, "/d is owned by uid 7 already, but its mode "
+				 "0500 does not let its owner write: RUN chmod "
+				 "u+rwx /d in the Dockerfile");
+	mine.st_mode = S_IFDIR | 0600; /* no search: no file can be made */
+	dirs_explain("/d", EACCES, 7, 7, &mine, 0, &e);
+	cr_assert(strstr(e.hint, "chmod u+rwx /d"), "%s", e.hint);
+	/* missing: ENOENT keeps its --create-dirs hint */
+	dirs_explain("/gone", ENOENT, 7, 7, NULL, ENOENT, &e);
+	cr_assert(strstr(e.hint, "--create-dirs"), "%s", e.hint);
+}
+
 /* Out of fds is no fault of the dir: said so, and exit 70, not 77. */
 Test(dirs, out_of_fds_is_not_the_dirs_fault)
 {
