@@ -94,7 +94,7 @@ struct load {
  * not always finished in line order (a multi-line value is applied when
  * the next key starts), so there a file error on a lower line wins.
  */
-static void __attribute__((format(printf, 3, 4)))
+static bool __attribute__((format(printf, 3, 4)))
 fail(struct load *L, int exit_code, const char *fmt, ...)
 {
 	bool in_file = L->layer == ORIGIN_FILE && exit_code == EX_CONFIG;
@@ -103,7 +103,7 @@ fail(struct load *L, int exit_code, const char *fmt, ...)
 	va_list ap;
 
 	if (L->err_r && !(in_file && L->err_line > line))
-		return;
+		return false;
 	L->err_r = exit_code == EX_SOFTWARE ? -ENOMEM : -EINVAL;
 	L->err_line = line;
 	L->err->exit_code = exit_code;
@@ -113,6 +113,7 @@ fail(struct load *L, int exit_code, const char *fmt, ...)
 	/* Values come quoted, but a path is printed as given: any byte. */
 	escape(L->err->text, sizeof(L->err->text), raw, strlen(raw), ESC_TEXT,
 	       NULL);
+	return true;
 }
 
 static void fail_oom(struct load *L)
@@ -586,11 +587,17 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 	ssize_t n;
 	int r = fd < 0 ? -errno : 0;
 
-	if (r < 0 && named_by)
+	/* Out of fds is no fault of the file: 70, and main's fd hint. */
+	if (fd_limit_hint(r)) {
+		if (fail(L, EX_SOFTWARE, "%s: cannot open: %s", path,
+			 strerror(-r)))
+			L->err_r = r;
+	} else if (r < 0 && named_by) {
 		fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by, path,
 		     strerror(-r));
-	else if (r < 0 && r != -ENOENT)
+	} else if (r < 0 && r != -ENOENT) {
 		fail(L, EX_CONFIG, "%s: cannot open: %s", path, strerror(-r));
+	}
 	if (r < 0)
 		return r;
 	if (fstat(fd, &st) < 0) {

@@ -19,7 +19,7 @@
 #define CONFIG_ERROR_MAX 1024
 
 struct config_error {
-	int exit_code; /* EX_USAGE, EX_CONFIG (or EX_SOFTWARE: no memory) */
+	int exit_code; /* EX_USAGE, EX_CONFIG (or EX_SOFTWARE: no memory, fds) */
 	char text[CONFIG_ERROR_MAX]; /* one line, no trailing newline */
 };
 
@@ -31,8 +31,8 @@ struct config_error {
  * "--config ''" reads no file at all.
  *
  * Returns an enum config_action (>= 0), or a negative errno with @reterr
- * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG) or -ENOMEM
- * (EX_SOFTWARE). Only the first error is kept, but every other valid
+ * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG), or -ENOMEM, -EMFILE
+ * or -ENFILE (EX_SOFTWARE: out of memory, or of fds to open the file). Only the first error is kept, but every other valid
  * entry is still applied, so s->log_format and s->log_level are usable to
  * print it. HELP and VERSION are returned as soon as argv asks for them,
  * without reading the file or the environment.

@@ -427,7 +427,7 @@ int main(int argc, char **argv)
 	default:
 		log_errorx(error.exit_code == EX_USAGE	? "see pidone --help" :
 			   error.exit_code == EX_CONFIG ? CONFIG_HINT :
-							  NULL,
+							  fd_limit_hint(action),
 			   "%s", error.text);
 		code = error.exit_code;
 		break;

@@ -949,8 +949,7 @@ class Stress(h.TestCase):
         cannot open (the config file, libev's epoll fd and timerfd, its
         signalfd, the listener, the dirs it makes and the fds it keeps to
         undo them, the dir probe, the exec-report pipe), it must end within
-        5 s with one clear error line and 70 (or 78 for the config file),
-        or run normally; never spin, flood stderr or hang; and a failed
+        5 s with one clear error line and 70, or run normally; never spin, flood stderr or hang; and a failed
         start leaves no dir it made behind."""
         if not shutil.which("prlimit"):
             self.skipTest("prlimit missing")
@@ -975,12 +974,11 @@ class Stress(h.TestCase):
                 out[key] = "%s %dB %s" % (code, total,
                                           [r.get("msg") for r in errors])
                 if code == "hung" or total > 8192 or \
-                        code not in (0, 70, 78, "ld.so failed") or \
-                        (code in (70, 78) and len(errors) != 1):
+                        code not in (0, 70, "ld.so failed") or \
+                        (code == 70 and len(errors) != 1):
                     problems.append("nofile=%s" % out[key])
-                # out of fds, whatever ran out, has the one fix (the
-                # config file's error is a config error: its own hint)
-                if code != 78 and any(
+                # out of fds, whatever ran out, has the one fix
+                if any(
                         any(t in str(r.get("msg")) + str(r.get("error"))
                             for t in EMFILE_TEXTS) and
                         "open-files limit" not in str(r.get("hint"))

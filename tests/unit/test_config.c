@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -1675,6 +1676,28 @@ Test(config, errors_table)
 {
 	for (size_t i = 0; i < sizeof(err_rows) / sizeof(err_rows[0]); i++)
 		check_err_row(i, &err_rows[i]);
+}
+
+/* Out of fds is no fault of the file: 70, and an errno for main's hint. */
+Test(config, out_of_fds_is_not_a_config_error)
+{
+	struct rlimit rl;
+	struct settings s;
+	struct config_error e;
+	int lowest = dup(0);
+
+	cr_assert_geq(lowest, 0);
+	close(lowest);
+	/* this test's own process: the next open has no fd left */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)lowest;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_expect_eq(load(&s, &e, NULL, ARGS("--config=/etc/passwd", "x"),
+			  NO_ENV, NULL),
+		     -EMFILE);
+	cr_expect_eq(e.exit_code, EX_SOFTWARE);
+	cr_expect(strstr(e.text, "/etc/passwd: cannot open: "), "%s", e.text);
+	settings_done(&s);
 }
 
 Test(config, file_too_large_or_with_nul)
