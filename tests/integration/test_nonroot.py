@@ -390,6 +390,14 @@ class WritableDirs(NonrootCase):
         return self.run_pidone(list(cmd), opts + list(extra),
                                defaults=False, prefix=list(prefix))
 
+    def assertDirError(self, p, msg, hint):
+        """exit 77 with one error line saying @msg, hinting @hint."""
+        self.assertExit(p, 77)
+        rec = self.one_error(p)
+        self.assertEqual(rec["msg"], msg, p.describe())
+        self.assertEqual(rec["hint"], hint)
+        return rec
+
     def test_writable_dir_passes_and_is_left_clean(self):
         d = self.world_tmpdir()
         os.chown(d, 65532, 65532)
@@ -409,15 +417,9 @@ class WritableDirs(NonrootCase):
                 os.chown(d, *owner)
                 os.chmod(d, mode)
                 p = self.run_dir(["/tmp", d])
-                self.assertExit(p, 77)
-                rec = self.one_error(p)
-                self.assertEqual(
-                    rec["msg"],
-                    "writable dir %s is not writable by uid 65532 gid "
+                rec = self.assertDirError(
+                    p, "writable dir %s is not writable by uid 65532 gid "
                     "65532: Permission denied (%s)" % (d, what),
-                    p.describe())
-                self.assertEqual(
-                    rec["hint"],
                     "COPY --chown=65532:65532 ... in the Dockerfile, chown "
                     "65532:65532 %s, or for a volume set "
                     "securityContext.fsGroup: 65532" % d)
@@ -429,17 +431,13 @@ class WritableDirs(NonrootCase):
         d = self.world_tmpdir()
         os.chown(d, 65532, 65532)
         os.chmod(d, 0o555)
-        p = self.run_dir([d])
-        self.assertExit(p, 77)
-        rec = self.one_error(p)
-        self.assertEqual(rec["msg"],
-                         "writable dir %s is not writable by uid 65532 gid "
-                         "65532: Permission denied (owner 65532:65532 mode "
-                         "0555)" % d, p.describe())
-        self.assertEqual(rec["hint"],
-                         "%s is owned by uid 65532 already, but its mode 0555 "
-                         "does not let its owner write: RUN chmod u+rwx %s "
-                         "in the Dockerfile" % (d, d))
+        self.assertDirError(
+            self.run_dir([d]),
+            "writable dir %s is not writable by uid 65532 gid 65532: "
+            "Permission denied (owner 65532:65532 mode 0555)" % d,
+            "%s is owned by uid 65532 already, but its mode 0555 does not "
+            "let its owner write: RUN chmod u+rwx %s in the Dockerfile"
+            % (d, d))
 
     def test_a_kernel_filesystem_is_no_matter_of_owner_or_mode(self):
         # /proc/sys answers a new file with ENOENT although it is there;
@@ -478,16 +476,12 @@ class WritableDirs(NonrootCase):
         q = shlex.quote(d)
         prefix = mount_ns(["mount --bind %s %s" % (q, q),
                            "mount -o remount,bind,ro %s" % q])
-        p = self.run_dir([d], prefix=prefix)
-        self.assertExit(p, 77)
-        rec = self.one_error(p)
-        self.assertEqual(rec["msg"],
-                         "writable dir %s is not writable by uid 65532 gid "
-                         "65532: Read-only file system (owner 65532:65532 "
-                         "mode 0755)" % d, p.describe())
-        self.assertEqual(rec["hint"],
-                         "the filesystem is read-only: mount an emptyDir "
-                         "(Kubernetes) or --tmpfs %s (docker run) there" % d)
+        self.assertDirError(
+            self.run_dir([d], prefix=prefix),
+            "writable dir %s is not writable by uid 65532 gid 65532: "
+            "Read-only file system (owner 65532:65532 mode 0755)" % d,
+            "the filesystem is read-only: mount an emptyDir (Kubernetes) or "
+            "--tmpfs %s (docker run) there" % d)
         # the real dir was never read-only
         self.assertTrue(os.access(d, os.W_OK))
 
