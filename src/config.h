@@ -32,10 +32,11 @@ struct config_error {
  *
  * Returns an enum config_action (>= 0), or a negative errno with @reterr
  * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG), or -ENOMEM, -EMFILE
- * or -ENFILE (EX_SOFTWARE: out of memory, or of fds to open the file). Only the first error is kept, but every other valid
- * entry is still applied, so s->log_format and s->log_level are usable to
- * print it. HELP and VERSION are returned as soon as argv asks for them,
- * without reading the file or the environment.
+ * or -ENFILE (EX_SOFTWARE: out of memory, or of fds to open the file).
+ * Only the first error is kept, but every other valid entry is still
+ * applied, so s->log_format and s->log_level are usable to print it.
+ * HELP and VERSION are returned as soon as argv asks for them, without
+ * reading the file or the environment.
  */
 int config_load(struct settings *s, int argc, char *const *argv,
 		char *const *envp, const char *default_config,
