@@ -133,14 +133,12 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 		 err == EMFILE || err == ENFILE ? "could not be checked as" :
 						  "is not writable by",
 		 (unsigned)uid, (unsigned)gid, strerror(err), what);
-	dirs_hint(err, dir, uid, gid, ret->hint, sizeof(ret->hint));
-	if (!st || !S_ISDIR(st->st_mode))
-		return;
 	/*
 	 * A dir that is there, yet a file in it "does not exist" (proc) or
 	 * root is refused (sysfs, chattr +i, an LSM): no owner or mode helps.
 	 */
-	if (err == ENOENT || (uid == 0 && (err == EACCES || err == EPERM)))
+	if (st && S_ISDIR(st->st_mode) &&
+	    (err == ENOENT || (uid == 0 && (err == EACCES || err == EPERM))))
 		snprintf(ret->hint, sizeof(ret->hint),
 			 "no owner or mode makes %s take new files (a kernel "
 			 "filesystem such as /proc or /sys, an immutable dir, "
@@ -149,7 +147,8 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 			 "volume)",
 			 dir);
 	/* Owned already, by a mode without write or search for its owner. */
-	else if (err == EACCES && st->st_uid == uid &&
+	else if (st && S_ISDIR(st->st_mode) && err == EACCES &&
+		 st->st_uid == uid &&
 		 (st->st_mode & (S_IWUSR | S_IXUSR)) != (S_IWUSR | S_IXUSR))
 		snprintf(ret->hint, sizeof(ret->hint),
 			 "%s is owned by uid %u already, but its mode %04o "
@@ -157,6 +156,8 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 			 "the Dockerfile",
 			 dir, (unsigned)uid, (unsigned)(st->st_mode & 07777),
 			 dir);
+	else
+		dirs_hint(err, dir, uid, gid, ret->hint, sizeof(ret->hint));
 }
 
 /* Explain why @dir failed with @err, as dirs_verify's caller sees it. */
