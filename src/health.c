@@ -99,6 +99,14 @@ enum health_child_state health_child(const struct health *h)
 
 	switch (lc->state) {
 	case LIFECYCLE_STARTING:
+		/*
+		 * Forked, the exec not confirmed: the command may never run
+		 * (not found, not executable), so nothing counts it live or
+		 * ready yet, nor tells an outer supervisor READY=1. A restart
+		 * stays live, as through its backoff, unless a stop came.
+		 */
+		return lc->runs && !lc->shutting_down ? HEALTH_CHILD_BACKOFF :
+							HEALTH_CHILD_NONE;
 	case LIFECYCLE_RUNNING:
 	case LIFECYCLE_DRAINING: /* it runs and serves until the drain ends */
 		return HEALTH_CHILD_RUNNING;

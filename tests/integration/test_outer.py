@@ -320,7 +320,8 @@ class Outer(h.TestCase):
                 p = self.start_under(outer, (), h.health_opts(
                     port, "--ready-delay", "1"))
                 outer.wait_line(lambda l: l == "READY=1", what="READY=1")
-                statuses = outer.statuses()
+                # "starting" while the exec is not yet confirmed
+                statuses = [t for t in outer.statuses() if t != "starting"]
                 self.assertTrue(statuses[0].startswith("not ready: running"),
                                 statuses)
                 self.assertEqual(statuses[1], "ready", statuses)
@@ -390,6 +391,23 @@ class Outer(h.TestCase):
                          outer.statuses())
         self.assertEqual(outer.count("READY=1"), 1, outer.lines())
         self.assertEqual(outer.count("STOPPING=1"), 1, outer.lines())
+
+    def test_no_ready_for_a_command_that_never_ran(self):
+        # Forked is not started: an exec that fails (no such command)
+        # must not tell the outer supervisor READY=1, port on or off.
+        for opts in ([], h.health_opts(h.free_port())):
+            with self.subTest(opts=opts):
+                outer = self.outer()
+                p = self.start(["/nonexistent-pidone-it/app"], opts,
+                               env={"NOTIFY_SOCKET": outer.address})
+                p.wait()
+                self.assertExit(p, 127)
+                outer.wait_line(lambda l: l.startswith("STATUS=child exited"),
+                                what="the last STATUS")
+                self.assertEqual(outer.count("READY=1"), 0, outer.lines())
+                self.assertNotIn("ready", outer.statuses())
+                self.assertEqual(outer.count("STOPPING=1"), 1,
+                                 outer.lines())
 
     def test_unreachable_socket_is_logged_once(self):
         missing = os.path.join(self.tmpdir(), "nobody-listens")

@@ -23,13 +23,21 @@ static inline struct lifecycle *fresh_lc(void)
 	return &fake_lc;
 }
 
-static inline void child_started(struct health *h, uint64_t now)
+/* Forked at @now, the exec not yet confirmed. */
+static inline void child_forked(struct health *h, uint64_t now)
 {
-	fake_lc.state = LIFECYCLE_RUNNING;
+	fake_lc.state = LIFECYCLE_STARTING;
 	fake_lc.started_ms = now;
 	fake_lc.child_pid = 2;
 	fake_lc.pgid = 2;
 	health_child_started(h, now);
+}
+
+/* Forked and its exec confirmed at @now. */
+static inline void child_started(struct health *h, uint64_t now)
+{
+	child_forked(h, now);
+	fake_lc.state = LIFECYCLE_RUNNING;
 }
 
 /* The child ended with @wstatus; the life cycle is now in @state. */

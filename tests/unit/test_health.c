@@ -18,6 +18,7 @@
 
 enum ev {
 	EV_CHECK, /* no event, only look */
+	EV_FORKED, /* the exec not yet confirmed */
 	EV_START,
 	EV_EXIT,
 	EV_BACKOFF,
@@ -63,6 +64,22 @@ static const struct scenario scenarios[] = {
 		  "child not started yet"),
 		S(EV_START, 1000, 0, NULL, true, true, "", ""),
 		S(EV_CHECK, 999999999, 0, NULL, true, true, "", "")) },
+	{ "a fork is not a start: the exec may still fail",
+	  { 0 },
+	  STEPS(S(EV_FORKED, 0, 0, NULL, false, false, "child not started yet",
+		  "child not started yet"),
+		S(EV_START, 1, 0, NULL, true, true, "", ""),
+		S(EV_BACKOFF, 2, EXITED(1), NULL, true, false, "",
+		  "child exited with status 1, restart pending"),
+		S(EV_FORKED, 3, 0, NULL, true, false, "",
+		  "child exited with status 1, restart pending"),
+		S(EV_START, 4, 0, NULL, true, true, "", ""),
+		S(EV_BACKOFF, 5, EXITED(1), NULL, true, false, "",
+		  "child exited with status 1, restart pending"),
+		S(EV_FORKED, 6, 0, NULL, true, false, "",
+		  "child exited with status 1, restart pending"),
+		S(EV_SHUTDOWN, 7, 0, NULL, false, false,
+		  "child not started yet", "child not started yet")) },
 	{ "ready delay",
 	  { .ready_delay_ms = 5000 },
 	  STEPS(S(EV_START, 10000, 0, NULL, true, false, "",
@@ -168,6 +185,9 @@ static void apply(struct health *h, const struct step *s)
 {
 	switch (s->ev) {
 	case EV_CHECK:
+		break;
+	case EV_FORKED:
+		child_forked(h, s->t);
 		break;
 	case EV_START:
 		child_started(h, s->t);
