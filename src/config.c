@@ -702,6 +702,7 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		if (strcmp(argv[1], actions[a]) == 0)
 			L.action = (enum config_action)a;
 	cli_walk(&L, argc, argv, false);
+	s->config_on_line = L.cli_config != NULL;
 	/* --help and --version win over everything, even a broken file. */
 	if (L.wants != CONFIG_ACTION_RUN)
 		return (int)L.wants;

@@ -48,7 +48,8 @@ bool peer_adopt(struct settings *s, char *const *envp)
 	int argc = 0;
 	bool ok;
 
-	if (!pid1_is_pidone())
+	/* A file named on our own command line is what the user asked for. */
+	if (s->config_on_line || !pid1_is_pidone())
 		return false;
 	len = fd_read_file(AT_FDCWD, "/proc/1/cmdline", cmdline, CMDLINE_MAX);
 	if (len <= 0)

@@ -22,8 +22,8 @@
  * Take PID 1's health port and address into @s (PID 1's come from the
  * same environment and file plus its command line, which outranks them).
  * Returns true when PID 1's settings were read; false (and @s untouched)
- * when PID 1 is not pidone, is this process, or its command line cannot
- * be read or loaded.
+ * when @s's own command line named a config file (--config), PID 1 is not
+ * pidone, is this process, or its command line cannot be read or loaded.
  */
 bool peer_adopt(struct settings *s, char *const *envp);
 

@@ -146,6 +146,7 @@ struct settings {
 	enum subreaper_mode subreaper;
 
 	char *config_path; /* the INI file read, NULL when none */
+	bool config_on_line; /* --config given: the file asked for */
 	struct origin origin[SETTING_MAX];
 
 	/* `pidone health` only */

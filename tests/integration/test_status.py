@@ -116,6 +116,28 @@ class Beside(h.TestCase):
         self.assertEqual(code, 0, out + err)
         self.assertIn(":%d/healthz -> 200" % port, out)
 
+    def test_health_with_its_own_config_file_reads_that_file(self):
+        # `pidone health --config FILE` asks for FILE's settings: PID 1's
+        # command line does not override them.
+        port = h.free_port()
+        p = self.start_app(port)
+        other = h.free_port()
+        while other == port:
+            other = h.free_port()
+        d = self.tmpdir()
+        os.chmod(d, 0o755)
+        ini = os.path.join(d, "health.ini")
+        with open(ini, "w") as f:
+            f.write("[health]\nport = %d\n" % other)
+        os.chmod(ini, 0o644)
+        code, out, err = self.beside(p, "health", "--config", ini)
+        self.assertEqual(code, 1, out + err)
+        self.assertIn("connect 127.0.0.1:%d:" % other, out)
+        # Without it, PID 1's port as before.
+        code, out, err = self.beside(p, "health")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn(":%d/healthz -> 200" % port, out)
+
     def test_status_text(self):
         port = h.free_port()
         p = self.start_app(port)

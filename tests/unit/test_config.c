@@ -883,6 +883,7 @@ Test(config, health_probe_options)
 	cr_expect_null(s.probe_url);
 	cr_expect_eq(s.probe_timeout_ms, 3000);
 	cr_expect_eq(s.health_port, 9000, "health reads the config file");
+	cr_expect_not(s.config_on_line, "no --config: PID 1's may be read");
 	settings_done(&s);
 
 	cr_assert_eq(load(&s, &e, NULL,
@@ -908,6 +909,7 @@ Test(config, health_probe_options)
 		     CONFIG_ACTION_HEALTH, "%s", e.text);
 	cr_expect_eq(s.health_port, 8081);
 	cr_expect_null(s.config_path);
+	cr_expect(s.config_on_line, "--config '' names no file, on the line");
 	settings_done(&s);
 }
 
