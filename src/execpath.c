@@ -84,12 +84,22 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 
 const char *execpath_hint(int err)
 {
-	if (err < 0)
-		err = -err;
-	return err == EISDIR ? "it is a directory: name the program in it" :
-	       err == EACCES ? "make it executable: chmod +x, or COPY "
-			       "--chmod=755" :
-			       NULL;
+	switch (err < 0 ? -err : err) {
+	case EISDIR:
+		return "it is a directory: name the program in it";
+	case EACCES:
+		return "make it executable: chmod +x, or COPY --chmod=755";
+	case ENOENT: /* for a file that is there: the loader it names is not */
+		return "it is there but its loader is not: a dynamically "
+		       "linked program needs its libc's loader and libraries "
+		       "in the image; copy them or build it static";
+	case ENOEXEC:
+		return "a script needs a #! line, or put its interpreter "
+		       "first, e.g. [\"python3\",\"app.py\"]; a program must "
+		       "be built for this machine";
+	default:
+		return NULL;
+	}
 }
 
 int execpath_interpreter(const char *path, char *buf, size_t buflen)

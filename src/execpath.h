@@ -23,9 +23,9 @@
 int execpath_find(const char *file, const char *path, char *buf, size_t buflen);
 
 /*
- * The fix for a command execpath_find found but cannot run (@err EISDIR
- * or EACCES, or its negative), else NULL: the start's error and
- * `pidone check` give the same one.
+ * The fix for a command execpath_find found but cannot run (@err EISDIR,
+ * EACCES, ENOENT or ENOEXEC from its exec, or their negatives), else
+ * NULL: the start's error and `pidone check` give the same one.
  */
 const char *execpath_hint(int err);
 

@@ -107,18 +107,20 @@ static void log_exec_failure(const struct supervisor *sup,
 			r->interp);
 		break;
 	case CHILD_NOT_EXECUTABLE:
-		log_emit(LOG_LEVEL_ERROR, r->errnum,
-			 r->errnum == ENOEXEC ?
-				 "a script needs a #! line; or "
-				 "put its interpreter first, e.g. "
-				 "[\"python3\",\"app.py\"]" :
-				 execpath_hint(r->errnum),
+		log_emit(LOG_LEVEL_ERROR, r->errnum, execpath_hint(r->errnum),
 			 LOG_FIELDS(LOG_STR("command", found),
 				    LOG_STR(path_key, searched)),
 			 "command not executable: %s", argv[0]);
 		break;
 	default:
-		log_emit(LOG_LEVEL_ERROR, r->errnum, NULL,
+		log_emit(LOG_LEVEL_ERROR, r->errnum,
+			 r->step == CHILD_STEP_CHDIR ?
+				 "the start directory must be searchable by "
+				 "the final user: chmod o+x it and its "
+				 "parents, or set another WORKDIR" :
+				 "the container's security profile (seccomp, "
+				 "AppArmor, SELinux) refused it: allow the "
+				 "call, or report this line",
 			 LOG_FIELDS(LOG_STRV("argv", argv)),
 			 "cannot start the command: %s failed",
 			 child_step_name(r->step));

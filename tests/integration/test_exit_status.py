@@ -11,6 +11,7 @@ import errno
 import os
 import signal
 import stat
+import struct
 import subprocess
 
 import pidone_harness as h
@@ -195,6 +196,35 @@ class ExitStatus(h.TestCase):
         text = p.log_text()
         self.assertIn(interp, text, "names the interpreter" + p.describe())
         self.assertIn(f, text, p.describe())
+
+    def test_missing_loader_126_says_so(self):
+        """A dynamically linked program whose loader is not in the image
+        (its PT_INTERP names a file that is not there): the exec fails
+        with ENOENT for a file that exists; the hint names the loader."""
+        d = self.tmpdir()
+        f = os.path.join(d, "app")
+        with open("/bin/true", "rb") as fp:
+            elf = bytearray(fp.read())
+        self.assertEqual(elf[:5], b"\x7fELF\x02", "needs a 64-bit ELF")
+        phoff, = struct.unpack_from("<Q", elf, 32)
+        phentsize, phnum = struct.unpack_from("<HH", elf, 54)
+        for i in range(phnum):
+            kind, = struct.unpack_from("<I", elf, phoff + i * phentsize)
+            if kind == 3:  # PT_INTERP
+                off, = struct.unpack_from("<Q", elf, phoff + i * phentsize + 8)
+                break
+        else:
+            self.skipTest("/bin/true is static")
+        elf[off:off + 5] = b"/nope"
+        with open(f, "wb") as fp:
+            fp.write(elf)
+        os.chmod(f, 0o755)
+        p = self.run_pidone([f])
+        self.assertExit(p, 126)
+        rec = self.one_error(p)
+        self.assertEqual(rec["msg"], "command not executable: " + f)
+        self.assertEqual(rec["error"], os.strerror(errno.ENOENT))
+        self.assertIn("its loader is not", rec.get("hint", ""), p.describe())
 
 
 if __name__ == "__main__":
