@@ -408,9 +408,18 @@ static const char *env_get(char *const *envp, const char *name)
 }
 
 /*
+ * Does variable value @v give a value? Set to "" or to blanks it counts
+ * as unset: a template that expanded to nothing, not a request for none.
+ */
+static bool env_given(const char *v)
+{
+	return v && v[strspn(v, " \t\r\n")] != '\0';
+}
+
+/*
  * The environment layer, in table order (so the first error is the same
- * whatever the order of the environment). An empty variable counts as
- * unset, so that a compose file's PIDONE_GRACE: ${GRACE} with GRACE unset
+ * whatever the order of the environment). An empty or blank variable
+ * counts as unset, so that a compose file's PIDONE_GRACE: ${GRACE} with GRACE unset
  * changes nothing. Unknown PIDONE_* variables are left alone: test
  * harnesses and images set their own.
  */
@@ -427,7 +436,7 @@ static void apply_env(struct load *L)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const char *v = env_get(L->envp, settings_def(id)->env);
 
-		if (v && *v)
+		if (env_given(v))
 			apply(L, (enum setting_id)id, v);
 	}
 }
@@ -628,9 +637,9 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 static void apply_file(struct load *L, const char *default_config)
 {
 	const char *env = env_get(L->envp, "PIDONE_CONFIG");
-	const char *named_by = L->cli_config ? "--config" :
-			       env && *env   ? "PIDONE_CONFIG" :
-					       NULL;
+	const char *named_by = L->cli_config  ? "--config" :
+			       env_given(env) ? "PIDONE_CONFIG" :
+						NULL;
 	const char *path = L->cli_config ? L->cli_config :
 			   named_by	 ? env :
 					   default_config;

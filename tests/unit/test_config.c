@@ -622,7 +622,7 @@ Test(config, list_items_split_at_commas)
 		{ "PIDONE_SUCCESS_EXIT=0,\n143", "0,143" },
 		{ "PIDONE_WRITABLE=/a,\n\t/b\r\n", "/a,/b" },
 		{ "PIDONE_WRITABLE=/a b", "/a b" },
-		{ "PIDONE_WRITABLE=  ", "" },
+		{ "PIDONE_WRITABLE=  ", "/tmp" }, /* blanks: unset */
 		{ "PIDONE_WRITABLE=,", NULL },
 		{ "PIDONE_WRITABLE=/a,", NULL },
 		{ "PIDONE_WRITABLE=,/a", NULL },
@@ -680,6 +680,18 @@ Test(config, empty_list_value_means_none)
 	cr_expect_eq(s.grace_ms, 3000);
 	cr_expect_eq(s.origin[SETTING_GRACE].kind, ORIGIN_FILE);
 	cr_expect_str_eq(s.writable[0], "/tmp");
+	settings_done(&s);
+
+	/* So does one of blanks: not none, not a bad value. */
+	r = load(&s, &e, "[process]\ngrace = 3\n", ARGS("check"),
+		 ENV("PIDONE_GRACE= \t", "PIDONE_WRITABLE= "), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 3000);
+	cr_expect_str_eq(s.writable[0], "/tmp");
+	settings_done(&s);
+	r = load(&s, &e, NULL, ARGS("check"), ENV("PIDONE_CONFIG= "), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_null(s.config_path);
 	settings_done(&s);
 }
 
@@ -1172,7 +1184,8 @@ Test(config, shipped_example_uncommented_gives_the_defaults)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		render(&s, id, a, sizeof(a));
 		render(&d, id, b, sizeof(b));
-		cr_expect_str_eq(a, b, "%s: the example's line is not the default",
+		cr_expect_str_eq(a, b,
+				 "%s: the example's line is not the default",
 				 settings_def(id)->key);
 	}
 	settings_done(&s);
