@@ -686,6 +686,8 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code)
 {
 	const char *h = NULL;
+	/* A setting to change, which the hint names; else out of fds. */
+	int code = EX_CONFIG;
 	int r;
 
 	if (s->health_port == 0)
@@ -712,12 +714,12 @@ int health_http_open(struct health_http *srv, const struct settings *s,
 		    "0.0.0.0 for all interfaces";
 	} else {
 		h = fd_limit_hint(r);
+		code = EX_SOFTWARE;
 	}
 	log_emit(LOG_LEVEL_ERROR, -r, h,
 		 LOG_FIELDS(LOG_STR("address", srv->where)),
 		 "cannot listen on %s for the health server", srv->where);
-	*ret_exit_code = r == -EADDRNOTAVAIL || r == -EINVAL ? EX_CONFIG :
-							       EX_SOFTWARE;
+	*ret_exit_code = code;
 	return r;
 }
 

@@ -706,7 +706,7 @@ class Listening(h.TestCase):
             port = busy.getsockname()[1]
             p = self.run_pidone(SLEEPER, h.health_opts(port),
                                 defaults=False)
-        self.assertExit(p, 70)
+        self.assertExit(p, 78)
         rec = [r for r in p.logs() if r["level"] == "error"][0]
         self.assertIn("cannot listen on", rec["msg"])
         self.assertIn("--health-port", rec["hint"])
@@ -749,7 +749,7 @@ class Listening(h.TestCase):
                             mode="subreaper",
                             prefix=[setpriv, "--reuid", "65532", "--regid",
                                     "65532", "--clear-groups", "--"])
-        self.assertExit(p, 70)
+        self.assertExit(p, 78)
         rec = self.one_error(p)
         self.assertEqual(rec["error"], os.strerror(errno.EACCES), p.describe())
         self.assertIn("ports below 1024 need root", rec["hint"])
