@@ -358,11 +358,13 @@ static void handle_request(struct health_http_conn *c,
 		.verbose = http_query_has(req, "verbose"),
 		.keep_alive = req->keep_alive,
 	};
+	/* "OPTIONS *" names no path: only its method is wrong (405) */
+	bool asterisk = req->path.len == 1 && req->path.ptr[0] == '*';
 
 	/* a body we never read: close gracefully after the answer */
 	if (req->has_body)
 		c->linger = true;
-	if (rq.path == METRICS_PATH_OTHER) {
+	if (rq.path == METRICS_PATH_OTHER && !asterisk) {
 		answer_error(c, rq.path, 404, rq.head);
 	} else if (req->method == HTTP_METHOD_OTHER) {
 		answer_error(c, rq.path, 405, false);

@@ -87,14 +87,99 @@ static int expect_crlf(struct cursor *c)
 	return STEP_OK;
 }
 
-/* Expect the literal @lit at the cursor (a prefix of it is incomplete). */
-static int expect_literal(struct cursor *c, const char *lit)
+/*
+ * Expect the literal @lit at the cursor (a prefix of it is incomplete),
+ * ignoring ASCII case when @any_case (then @lit is in lower case).
+ */
+static int expect_literal(struct cursor *c, const char *lit, bool any_case)
 {
 	for (; *lit; lit++, c->p++) {
 		if (c->p == c->end)
 			return HTTP_PARSE_INCOMPLETE;
-		if (*c->p != *lit)
+		if ((any_case ? parse_lower(*c->p) : *c->p) != *lit)
 			return HTTP_PARSE_MALFORMED;
+	}
+	return STEP_OK;
+}
+
+/*
+ * The request target, up to (not over) the SP after it, into req->path
+ * and req->query (the forms are in http.h). An absolute-form target is
+ * routed by its path and query alone: its authority, like Host, means
+ * nothing to this server, so it is only checked for its bytes.
+ */
+static int parse_target(struct cursor *c, struct http_request *req)
+{
+	const char *slash = NULL; /* absolute-form: the last '/' of "http://" */
+	int r;
+
+	if (c->p == c->end)
+		return HTTP_PARSE_INCOMPLETE;
+	req->path.ptr = c->p;
+	req->query.ptr = NULL;
+	req->query.len = 0;
+	if (*c->p == '*') {
+		/*
+		 * RFC 9112 section 3.2.4 allows it for OPTIONS only; every
+		 * method but GET and HEAD gets 405 whatever its target, so
+		 * only GET * and HEAD * are malformed.
+		 */
+		if (req->method != HTTP_METHOD_OTHER)
+			return HTTP_PARSE_MALFORMED;
+		req->path.len = 1;
+		c->p++;
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		return *c->p == ' ' ? STEP_OK : HTTP_PARSE_MALFORMED;
+	}
+	if (*c->p != '/') {
+		/*
+		 * "https://" is malformed: this port speaks plain HTTP, so
+		 * an https target was meant for some other server.
+		 */
+		r = expect_literal(c, "http://", true);
+		if (r != STEP_OK)
+			return r;
+		slash = c->p - 1;
+		for (;;) {
+			if (c->p == c->end)
+				return HTTP_PARSE_INCOMPLETE;
+			if (*c->p == '/' || *c->p == '?' || *c->p == ' ')
+				break;
+			if (!is_target_char((unsigned char)*c->p))
+				return HTTP_PARSE_MALFORMED;
+			c->p++;
+		}
+		/* RFC 9110 section 4.2.1: an empty host is invalid */
+		if (c->p == slash + 1)
+			return HTTP_PARSE_MALFORMED;
+		req->path.ptr = c->p;
+	}
+	for (;;) {
+		if (c->p == c->end)
+			return HTTP_PARSE_INCOMPLETE;
+		if (*c->p == ' ')
+			break;
+		if (!is_target_char((unsigned char)*c->p))
+			return HTTP_PARSE_MALFORMED;
+		if (*c->p == '?' && !req->query.ptr)
+			req->query.ptr = c->p + 1;
+		c->p++;
+	}
+	if (req->query.ptr) {
+		req->path.len = (size_t)(req->query.ptr - 1 - req->path.ptr);
+		req->query.len = (size_t)(c->p - req->query.ptr);
+	} else {
+		req->path.len = (size_t)(c->p - req->path.ptr);
+	}
+	if (req->path.len == 0) {
+		/*
+		 * Only an absolute-form target can have an empty path, and
+		 * it means "/" (RFC 9110 section 4.2.3): the last '/' of its
+		 * "http://" stands for it, so the span stays in the head.
+		 */
+		req->path.ptr = slash;
+		req->path.len = 1;
 	}
 	return STEP_OK;
 }
@@ -129,35 +214,14 @@ static int parse_request_line(struct cursor *c, struct http_request *req)
 		req->method = HTTP_METHOD_OTHER;
 	c->p++;
 
-	/* origin-form target SP: "/" first rules out "*" and "http://" */
-	if (c->p == c->end)
-		return HTTP_PARSE_INCOMPLETE;
-	if (*c->p != '/')
-		return HTTP_PARSE_MALFORMED;
-	req->path.ptr = c->p;
-	req->query.ptr = NULL;
-	for (;;) {
-		if (c->p == c->end)
-			return HTTP_PARSE_INCOMPLETE;
-		if (*c->p == ' ')
-			break;
-		if (!is_target_char((unsigned char)*c->p))
-			return HTTP_PARSE_MALFORMED;
-		if (*c->p == '?' && !req->query.ptr)
-			req->query.ptr = c->p + 1;
-		c->p++;
-	}
-	if (req->query.ptr) {
-		req->path.len = (size_t)(req->query.ptr - 1 - req->path.ptr);
-		req->query.len = (size_t)(c->p - req->query.ptr);
-	} else {
-		req->path.len = (size_t)(c->p - req->path.ptr);
-		req->query.len = 0;
-	}
+	/* target SP */
+	r = parse_target(c, req);
+	if (r != STEP_OK)
+		return r;
 	c->p++;
 
 	/* version CRLF */
-	r = expect_literal(c, "HTTP/1.");
+	r = expect_literal(c, "HTTP/1.", false);
 	if (r != STEP_OK)
 		return r;
 	if (c->p == c->end)

@@ -12,10 +12,20 @@
  * - One empty line (CRLF) before the request line is skipped (RFC 9112
  *   section 2.2); a second one is malformed.
  * - Request line: token method (at most HTTP_METHOD_LEN_MAX bytes), one SP,
- *   an origin-form target ("/..." of visible ASCII; absolute-form,
- *   authority-form and "*" are malformed), one SP, "HTTP/1.0" or
- *   "HTTP/1.1". Any other version, HTTP/2.0 included, is malformed (400,
- *   not 505: nothing but 1.x can reach a plain TCP port anyway).
+ *   a target of visible ASCII, one SP, "HTTP/1.0" or "HTTP/1.1". Any other
+ *   version, HTTP/2.0 included, is malformed (400, not 505: nothing but
+ *   1.x can reach a plain TCP port anyway). The target is one of:
+ *   - origin-form "/path[?query]";
+ *   - absolute-form "http://authority[/path][?query]", the scheme in any
+ *     case, which a server must accept (RFC 9112 section 3.2.2); it is
+ *     routed by its path and query exactly as the origin-form, an empty
+ *     path being "/", and the authority (everything up to the next '/',
+ *     '?' or SP) must not be empty but is otherwise ignored, like Host.
+ *     "https://" is malformed: this port speaks plain HTTP only;
+ *   - asterisk-form "*" with a method other than GET and HEAD, so that
+ *     "OPTIONS *" gets the 405 of other methods; with GET or HEAD it is
+ *     malformed (RFC 9112 section 3.2.4 allows it for OPTIONS only).
+ *   Authority-form (CONNECT's "host:port") and anything else is malformed.
  * - Header lines: token name, ':' right after it (no space before the
  *   colon), a value of HTAB/SP/visible ASCII/bytes >= 0x80 (no NUL, CR, LF,
  *   other control bytes or DEL). A line starting with SP/HTAB (obs-fold) is
@@ -68,7 +78,11 @@ struct http_span {
 struct http_request {
 	enum http_method method;
 	struct http_span method_text; /* "GET", "PUT"... for logs */
-	struct http_span path; /* "/readyz", without the query */
+	/*
+	 * "/readyz", without the query (or the scheme and authority of an
+	 * absolute-form target); "*" for an asterisk-form one.
+	 */
+	struct http_span path;
 	struct http_span query; /* after '?' ("verbose"); ptr NULL when no '?' */
 	int minor_version; /* 0 or 1 */
 	/*

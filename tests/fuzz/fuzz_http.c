@@ -8,8 +8,9 @@
  * Invariants checked (abort() on violation, which libFuzzer reports):
  * - the result is -1, -2 or 1..len;
  * - on success every span lies inside the consumed head, the path starts
- *   with '/', the head ends in "\r\n\r\n", the method enum matches its
- *   text, the version is 1.0/1.1 and keep_alive excludes has_body;
+ *   with '/' (or is "*" with a method other than GET and HEAD), the head
+ *   ends in "\r\n\r\n", the method enum matches its text, the version is
+ *   1.0/1.1 and keep_alive excludes has_body;
  * - the parse is a function of the head alone: the head by itself parses
  *   to the same length, and the head minus its last byte is incomplete;
  * - a re-parse with last_len after an incomplete prefix agrees with the
@@ -58,11 +59,24 @@ static void check_success(const struct http_request *req, const char *buf,
 	CHECK(req->method_text.len >= 1 &&
 	      req->method_text.len <= HTTP_METHOD_LEN_MAX);
 	CHECK(inside(req->path, buf, n));
-	CHECK(req->path.len >= 1 && req->path.ptr[0] == '/');
+	CHECK(req->path.len >= 1);
+	if (req->path.ptr[0] == '*')
+		CHECK(req->path.len == 1 && !req->query.ptr &&
+		      req->method == HTTP_METHOD_OTHER);
+	else
+		CHECK(req->path.ptr[0] == '/');
 	CHECK(!memchr(req->path.ptr, '?', req->path.len));
 	if (req->query.ptr) {
 		CHECK(inside(req->query, buf, n));
-		CHECK(req->query.ptr == req->path.ptr + req->path.len + 1);
+		/*
+		 * right after the path, or after the authority of an
+		 * absolute-form target with an empty path, whose "/" is the
+		 * last one of "http://"
+		 */
+		CHECK(req->query.ptr == req->path.ptr + req->path.len + 1 ||
+		      (req->path.len == 1 && req->path.ptr[-1] == '/' &&
+		       req->path.ptr[-2] == ':' &&
+		       req->query.ptr > req->path.ptr + 2));
 		CHECK(req->query.ptr[-1] == '?');
 	} else {
 		CHECK(req->query.len == 0);

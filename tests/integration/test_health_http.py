@@ -288,7 +288,8 @@ class Server(h.TestCase):
             b"hello\r\n\r\n",
             b"GET /healthz\r\n\r\n",
             b"GET /healthz HTTP/2.0\r\n\r\n",
-            b"GET http://x/healthz HTTP/1.1\r\n\r\n",
+            b"GET http:/x/healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET /healthz HTTP/1.1\nHost: x\n\n",
             b"GET  /healthz HTTP/1.1\r\n\r\n",
             b"GET /healthz HTTP/1.1\r\n folded: x\r\n\r\n",
@@ -308,6 +309,24 @@ class Server(h.TestCase):
                      b"\x00" * 100):
             with self.subTest(data=data[:30]):
                 self.bad(data, 400)
+
+    def test_asterisk_and_absolute_form_targets(self):
+        # Not malformed (RFC 9112 section 3.2): OPTIONS * gets the 405 of
+        # other methods, and an absolute-form target is routed by its path
+        # and query as the origin-form, kept alive as one.
+        a = self.bad(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 405)
+        self.assertEqual(a.headers["allow"], "GET, HEAD")
+        c = self.conn()
+        c.send("GET http://127.0.0.1:%d/healthz HTTP/1.1\r\n"
+               "Host: 127.0.0.1:%d\r\n\r\n" % (self.port, self.port))
+        a = c.answer()
+        self.assertEqual(a.status, 200)
+        self.assertEqual(a.json(), {"status": "ok"})
+        self.assertEqual(a.headers["connection"], "keep-alive")
+        c.send(b"GET HTTP://x/healthz?verbose HTTP/1.1\r\nHost: x\r\n\r\n")
+        a = c.answer()
+        self.assertEqual(a.status, 200)
+        self.assertEqual(a.text(), "[+]child ok\nhealthz check passed\n")
 
     def test_huge_head_431(self):
         # one header line over 8 KiB, then more bytes the server must
