@@ -24,7 +24,7 @@
  * yields: it waits for EV_WRITE, which a socket with room reports on the
  * next pass, so one client's pipeline never holds the loop. A response
  * head is formatted in place and its body copied once, from a bounded
- * stack buffer.
+ * stack buffer or from the last /metrics body (metrics_body).
  *
  * After start-up nothing here may end pidone: every error closes one
  * connection or pauses the listener, and is logged once per class at
@@ -57,10 +57,10 @@
  * queues behind an unsent one, a case the unit tests exercise.
  */
 #define SERVE_BATCH 4
-/* The connection table, then the answers buffer (health_http.h). */
+/* The connection table, the answers, the metrics body (health_http.h). */
 static const size_t mapped_bytes =
 	HEALTH_HTTP_CONNS_MAX * sizeof(struct health_http_conn) +
-	HEALTH_HTTP_OUT_MAX;
+	HEALTH_HTTP_OUT_MAX + METRICS_TEXT_MAX;
 /* Connections accepted per callback before other watchers get a turn. */
 #define ACCEPT_BATCH 64
 /* How long the listener rests after an accept error it cannot shed. */
@@ -280,6 +280,35 @@ static void answer_error(struct health_http_conn *c, enum metrics_path path,
 		status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
 }
 
+/*
+ * The /metrics body for @c's request: the last one built, if it was built
+ * after the request was read; else a new one. So /metrics answered one
+ * after another from heads read at once (a pipelined batch, heads kept
+ * while answers were unsent) share one snapshot, which leaves out the
+ * answers sent after it (pidone_health_requests_total), while an answer
+ * never predates its request: a client that changes something and asks
+ * again sees it. The build reads /proc and the cgroup: one per request
+ * took 90% of the server's time under a flood of pipelined scrapes, and a
+ * /healthz waiting behind them timed out (1 s) almost every time.
+ */
+static const char *metrics_body(struct health_http_conn *c, uint64_t now,
+				size_t *ret_len)
+{
+	struct health_http *srv = c->srv;
+
+	if (srv->metrics_len == 0 || c->read_at > srv->metrics_at) {
+		struct metrics_sample m;
+
+		health_http_sample(srv, now, &m);
+		if (metrics_format(&m, srv->metrics, METRICS_TEXT_MAX,
+				   &srv->metrics_len) < 0)
+			srv->metrics_len = 0; /* cannot happen: it fits */
+		srv->metrics_at = srv->reads;
+	}
+	*ret_len = srv->metrics_len;
+	return srv->metrics;
+}
+
 /* The answer of /healthz, /livez, /readyz or /metrics. */
 static void answer(struct health_http_conn *c, const struct health_http_req *rq)
 {
@@ -289,15 +318,13 @@ static void answer(struct health_http_conn *c, const struct health_http_req *rq)
 					  HEALTH_PROBE_READY :
 					  HEALTH_PROBE_LIVE;
 	const char *type = "application/json";
-	char body[METRICS_TEXT_MAX];
+	char buf[HEALTH_BODY_MAX];
+	const char *body = buf;
 	size_t len = 0;
-	int status = 200, r;
+	int status = 200, r = 0;
 
 	if (rq->path == METRICS_PATH_METRICS) {
-		struct metrics_sample m;
-
-		health_http_sample(srv, now, &m);
-		r = metrics_format(&m, body, sizeof(body), &len);
+		body = metrics_body(c, now, &len);
 		type = "text/plain; version=0.0.4; charset=utf-8";
 	} else {
 		bool ok = probe == HEALTH_PROBE_READY ?
@@ -310,11 +337,11 @@ static void answer(struct health_http_conn *c, const struct health_http_req *rq)
 			r = health_format_verbose(srv->health, now, probe,
 						  metrics_path_label(rq->path) +
 							  1,
-						  body, sizeof(body), &len);
+						  buf, sizeof(buf), &len);
 			type = "text/plain; charset=utf-8";
 		} else {
-			r = health_format_json(srv->health, now, probe, body,
-					       sizeof(body), &len);
+			r = health_format_json(srv->health, now, probe, buf,
+					       sizeof(buf), &len);
 		}
 	}
 	if (r < 0)
@@ -476,6 +503,7 @@ static bool conn_read(struct health_http_conn *c)
 	n = recv(c->fd, c->in + c->in_len, HTTP_HEAD_MAX - c->in_len, 0);
 	if (n > 0) {
 		c->in_len += (size_t)n;
+		c->read_at = ++c->srv->reads;
 		return true;
 	}
 	if (n < 0 &&
@@ -756,6 +784,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	}
 	srv->conns = p;
 	srv->answers = (char *)(srv->conns + HEALTH_HTTP_CONNS_MAX);
+	srv->metrics = srv->answers + HEALTH_HTTP_OUT_MAX;
 
 	srv->spare_fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (srv->spare_fd < 0)

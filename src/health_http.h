@@ -114,6 +114,7 @@ struct health_http_conn {
 	bool linger; /* ... gracefully: the client may still be sending */
 	unsigned wait_gen; /* the ready-tcp check a WAITING /readyz waits for */
 	struct health_http_req waiting;
+	uint64_t read_at; /* srv->reads after its last read */
 	size_t last_len; /* bytes of the head at in_off seen incomplete */
 	size_t in_off; /* in[in_off, in_len): input not handled yet */
 	size_t in_len;
@@ -144,6 +145,15 @@ struct health_http {
 	 */
 	char *answers;
 	struct health_http_conn *answers_user;
+	/*
+	 * METRICS_TEXT_MAX bytes mapped after answers: the last /metrics
+	 * body, metrics_len bytes (0 until the first scrape), built when
+	 * reads was metrics_at.
+	 */
+	char *metrics;
+	size_t metrics_len;
+	uint64_t metrics_at;
+	uint64_t reads; /* recv calls that brought bytes, so far */
 	unsigned n_open;
 	/*
 	 * Slots at or past this one were never used: loops over the table

@@ -482,3 +482,108 @@ Test(health_http, stuck_answer_leaves_the_shared_buffer_to_the_next_client)
 	assert_nothing_kept(&r);
 	rig_done(&r);
 }
+
+/*
+ * The body of answer @i in @buf (answers as check_answers reads them),
+ * as a NUL-terminated copy to be freed.
+ */
+static char *answer_body(const char *buf, unsigned i)
+{
+	const char *at = buf;
+	unsigned long body = 0;
+	char *copy;
+
+	for (unsigned k = 0; k <= i; k++) {
+		const char *end = strstr(at, "\r\n\r\n");
+		const char *cl = strstr(at, "\r\nContent-Length: ");
+
+		cr_assert(end && cl && cl < end, "answer %u", k);
+		body = strtoul(cl + 18, NULL, 10);
+		at = end + 4 + (k < i ? body : 0);
+	}
+	copy = strndup(at, body);
+	cr_assert(copy);
+	return copy;
+}
+
+/* The /metrics 200 count a /metrics body shows. */
+static unsigned long metrics_200(const char *body)
+{
+	static const char series[] = "pidone_health_requests_total{path="
+				     "\"/metrics\",code=\"200\"} ";
+	const char *at = strstr(body, series);
+
+	cr_assert(at, "no /metrics 200 series");
+	return strtoul(at + strlen(series), NULL, 10);
+}
+
+/*
+ * /metrics read at once share one body, built once: the second of two
+ * pipelined ones shows the request count the first saw (not one more),
+ * byte for byte the same text. But a body is never older than the
+ * request it answers: two clients whose requests are read one after the
+ * other, in the same loop pass, get one body each.
+ */
+Test(health_http, metrics_read_at_once_share_one_body)
+{
+	static const struct want want[] = {
+		{ 200, "# HELP " },
+		{ 200, "# HELP " },
+		{ 200, "{\"status\":\"ok\"}" },
+	};
+	static const char close_req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+					"Connection: close\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned long seen[2];
+	struct rig r;
+	size_t len;
+	char *got, *first, *second;
+	int other;
+
+	rig_start(&r, false);
+	rig_connect(&r);
+	/* one send: the server reads both heads at once */
+	send_str(r.client,
+		 METRICS METRICS "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+				 "Connection: close\r\n\r\n");
+	got = read_until_close(&r, 4096, &len);
+	check_answers(got, len, want, 3);
+	first = answer_body(got, 0);
+	second = answer_body(got, 1);
+	free(got);
+	cr_assert_str_eq(first, second);
+	cr_assert_eq(metrics_200(first), 0);
+	free(first);
+	free(second);
+
+	/* two clients, both requests there before the next pass */
+	close(r.client);
+	r.client = -1;
+	pump(&r, 5);
+	cr_assert_eq(r.srv.n_open, 0);
+	rig_connect(&r);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)r.s.health_port);
+	other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(other >= 0);
+	cr_assert(connect(other, (struct sockaddr *)&a, sizeof(a)) == 0);
+	for (int i = 0; i < 1000 && r.srv.n_open < 2; i++)
+		pump(&r, 1);
+	cr_assert_eq(r.srv.n_open, 2);
+	send_str(r.client, close_req);
+	send_str(other, close_req);
+	for (int i = 0; i < 2; i++) {
+		got = read_until_close(&r, 4096, &len);
+		check_answers(got, len, want, 1);
+		first = answer_body(got, 0);
+		seen[i] = metrics_200(first);
+		free(first);
+		free(got);
+		close(r.client);
+		r.client = other;
+	}
+	r.client = -1;
+	/* the two pipelined ones counted; then one of these, then the other */
+	cr_assert_eq(seen[0] + seen[1], 2 + 3, "%lu %lu", seen[0], seen[1]);
+	rig_done(&r);
+}
