@@ -419,9 +419,9 @@ static bool env_given(const char *v)
 /*
  * The environment layer, in table order (so the first error is the same
  * whatever the order of the environment). An empty or blank variable
- * counts as unset, so that a compose file's PIDONE_GRACE: ${GRACE} with GRACE unset
- * changes nothing. Unknown PIDONE_* variables are left alone: test
- * harnesses and images set their own.
+ * counts as unset, so that a compose file's PIDONE_GRACE: ${GRACE} with
+ * GRACE unset changes nothing. Unknown PIDONE_* variables are left
+ * alone: test harnesses and images set their own.
  */
 static void apply_env(struct load *L)
 {

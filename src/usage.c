@@ -61,7 +61,8 @@ const char *usage_text(char *buf, size_t size)
 		"  -V, --version                print the version\n"
 		"\n"
 		"Options marked ... repeat; their variables are comma-separated lists, and\n"
-		"an empty value (-w '') means none. Variables set to \"\" or blanks count as unset.\n"
+		"an empty value (-w '') means none. Variables set to \"\" or to blanks\n"
+		"count as unset.\n"
 		"Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
 		"Config file keys, by section:");
 	for (int id = 0; id < SETTING_MAX; id++) {
