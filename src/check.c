@@ -376,6 +376,23 @@ static void check_readable(const char *file, struct check_result *res)
 }
 
 /* Would the exec of argv[0] work for the current user? Fills @res. */
+/*
+ * Can the #! interpreter @interp run? 0, or the reason as a negative
+ * errno: the kernel refuses one that is missing or not executable, a
+ * directory, or neither a program nor a script itself.
+ */
+static int interpreter_runs(const char *interp)
+{
+	char inner[256];
+	int r;
+
+	if (access(interp, X_OK) < 0)
+		return -errno;
+	/* -EACCES: not readable, which a program need not be */
+	r = execpath_interpreter(interp, inner, sizeof(inner));
+	return r == -EISDIR || r == -ENOEXEC ? r : 0;
+}
+
 static void check_command(char *const *argv, const char *path,
 			  struct check_result *res)
 {
@@ -422,16 +439,19 @@ static void check_command(char *const *argv, const char *path,
 			"a #! line or put the interpreter in the JSON command");
 		return;
 	}
-	if (format == 0 && access(interp, X_OK) < 0) {
-		res->err = -errno;
+	r = format == 0 ? interpreter_runs(interp) : 0;
+	if (r < 0) {
+		res->err = r;
 		res->code = EX_NOEXEC;
 		textbuf_format(
 			res->e.text, sizeof(res->e.text),
 			"command not executable: %s: its interpreter %s: %s",
 			res->detail, interp, strerror(-res->err));
 		snprintf(res->e.hint, sizeof(res->e.hint),
-			 "distroless images have no shell: put the interpreter "
-			 "in the JSON command, e.g. [\"python3\",\"app.py\"]");
+			 "%s: put the interpreter in the JSON command, e.g. "
+			 "[\"python3\",\"app.py\"]",
+			 r == -ENOENT ? "distroless images have no shell" :
+					"its #! line must name a program");
 		return;
 	}
 	/*
@@ -964,9 +984,10 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 			return report_done(&rp, EX_SOFTWARE);
 		}
 	}
+	/* In the start's order: --watch is set up before the spawn. */
+	report_watch(&rp, s, watch, &code);
 	report_command(&rp, s, &command, &code);
 	report_args(&rp, s, args, &code);
-	report_watch(&rp, s, watch, &code);
 	free(args);
 	free(watch);
 	report_stop(&rp, s);

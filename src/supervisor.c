@@ -394,10 +394,11 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 	case LIFECYCLE_REC_GIVING_UP:
 		log_emit(LOG_LEVEL_ERROR, 0,
 			 "look at the child's own output above; raise "
-			 "--restart-max if it is expected to fail this often",
+			 "--restart-max if it is expected to end this often",
 			 LOG_FIELDS(LOG_INT("restart_max",
 					    lc->settings->restart_max)),
-			 "giving up: the child failed again after %u restarts "
+			 /* "ended": with --restart always, a 0 counts too */
+			 "giving up: the child ended again after %u restarts "
 			 "within 10 minutes",
 			 lc->settings->restart_max);
 		break;

@@ -204,6 +204,28 @@ class Check(h.TestCase):
                       row, p.describe())
         self.assertIn("no shell", " ".join(hints(p)))
 
+    def test_interpreter_that_cannot_run_is_126(self):
+        # There and executable is not enough: a directory, or a file
+        # that is neither a program nor a script, fails the exec (126),
+        # in check as in a real start.
+        d = self.world_tmpdir()
+        plain = self.program("plain", "echo hi\n", 0o755)
+        for interp, why in ((d, "Is a directory"),
+                            (plain, "Exec format error")):
+            with self.subTest(interp=interp):
+                f = self.program("app", "#!%s\n" % interp, 0o755)
+                p = self.check([f])
+                self.assertResult(p, 126)
+                self.assertEqual(rows(p, "command path"),
+                                 ["FAIL: command not executable: %s: its "
+                                  "interpreter %s: %s" % (f, interp, why)],
+                                 p.describe())
+                self.assertIn("its #! line must name a program",
+                              " ".join(hints(p)))
+                r = self.run_pidone([f], ["--health-port", "0"],
+                                    defaults=False)
+                self.assertExit(r, 126)
+
     def test_command_is_checked_as_the_final_user(self):
         d = self.tmpdir()                 # 0700 root
         f = os.path.join(d, "tool")
@@ -281,6 +303,14 @@ class Check(h.TestCase):
         # As the user that can read it: fine.
         p = self.check(opts=["--watch", secret, "--user", "keep"])
         self.assertResult(p, 0)
+        # The watch is set up before the spawn: with a missing command
+        # too, the start stops at the watch (77), and so does check.
+        missing = ["/nonexistent-pidone-it/app"]
+        p = self.check(missing, opts=["--watch", secret])
+        self.assertExit(p, 77)
+        r = self.run_pidone(missing, ["--health-port", "0", "--watch",
+                                      secret], defaults=False)
+        self.assertExit(r, 77)
 
     def test_unreadable_script_program_is_77(self):
         d = self.world_tmpdir()
