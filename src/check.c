@@ -571,47 +571,6 @@ check_child(const struct settings *s, const struct credentials *cred,
 	_exit(0);
 }
 
-/*
- * A missing @dir that --create-dirs would make: can the nearest existing
- * parent take a new dir? (faccessat, so nothing is created.) Returns 0 or
- * -errno with @reterr filled like dirs_create's error.
- */
-static int check_creatable(const char *dir, uid_t uid, gid_t gid,
-			   struct privdrop_error *reterr)
-{
-	char parent[PATH_MAX];
-	struct stat st;
-	char *slash;
-
-	if ((size_t)snprintf(parent, sizeof(parent), "%s", dir) >=
-	    sizeof(parent))
-		return -ENAMETOOLONG;
-	for (;;) {
-		slash = strrchr(parent, '/');
-		if (!slash) {
-			snprintf(parent, sizeof(parent), ".");
-			break;
-		}
-		if (slash == parent) {
-			parent[1] = '\0';
-			break;
-		}
-		*slash = '\0';
-		if (stat(parent, &st) == 0 || errno != ENOENT)
-			break;
-	}
-	if (faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
-		return 0;
-	textbuf_format(
-		reterr->text, sizeof(reterr->text),
-		"cannot create writable dir %s: %s is not writable by uid %u "
-		"gid %u: %s",
-		dir, parent, (unsigned)geteuid(), (unsigned)getegid(),
-		strerror(errno));
-	dirs_hint(errno, parent, uid, gid, reterr->hint, sizeof(reterr->hint));
-	return -errno;
-}
-
 /* What the final user line says for @cred, before the child's verdict. */
 static void user_text(const struct settings *s, const struct credentials *cred,
 		      char *buf, size_t size)
@@ -663,8 +622,8 @@ static void find_missing_dirs(const struct settings *s,
 		if (stat(dir, &st) == 0 || errno != ENOENT)
 			continue;
 		missing[i].missing = true;
-		missing[i].err = check_creatable(dir, final->uid, final->gid,
-						 &missing[i].e);
+		missing[i].err = dirs_create_check(dir, final->uid, final->gid,
+						   &missing[i].e);
 	}
 }
 

@@ -231,6 +231,7 @@ struct walk {
 	uid_t uid;
 	gid_t gid;
 	bool as_root;
+	bool dry_run; /* make nothing: stop where the first dir would be */
 	unsigned links; /* symlinks followed so far */
 	struct dirs_created *undo; /* NULL: record nothing */
 	struct privdrop_error *reterr;
@@ -386,7 +387,7 @@ err_close_fd:
  * Open @name below @parent_fd without following it, making it when it is
  * missing and @create says so. *@ret_fd is an O_PATH fd of the dir or
  * symlink that is there (*@ret_st says which), or an O_RDONLY fd of a dir
- * just made.
+ * just made. In a dry run, 1 where a dir would be made, if it could be.
  */
 static int open_component(struct walk *w, int parent_fd, const char *name,
 			  const char *shown, bool create, int *ret_fd,
@@ -409,6 +410,12 @@ static int open_component(struct walk *w, int parent_fd, const char *name,
 				"%s is missing and a symlink leads there, "
 				"refusing to create anything through a symlink",
 				shown);
+		if (w->dry_run) {
+			/* nothing made: could this dir take a new one? */
+			if (faccessat(parent_fd, ".", W_OK | X_OK, AT_EACCESS))
+				return create_failed(w, shown, "mkdir", -errno);
+			return 1;
+		}
 		r = make_dir(w, parent_fd, name, shown, ret_fd, ret_st);
 		/* EEXIST: someone made it first; look at what they made. */
 		if (r != -EEXIST)
@@ -516,6 +523,11 @@ static int walk_path(struct walk *w, int start_fd, const char *path,
 		r = open_component(w, fd, name, shown, create, &next, &st);
 		if (r < 0)
 			goto out_close_fd;
+		if (r > 0) {
+			/* a dry run: the rest would be made below this one */
+			fd_close(&fd);
+			break;
+		}
 		if (S_ISLNK(st.st_mode)) {
 			char parent_shown[PATH_MAX];
 			int link_fd = next;
@@ -541,14 +553,15 @@ out_close_fd:
 	return r;
 }
 
-int dirs_create(const char *dir, uid_t uid, gid_t gid,
-		struct dirs_created *undo, struct privdrop_error *reterr)
+static int create_walk(const char *dir, uid_t uid, gid_t gid, bool dry_run,
+		       struct dirs_created *undo, struct privdrop_error *reterr)
 {
 	struct walk w = {
 		.dir = dir,
 		.uid = uid,
 		.gid = gid,
 		.as_root = geteuid() == 0,
+		.dry_run = dry_run,
 		.undo = undo,
 		.reterr = reterr,
 	};
@@ -561,6 +574,18 @@ int dirs_create(const char *dir, uid_t uid, gid_t gid,
 	r = walk_path(&w, AT_FDCWD, dir, "", true, &fd);
 	fd_close(&fd);
 	return r;
+}
+
+int dirs_create(const char *dir, uid_t uid, gid_t gid,
+		struct dirs_created *undo, struct privdrop_error *reterr)
+{
+	return create_walk(dir, uid, gid, false, undo, reterr);
+}
+
+int dirs_create_check(const char *dir, uid_t uid, gid_t gid,
+		      struct privdrop_error *reterr)
+{
+	return create_walk(dir, uid, gid, true, NULL, reterr);
 }
 
 int dirs_create_all(char *const *dirs, uid_t uid, gid_t gid,

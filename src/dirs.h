@@ -68,6 +68,15 @@ int dirs_create(const char *dir, uid_t uid, gid_t gid,
 		struct dirs_created *undo, struct privdrop_error *reterr);
 
 /*
+ * dirs_create's walk without making anything, for `pidone check`: the
+ * same symlink rules, and where the first missing dir would be made, may
+ * it be (faccessat)? 0, or -errno with @reterr filled as dirs_create
+ * would fill it.
+ */
+int dirs_create_check(const char *dir, uid_t uid, gid_t gid,
+		      struct privdrop_error *reterr);
+
+/*
  * dirs_create for each dir of the NULL-terminated @dirs (NULL: none), in
  * order, stopping at the first failure, whose dir goes in *@reterr_dir.
  * What was made up to then stays in @undo: the caller removes it with

@@ -92,6 +92,16 @@ class Symlinks(CreateDirsCase):
                 self.assertNotStarted(p)
                 self.assertEqual(os.listdir(victim), [],
                                  "nothing created at the symlink's target")
+                # pidone check says the same, and makes nothing either
+                c = self.run_pidone(["true"], ["check", "--create-dirs",
+                                               "--writable",
+                                               os.path.join(link, sub)]
+                                    + NO_HEALTH, defaults=False,
+                                    mode="subreaper")
+                self.assertExit(c, 77)
+                self.assertIn("FAIL: " + rec["msg"],
+                              "\n".join(c.stdout_lines()), c.describe())
+                self.assertEqual(os.listdir(victim), [])
         self.assertEqual(os.lstat(link).st_uid, OTHER_UID)
 
     def test_another_users_symlink_deeper_in_the_path_is_refused(self):

@@ -163,7 +163,8 @@ Test(dirs, explain_hints_what_can_help)
 Test(dirs, out_of_fds_is_not_the_dirs_fault)
 {
 	struct privdrop_error e;
-	struct stat st = { .st_uid = 0, .st_gid = 0,
+	struct stat st = { .st_uid = 0,
+			   .st_gid = 0,
 			   .st_mode = S_IFDIR | 01777 };
 	char want[256];
 
@@ -263,14 +264,15 @@ Test(dirs, create_follows_existing_symlinks_only, .init = setup,
 	/* an image's own symlink (/var/run -> /run) is followed */
 	cr_assert_eq(mkdir(at("real"), 0755), 0);
 	cr_assert_eq(symlink("real", at("link")), 0);
-	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, NULL, &e), 0, "%s",
-		     e.text);
+	cr_assert_eq(dirs_create(at("link/app"), 65532, 65532, NULL, &e), 0,
+		     "%s", e.text);
 	cr_assert_eq(lstat(at("real/app"), &st), 0);
 	cr_expect_eq(st.st_uid, 65532);
 
 	/* a dangling symlink where a dir would be created is refused */
 	cr_assert_eq(symlink("/nonexistent-pidone-target", at("dangling")), 0);
-	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, NULL, &e), -ELOOP);
+	cr_assert_eq(dirs_create(at("dangling/x"), 65532, 65532, NULL, &e),
+		     -ELOOP);
 	cr_assert_not_null(strstr(e.text, "cannot create writable dir"), "%s",
 			   e.text);
 	cr_assert_eq(access("/nonexistent-pidone-target", F_OK), -1);
@@ -403,6 +405,43 @@ static void plant(const char *target, const char *rel, uid_t uid)
 	cr_assert_eq(lchown(at(rel), uid, uid), 0);
 }
 
+/*
+ * dirs_create_check walks as dirs_create does and makes nothing: it says
+ * what dirs_create would say, word for word.
+ */
+Test(dirs, create_check_makes_nothing_and_says_the_same, .init = setup,
+     .fini = teardown)
+{
+	struct privdrop_error e, made_e;
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	cr_assert_eq(dirs_create_check(at("a/b/c"), 65532, 65532, &e), 0, "%s",
+		     e.text);
+	cr_assert_eq(entries(base), 0, "nothing made");
+	/* through the image's own symlink, fine; through another's, not */
+	mkdir_mode("real", 0755);
+	cr_assert_eq(symlink("real", at("link")), 0);
+	cr_assert_eq(dirs_create_check(at("link/app"), 65532, 65532, &e), 0);
+	mkdir_mode("tmp", 01777);
+	plant(at("real"), "tmp/cache", 1234);
+	cr_assert_eq(dirs_create_check(at("tmp/cache/app"), 65532, 65532, &e),
+		     -ELOOP);
+	cr_assert_eq(dirs_create(at("tmp/cache/app"), 65532, 65532, NULL,
+				 &made_e),
+		     -ELOOP);
+	cr_assert_str_eq(e.text, made_e.text);
+	cr_assert_str_eq(e.hint, made_e.hint);
+	cr_assert_eq(entries(at("real")), 0, "nothing at the target");
+	/* under a file: the same error as a real walk */
+	fd = open(at("file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(dirs_create_check(at("file/sub"), 1, 1, &e), -ENOTDIR);
+	cr_assert_not_null(strstr(e.text, "Not a directory"), "%s", e.text);
+}
+
 Test(dirs, create_refuses_another_users_symlink, .init = setup,
      .fini = teardown)
 {
@@ -424,14 +463,15 @@ Test(dirs, create_refuses_another_users_symlink, .init = setup,
 		snprintf(dir, sizeof(dir), "%s", at(dirs[i]));
 		cr_assert_eq(dirs_create(dir, 65532, 65532, &made, &e), -ELOOP,
 			     "%s", dirs[i]);
-		snprintf(want, sizeof(want),
-			 "cannot create writable dir %s: %s is a symlink owned "
-			 "by uid 1234 (not root or the final user), refusing to "
-			 "follow it",
-			 dir, at("tmp/cache"));
+		snprintf(
+			want, sizeof(want),
+			"cannot create writable dir %s: %s is a symlink owned "
+			"by uid 1234 (not root or the final user), refusing to "
+			"follow it",
+			dir, at("tmp/cache"));
 		cr_assert_str_eq(e.text, want);
-		cr_assert_not_null(strstr(e.hint, "uid 65532's symlinks"),
-				   "%s", e.hint);
+		cr_assert_not_null(strstr(e.hint, "uid 65532's symlinks"), "%s",
+				   e.hint);
 	}
 	cr_assert_eq(entries(at("victim")), 0, "nothing at the target");
 	cr_assert_eq(made.n, 0);
