@@ -376,23 +376,6 @@ static void check_readable(const char *file, struct check_result *res)
 }
 
 /* Would the exec of argv[0] work for the current user? Fills @res. */
-/*
- * Can the #! interpreter @interp run? 0, or the reason as a negative
- * errno: the kernel refuses one that is missing or not executable, a
- * directory, or neither a program nor a script itself.
- */
-static int interpreter_runs(const char *interp)
-{
-	char inner[256];
-	int r;
-
-	if (access(interp, X_OK) < 0)
-		return -errno;
-	/* -EACCES: not readable, which a program need not be */
-	r = execpath_interpreter(interp, inner, sizeof(inner));
-	return r == -EISDIR || r == -ENOEXEC ? r : 0;
-}
-
 static void check_command(char *const *argv, const char *path,
 			  struct check_result *res)
 {
@@ -439,7 +422,7 @@ static void check_command(char *const *argv, const char *path,
 			"a #! line or put the interpreter in the JSON command");
 		return;
 	}
-	r = format == 0 ? interpreter_runs(interp) : 0;
+	r = format == 0 ? execpath_interpreter_runs(interp) : 0;
 	if (r < 0) {
 		res->err = r;
 		res->code = EX_NOEXEC;
@@ -448,8 +431,7 @@ static void check_command(char *const *argv, const char *path,
 			"command not executable: %s: its interpreter %s: %s",
 			res->detail, interp, strerror(-res->err));
 		snprintf(res->e.hint, sizeof(res->e.hint),
-			 "%s: put the interpreter in the JSON command, e.g. "
-			 "[\"python3\",\"app.py\"]",
+			 "%s: " EXECPATH_INTERP_FIX,
 			 r == -ENOENT ? "distroless images have no shell" :
 					"its #! line must name a program");
 		return;

@@ -70,20 +70,24 @@ int child_report_code(const struct child_report *r)
 /*
  * After the exec failed: what is on disk decides between "not found" and
  * "not executable", since the errno alone misleads (ENOENT for a script
- * whose interpreter is missing).
+ * whose interpreter is missing, EACCES for one that is a directory).
  */
 static void diagnose(const char *file, struct child_report *r)
 {
 	int found =
 		execpath_find(file, getenv("PATH"), r->found, sizeof(r->found));
+	int interp = 0;
 
+	/* A script found executable: is its interpreter at fault? */
+	if (found == 0 &&
+	    execpath_interpreter(r->found, r->interp, sizeof(r->interp)) == 0)
+		interp = execpath_interpreter_runs(r->interp);
 	if (found == -ENOENT) {
 		r->found[0] = '\0';
 		r->verdict = CHILD_NOT_FOUND;
-	} else if (found == 0 && r->errnum == ENOENT &&
-		   execpath_interpreter(r->found, r->interp,
-					sizeof(r->interp)) == 0) {
+	} else if (interp < 0) {
 		r->verdict = CHILD_NO_INTERPRETER;
+		r->errnum = -interp;
 	} else {
 		if (found < 0 && found != -EACCES && found != -EISDIR)
 			r->found[0] = '\0';

@@ -31,7 +31,7 @@ enum child_step {
 enum child_verdict {
 	CHILD_NOT_FOUND, /* nowhere on PATH, or no such file: 127 */
 	CHILD_NOT_EXECUTABLE, /* found, cannot be executed: 126 */
-	CHILD_NO_INTERPRETER, /* a script whose #! interpreter is missing */
+	CHILD_NO_INTERPRETER, /* a script whose #! interpreter cannot run */
 	CHILD_OTHER_STEP, /* a step before the exec failed: EX_SOFTWARE */
 	CHILD_VERDICT_MAX
 };

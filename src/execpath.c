@@ -132,3 +132,15 @@ int execpath_interpreter(const char *path, char *buf, size_t buflen)
 	buf[len] = '\0';
 	return 0;
 }
+
+int execpath_interpreter_runs(const char *interp)
+{
+	char inner[256];
+	int r;
+
+	if (access(interp, X_OK) < 0)
+		return -errno;
+	/* -EACCES: not readable, which a program need not be */
+	r = execpath_interpreter(interp, inner, sizeof(inner));
+	return r == -EISDIR || r == -ENOEXEC ? r : 0;
+}

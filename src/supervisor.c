@@ -97,14 +97,24 @@ static void log_exec_failure(const struct supervisor *sup,
 			 "command not found: %s", argv[0]);
 		break;
 	case CHILD_NO_INTERPRETER:
-		log_emit(
-			LOG_LEVEL_ERROR, 0,
-			"distroless images have no shell: put the interpreter "
-			"in the JSON command, e.g. [\"python3\",\"app.py\"]",
-			LOG_FIELDS(LOG_STR("command", found),
-				   LOG_STR("interpreter", r->interp)),
-			"command not executable: its interpreter %s was not found",
-			r->interp);
+		if (r->errnum == ENOENT)
+			log_emit(
+				LOG_LEVEL_ERROR, 0,
+				"distroless images have no shell: " EXECPATH_INTERP_FIX,
+				LOG_FIELDS(LOG_STR("command", found),
+					   LOG_STR("interpreter", r->interp)),
+				"command not executable: its interpreter %s "
+				"was not found",
+				r->interp);
+		else
+			log_emit(
+				LOG_LEVEL_ERROR, r->errnum,
+				"its #! line must name a program: " EXECPATH_INTERP_FIX,
+				LOG_FIELDS(LOG_STR("command", found),
+					   LOG_STR("interpreter", r->interp)),
+				"command not executable: its interpreter %s "
+				"cannot run",
+				r->interp);
 		break;
 	case CHILD_NOT_EXECUTABLE:
 		log_emit(LOG_LEVEL_ERROR, r->errnum, execpath_hint(r->errnum),

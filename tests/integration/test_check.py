@@ -7,6 +7,7 @@ command names, exits with the code a real start would have (0, 64, 77, 78,
 the command is never exec'd.
 """
 
+import errno
 import os
 import re
 import shlex
@@ -210,8 +211,9 @@ class Check(h.TestCase):
         # in check as in a real start.
         d = self.world_tmpdir()
         plain = self.program("plain", "echo hi\n", 0o755)
-        for interp, why in ((d, "Is a directory"),
-                            (plain, "Exec format error")):
+        for interp, why, err in ((d, "Is a directory", errno.EISDIR),
+                                 (plain, "Exec format error",
+                                  errno.ENOEXEC)):
             with self.subTest(interp=interp):
                 f = self.program("app", "#!%s\n" % interp, 0o755)
                 p = self.check([f])
@@ -225,6 +227,13 @@ class Check(h.TestCase):
                 r = self.run_pidone([f], ["--health-port", "0"],
                                     defaults=False)
                 self.assertExit(r, 126)
+                rec = self.one_error(r)
+                self.assertEqual(rec["msg"], "command not executable: its "
+                                 "interpreter %s cannot run" % interp,
+                                 r.describe())
+                self.assertEqual(rec["error"], os.strerror(err))
+                self.assertIn("its #! line must name a program",
+                              rec["hint"])
 
     def test_command_is_checked_as_the_final_user(self):
         d = self.tmpdir()                 # 0700 root
