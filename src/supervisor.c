@@ -408,9 +408,10 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 LOG_FIELDS(LOG_INT("restart_max",
 					    lc->settings->restart_max)),
 			 /* "ended": with --restart always, a 0 counts too */
-			 "giving up: the child ended again after %u restarts "
+			 "giving up: the child ended again after %u restart%s "
 			 "within 10 minutes",
-			 lc->settings->restart_max);
+			 lc->settings->restart_max,
+			 lc->settings->restart_max == 1 ? "" : "s");
 		break;
 	case LIFECYCLE_REC_SHUTTING_DOWN:
 		if (a->ms)

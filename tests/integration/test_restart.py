@@ -70,7 +70,7 @@ class Restart(h.TestCase):
         # an exit 0 is no failure: the record says the child ended
         (rec,) = p.records(r"^giving up")
         self.assertEqual(rec["msg"], "giving up: the child ended again "
-                         "after 1 restarts within 10 minutes", p.describe())
+                         "after 1 restart within 10 minutes", p.describe())
 
     def test_never_does_not_restart(self):
         path = self.counter()
