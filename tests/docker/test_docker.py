@@ -1131,6 +1131,35 @@ def k8s():
         "matchLabels"], "Service selector does not match the pods")
 
 
+@check("k8s: every contrib/k8s Deployment with a read-only root mounts a"
+       " volume at each writable dir pidone checks (else exit 77)")
+def k8s_writable_dirs():
+    import yaml
+    with open(os.path.join(SRC, "contrib",
+                           "Dockerfile.distroless.python")) as f:
+        m = re.search(r"^ENV PIDONE_WRITABLE=(\S+)", f.read(), re.M)
+    expect(m, "the python Dockerfile sets no PIDONE_WRITABLE")
+    k8s_dir = os.path.join(SRC, "contrib", "k8s")
+    for name in sorted(os.listdir(k8s_dir)):
+        with open(os.path.join(k8s_dir, name)) as f:
+            docs = [d for d in yaml.safe_load_all(f) if d]
+        for d in docs:
+            if d["kind"] != "Deployment":
+                continue
+            pod = d["spec"]["template"]["spec"]
+            for ctr in pod["containers"]:
+                if not ctr.get("securityContext", {}).get(
+                        "readOnlyRootFilesystem"):
+                    continue
+                env = {e["name"]: e.get("value")
+                       for e in ctr.get("env", [])}
+                dirs = (env.get("PIDONE_WRITABLE") or m.group(1)).split(",")
+                mounts = {v["mountPath"] for v in ctr.get("volumeMounts", [])}
+                missing = [x for x in dirs if x.strip() not in mounts]
+                expect(not missing, "%s: no volume at %s on a read-only root"
+                       % (name, missing))
+
+
 def glibc_checks():
     """The other libc, one build argument away (run after the rest: it is
     one more full build)."""
