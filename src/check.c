@@ -430,10 +430,8 @@ static void check_command(char *const *argv, const char *path,
 			res->e.text, sizeof(res->e.text),
 			"command not executable: %s: its interpreter %s: %s",
 			res->detail, interp, strerror(-res->err));
-		snprintf(res->e.hint, sizeof(res->e.hint),
-			 "%s: " EXECPATH_INTERP_FIX,
-			 r == -ENOENT ? "distroless images have no shell" :
-					"its #! line must name a program");
+		snprintf(res->e.hint, sizeof(res->e.hint), "%s",
+			 execpath_interpreter_hint(r));
 		return;
 	}
 	/*

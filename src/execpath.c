@@ -144,3 +144,12 @@ int execpath_interpreter_runs(const char *interp)
 	r = execpath_interpreter(interp, inner, sizeof(inner));
 	return r == -EISDIR || r == -ENOEXEC ? r : 0;
 }
+
+const char *execpath_interpreter_hint(int err)
+{
+	return err == ENOENT || err == -ENOENT ?
+		       "distroless images have no shell: put the interpreter "
+		       "in the JSON command, e.g. [\"python3\",\"app.py\"]" :
+		       "its #! line must name a program: put the interpreter "
+		       "in the JSON command, e.g. [\"python3\",\"app.py\"]";
+}

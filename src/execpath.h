@@ -37,10 +37,6 @@ const char *execpath_hint(int err);
  */
 int execpath_interpreter(const char *path, char *buf, size_t buflen);
 
-/* The fix for a #! interpreter that cannot run, after the reason. */
-#define EXECPATH_INTERP_FIX \
-	"put the interpreter in the JSON command, e.g. [\"python3\",\"app.py\"]"
-
 /*
  * Can the #! interpreter @interp run, for the current user? 0, or why
  * not as a negative errno: the kernel refuses one that is missing or not
@@ -48,5 +44,12 @@ int execpath_interpreter(const char *path, char *buf, size_t buflen);
  * itself (-ENOEXEC).
  */
 int execpath_interpreter_runs(const char *interp);
+
+/*
+ * The fix for a #! interpreter that cannot run (@err from
+ * execpath_interpreter_runs, or its positive): the start's error and
+ * `pidone check` give the same one.
+ */
+const char *execpath_interpreter_hint(int err);
 
 #endif

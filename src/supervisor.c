@@ -97,24 +97,14 @@ static void log_exec_failure(const struct supervisor *sup,
 			 "command not found: %s", argv[0]);
 		break;
 	case CHILD_NO_INTERPRETER:
-		if (r->errnum == ENOENT)
-			log_emit(
-				LOG_LEVEL_ERROR, 0,
-				"distroless images have no shell: " EXECPATH_INTERP_FIX,
-				LOG_FIELDS(LOG_STR("command", found),
-					   LOG_STR("interpreter", r->interp)),
-				"command not executable: its interpreter %s "
-				"was not found",
-				r->interp);
-		else
-			log_emit(
-				LOG_LEVEL_ERROR, r->errnum,
-				"its #! line must name a program: " EXECPATH_INTERP_FIX,
-				LOG_FIELDS(LOG_STR("command", found),
-					   LOG_STR("interpreter", r->interp)),
-				"command not executable: its interpreter %s "
-				"cannot run",
-				r->interp);
+		/* Missing: the message says it all, errno would repeat it. */
+		log_emit(LOG_LEVEL_ERROR, r->errnum == ENOENT ? 0 : r->errnum,
+			 execpath_interpreter_hint(r->errnum),
+			 LOG_FIELDS(LOG_STR("command", found),
+				    LOG_STR("interpreter", r->interp)),
+			 "command not executable: its interpreter %s %s",
+			 r->interp,
+			 r->errnum == ENOENT ? "was not found" : "cannot run");
 		break;
 	case CHILD_NOT_EXECUTABLE:
 		log_emit(LOG_LEVEL_ERROR, r->errnum, execpath_hint(r->errnum),
