@@ -225,6 +225,9 @@ static bool put_str(struct line *l, const char *s)
 	return put(l, s, strlen(s));
 }
 
+/* A literal's length is known here: records are built of them. */
+#define put_lit(l, s) put((l), "" s, sizeof(s) - 1)
+
 /* Append as much of @s, escaped, as fits; true if all of it did. */
 static bool put_escaped(struct line *l, const char *s, size_t n,
 			enum escape_mode mode)
@@ -302,11 +305,11 @@ static bool put_value(struct line *l, const struct log_field *f)
 	case LOG_FIELD_INT:
 		return put_number(l, f->num);
 	case LOG_FIELD_BOOL:
-		return put_str(l, f->num ? "true" : "false");
+		return f->num ? put_lit(l, "true") : put_lit(l, "false");
 	case LOG_FIELD_STRV:
-		return f->strv ? put_json_strv(l, f->strv) : put_str(l, "null");
+		return f->strv ? put_json_strv(l, f->strv) : put_lit(l, "null");
 	default:
-		return put_str(l, "null");
+		return put_lit(l, "null");
 	}
 }
 
@@ -324,7 +327,7 @@ static void json_field(struct line *l, const struct log_field *f)
 	}
 	if (f->type == LOG_FIELD_STR)
 		ok = f->str ? put_json_string(l, f->str, strlen(f->str)) :
-			      put_str(l, "null");
+			      put_lit(l, "null");
 	else
 		ok = put_value(l, f);
 	if (!ok)
@@ -362,7 +365,7 @@ static void text_field(struct line *l, const struct log_field *f,
 	switch (f->type) {
 	case LOG_FIELD_STR:
 		if (!f->str) {
-			ok = put_str(l, "null");
+			ok = put_lit(l, "null");
 		} else if (force_quote || !text_is_bare(f->str)) {
 			ok = put_json_string(l, f->str, strlen(f->str));
 		} else {
@@ -518,7 +521,7 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 				     errbuf, sizeof(errbuf));
 
 	if (sink.format == LOG_FORMAT_TEXT) {
-		put_str(l, "pidone: ");
+		put_lit(l, "pidone: ");
 		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
 		put(l, ": ", 2);
 		cut = only_strings(fmt) ? put_strings(l, false, fmt, ap) :
@@ -534,11 +537,11 @@ static size_t format_record(struct line *l, enum log_level level, int errnum,
 			text_field(l, &LOG_STR("hint", hint), true);
 	} else {
 		record_time(ts);
-		put_str(l, "{\"ts\":\"");
-		put_str(l, ts);
-		put_str(l, "\",\"level\":\"");
+		put_lit(l, "{\"ts\":\"");
+		put(l, ts, LOG_TIME_LEN);
+		put_lit(l, "\",\"level\":\"");
 		put_str(l, settings_value_name(SETTING_LOG_LEVEL, (int)level));
-		put_str(l, "\",\"msg\":");
+		put_lit(l, "\",\"msg\":");
 		cut = only_strings(fmt) ? put_strings(l, true, fmt, ap) :
 					  put_formatted(l, true, fmt, ap);
 		if (errtext)
