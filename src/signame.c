@@ -3,11 +3,13 @@
  * signame.c - signal names (as `kill -l` spells them) and the --rewrite
  * map entries "FROM:TO".
  *
- * The numbers are the kernel's, from <signal.h>. SIGRTMIN and SIGRTMAX are
- * glibc runtime values (it keeps the first two real-time signals for
- * itself), so RTMIN+n is computed on every call, never cached. Numbers
- * that have no name here (32 and 33 under glibc) are rejected: they belong
- * to the C library. Pure: no I/O, no globals, no logging.
+ * The numbers are the kernel's, from <signal.h>. The real-time ones are
+ * named as `kill -l`, Docker and a glibc child (Python, Node) number them,
+ * RTMIN 34 to RTMAX 64, whatever pidone is linked with: musl's SIGRTMIN is
+ * 35, and a musl build that used it would call 35 "RTMIN" and reload on a
+ * signal the user sent as RTMIN+1 from outside. 32 and 33 have no name and
+ * are rejected: no C library lets a program use them. Pure: no I/O, no
+ * globals, no logging.
  */
 #include <errno.h>
 #include <signal.h>
@@ -69,11 +71,13 @@ static const struct signame signames[] = {
 
 #define N_SIGNAMES (sizeof(signames) / sizeof(signames[0]))
 
+enum { RT_MIN = 34, RT_MAX = SIGNAME_MAX };
+
 static bool is_valid_number(int sig)
 {
 	if (sig < 1 || sig > SIGNAME_MAX)
 		return false;
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+	if (sig >= RT_MIN)
 		return true;
 	for (size_t i = 0; i < N_SIGNAMES; i++)
 		if (signames[i].num == sig)
@@ -96,8 +100,8 @@ static int rt_to_number(const char *name)
 		if (parse_uint(name + 6, SIGNAME_MAX, &n) < 0)
 			return -EINVAL;
 	}
-	sig = from_min ? SIGRTMIN + (int)n : SIGRTMAX - (int)n;
-	if (sig < SIGRTMIN || sig > SIGRTMAX || sig > SIGNAME_MAX)
+	sig = from_min ? RT_MIN + (int)n : RT_MAX - (int)n;
+	if (sig < RT_MIN || sig > RT_MAX)
 		return -EINVAL;
 	return sig;
 }
@@ -125,18 +129,18 @@ const char *signame_from_number(int sig, char *buf, unsigned buflen)
 	for (size_t i = 0; i < N_SIGNAMES; i++)
 		if (signames[i].num == sig)
 			return signames[i].name;
-	if (sig < SIGRTMIN || sig > SIGRTMAX || sig > SIGNAME_MAX)
+	if (sig < RT_MIN || sig > RT_MAX)
 		return NULL;
 	/* Like `kill -l`: the lower half counts up, the upper half down. */
-	half = (SIGRTMAX - SIGRTMIN) / 2;
-	if (sig == SIGRTMIN)
+	half = (RT_MAX - RT_MIN) / 2;
+	if (sig == RT_MIN)
 		r = snprintf(buf, buflen, "RTMIN");
-	else if (sig == SIGRTMAX)
+	else if (sig == RT_MAX)
 		r = snprintf(buf, buflen, "RTMAX");
-	else if (sig - SIGRTMIN <= half)
-		r = snprintf(buf, buflen, "RTMIN+%d", sig - SIGRTMIN);
+	else if (sig - RT_MIN <= half)
+		r = snprintf(buf, buflen, "RTMIN+%d", sig - RT_MIN);
 	else
-		r = snprintf(buf, buflen, "RTMAX-%d", SIGRTMAX - sig);
+		r = snprintf(buf, buflen, "RTMAX-%d", RT_MAX - sig);
 	if (r < 0 || (unsigned)r >= buflen)
 		return NULL;
 	return buf;

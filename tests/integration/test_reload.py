@@ -226,6 +226,20 @@ class Reload(h.TestCase):
         p.wait()
         self.assertExit(p, 100 + signal.SIGQUIT)
 
+    def test_realtime_reload_signal_is_numbered_as_kill_l(self):
+        # RTMIN+1 is 35 for kill -l, Docker and a glibc child, whatever C
+        # library pidone is built with (musl's own SIGRTMIN is 35: a musl
+        # build once took RTMIN+1 for 36 and forwarded 35, which killed
+        # the app).
+        p = self.start_app(["--reload-signal", "RTMIN+1", "--grace", "30"])
+        p.kill(35)
+        p.wait_log(r"^received SIGRTMIN\+1: reloading the child")
+        self.wait_readies(p, 2)
+        self.assertEqual(got(p), [signal.SIGTERM], p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+        self.assertExit(p, 100 + signal.SIGTERM)
+
     def test_stop_during_a_reload_drain_ends_pidone(self):
         p = self.start_app(["--reload-signal", "USR1", "--drain", "1",
                             "--restart", "always", "--grace", "30"])
