@@ -235,6 +235,24 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	bool seconds = d->type == SETTING_TYPE_SECONDS ||
 		       d->type == SETTING_TYPE_PERIOD;
 
+	/*
+	 * An optional value is set back to none by an empty value (as the
+	 * example file shows it) or by the "none" --help shows for it.
+	 */
+	if ((d->type == SETTING_TYPE_ADDRESS || d->type == SETTING_TYPE_URL ||
+	     d->type == SETTING_TYPE_HOSTPORT) &&
+	    (v[0] == '\0' || (strcmp(v, "none") == 0 &&
+			      strcmp(d->default_text, "none") == 0))) {
+		if (d->type == SETTING_TYPE_ADDRESS) {
+			*(char *)field = '\0';
+			return 0;
+		}
+		free(*(char **)field);
+		*(char **)field = NULL;
+		if (d->type == SETTING_TYPE_HOSTPORT)
+			s->ready_tcp_port = 0;
+		return 0;
+	}
 	switch (d->type) {
 	case SETTING_TYPE_USER:
 		if (!is_user_spec(v))

@@ -61,7 +61,9 @@ const char *usage_text(char *buf, size_t size)
 		"  -V, --version                print the version\n"
 		"\n"
 		"Options marked ... repeat; their variables are comma-separated lists, and\n"
-		"an empty value (-w '') means none. Variables set to \"\" or to blanks\n"
+		"an empty value (-w '') means none. An empty value, or none, also sets\n"
+		"--ready-tcp, --ready-http and --live-http to none, and an empty\n"
+		"--health-addr to all interfaces. Variables set to \"\" or to blanks\n"
 		"count as unset.\n"
 		"Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
 		"Config file keys, by section:");

@@ -695,6 +695,54 @@ Test(config, empty_list_value_means_none)
 	settings_done(&s);
 }
 
+/*
+ * An optional value (address, ready_tcp, ready_http, live_http) is set
+ * back to none by an empty value or, where --help shows its default as
+ * none, by "none": over a lower layer's value too.
+ */
+Test(config, empty_or_none_optional_value_means_none)
+{
+	struct settings s;
+	struct config_error e;
+	int r;
+
+	r = load(&s, &e,
+		 "[health]\naddress =\nready_tcp =\nready_http =\n"
+		 "live_http =\n",
+		 ARGS("check"), NO_ENV, NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_str_eq(s.health_addr, "");
+	cr_expect_null(s.ready_tcp_host);
+	cr_expect_eq(s.ready_tcp_port, 0);
+	cr_expect_null(s.ready_http);
+	cr_expect_null(s.live_http);
+	cr_expect_eq(s.origin[SETTING_READY_TCP].kind, ORIGIN_FILE);
+	settings_done(&s);
+
+	r = load(&s, &e,
+		 "[health]\naddress = ::1\nready_tcp = 8080\n"
+		 "ready_http = http://127.0.0.1:8000/r\n",
+		 ARGS("check", "--health-addr", "", "--ready-tcp", "none",
+		      "--ready-http", "none", "--live-http", ""),
+		 ENV("PIDONE_LIVE_HTTP=http://127.0.0.1:8000/l"), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_str_eq(s.health_addr, "");
+	cr_expect_null(s.ready_tcp_host);
+	cr_expect_eq(s.ready_tcp_port, 0);
+	cr_expect_null(s.ready_http);
+	cr_expect_null(s.live_http);
+	settings_done(&s);
+
+	/* The address's default is all interfaces, not none. */
+	r = load(&s, &e, NULL, ARGS("check", "--health-addr", "none"), NO_ENV,
+		 NULL);
+	cr_expect_eq(r, -EINVAL);
+	cr_expect_eq(e.exit_code, EX_CONFIG);
+	cr_expect(strstr(e.text, "is not an IPv4 or IPv6 address"), "%s",
+		  e.text);
+	settings_done(&s);
+}
+
 /* Like getenv: the first entry of a name counts, even an empty one. */
 Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
 {
@@ -1137,10 +1185,10 @@ Test(config, shipped_example_names_every_key)
 
 /*
  * Each key's commented-out line, uncommented, is its default: the
- * example shows defaults, not examples that would change something.
- * A key whose default is no value (the command, address, ready_tcp,
- * ready_http, live_http) is shown empty (the command with an example
- * instead), which in the file would be an error, so it is left out.
+ * example shows defaults, not examples that would change something. A
+ * key whose default is no value (address, ready_tcp, ready_http,
+ * live_http) is shown empty, and empty is that default (the command is
+ * shown with an example instead).
  */
 Test(config, shipped_example_uncommented_gives_the_defaults)
 {
@@ -1164,11 +1212,7 @@ Test(config, shipped_example_uncommented_gives_the_defaults)
 			if (strncmp(line, want, strlen(want)) != 0)
 				continue;
 			keys++;
-			if (line[strlen(want)] != '\n' ||
-			    settings_def(id)->kind == SETTING_KIND_LIST)
-				keep = line + 2;
-			else
-				keep = ""; /* shown empty: no default value */
+			keep = line + 2;
 		}
 		if (keep)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
