@@ -141,7 +141,8 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 			      "keep",
 	[SETTING_TYPE_PATH] = "is not an absolute path",
 	[SETTING_TYPE_BOOL] = "is not a boolean " BOOL_WORDS,
-	[SETTING_TYPE_SECONDS] = "is not a number of seconds (like 10 or 0.5)",
+	[SETTING_TYPE_SECONDS] = "is not a number of seconds (like 10 or 0.5; "
+				 "at most 3 decimals)",
 	[SETTING_TYPE_ENUM] = "is not one of ",
 	[SETTING_TYPE_SIGNAL] = "is not FROM:TO (signal names or numbers; TO 0 "
 				"drops the signal; FROM not KILL, STOP or "
@@ -159,7 +160,7 @@ static const char type_problem[SETTING_TYPE_MAX][104] = {
 			     "address, [IPv6] or localhost; no https, no "
 			     "user, no #)",
 	[SETTING_TYPE_PERIOD] = "is not a number of seconds above 0 (like 5 "
-				"or 0.5)",
+				"or 0.5; at most 3 decimals)",
 	[SETTING_TYPE_TIMES] = "is not a whole number",
 	[SETTING_TYPE_SIGNO] = "is not none or a signal other than TERM, INT, "
 			       "QUIT, KILL, STOP and CHLD (name or number)",
