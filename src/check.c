@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "config.h"
 #include "dirs.h"
+#include "escape.h"
 #include "execpath.h"
 #include "exitcodes.h"
 #include "fdutil.h"
@@ -295,6 +297,22 @@ static void report_settings(struct report *rp, const struct settings *s)
 		    name[0] ? name : "command", width, value[id], from);
 	}
 	put(rp, "\n");
+}
+
+/* A PIDONE_ variable pidone does not read: a typo that changes nothing. */
+static void report_unknown_env(struct report *rp, char *const *envp)
+{
+	char name[CONFIG_NAME_SHOWN * 6 + 1];
+	size_t pos = 0, len;
+	const char *e;
+
+	while ((e = config_unknown_env(envp, &pos, &len))) {
+		escape(name, sizeof(name), e,
+		       len < CONFIG_NAME_SHOWN ? len : CONFIG_NAME_SHOWN,
+		       ESC_TEXT, NULL);
+		row(rp, "variable", CONFIG_ENV_HINT,
+		    "%s: not a pidone setting, ignored", name);
+	}
 }
 
 /* PATH from @envp, or NULL when it is not set (execvp's default then). */
@@ -881,6 +899,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	put(&rp, "pidone check: a dry run of the start-up; nothing is "
 		 "changed\n\n");
 	report_settings(&rp, s);
+	report_unknown_env(&rp, envp);
 	if (!has_command)
 		first_failure(&code, EX_USAGE);
 	memset(&command, 0, sizeof(command));

@@ -420,8 +420,9 @@ static bool env_given(const char *v)
  * The environment layer, in table order (so the first error is the same
  * whatever the order of the environment). An empty or blank variable
  * counts as unset, so that a compose file's PIDONE_GRACE: ${GRACE} with
- * GRACE unset changes nothing. Unknown PIDONE_* variables are left
- * alone: test harnesses and images set their own.
+ * GRACE unset changes nothing. Unknown PIDONE_* variables are no error
+ * (test harnesses and images set their own): the start warns of each
+ * and check lists them (config_unknown_env).
  */
 static void apply_env(struct load *L)
 {
@@ -441,6 +442,37 @@ static void apply_env(struct load *L)
 	}
 }
 
+/* Are the @len bytes at @s the string @word? */
+static bool span_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* See config.h. */
+const char *config_unknown_env(char *const *envp, size_t *pos, size_t *ret_len)
+{
+	/* Read outside the table: the file's name, and the tests' cgroup. */
+	static const char others[][24] = { "PIDONE_CONFIG",
+					   "PIDONE_TEST_CGROUP_ROOT" };
+
+	for (; envp && envp[*pos]; (*pos)++) {
+		const char *e = envp[*pos];
+		size_t len = strcspn(e, "=");
+		bool known = strncmp(e, "PIDONE_", 7) != 0;
+
+		for (int id = 0; !known && id < SETTING_MAX; id++)
+			known = span_is(e, len, settings_def(id)->env);
+		for (size_t i = 0;
+		     !known && i < sizeof(others) / sizeof(*others); i++)
+			known = span_is(e, len, others[i]);
+		if (!known) {
+			*ret_len = len;
+			return envp[(*pos)++];
+		}
+	}
+	return NULL;
+}
+
 /* --- the INI file ------------------------------------------------------ */
 
 /* Is @name (@len bytes) a section of the table? */
@@ -449,7 +481,7 @@ static bool is_section(const char *name, size_t len)
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const char *section = settings_def(id)->section;
 
-		if (strlen(section) == len && memcmp(section, name, len) == 0)
+		if (span_is(name, len, section))
 			return true;
 	}
 	return false;

@@ -42,4 +42,16 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		char *const *envp, const char *default_config,
 		struct config_error *reterr);
 
+/*
+ * The next PIDONE_* variable of @envp, from entry *@pos on, that pidone
+ * does not read (most likely a misspelt setting, which would change
+ * nothing): its name, @ret_len bytes long, and *@pos past it; NULL at the
+ * end.
+ */
+const char *config_unknown_env(char *const *envp, size_t *pos, size_t *ret_len);
+
+/* Its record's hint, and the most of such a name a record shows. */
+#define CONFIG_ENV_HINT "pidone --help lists the variables pidone reads"
+#define CONFIG_NAME_SHOWN 64
+
 #endif

@@ -233,11 +233,27 @@ static int health_start(struct pidone *p)
 }
 
 /* Start-up in the order the man page gives (Start-up), then the loop. */
+/* A misspelt PIDONE_ variable changes nothing: say so, once each. */
+static void warn_unknown_env(void)
+{
+	size_t pos = 0, len;
+	const char *name;
+
+	while ((name = config_unknown_env(environ, &pos, &len)))
+		log_emit(LOG_LEVEL_WARN, 0, CONFIG_ENV_HINT, NULL, 0,
+			 "%.*s is not a pidone setting: ignored",
+			 (int)(len < CONFIG_NAME_SHOWN ? len :
+							 CONFIG_NAME_SHOWN),
+			 name);
+}
+
 static int run(struct pidone *p)
 {
 	bool reaper;
 	int code = EX_SOFTWARE;
 	int r;
+
+	warn_unknown_env();
 
 	/*
 	 * Here, not in main: the other actions use none of these, and each

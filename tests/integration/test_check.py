@@ -108,6 +108,30 @@ class Check(h.TestCase):
         self.assertEqual(p.stderr(), "", "check writes its report to "
                          "stdout only" + p.describe())
 
+    def test_unknown_pidone_variables_are_named_by_check_and_start(self):
+        # A misspelt variable changes nothing: check names it (and still
+        # exits 0: the start would run), the start warns once for each.
+        env = {"PIDONE_GRACEE": "30", "PIDONE_HEALTHPORT": "9000",
+               "PIDONE_GRACE": "2"}
+        p = self.check(env=env)
+        self.assertResult(p, 0)
+        self.assertEqual(sorted(rows(p, "variable")),
+                         ["PIDONE_GRACEE: not a pidone setting, ignored",
+                          "PIDONE_HEALTHPORT: not a pidone setting, ignored"],
+                         p.describe())
+        self.assertIn("pidone --help lists the variables pidone reads",
+                      hints(p))
+        p = self.run_pidone(["true"], ["--health-port", "0"], env=env,
+                            mode="subreaper")
+        self.assertExit(p, 0)
+        warned = sorted(r["msg"] for r in p.records(r"not a pidone setting"))
+        self.assertEqual(warned,
+                         ["PIDONE_GRACEE is not a pidone setting: ignored",
+                          "PIDONE_HEALTHPORT is not a pidone setting: "
+                          "ignored"], p.describe())
+        self.assertTrue(all(r["level"] == "warn" for r in
+                            p.records(r"not a pidone setting")))
+
     # -- success ------------------------------------------------------------
 
     def test_ok_as_root_drops_and_resolves_the_command(self):

@@ -743,6 +743,35 @@ Test(config, empty_or_none_optional_value_means_none)
 	settings_done(&s);
 }
 
+/* Each PIDONE_ variable pidone does not read, in order, named alone. */
+Test(config, unknown_pidone_variables_are_named)
+{
+	char *const envp[] = { "PIDONE_GRACE=3",
+			       "PIDONE_GRACEE=30",
+			       "HOME=/",
+			       "PIDONE_CONFIG=",
+			       "PIDONE_TEST_CGROUP_ROOT=/x",
+			       "PIDONE_=1",
+			       "PIDONE_LOG_LEVEL",
+			       "pidone_grace=1",
+			       NULL };
+	size_t pos = 0, len = 0;
+	const char *name;
+
+	name = config_unknown_env(envp, &pos, &len);
+	cr_assert_not_null(name);
+	cr_expect_eq(len, strlen("PIDONE_GRACEE"));
+	cr_expect_eq(strncmp(name, "PIDONE_GRACEE=", len + 1), 0);
+	name = config_unknown_env(envp, &pos, &len);
+	cr_assert_not_null(name);
+	cr_expect_eq(len, strlen("PIDONE_"));
+	cr_expect_eq(strncmp(name, "PIDONE_=", len + 1), 0);
+	cr_expect_null(config_unknown_env(envp, &pos, &len));
+	cr_expect_null(config_unknown_env(envp, &pos, &len), "stays at end");
+	pos = 0;
+	cr_expect_null(config_unknown_env(NULL, &pos, &len));
+}
+
 /* Like getenv: the first entry of a name counts, even an empty one. */
 Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
 {
