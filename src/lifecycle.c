@@ -444,6 +444,19 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 		drain_taken_over(lc, signo, now, out);
 		return;
 	}
+	/*
+	 * The reload's stop went out and its grace runs: the stop takes the
+	 * grace over (no new child), and the app hears no second stop, which
+	 * many take as "quit now". A person's Ctrl-C still goes through.
+	 */
+	if (first_stop && was_reloading &&
+	    timer_running(lc, LIFECYCLE_TIMER_GRACE) &&
+	    (lc->state == LIFECYCLE_STARTING ||
+	     lc->state == LIFECYCLE_RUNNING) &&
+	    !(signo == SIGINT && stdin_tty)) {
+		record(out, LIFECYCLE_REC_SHUTTING_DOWN)->signo = signo;
+		return;
+	}
 	if (terminating && lc->state == LIFECYCLE_DRAINING) {
 		/* A second stop: whoever sent it will not wait any longer. */
 		timer_stop(lc, out, LIFECYCLE_TIMER_DRAIN);

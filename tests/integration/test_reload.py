@@ -240,6 +240,34 @@ class Reload(h.TestCase):
         p.wait()
         self.assertExit(p, 100 + signal.SIGTERM)
 
+    def test_stop_during_a_reload_grace_sends_no_second_term(self):
+        # The reload's TERM is out and the app takes a second to shut
+        # down: docker stop's TERM ends pidone (no new child) without a
+        # second TERM to the app, which many take as "quit now".
+        slow = h.python_child("""
+            import os, signal, time
+            def on_term(sig, frame):
+                os.write(1, b"got %d\\n" % sig)
+                time.sleep(1.5)
+                os._exit(0)
+            signal.signal(signal.SIGTERM, on_term)
+            print("ready %d -" % os.getpid(), flush=True)
+            while True:
+                time.sleep(60)
+        """)
+        p = self.start(slow, ["--reload-signal", "HUP", "--grace", "30"])
+        self.wait_readies(p, 1)
+        p.kill(signal.SIGHUP)
+        h.wait_for(lambda: got(p), 10, what=lambda: "the reload's TERM"
+                   + p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait_log(r"^received SIGTERM: shutting down$")
+        p.wait()
+        self.assertExit(p, 0)
+        self.assertEqual(got(p), [signal.SIGTERM], p.describe())
+        self.assertEqual(len(readies(p)), 1, "no new child after a stop"
+                         + p.describe())
+
     def test_stop_during_a_reload_drain_ends_pidone(self):
         p = self.start_app(["--reload-signal", "USR1", "--drain", "1",
                             "--restart", "always", "--grace", "30"])

@@ -1187,6 +1187,48 @@ Test(lifecycle, stop_during_a_reload_drain_takes_it_over)
 		"a stop wins over the reload and the restart policy");
 }
 
+/*
+ * A stop during a reload's grace takes the grace over: the reload's TERM
+ * went out, the app gets no second one, and no new child comes. Ctrl-C at
+ * a terminal is still forwarded.
+ */
+Test(lifecycle, stop_during_a_reload_grace_sends_no_second_stop)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	r.s.restart = RESTART_ALWAYS;
+	r.s.restart_max = 5;
+	lifecycle_init(&r.lc, &r.s, true);
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 100),
+			 "kill -100 TERM | log reloading | timer+ grace 10000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
+		     1100),
+		"log shutting-down", "no second TERM, the grace runs on");
+	cr_expect(r.lc.shutting_down);
+	cr_expect_not(r.lc.reloading);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(143)),
+	     1200);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     1201),
+		"timer- grace | log exiting | exit 143",
+		"the stop wins over the reload and the restart policy");
+
+	rig_init(&r, SET_DEFAULT);
+	lifecycle_init(&r.lc, &r.s, true);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 100);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT,
+				 .stdin_tty = true),
+			      200),
+			 "kill -100 INT fwd INT | log shutting-down",
+			 "forwarded; the grace runs on");
+}
+
 /* Ctrl-C at a terminal never waits, not even for a reload's drain. */
 Test(lifecycle, ctrl_c_during_a_reload_drain_is_forwarded_at_once)
 {
@@ -1206,7 +1248,7 @@ Test(lifecycle, ctrl_c_during_a_reload_drain_is_forwarded_at_once)
 	cr_expect_not(r.lc.reloading);
 }
 
-/* A stop after the reload's TERM: forwarded, no new child. */
+/* A stop after the reload's TERM: no second TERM, no new child. */
 Test(lifecycle, stop_after_a_reload_stop_ends_pidone)
 {
 	struct rig r;
@@ -1220,8 +1262,8 @@ Test(lifecycle, stop_after_a_reload_stop_ends_pidone)
 	cr_expect(r.lc.reloading);
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 10),
-		"kill -100 TERM fwd TERM | log shutting-down",
-		"no drain: the app is stopping already; no 2nd grace");
+		"log shutting-down",
+		"no drain, no second TERM: the app is stopping already");
 	step(&r,
 	     EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGTERM)),
 	     20);
