@@ -431,6 +431,17 @@ static void eval_check(const struct health *h, uint64_t now,
 	c->ok = false;
 	c->reason[0] = '\0';
 
+	/*
+	 * Through a drain /healthz stays 200: the app winds down on purpose,
+	 * and a probe that failed it now would kill it before its stop.
+	 */
+	if ((id == HEALTH_CHECK_WATCHDOG || id == HEALTH_CHECK_LIVE_HTTP) &&
+	    h->lc->state == LIFECYCLE_DRAINING) {
+		c->ok = true;
+		snprintf(c->reason, sizeof(c->reason),
+			 "not judged during the drain");
+		return;
+	}
 	/* the ready-* checks wait for a running child first */
 	if (id >= HEALTH_CHECK_READY_DELAY && id <= HEALTH_CHECK_READY_NOTIFY &&
 	    health_child(h) != HEALTH_CHILD_RUNNING) {

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -304,6 +305,31 @@ Test(appcheck, live_http_passes_until_n_failures_in_a_row)
 		"503 in 7 ms (2 failures in a row)");
 }
 
+/*
+ * Through a drain /healthz stays 200: a failing live-http (or a silent
+ * watchdog) is not judged until the drain ends.
+ */
+Test(appcheck, live_checks_are_not_judged_during_the_drain)
+{
+	struct health h;
+	char line[256];
+
+	setup(&h, 1);
+	h.cfg.watchdog_ms = 1000;
+	result(&h, HEALTH_APP_LIVE, 500, NULL);
+	cr_expect_not(health_live(&h, 1500));
+	drain_begun(&h, 1500, SIGTERM, SIGTERM, 5000);
+	cr_expect(health_live(&h, 4000), "live through the drain");
+	cr_expect_str_eq(line_of(&h, HEALTH_PROBE_LIVE, "live-http", line,
+				 sizeof(line)),
+			 "[+]live-http ok: not judged during the drain");
+	cr_expect_str_eq(line_of(&h, HEALTH_PROBE_LIVE, "watchdog", line,
+				 sizeof(line)),
+			 "[+]watchdog ok: not judged during the drain");
+	drain_ended(&h);
+	cr_expect_not(health_live(&h, 6600), "judged again after it");
+}
+
 Test(appcheck, a_new_child_starts_over_the_total_stays)
 {
 	struct health h;
@@ -447,7 +473,8 @@ static const struct value_row value_rows[] = {
 	{ SETTING_LIVE_HTTP, "127.0.0.1:8000", false, "http://" },
 	{ SETTING_LIVE_HTTP, "http://[::1/", false, "http://" },
 	{ SETTING_LIVE_HTTP, "http://127.0.0.1/a b", false, "http://" },
-	{ SETTING_LIVE_HTTP, "", false, "http://" },
+	{ SETTING_LIVE_HTTP, "", true, "" }, /* none, as the default */
+	{ SETTING_LIVE_HTTP, "off", false, "http://" },
 	{ SETTING_CHECK_INTERVAL, "0.5", true, NULL },
 	{ SETTING_CHECK_INTERVAL, "0", false, "above 0" },
 	{ SETTING_CHECK_INTERVAL, "-1", false, "above 0" },
