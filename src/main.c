@@ -233,6 +233,28 @@ static int health_start(struct pidone *p)
 }
 
 /* Start-up in the order the man page gives (Start-up), then the loop. */
+/* A settings error (@r from config_load): one record, where to look. */
+static int config_failed(int r, const struct config_error *e, const char *whose)
+{
+	log_errorx(e->exit_code == EX_USAGE  ? "see pidone --help" :
+		   e->exit_code == EX_CONFIG ? CONFIG_HINT :
+					       fd_limit_hint(r),
+		   "%s%s", whose, e->text);
+	return e->exit_code;
+}
+
+/*
+ * pidone health and status beside PID 1: its port, or its settings'
+ * error (PID 1's file got a bad value since it started).
+ */
+static int adopt_peer(struct settings *s, struct config_error *e)
+{
+	int r = peer_adopt(s, environ, e);
+
+	return r < 0 ? config_failed(r, e, "the running pidone's settings: ") :
+		       0;
+}
+
 /* A misspelt PIDONE_ variable changes nothing: say so, once each. */
 static void warn_unknown_env(void)
 {
@@ -432,20 +454,18 @@ int main(int argc, char **argv)
 		code = check_run(&p.settings, environ, STDOUT_FILENO);
 		break;
 	case CONFIG_ACTION_HEALTH:
-		(void)peer_adopt(&p.settings, environ);
-		code = probe_run(&p.settings, STDOUT_FILENO);
+		code = adopt_peer(&p.settings, &error);
+		if (code == 0)
+			code = probe_run(&p.settings, STDOUT_FILENO);
 		break;
 	case CONFIG_ACTION_STATUS:
-		(void)peer_adopt(&p.settings, environ);
-		code = status_run(&p.settings, p.settings.status_json,
-				  STDOUT_FILENO);
+		code = adopt_peer(&p.settings, &error);
+		if (code == 0)
+			code = status_run(&p.settings, p.settings.status_json,
+					  STDOUT_FILENO);
 		break;
 	default:
-		log_errorx(error.exit_code == EX_USAGE	? "see pidone --help" :
-			   error.exit_code == EX_CONFIG ? CONFIG_HINT :
-							  fd_limit_hint(action),
-			   "%s", error.text);
-		code = error.exit_code;
+		code = config_failed(action, &error, "");
 		break;
 	}
 #ifdef PIDONE_TEARDOWN

@@ -38,22 +38,21 @@ static bool pid1_is_pidone(void)
 	       memcmp(mine, its, (size_t)n - 1) == 0;
 }
 
-bool peer_adopt(struct settings *s, char *const *envp)
+int peer_adopt(struct settings *s, char *const *envp,
+	       struct config_error *reterr)
 {
 	static char cmdline[CMDLINE_MAX + 1];
 	static char *argv[ARGS_MAX + 1];
 	struct settings peer;
-	struct config_error error;
 	ssize_t len;
-	int argc = 0;
-	bool ok;
+	int argc = 0, r;
 
 	/* A file named on our own command line is what the user asked for. */
 	if (s->config_on_line || !pid1_is_pidone())
-		return false;
+		return 0;
 	len = fd_read_file(AT_FDCWD, "/proc/1/cmdline", cmdline, CMDLINE_MAX);
 	if (len <= 0)
-		return false;
+		return 0;
 	cmdline[len] = '\0';
 	for (char *p = cmdline; p < cmdline + len && argc < ARGS_MAX;
 	     p += strlen(p) + 1)
@@ -61,13 +60,12 @@ bool peer_adopt(struct settings *s, char *const *envp)
 	argv[argc] = NULL;
 
 	settings_init(&peer);
-	ok = config_load(&peer, argc, argv, envp, CONFIG_DEFAULT_PATH,
-			 &error) == CONFIG_ACTION_RUN;
-	if (ok) {
+	r = config_load(&peer, argc, argv, envp, CONFIG_DEFAULT_PATH, reterr);
+	if (r == CONFIG_ACTION_RUN) {
 		s->health_port = peer.health_port;
 		memcpy(s->health_addr, peer.health_addr,
 		       sizeof(s->health_addr));
 	}
 	settings_done(&peer);
-	return ok;
+	return r == CONFIG_ACTION_RUN ? 1 : r < 0 ? r : 0;
 }

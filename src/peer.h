@@ -14,17 +14,20 @@
 #ifndef PIDONE_PEER_H
 #define PIDONE_PEER_H
 
-#include <stdbool.h>
-
+#include "config.h"
 #include "settings.h"
 
 /*
  * Take PID 1's health port and address into @s (PID 1's come from the
  * same environment and file plus its command line, which outranks them).
- * Returns true when PID 1's settings were read; false (and @s untouched)
- * when @s's own command line named a config file (--config), PID 1 is not
- * pidone, is this process, or its command line cannot be read or loaded.
+ * Returns 1 when PID 1's settings were read; 0 (and @s untouched) when
+ * @s's own command line named a config file (--config), PID 1 is not
+ * pidone, is this process, or its command line cannot be read; or
+ * config_load's negative errno with @reterr filled when PID 1's settings
+ * do not load now (its file got a bad value since it started): probing
+ * the default port instead would fail for the wrong reason.
  */
-bool peer_adopt(struct settings *s, char *const *envp);
+int peer_adopt(struct settings *s, char *const *envp,
+	       struct config_error *reterr);
 
 #endif

@@ -138,6 +138,30 @@ class Beside(h.TestCase):
         self.assertEqual(code, 0, out + err)
         self.assertIn(":%d/healthz -> 200" % port, out)
 
+    def test_a_bad_value_in_pid1s_file_since_its_start_is_78(self):
+        # PID 1's file got a bad value after it started (a ConfigMap): its
+        # settings no longer load, and health and status say so (78)
+        # instead of probing the default port and failing for the wrong
+        # reason.
+        port = h.free_port()
+        d = self.tmpdir()
+        os.chmod(d, 0o755)
+        ini = os.path.join(d, "pidone.ini")
+        with open(ini, "w") as f:
+            f.write("[process]\ngrace = 5\n")
+        os.chmod(ini, 0o644)
+        p = self.start_app(port, "--config", ini)
+        with open(ini, "w") as f:
+            f.write("[health]\nport = banana\n")
+        for action in ("health", "status"):
+            with self.subTest(action=action):
+                code, out, err = self.beside(p, action)
+                self.assertEqual(code, 78, out + err)
+                self.assertEqual(out, "")
+                self.assertIn("the running pidone's settings: %s:2: "
+                              "[health] port: \\\"banana\\\" is not a port "
+                              "number" % ini, err)
+
     def test_status_text(self):
         port = h.free_port()
         p = self.start_app(port)
