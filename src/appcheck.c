@@ -130,13 +130,15 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 		log_info("%s check passed: %s -> %d", app_names[c->app], c->url,
 			 r->status);
 	else if (!now_passing && was && r->status)
-		log_warnx("%s check failed: %s -> %d, %u failures in a row",
+		log_warnx("%s check failed: %s -> %d, %u failure%s in a row",
 			  app_names[c->app], c->url, r->status,
-			  a->health->app[c->app].failures);
+			  a->health->app[c->app].failures,
+			  a->health->app[c->app].failures == 1 ? "" : "s");
 	else if (!now_passing && was)
-		log_warnx("%s check failed: %s: %s, %u failures in a row",
+		log_warnx("%s check failed: %s: %s, %u failure%s in a row",
 			  app_names[c->app], c->url, r->error,
-			  a->health->app[c->app].failures);
+			  a->health->app[c->app].failures,
+			  a->health->app[c->app].failures == 1 ? "" : "s");
 	if (r->status)
 		log_debug("%s check: %d in %u ms", app_names[c->app], r->status,
 			  r->latency_ms);

@@ -170,6 +170,7 @@ static void spawn(struct lifecycle *lc, struct lifecycle_actions *out)
 {
 	lc->state = LIFECYCLE_STARTING;
 	/* A reload is over once its new child is on its way. */
+	lc->reloaded = lc->reloading;
 	lc->reloading = false;
 	add(out, LIFECYCLE_ACT_SPAWN);
 }
@@ -262,6 +263,7 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		return;
 	/* Nothing left to drain: the rest of the group is told as usual. */
 	timer_stop(lc, out, LIFECYCLE_TIMER_DRAIN);
+	lc->reloaded = false;
 	lc->runs++;
 	lc->last_wstatus = wstatus;
 	lc->exited_ms = now;
@@ -514,6 +516,20 @@ static void on_reload(struct lifecycle *lc, int signo, uint64_t now,
 
 	if (lc->shutting_down || lc->reloading)
 		return;
+	/*
+	 * With --watch-signal a change is the app's to handle, never a
+	 * reload: with no child to tell (in a backoff, say), the next one
+	 * reads it as it starts.
+	 */
+	if (signo == 0 && s->watch_signal) {
+		if (!lifecycle_child_up(lc) || lc->child_pid <= 0)
+			return;
+		send_signal(out, lc->child_pid, s->watch_signal, 0);
+		a = record(out, LIFECYCLE_REC_WATCH_SIGNAL);
+		a->target = lc->child_pid;
+		a->signo = s->watch_signal;
+		return;
+	}
 	switch (lc->state) {
 	case LIFECYCLE_STARTING:
 	case LIFECYCLE_RUNNING:
@@ -535,13 +551,6 @@ static void on_reload(struct lifecycle *lc, int signo, uint64_t now,
 		spawn(lc, out);
 		return;
 	default:
-		return;
-	}
-	if (signo == 0 && s->watch_signal) {
-		send_signal(out, lc->child_pid, s->watch_signal, 0);
-		a = record(out, LIFECYCLE_REC_WATCH_SIGNAL);
-		a->target = lc->child_pid;
-		a->signo = s->watch_signal;
 		return;
 	}
 	lc->reloading = true;

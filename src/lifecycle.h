@@ -201,6 +201,7 @@ struct lifecycle {
 	/* a reload stops the child: start again at once, not counted */
 	bool reloading;
 	unsigned reloads; /* reloads begun */
+	bool reloaded; /* the child, until it ends, replaced one for a reload */
 	bool group_terminated; /* a terminating signal went to the group */
 	bool group_killed; /* SIGKILL went to the group */
 	unsigned timers; /* bit (1 << enum lifecycle_timer): running */

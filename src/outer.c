@@ -146,7 +146,8 @@ enum outer_phase outer_phase(const struct lifecycle *lc,
 			return OUTER_PHASE_STOPPING;
 		return ready ? OUTER_PHASE_READY : OUTER_PHASE_NOT_READY;
 	case HEALTH_CHILD_BACKOFF:
-		return OUTER_PHASE_RESTARTING;
+		return lc->reloading || lc->reloaded ? OUTER_PHASE_RELOADING :
+						       OUTER_PHASE_RESTARTING;
 	case HEALTH_CHILD_EXITED:
 		return lc->runs > 0 ? OUTER_PHASE_EXITED : OUTER_PHASE_FAILED;
 	default:
@@ -172,7 +173,10 @@ const char *outer_status_text(enum outer_phase phase, const char *reason,
 		snprintf(buf, size, "ready");
 		break;
 	case OUTER_PHASE_RESTARTING:
-		snprintf(buf, size, "restarting: child %s",
+	case OUTER_PHASE_RELOADING:
+		snprintf(buf, size, "%s: child %s",
+			 phase == OUTER_PHASE_RELOADING ? "reloading" :
+							  "restarting",
 			 exitstatus_describe(wstatus, how, sizeof(how)));
 		break;
 	case OUTER_PHASE_STOPPING:

@@ -75,6 +75,7 @@ enum outer_phase {
 	OUTER_PHASE_NOT_READY, /* the child runs, readiness does not hold */
 	OUTER_PHASE_READY, /* the child runs and is ready */
 	OUTER_PHASE_RESTARTING, /* it ended, a restart is pending */
+	OUTER_PHASE_RELOADING, /* it ended for a reload: the next at once */
 	OUTER_PHASE_STOPPING, /* a terminating signal arrived */
 	OUTER_PHASE_EXITED, /* it ended for good; pidone is ending */
 	OUTER_PHASE_FAILED, /* it could not be started (fork); pidone ends */

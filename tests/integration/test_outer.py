@@ -392,6 +392,23 @@ class Outer(h.TestCase):
         self.assertEqual(outer.count("READY=1"), 1, outer.lines())
         self.assertEqual(outer.count("STOPPING=1"), 1, outer.lines())
 
+    def test_reload_status_says_reloading(self):
+        # A reload's end is no restart: STATUS= says so.
+        outer = self.outer()
+        p = self.start_under(outer, [], ["--reload-signal", "HUP"])
+        p.wait_log("^child started$")
+        p.kill(signal.SIGHUP)
+        h.wait_for(lambda: len(p.records(r"^child started$")) == 2,
+                   h.START_TIMEOUT, what=lambda: "the new child"
+                   + p.describe())
+        outer.wait_line(lambda l: l.startswith("STATUS=reloading"),
+                        what="STATUS=reloading")
+        self.assertIn("reloading: child killed by signal 15 (TERM)",
+                      outer.statuses())
+        self.assertFalse([t for t in outer.statuses()
+                          if t.startswith("restarting")], outer.statuses())
+        self.stop(p, outer)
+
     def test_no_ready_for_a_command_that_never_ran(self):
         # Forked is not started: an exec that fails (no such command)
         # must not tell the outer supervisor READY=1, port on or off.

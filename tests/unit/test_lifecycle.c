@@ -636,7 +636,7 @@ static const struct row backoff_rows[] = {
 	{ "backoff: a reload starts the child at once", SET_RESTART,
 	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGHUP),
 	  700, "log reloading | timer- backoff | spawn", LIFECYCLE_STARTING },
-	{ "backoff: a watched change too, --watch-signal or not", SET_RESTART,
+	{ "backoff: a watched change too (no --watch-signal)", SET_RESTART,
 	  LIFECYCLE_BACKOFF, EV(.kind = LIFECYCLE_EV_RELOAD), 700,
 	  "log reloading | timer- backoff | spawn", LIFECYCLE_STARTING },
 };
@@ -1381,6 +1381,32 @@ Test(lifecycle, watch_signal_sends_and_changes_nothing)
 	cr_expect_not(r.lc.reloading);
 	cr_expect_eq(r.lc.reloads, 0);
 	cr_expect_eq(r.lc.timers, 0u);
+}
+
+/*
+ * --watch-signal with no child to tell (a backoff, an ending): a change
+ * reloads nothing, the next child reads it as it starts. The reload signal
+ * still hurries the backoff.
+ */
+Test(lifecycle, watch_signal_with_no_child_does_nothing)
+{
+	struct rig r;
+
+	rig_init(&r, SET_RESTART);
+	r.s.watch_signal = SIGHUP;
+	drive(&r, LIFECYCLE_BACKOFF);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 700), "");
+	cr_expect_eq(r.lc.state, LIFECYCLE_BACKOFF);
+	cr_expect_eq(r.lc.reloads, 0);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_RELOAD, .signo = SIGUSR2),
+			      800),
+			 "log reloading | timer- backoff | spawn");
+	rig_init(&r, SET_RESTART);
+	r.s.watch_signal = SIGHUP;
+	drive(&r, LIFECYCLE_ENDING);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 600), "");
+	cr_expect_not(r.lc.reloading);
 }
 
 /* --no-restart-exit: the app's "do not retry" ends pidone with it. */

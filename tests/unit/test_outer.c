@@ -78,15 +78,15 @@ Test(outer, parse_socket)
 					 name_len) == 0,
 				  "%s", row->value);
 			/* no terminator counted: the kernel takes len bytes */
-			cr_assert_eq(len, offsetof(struct sockaddr_un,
-						   sun_path) +
-						  1 + name_len,
+			cr_assert_eq(len,
+				     offsetof(struct sockaddr_un, sun_path) +
+					     1 + name_len,
 				     "%s", row->value);
 		} else {
 			cr_assert_str_eq(sa.sun_path, row->name);
-			cr_assert_eq(len, offsetof(struct sockaddr_un,
-						   sun_path) +
-						  name_len + 1,
+			cr_assert_eq(len,
+				     offsetof(struct sockaddr_un, sun_path) +
+					     name_len + 1,
 				     "%s", row->value);
 		}
 	}
@@ -210,8 +210,8 @@ Test(outer, parse_listen)
 		int r = outer_parse_listen(row->fds ? gf.data : NULL,
 					   row->pid ? gp.data : NULL, SELF, &n);
 
-		cr_assert_eq(r, row->r, "fds %s pid %s: %d", row->fds,
-			     row->pid, r);
+		cr_assert_eq(r, row->r, "fds %s pid %s: %d", row->fds, row->pid,
+			     r);
 		cr_assert_eq(n, r < 0 ? 77 : row->n, "fds %s pid %s", row->fds,
 			     row->pid);
 		guard_free(&gf);
@@ -235,6 +235,15 @@ Test(outer, phases)
 		     OUTER_PHASE_RESTARTING);
 	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_EXITED, false),
 		     OUTER_PHASE_EXITED);
+	/* a reload's end, then its new child until the exec */
+	lc->reloading = true;
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_BACKOFF, false),
+		     OUTER_PHASE_RELOADING);
+	lc->reloading = false;
+	lc->reloaded = true;
+	cr_assert_eq(outer_phase(lc, HEALTH_CHILD_BACKOFF, false),
+		     OUTER_PHASE_RELOADING);
+	lc->reloaded = false;
 
 	/* a terminating signal: stopping while the child runs, ready or not */
 	lc->shutting_down = true;
@@ -276,9 +285,12 @@ Test(outer, status_text)
 	cr_assert_str_eq(outer_status_text(OUTER_PHASE_NOT_READY, NULL, 0, buf,
 					   sizeof(buf)),
 			 "not ready: unknown");
-	cr_assert_str_eq(outer_status_text(OUTER_PHASE_RESTARTING, NULL,
-					   3 << 8, buf, sizeof(buf)),
+	cr_assert_str_eq(outer_status_text(OUTER_PHASE_RESTARTING, NULL, 3 << 8,
+					   buf, sizeof(buf)),
 			 "restarting: child exited with status 3");
+	cr_assert_str_eq(outer_status_text(OUTER_PHASE_RELOADING, NULL, 0, buf,
+					   sizeof(buf)),
+			 "reloading: child exited with status 0");
 	cr_assert_str_eq(outer_status_text(OUTER_PHASE_STOPPING, NULL, 0, buf,
 					   sizeof(buf)),
 			 "stopping");
@@ -299,17 +311,24 @@ Test(outer, status_text)
 Test(outer, child_env_removes_and_sets)
 {
 	char *base[] = {
-		"PATH=/bin",	   "NOTIFY_SOCKET=/run/outer",
-		"WATCHDOG_USEC=5", "WATCHDOG_PID=1",
-		"LISTEN_FDS=1",	   "LISTEN_PID=1",
-		"NOTIFY_SOCKETX=keep", "LISTEN_FDNAMES=web",
+		"PATH=/bin",
+		"NOTIFY_SOCKET=/run/outer",
+		"WATCHDOG_USEC=5",
+		"WATCHDOG_PID=1",
+		"LISTEN_FDS=1",
+		"LISTEN_PID=1",
+		"NOTIFY_SOCKETX=keep",
+		"LISTEN_FDNAMES=web",
 		NULL,
 	};
 	char *set[] = { "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
 			"LISTEN_PID=0000000000", NULL };
-	char *want[] = { "PATH=/bin",		"LISTEN_FDS=1",
-			 "NOTIFY_SOCKETX=keep", "LISTEN_FDNAMES=web",
-			 "LISTEN_PID=0000000000", NULL };
+	char *want[] = { "PATH=/bin",
+			 "LISTEN_FDS=1",
+			 "NOTIFY_SOCKETX=keep",
+			 "LISTEN_FDNAMES=web",
+			 "LISTEN_PID=0000000000",
+			 NULL };
 	char **envp = NULL;
 	size_t i;
 
