@@ -254,7 +254,8 @@ static enum lifecycle_cause exit_cause(const struct lifecycle *lc, int wstatus,
 }
 
 static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
-			 uint64_t now, struct lifecycle_actions *out)
+			 bool held_terminal, uint64_t now,
+			 struct lifecycle_actions *out)
 {
 	int status = exitstatus_from_wait(wstatus), code = status;
 	struct lifecycle_action *a;
@@ -286,6 +287,19 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 		a->code = status;
 		a->cause = lc->last_cause = exit_cause(lc, wstatus, oom_killed);
 		a->runtime_ms = now - lc->started_ms;
+		/*
+		 * Ctrl-C (or Ctrl-\) at the terminal the child held went to
+		 * its group alone: a person's stop, which no restart undoes.
+		 */
+		if (held_terminal && !lc->shutting_down &&
+		    WIFSIGNALED(wstatus) &&
+		    (WTERMSIG(wstatus) == SIGINT ||
+		     WTERMSIG(wstatus) == SIGQUIT)) {
+			lc->shutting_down = true;
+			lc->reloading = false;
+			record(out, LIFECYCLE_REC_TERMINAL_STOP)->signo =
+				WTERMSIG(wstatus);
+		}
 		/* A reload's stop is no failure, and is not counted. */
 		if (lc->reloading)
 			lc->restart_delay_ms = 0;
@@ -654,7 +668,8 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		break;
 	case LIFECYCLE_EV_CHILD_EXITED:
 		if (lifecycle_child_up(lc))
-			child_exited(lc, ev->wstatus, ev->oom_killed, now, out);
+			child_exited(lc, ev->wstatus, ev->oom_killed,
+				     ev->stdin_tty, now, out);
 		break;
 	case LIFECYCLE_EV_GROUP:
 		if (st == LIFECYCLE_ENDING)

@@ -91,7 +91,11 @@ struct lifecycle_event {
 	int code; /* EXEC_FAILED: 126, 127 or EX_SOFTWARE */
 	int wstatus; /* CHILD_EXITED */
 	int signo; /* SIGNAL; RELOAD: the signal, 0 for a watched change */
-	bool stdin_tty; /* SIGNAL: pidone's stdin is a terminal */
+	/*
+	 * SIGNAL: pidone's stdin is a terminal. CHILD_EXITED: the child held
+	 * the terminal's foreground, so its Ctrl-C went to the child alone.
+	 */
+	bool stdin_tty;
 	bool group_alive; /* GROUP, GRACE_OVER */
 	/* CHILD_EXITED: SIGKILL, and the OOM-kill counter says the kernel */
 	bool oom_killed;
@@ -126,6 +130,7 @@ enum lifecycle_record {
 	LIFECYCLE_REC_RELOADING,
 	LIFECYCLE_REC_WATCH_SIGNAL, /* target, signo: sent on a change */
 	LIFECYCLE_REC_NO_RESTART, /* code: listed in --no-restart-exit */
+	LIFECYCLE_REC_TERMINAL_STOP, /* signo: Ctrl-C at the child's terminal */
 	LIFECYCLE_REC_MAX
 };
 

@@ -27,9 +27,11 @@
  * with EAGAIN. Where the reopen is refused (no /proc, or a pipe owned by
  * another uid), each write asks for RWF_NOWAIT instead (Linux >= 6.0 for
  * pipes); only where neither works does a full pipe block, as before.
- * Sockets get send(MSG_DONTWAIT | MSG_NOSIGNAL), and a cut record's rest is
- * kept and sent before anything else, so records never interleave.
- * Regular files and terminals get a plain write(2).
+ * A terminal is reopened the same way: Ctrl-S stops its output, and a
+ * write to it would stop pidone until Ctrl-Q. Sockets get send(MSG_DONTWAIT
+ * | MSG_NOSIGNAL). A socket or a terminal may take part of a record: its
+ * rest is kept and sent before anything else, so records never interleave.
+ * Regular files get a plain write(2).
  *
  * A record that cannot be written is dropped and counted, never waited
  * for: PID 1 must go on reaping. Before the next record that does get
@@ -73,9 +75,10 @@ _Static_assert(LOG_TAIL_RESERVE >= 2 + sizeof(LOG_TRUNC_TEXT) - 1 + 1,
 
 /* How a record leaves: see the file comment. */
 enum sink_kind {
-	SINK_WRITE, /* write(2): files, terminals, and the last resort */
+	SINK_WRITE, /* write(2): files, pipes reopened, and the last resort */
 	SINK_NOWAIT, /* pwritev2(RWF_NOWAIT) on a shared pipe description */
 	SINK_SEND, /* send(MSG_DONTWAIT | MSG_NOSIGNAL) on a socket */
+	SINK_TTY, /* write(2) on a terminal reopened non-blocking */
 	SINK_KIND_MAX
 };
 
@@ -89,7 +92,7 @@ static struct {
 	uint64_t unreported; /* dropped since the last notice */
 	void (*backlog_cb)(void *data);
 	void *backlog_data;
-	size_t tail_off; /* SINK_SEND: the rest of a record cut short */
+	size_t tail_off; /* SEND, TTY: the rest of a record cut short */
 	size_t tail_len; /* in sink_tail, below */
 	/*
 	 * The last time stamp, for records within its second: here, on the
@@ -627,12 +630,18 @@ static ssize_t sink_try(const char *buf, size_t len)
 	}
 }
 
+/* Can a write take part of a record (the rest then kept for later)? */
+static bool sink_cuts(void)
+{
+	return sink.kind == SINK_SEND || sink.kind == SINK_TTY;
+}
+
 static bool sink_owes(void)
 {
 	return sink.unreported > 0 || sink.tail_len > 0;
 }
 
-/* Keep the unsent rest of a record cut short on a socket. */
+/* Keep the unsent rest of a record cut short (a socket, a terminal). */
 static void sink_keep_tail(const char *buf, size_t len, size_t sent)
 {
 	memcpy(sink_tail, buf + sent, len - sent);
@@ -689,7 +698,7 @@ static int sink_settle(void)
 	sink.unreported = 0;
 	if ((size_t)n == len)
 		return 0;
-	if (sink.kind == SINK_SEND) {
+	if (sink_cuts()) {
 		sink_keep_tail(l.buf, len, (size_t)n);
 		return -EAGAIN;
 	}
@@ -716,7 +725,7 @@ static void sink_write(const char *buf, size_t len)
 		sink.dropped++;
 		sink.unreported++;
 	} else if ((size_t)n < len) {
-		if (sink.kind == SINK_SEND) {
+		if (sink_cuts()) {
 			sink_keep_tail(buf, len, (size_t)n);
 			n = -EAGAIN;
 		} else {
@@ -794,6 +803,7 @@ int log_open_sink(void)
 	struct textbuf t;
 	struct stat st;
 	int saved = errno, fd, r = 0;
+	bool tty;
 
 	sink_close_own();
 	sink.kind = SINK_WRITE;
@@ -813,8 +823,9 @@ int log_open_sink(void)
 		sink.kind = SINK_SEND;
 		goto out;
 	}
-	if (!S_ISFIFO(st.st_mode))
-		goto out; /* a file or a terminal: write(2) */
+	tty = !S_ISFIFO(st.st_mode) && isatty(sink.fd);
+	if (!S_ISFIFO(st.st_mode) && !tty)
+		goto out; /* a file: write(2) */
 
 	textbuf_init(&t, path, sizeof(path));
 	textbuf_puts(&t, "/proc/self/fd/");
@@ -841,6 +852,8 @@ int log_open_sink(void)
 	}
 	sink.own_fd = fd;
 	sink.fd = fd;
+	if (tty)
+		sink.kind = SINK_TTY;
 out:
 	errno = saved;
 	return r;

@@ -85,10 +85,10 @@ void log_set_fd(int fd);
 /*
  * Make the sink (fd 2, or log_set_fd's) never block pidone, without
  * touching the open file description the child shares (no O_NONBLOCK on
- * fd 2). A pipe is reopened through /proc/self/fd/N with O_NONBLOCK and
- * O_CLOEXEC into a private description (an fd >= 3 owned by log.c); if
- * that is refused, every write asks for RWF_NOWAIT instead. A socket gets
- * send(MSG_DONTWAIT | MSG_NOSIGNAL); files and terminals a plain write.
+ * fd 2). A pipe or a terminal is reopened through /proc/self/fd/N with
+ * O_NONBLOCK and O_CLOEXEC into a private description (an fd >= 3 owned
+ * by log.c); if that is refused, every write asks for RWF_NOWAIT instead.
+ * A socket gets send(MSG_DONTWAIT | MSG_NOSIGNAL); files a plain write.
  * Call once, after fds 0-2 are sanitized and before the privilege drop.
  * Returns 0, or a negative errno when the pipe could not be reopened and
  * the RWF_NOWAIT fallback is in place (blocking only on kernels older

@@ -495,6 +495,12 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 "a watched path changed: sent SIG%s to the child",
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
+	case LIFECYCLE_REC_TERMINAL_STOP:
+		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
+			 "the child ended on SIG%s from its terminal: shutting "
+			 "down, no restart",
+			 signal_text(a->signo, name, sizeof(name)));
+		break;
 	case LIFECYCLE_REC_NO_RESTART:
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_INT("code", a->code)),
@@ -613,6 +619,26 @@ void supervisor_start(struct supervisor *sup, struct ev_loop *loop,
 }
 
 /*
+ * The main child held the terminal's foreground (docker run -it): take it
+ * back for pidone's group, so that a Ctrl-C while the rest of the group
+ * ends or in a restart's backoff reaches pidone instead of a dead group.
+ * Every signal is blocked here, so the kernel sends no SIGTTOU. True when
+ * the child held it.
+ */
+static bool terminal_taken_back(pid_t pgid)
+{
+	pid_t own = getpgrp();
+
+	if (pgid <= 0 || tcgetpgrp(STDIN_FILENO) != pgid)
+		return false;
+	/* 0: our group lives outside our PID namespace, out of reach. */
+	if (own > 0 && tcsetpgrp(STDIN_FILENO, own) < 0)
+		log_warn(
+			"cannot take the terminal back from the child's group");
+	return true;
+}
+
+/*
  * SIGCHLD: reap every exited child, orphans included, with
  * waitpid(WNOHANG) until none is left (one SIGCHLD may stand for many).
  */
@@ -653,6 +679,7 @@ static void reap(struct supervisor *sup)
 					 "reaped");
 			continue;
 		}
+		ev.stdin_tty = terminal_taken_back(sup->lc.pgid);
 		ev.oom_killed =
 			WIFSIGNALED(ev.wstatus) &&
 			WTERMSIG(ev.wstatus) == SIGKILL &&

@@ -54,11 +54,15 @@ def read_until(fd, needle, timeout):
 
 class Terminal(h.TestCase):
 
-    def run_on_tty(self, extra_opts=()):
+    def run_on_tty(self, extra_opts=(), child=CHILD, pid1=True):
+        # Not PID 1: pidone leads the pty's session, as PID 1 does in
+        # docker run -it (under unshare its group is outside its
+        # namespace, where it cannot give the terminal to it).
+        pre = ([h.UNSHARE, "--pid", "--fork", "--mount-proc",
+                "--kill-child"] if pid1 else [])
         argv = h.clean_signals_argv(
-            [h.UNSHARE, "--pid", "--fork", "--mount-proc", "--kill-child",
-             h.BIN] + h.DEFAULT_OPTS + list(extra_opts)
-            + ["--", sys.executable, "-c", CHILD])
+            pre + [h.BIN] + h.DEFAULT_OPTS + list(extra_opts)
+            + ["--", sys.executable, "-c", child])
         pid, master = pty.fork()
         if pid == 0:
             # The pty is our controlling terminal; pidone inherits it.
@@ -106,6 +110,93 @@ class Terminal(h.TestCase):
             except ChildProcessError:
                 pass
             os.close(master)
+
+    def wait_exit(self, pid, master, timeout, drain=True):
+        """pidone's exit status, reading the pty meanwhile if @drain."""
+        deadline = time.monotonic() + h.scaled(timeout)
+        out = b""
+        while time.monotonic() < deadline:
+            wpid, status = os.waitpid(pid, os.WNOHANG)
+            if wpid == pid:
+                return status, out
+            if drain and select.select([master], [], [], 0.05)[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:
+                    pass
+            elif not drain:
+                time.sleep(0.05)
+        return None, out
+
+    def cleanup(self, pid, master):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        os.close(master)
+
+    def test_ctrl_c_with_restart_is_a_stop(self):
+        # The terminal's SIGINT reaches the child's group alone: with
+        # --restart always pidone must still take it as a person's stop.
+        pid, master = self.run_on_tty(["--restart", "always",
+                                       "--log-format", "text"])
+        try:
+            read_until(master, b"fg=", 10)
+            os.write(master, b"\x03")
+            status, out = self.wait_exit(pid, master, 10)
+            self.assertIsNotNone(status, "pidone restarted the app after "
+                                 "Ctrl-C: %r" % out)
+            self.assertEqual(os.waitstatus_to_exitcode(status),
+                             128 + signal.SIGINT, out)
+            self.assertIn(b"the child ended on SIGINT from its terminal: "
+                          b"shutting down, no restart", out)
+            self.assertNotIn(b"restarting", out)
+        finally:
+            self.cleanup(pid, master)
+
+    def test_ctrl_c_in_a_restart_backoff_reaches_pidone(self):
+        # The child ended by itself: pidone takes the terminal back, so
+        # that a Ctrl-C in the backoff reaches it, not a dead group.
+        pid, master = self.run_on_tty(
+            ["--restart", "on-failure", "--log-format", "text"],
+            child="import sys; print('pgid', flush=True); sys.exit(3)",
+            pid1=False)
+        try:
+            read_until(master, b"restarting the child", 10)
+            os.write(master, b"\x03")
+            status, out = self.wait_exit(pid, master, 10)
+            self.assertIsNotNone(status, "the Ctrl-C was lost: %r" % out)
+            self.assertEqual(os.waitstatus_to_exitcode(status), 3, out)
+        finally:
+            self.cleanup(pid, master)
+
+    def test_a_paused_terminal_never_stops_pidone(self):
+        # Ctrl-S stops the terminal's output: a write to it would wait
+        # for Ctrl-Q. pidone's records are dropped instead, and a SIGTERM
+        # still ends the app and pidone.
+        pid, master = self.run_on_tty()
+        try:
+            read_until(master, b"fg=", 10)
+            pidone = h.wait_for(lambda: (h.children_of(pid) or [None])[0],
+                                5, what="pidone")
+            os.write(master, b"\x13")          # Ctrl-S
+            time.sleep(0.2)
+            os.kill(pidone, signal.SIGTERM)
+            status, _ = self.wait_exit(pid, master, 10, drain=False)
+            self.assertIsNotNone(status, "pidone waited for the paused "
+                                 "terminal")
+            self.assertEqual(os.waitstatus_to_exitcode(status),
+                             128 + signal.SIGTERM)
+        finally:
+            try:
+                os.write(master, b"\x11")      # Ctrl-Q
+            except OSError:
+                pass
+            self.cleanup(pid, master)
 
 
 if __name__ == "__main__":

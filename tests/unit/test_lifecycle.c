@@ -40,6 +40,7 @@ static const char *const record_names[LIFECYCLE_REC_MAX] = {
 	[LIFECYCLE_REC_RELOADING] = "reloading",
 	[LIFECYCLE_REC_WATCH_SIGNAL] = "watch-signal",
 	[LIFECYCLE_REC_NO_RESTART] = "no-restart",
+	[LIFECYCLE_REC_TERMINAL_STOP] = "terminal-stop",
 };
 
 static const char *const timer_names[LIFECYCLE_TIMER_MAX] = {
@@ -1407,6 +1408,39 @@ Test(lifecycle, watch_signal_with_no_child_does_nothing)
 	drive(&r, LIFECYCLE_ENDING);
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 600), "");
 	cr_expect_not(r.lc.reloading);
+}
+
+/*
+ * Ctrl-C at the terminal the child held (docker run -it) reached its group
+ * alone: a person's stop, which no --restart undoes. The same death
+ * without the terminal is a failure like any other.
+ */
+Test(lifecycle, ctrl_c_at_the_childs_terminal_is_a_stop)
+{
+	struct rig r;
+
+	rig_init(&r, SET_RESTART);
+	r.s.restart = RESTART_ALWAYS;
+	drive(&r, LIFECYCLE_RUNNING);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
+				 .wstatus = KILLED(SIGINT), .stdin_tty = true),
+			      5000),
+			 "log exited | log terminal-stop");
+	cr_expect(r.lc.shutting_down);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
+		     5001),
+		"log exiting | exit 130");
+
+	rig_init(&r, SET_RESTART);
+	r.s.restart = RESTART_ALWAYS;
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r,
+	     EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = KILLED(SIGINT)),
+	     5000);
+	cr_expect_not(r.lc.shutting_down, "no terminal: a failure, restarted");
+	cr_expect_gt(r.lc.restart_delay_ms, 0);
 }
 
 /* --no-restart-exit: the app's "do not retry" ends pidone with it. */
