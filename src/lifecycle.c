@@ -198,7 +198,8 @@ static bool restart_decided(struct lifecycle *lc, int status, int code,
 	if (restart_next(&lc->restart, now, now - lc->started_ms,
 			 &lc->restart_delay_ms))
 		return true;
-	record(out, LIFECYCLE_REC_GIVING_UP);
+	/* -1: no child ran, the fork failed (the next record says why). */
+	record(out, LIFECYCLE_REC_GIVING_UP)->code = status;
 	return false;
 }
 
@@ -498,6 +499,8 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 		send_signal(out, target, to, signo);
 		if (target < 0 && terminating)
 			lc->group_terminated = true;
+	} else if (!terminating) {
+		record(out, LIFECYCLE_REC_NO_TARGET)->signo = signo;
 	}
 	if (first_stop)
 		record(out, LIFECYCLE_REC_SHUTTING_DOWN)->signo = signo;

@@ -118,6 +118,7 @@ enum lifecycle_record {
 	LIFECYCLE_REC_DRAIN_OVER, /* signo: received, forwarded now */
 	LIFECYCLE_REC_DRAIN_CUT, /* signo: a second stop ends the drain */
 	LIFECYCLE_REC_SIGNAL_DROPPED, /* signo: --rewrite SIG:0 */
+	LIFECYCLE_REC_NO_TARGET, /* signo: no child to forward it to */
 	LIFECYCLE_REC_TERMINATING_GROUP, /* target: -pgid */
 	LIFECYCLE_REC_NOT_REAPER, /* target: -pgid left to its reaper */
 	LIFECYCLE_REC_GRACE_OVER, /* target: -pgid */

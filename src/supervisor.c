@@ -392,14 +392,17 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 		log_child_exited(a);
 		break;
 	case LIFECYCLE_REC_GIVING_UP:
+		/* "ended": with --restart always, a 0 counts too */
 		log_emit(LOG_LEVEL_ERROR, 0,
-			 "look at the child's own output above; raise "
-			 "--restart-max if it is expected to end this often",
+			 a->code < 0 ? NULL :
+				       "look at the child's own output above; "
+				       "raise --restart-max if it is expected "
+				       "to end this often",
 			 LOG_FIELDS(LOG_INT("restart_max",
 					    lc->settings->restart_max)),
-			 /* "ended": with --restart always, a 0 counts too */
-			 "giving up: the child ended again after %u restart%s "
+			 "giving up: the child %s again after %u restart%s "
 			 "within 10 minutes",
+			 a->code < 0 ? "could not be started" : "ended",
 			 lc->settings->restart_max,
 			 lc->settings->restart_max == 1 ? "" : "s");
 		break;
@@ -425,6 +428,11 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 	case LIFECYCLE_REC_DRAIN_CUT:
 		log_emit(LOG_LEVEL_INFO, 0, NULL, NULL, 0,
 			 "received SIG%s during the drain: forwarded at once",
+			 signal_text(a->signo, name, sizeof(name)));
+		break;
+	case LIFECYCLE_REC_NO_TARGET:
+		log_emit(LOG_LEVEL_DEBUG, 0, NULL, NULL, 0,
+			 "SIG%s not forwarded: no child is running",
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_SIGNAL_DROPPED:

@@ -226,6 +226,12 @@ class ForkFailure(h.TestCase):
         self.assertExit(p, 70)
         self.assertTrue(p.records(r"cannot start the command: fork "
                                     r"failed$"), p.describe())
+        # No child ever ran: not "ended again", not "its own output".
+        gave_up = p.records(r"^giving up")
+        self.assertEqual([r["msg"] for r in gave_up],
+                         ["giving up: the child could not be started again "
+                          "after 1 restart within 10 minutes"], p.describe())
+        self.assertNotIn("hint", gave_up[0])
         self.assertNotIn("ran", p.stdout())
 
 

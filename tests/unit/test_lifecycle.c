@@ -29,6 +29,7 @@ static const char *const record_names[LIFECYCLE_REC_MAX] = {
 	[LIFECYCLE_REC_DRAIN_OVER] = "drain-over",
 	[LIFECYCLE_REC_DRAIN_CUT] = "drain-cut",
 	[LIFECYCLE_REC_SIGNAL_DROPPED] = "dropped",
+	[LIFECYCLE_REC_NO_TARGET] = "no-target",
 	[LIFECYCLE_REC_TERMINATING_GROUP] = "terminating-group",
 	[LIFECYCLE_REC_NOT_REAPER] = "not-reaper",
 	[LIFECYCLE_REC_GRACE_OVER] = "grace-over",
@@ -261,7 +262,7 @@ static const struct row rows[] = {
 	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 0,
 	  "log shutting-down | log exiting | exit 143", LIFECYCLE_DONE },
 	{ "idle: USR1 before any child is dropped", SET_DEFAULT, LIFECYCLE_IDLE,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 0, "",
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 0, "log no-target",
 	  LIFECYCLE_IDLE },
 	{ "idle: a stray exit is ignored", SET_DEFAULT, LIFECYCLE_IDLE,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED), 0, "", LIFECYCLE_IDLE },
@@ -583,7 +584,7 @@ static const struct row ending_rows[] = {
 	  600, "kill -100 HUP fwd HUP", LIFECYCLE_ENDING },
 	{ "ending: HUP with --forward child has no target", SET_FORWARD_CHILD,
 	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP),
-	  600, "", LIFECYCLE_ENDING },
+	  600, "log no-target", LIFECYCLE_ENDING },
 	{ "ending: TERM stops the restart and starts the grace", SET_RESTART,
 	  LIFECYCLE_ENDING, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM),
 	  600,
@@ -626,8 +627,8 @@ static const struct row backoff_rows[] = {
 	  700, "log shutting-down | timer- backoff | log exiting | exit 3",
 	  LIFECYCLE_DONE },
 	{ "backoff: USR1 has no one to go to", SET_RESTART, LIFECYCLE_BACKOFF,
-	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 700, "",
-	  LIFECYCLE_BACKOFF },
+	  EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGUSR1), 700,
+	  "log no-target", LIFECYCLE_BACKOFF },
 	{ "backoff: a stray exit is ignored", SET_RESTART, LIFECYCLE_BACKOFF,
 	  EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(1)), 700, "",
 	  LIFECYCLE_BACKOFF },
@@ -850,6 +851,7 @@ Test(lifecycle, transient_fork_failure_is_retried_within_the_budget)
 		     3000),
 		"log giving-up | log spawn-failed | log exiting | "
 		"exit 70");
+	cr_expect_eq(r.out.a[0].code, -1, "no child ran: it could not start");
 	cr_expect_eq(r.lc.restart.count, 2);
 }
 
@@ -872,6 +874,7 @@ Test(lifecycle, restart_budget_spent)
 				 .wstatus = EXITED(4)),
 			      t + 10),
 			 "log exited | log giving-up");
+	cr_expect_eq(r.out.a[1].code, 4, "a child ran and ended");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), t + 20),
 			 "log exiting | exit 4");
 }
