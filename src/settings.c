@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "parse.h"
 #include "probe.h"
@@ -211,7 +212,7 @@ static bool is_user_spec(const char *v)
  */
 static int signo_value(const char *v)
 {
-	int sig = strcmp(v, "none") == 0 ? 0 : signame_to_number(v);
+	int sig = strcasecmp(v, "none") == 0 ? 0 : signame_to_number(v);
 
 	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
 	    sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
@@ -242,7 +243,7 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 	 */
 	if ((d->type == SETTING_TYPE_ADDRESS || d->type == SETTING_TYPE_URL ||
 	     d->type == SETTING_TYPE_HOSTPORT) &&
-	    (v[0] == '\0' || (strcmp(v, "none") == 0 &&
+	    (v[0] == '\0' || (strcasecmp(v, "none") == 0 &&
 			      strcmp(d->default_text, "none") == 0))) {
 		if (d->type == SETTING_TYPE_ADDRESS) {
 			*(char *)field = '\0';
@@ -268,7 +269,8 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		return strv_push(field, v);
 	case SETTING_TYPE_BOOL:
 	case SETTING_TYPE_AUTO_BOOL: /* names[0] (auto), or a boolean */
-		is_auto = v && d->names[0][0] && strcmp(v, d->names[0]) == 0;
+		is_auto = v && d->names[0][0] &&
+			  strcasecmp(v, d->names[0]) == 0;
 		if (!is_auto && v && parse_bool(v, &b) < 0)
 			break;
 		if (d->type == SETTING_TYPE_BOOL)
@@ -278,7 +280,7 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 		return 0;
 	case SETTING_TYPE_ENUM:
 		for (int i = 0; i < SETTING_NAMES_MAX && d->names[i][0]; i++) {
-			if (strcmp(v, d->names[i]) == 0) {
+			if (strcasecmp(v, d->names[i]) == 0) {
 				*(int *)field = i;
 				return 0;
 			}

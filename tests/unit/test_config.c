@@ -743,6 +743,29 @@ Test(config, empty_or_none_optional_value_means_none)
 	settings_done(&s);
 }
 
+/* Words are taken in any case, as the booleans always were. */
+Test(config, words_in_any_case)
+{
+	struct settings s;
+	struct config_error e;
+	int r;
+
+	r = load(&s, &e, "[log]\nlevel = DEBUG\n",
+		 ARGS("check", "--restart", "Always", "--log-format", "TEXT",
+		      "--forward", "Child", "--reload-signal", "None",
+		      "--ready-tcp", "NONE"),
+		 ENV("PIDONE_SUBREAPER=AUTO"), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.log_level, LOG_LEVEL_DEBUG);
+	cr_expect_eq(s.restart, RESTART_ALWAYS);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	cr_expect_eq(s.forward, FORWARD_CHILD);
+	cr_expect_eq(s.reload_signal, 0);
+	cr_expect_null(s.ready_tcp_host);
+	cr_expect_eq(s.subreaper, 0);
+	settings_done(&s);
+}
+
 /* Each PIDONE_ variable pidone does not read, in order, named alone. */
 Test(config, unknown_pidone_variables_are_named)
 {
