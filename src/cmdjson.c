@@ -48,6 +48,8 @@ static const char R_BOM[] =
 	"a byte order mark is not allowed before the JSON array";
 static const char R_EMPTY_ARRAY[] =
 	"the command array is empty: it needs at least the program name";
+static const char R_EMPTY_PROGRAM[] =
+	"the program name (the first string) is empty";
 static const char R_UNTERM_ARRAY[] =
 	"unexpected end of input: the array is not closed with ']'";
 static const char R_TRAILING_COMMA[] = "trailing comma before ']'";
@@ -412,6 +414,7 @@ int cmdjson_parse(const char *text, size_t len, char ***ret_argv,
 	};
 	struct cmdjson_argv a = { 0 };
 	char *str = NULL; /* -Os cannot see parse_element() set it */
+	size_t at;
 	int r;
 
 	skip_ws(&p);
@@ -440,9 +443,15 @@ int cmdjson_parse(const char *text, size_t len, char ***ret_argv,
 			r = fail(&p, p.pos, R_TRAILING_COMMA);
 			goto err_free_argv;
 		}
+		at = p.pos;
 		r = parse_element(&p, &str);
 		if (r < 0)
 			goto err_free_argv;
+		if (a.n == 0 && str[0] == '\0') {
+			free(str);
+			r = fail(&p, at, R_EMPTY_PROGRAM);
+			goto err_free_argv;
+		}
 		r = argv_append(&a, str);
 		if (r < 0) {
 			free(str);

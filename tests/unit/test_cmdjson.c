@@ -41,8 +41,7 @@ static const struct valid_row valid_rows[] = {
 	{ IN("[\"a\",\"b\",\"c\"]"), ARGV("a", "b", "c") },
 	{ IN(" \t\r\n[ \"a\" ,\n\t\"b\" ]\r\n "), ARGV("a", "b") },
 	{ IN("[\n  \"python\",\n  \"app.py\"\n]\n"), ARGV("python", "app.py") },
-	{ IN("[\"\"]"), ARGV("") },
-	{ IN("[\"\",\"\"]"), ARGV("", "") },
+	{ IN("[\"a\",\"\"]"), ARGV("a", "") }, /* an empty argument is one */
 	{ IN("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]"), ARGV("\"\\/\b\f\n\r\t") },
 	{ IN("[\"printf\",\"a\\nb\"]"), ARGV("printf", "a\nb") },
 	{ IN("[\"a/b\\/c\"]"), ARGV("a/b/c") },
@@ -95,6 +94,9 @@ static const struct invalid_row invalid_rows[] = {
 	/* empty array */
 	{ IN("[]"), 1, "array is empty" },
 	{ IN("[ \n\t]"), 4, "array is empty" },
+	/* no program to run: the first string is empty */
+	{ IN("[\"\"]"), 1, "program name (the first string) is empty" },
+	{ IN("[ \"\",\"a\"]"), 2, "program name (the first string) is empty" },
 	/* elements that are not strings */
 	{ IN("[1]"), 1, "numbers are not allowed" },
 	{ IN("[\"a\",-1]"), 5, "numbers are not allowed" },
