@@ -83,33 +83,13 @@ class Terminal(h.TestCase):
             self.assertEqual(pgid, fg, "the child's group is not the "
                              "terminal's foreground group: %s" % line)
             os.write(master, b"\x03")          # Ctrl-C, as typed
-            deadline = time.monotonic() + h.scaled(10)
-            status = None
-            while time.monotonic() < deadline:
-                wpid, status = os.waitpid(pid, os.WNOHANG)
-                if wpid == pid:
-                    break
-                # drain the pty so nothing blocks on a full buffer
-                if select.select([master], [], [], 0.05)[0]:
-                    try:
-                        os.read(master, 4096)
-                    except OSError:
-                        pass
-            else:
-                self.fail("pidone did not exit after Ctrl-C")
+            status, out = self.wait_exit(pid, master, 10)
+            self.assertIsNotNone(status, "pidone did not exit after Ctrl-C")
             self.assertTrue(os.WIFEXITED(status))
             self.assertEqual(os.WEXITSTATUS(status), 128 + signal.SIGINT,
                              "the app did not die of the terminal's SIGINT")
         finally:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-            os.close(master)
+            self.cleanup(pid, master)
 
     def wait_exit(self, pid, master, timeout, drain=True):
         """pidone's exit status, reading the pty meanwhile if @drain."""

@@ -695,6 +695,17 @@ Test(config, empty_list_value_means_none)
 	settings_done(&s);
 }
 
+/* address, ready_tcp, ready_http and live_http all none in @s; then free it. */
+static void expect_optional_values_none_then_free(struct settings *s)
+{
+	cr_expect_str_eq(s->health_addr, "");
+	cr_expect_null(s->ready_tcp_host);
+	cr_expect_eq(s->ready_tcp_port, 0);
+	cr_expect_null(s->ready_http);
+	cr_expect_null(s->live_http);
+	settings_done(s);
+}
+
 /*
  * An optional value (address, ready_tcp, ready_http, live_http) is set
  * back to none by an empty value or, where --help shows its default as
@@ -711,13 +722,8 @@ Test(config, empty_or_none_optional_value_means_none)
 		 "live_http =\n",
 		 ARGS("check"), NO_ENV, NULL);
 	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
-	cr_expect_str_eq(s.health_addr, "");
-	cr_expect_null(s.ready_tcp_host);
-	cr_expect_eq(s.ready_tcp_port, 0);
-	cr_expect_null(s.ready_http);
-	cr_expect_null(s.live_http);
 	cr_expect_eq(s.origin[SETTING_READY_TCP].kind, ORIGIN_FILE);
-	settings_done(&s);
+	expect_optional_values_none_then_free(&s);
 
 	r = load(&s, &e,
 		 "[health]\naddress = ::1\nready_tcp = 8080\n"
@@ -726,12 +732,7 @@ Test(config, empty_or_none_optional_value_means_none)
 		      "--ready-http", "none", "--live-http", ""),
 		 ENV("PIDONE_LIVE_HTTP=http://127.0.0.1:8000/l"), NULL);
 	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
-	cr_expect_str_eq(s.health_addr, "");
-	cr_expect_null(s.ready_tcp_host);
-	cr_expect_eq(s.ready_tcp_port, 0);
-	cr_expect_null(s.ready_http);
-	cr_expect_null(s.live_http);
-	settings_done(&s);
+	expect_optional_values_none_then_free(&s);
 
 	/* The address's default is all interfaces, not none. */
 	r = load(&s, &e, NULL, ARGS("check", "--health-addr", "none"), NO_ENV,
