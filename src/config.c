@@ -549,6 +549,14 @@ static char *ini_line(char *str, int num, void *stream)
 	L->pos += len;
 	L->line = ++L->lineno;
 	L->continuation = false;
+	/*
+	 * A line refused whole may be the rest of a key's value: the key is
+	 * dropped with it, or its cut value would be the error, on the line
+	 * before.
+	 */
+	if (n > CONFIG_LINE_MAX || len >= (size_t)num ||
+	    memchr(line, '\0', len))
+		L->active = false;
 	if (n > CONFIG_LINE_MAX || len >= (size_t)num) {
 		fail(L, EX_CONFIG,
 		     "%s:%u: line too long (max %d bytes); split a long "

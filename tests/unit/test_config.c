@@ -1175,6 +1175,19 @@ Test(config, line_length_limit)
 	cr_expect_eq(r, -EINVAL);
 	cr_expect(strstr(e.text, ":1: line too long"), "%s", e.text);
 	settings_done(&s);
+
+	/*
+	 * A continuation line too long: that is the error, on its own line,
+	 * not the cut value of the key it continues (line 2).
+	 */
+	memset(value, 'x', 250);
+	value[250] = '\0';
+	snprintf(text, sizeof(text),
+		 "[process]\ncommand = [\"echo\",\n  \"%s\"]\n", value);
+	r = load(&s, &e, text, ARGS("check"), NO_ENV, NULL);
+	cr_expect_eq(r, -EINVAL);
+	cr_expect(strstr(e.text, ":3: line too long"), "%s", e.text);
+	settings_done(&s);
 }
 
 /* The shipped example, conf/pidone.ini, into @path. */
