@@ -68,10 +68,13 @@ const char *dirs_hint(int err, const char *dir, uid_t uid, gid_t gid, char *buf,
 			 u, g, u, g, dir, g);
 		break;
 	case EROFS:
-		snprintf(buf, buflen,
-			 "the filesystem is read-only: mount an emptyDir "
-			 "(Kubernetes) or --tmpfs %s (docker run) there",
-			 dir);
+		/* Docker makes a plain --tmpfs root's, mode 0755. */
+		snprintf(
+			buf, buflen,
+			"the filesystem is read-only: mount an emptyDir "
+			"(Kubernetes) or --tmpfs %s:uid=%u,gid=%u (docker run) "
+			"there",
+			dir, u, g);
 		break;
 	case ENOENT:
 		snprintf(buf, buflen,

@@ -481,7 +481,7 @@ class WritableDirs(NonrootCase):
             "writable dir %s is not writable by uid 65532 gid 65532: "
             "Read-only file system (owner 65532:65532 mode 0755)" % d,
             "the filesystem is read-only: mount an emptyDir (Kubernetes) or "
-            "--tmpfs %s (docker run) there" % d)
+            "--tmpfs %s:uid=65532,gid=65532 (docker run) there" % d)
         # the real dir was never read-only
         self.assertTrue(os.access(d, os.W_OK))
 

@@ -41,7 +41,7 @@ static const struct hint_row hint_rows[] = {
 	  "securityContext.fsGroup" },
 	{ EROFS, 65532, 65532,
 	  "the filesystem is read-only: mount an emptyDir (Kubernetes) or "
-	  "--tmpfs /data (docker run) there" },
+	  "--tmpfs /data:uid=65532,gid=65532 (docker run) there" },
 	{ -ENOENT, 65532, 65532,
 	  "create it in the image (RUN mkdir + chown) or pass --create-dirs" },
 	{ ENOTDIR, 65532, 65532,
