@@ -178,7 +178,9 @@ def serve(args):
     done.start()                # joins the in-flight request threads
     done.join(max(0.0, deadline - time.time()))
     log("bye", exit=args.term_exit)
-    return args.term_exit
+    # Not return: the interpreter would wait for request threads still
+    # held by an idle keep-alive client, past the drain, until SIGKILL.
+    os._exit(args.term_exit)
 
 
 def client(args):

@@ -191,10 +191,11 @@ else
 fi
 
 # Then what the README's quick start leaves in the tree: an in-place
-# autoreconf and configure (configure, build-aux/, config.status,
-# Makefile), so the Dockerfiles and .dockerignore are tested on the tree
-# users build from, not only on a pristine clone.
-if ! (cd "$CTX" && autoreconf -fi && ./configure -q --enable-tests=no) \
+# autoreconf, configure and build (configure, build-aux/, config.status,
+# Makefile, src/*.o), so the Dockerfiles and .dockerignore are tested on
+# the tree users build from, not only on a pristine clone.
+if ! (cd "$CTX" && autoreconf -fi && ./configure -q --enable-tests=no &&
+	make -s -j2 src/pidone) \
 	>"$STATE/context-configure.log" 2>&1; then
 	say "could not configure the build context (see $STATE/context-configure.log)"
 	exit 1

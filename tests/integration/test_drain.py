@@ -107,6 +107,26 @@ class Drain(h.TestCase):
         p.wait_stdout(r"^ready$")
         return p, app_port
 
+    def test_demo_app_stops_cleanly_with_an_idle_keep_alive_client(self):
+        # contrib/demo/app.py, as the images run it: an idle HTTP/1.1
+        # connection must not keep it from its exit 0 after its drain
+        # (it once waited for that request thread until pidone's SIGKILL).
+        demo = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "contrib", "demo", "app.py")
+        port = h.free_port()
+        p = self.start([sys.executable, demo, "--addr", "127.0.0.1",
+                        "--port", str(port), "--drain", "1",
+                        "--log-dir", self.tmpdir()], ["--grace", "30"])
+        p.wait_stdout(r'"msg": "listening"')
+        conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.addCleanup(conn.close)
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(conn.recv(4096).startswith(b"HTTP/1."))
+        p.kill(signal.SIGTERM)
+        p.wait(10)
+        self.assertExit(p, 0)
+        self.assertFalse(p.records(r"^grace period over"), p.describe())
+
     def assertStopRecord(self, p, sig, drain_ms):
         rec = p.wait_log(r"^received SIG%s: shutting down" % sig)
         self.assertEqual(rec.get("drain_ms"), drain_ms, p.describe())
