@@ -173,8 +173,11 @@ static int child_environment(struct pidone *p)
 	p->spec = (struct child_spec){
 		.argv = s->command,
 		.envp = p->child_env,
+		/* Ours alone: an inherited WATCHDOG_PID is another's. */
 		.watchdog_digits =
-			child_env_value(p->child_env, "WATCHDOG_PID"),
+			p->notify.fd >= 0 && s->watchdog_ms ?
+				child_env_value(p->child_env, "WATCHDOG_PID") :
+				NULL,
 		.listen_pid_digits =
 			outer_listen_pid_slot(&p->outer, p->child_env),
 		.mask = &p->original_mask,

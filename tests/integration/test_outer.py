@@ -518,10 +518,12 @@ class Outer(h.TestCase):
     def test_no_watchdog_no_timer(self):
         # Without WATCHDOG_USEC for pidone, a ready pidone sleeps with no
         # timer at all; WATCHDOG_USEC for another pid is left to the child.
-        cases = [({}, None),
-                 ({"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"},
-                  "200000")]
-        for env, child_usec in cases:
+        # Passed on as it was: the pid too (the child once wrote its own
+        # pid over the inherited value, past its end into the next one).
+        cases = [({}, None, None),
+                 ({"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1",
+                   "APP_MODE": "production"}, "200000", "1")]
+        for env, child_usec, child_pid in cases:
             with self.subTest(env=env):
                 outer = self.outer()
                 p = self.start_under(outer, (), env=env, mode="subreaper")
@@ -529,8 +531,10 @@ class Outer(h.TestCase):
                 h.wait_idle(p.pid)
                 self.assertEqual(outer.count("WATCHDOG=1"), 0,
                                  outer.lines())
-                self.assertEqual(self.child_env(p).get("WATCHDOG_USEC"),
-                                 child_usec)
+                got = self.child_env(p)
+                self.assertEqual(got.get("WATCHDOG_USEC"), child_usec)
+                self.assertEqual(got.get("WATCHDOG_PID"), child_pid)
+                self.assertEqual(got.get("APP_MODE"), env.get("APP_MODE"))
                 self.stop(p, outer)
 
     def test_no_notify_socket_no_messages(self):
