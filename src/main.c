@@ -279,6 +279,14 @@ static int run(struct pidone *p)
 	int r;
 
 	warn_unknown_env();
+	/*
+	 * Not dumpable, in every mode: started as the app's own user, pidone
+	 * would otherwise let the app read its environment, ptrace it and
+	 * take its fds (the outer notify socket, the health listener). A drop
+	 * from root does this too; the exec'd child is dumpable as usual.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn("cannot make pidone non-dumpable, going on");
 
 	/*
 	 * Here, not in main: the other actions use none of these, and each

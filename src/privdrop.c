@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -362,21 +363,38 @@ static void log_ids(enum log_level level, const struct credentials *cred,
 
 /*
  * Empty the capability bounding set, so that no later exec can gain a
- * capability from a file. Without CAP_SETPCAP (EPERM) this is not
- * possible and not needed for the drop itself: NO_NEW_PRIVS still closes
- * the exec path for the child.
+ * capability from a file, and the inheritable set, which setresuid keeps.
+ * Without CAP_SETPCAP (EPERM: a pod that drops ALL and adds SETUID and
+ * SETGID) the bounding set cannot be emptied, nor does the drop need it:
+ * NO_NEW_PRIVS still closes the exec path for the child.
  */
 static void drop_bounding_set(void)
 {
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
 	for (unsigned long cap = 0; cap < 64; cap++) {
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
 			continue;
 		if (errno == EINVAL) /* past the kernel's last capability */
 			break;
-		log_emit(LOG_LEVEL_DEBUG, errno, NULL,
+		log_emit(LOG_LEVEL_INFO, errno, NULL,
 			 LOG_FIELDS(LOG_INT("capability", cap)),
-			 "cannot empty the capability bounding set, going on");
+			 "cannot empty the capability bounding set (no "
+			 "CAP_SETPCAP); no-new-privs still keeps the child "
+			 "from gaining one");
 		break;
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[0].inheritable || data[1].inheritable)) {
+		data[0].inheritable = data[1].inheritable = 0;
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			log_emit(LOG_LEVEL_DEBUG, errno, NULL, NULL, 0,
+				 "cannot clear the inheritable capabilities, "
+				 "going on");
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
@@ -386,7 +404,7 @@ static void drop_bounding_set(void)
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 }
 
-/* Is any capability left in the permitted or effective set? */
+/* Is any capability left in the permitted, effective or inheritable set? */
 static bool has_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = {
@@ -399,7 +417,8 @@ static bool has_capabilities(void)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return true; /* cannot tell: assume the worst */
 	for (int i = 0; i < 2; i++)
-		if (data[i].permitted || data[i].effective)
+		if (data[i].permitted || data[i].effective ||
+		    data[i].inheritable)
 			return true;
 	return false;
 }
@@ -464,18 +483,30 @@ static int switch_failed(const struct credentials *cred, const char *step,
 		    strerror(-r));
 }
 
-/* Set the group ids only (the explicit-root case) or all ids. */
+/*
+ * Set the group ids only (the explicit-root case) or all ids. The kernel
+ * clears the parent-death signal when the ids change: it is set again, as
+ * runc does, and raised now if the parent died meanwhile (unshare
+ * --kill-child, a supervisor's PR_SET_PDEATHSIG would lose its hold).
+ */
 static int switch_ids(const struct credentials *cred, bool set_uid,
 		      struct privdrop_error *reterr)
 {
 	long uid = cred->uid, gid = cred->gid;
+	pid_t parent = getppid();
+	int pdeath = 0;
 
+	(void)prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0);
 	if (syscall(SYS_SETGROUPS, 1L, &cred->gid) < 0)
 		return switch_failed(cred, "setgroups", reterr);
 	if (syscall(SYS_SETRESGID, gid, gid, gid) < 0)
 		return switch_failed(cred, "setresgid", reterr);
 	if (set_uid && syscall(SYS_SETRESUID, uid, uid, uid) < 0)
 		return switch_failed(cred, "setresuid", reterr);
+	if (pdeath > 0 && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
+		log_warn("cannot set the parent-death signal again");
+	if (pdeath > 0 && getppid() != parent)
+		(void)kill(getpid(), pdeath);
 	return 0;
 }
 

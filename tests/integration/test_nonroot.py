@@ -128,6 +128,31 @@ class Drop(NonrootCase):
                 self.assertEqual(p.wait(), 128 + signal.SIGTERM,
                                  p.describe())
 
+    def test_inherited_inheritable_capabilities_are_cleared(self):
+        # A runtime that left inheritable capabilities (CVE-2022-24769):
+        # setresuid keeps them, pidone clears them, for itself and the app.
+        if not SETPRIV:
+            self.skipTest("setpriv not found")
+        p = self.start(["sleep", "30"], NO_HEALTH, defaults=False,
+                       mode="subreaper",
+                       prefix=[SETPRIV, "--inh-caps",
+                               "+chown,+net_bind_service", "--"])
+        p.wait_log("child started")
+        self.check_running(p, 65532, 65532)
+        p.kill(signal.SIGTERM)
+        p.wait()
+
+    def test_parent_death_signal_survives_the_drop(self):
+        # unshare --kill-child sets PR_SET_PDEATHSIG, which the kernel
+        # clears when the ids change: pidone sets it again, so that its
+        # parent's death still ends it (it once ran on, orphaned).
+        p = self.start(["sleep", "60"], NO_HEALTH, defaults=False)
+        p.wait_log("child started")
+        pidone = p.pid
+        os.kill(p.proc.pid, signal.SIGKILL)     # unshare, its parent
+        h.wait_for(lambda: not os.path.exists("/proc/%d" % pidone),
+                   h.START_TIMEOUT, what="pidone to end with its parent")
+
     def test_numeric_user_and_group(self):
         p = self.start(["sleep", "30"], NO_HEALTH + ["--user", "1234:5678"],
                        defaults=False)
@@ -281,6 +306,9 @@ class MissingCapabilities(NonrootCase):
         self.assertEqual(int(st["CapEff"], 16), 0)
         self.assertEqual(int(st["CapPrm"], 16), 0)
         self.assertEqual(st["NoNewPrivs"], "1")
+        said = [r for r in self.records(p, "info") if r["msg"].startswith(
+            "cannot empty the capability bounding set")]
+        self.assertEqual(len(said), 1, p.describe())
 
 
 class Proof(NonrootCase):
@@ -351,6 +379,20 @@ class NotRoot(NonrootCase):
         st = h.proc_status(p.pid)
         self.assertEqual(ids(st, "Uid"), [54321] * 4, p.describe())
         self.assertEqual(ids(st, "Gid"), [0] * 4, p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+
+    def test_not_dumpable_as_the_apps_own_user(self):
+        # Same uid as the app: non-dumpable, so the app cannot read its
+        # environment, ptrace it or take its fds (a drop from root did
+        # this already; started as the user, nothing did).
+        p = self.start(["sleep", "30"], NO_HEALTH, defaults=False,
+                       mode="subreaper", prefix=self.as_user(54321, 0))
+        p.wait_log("child started")
+        self.assertEqual(os.stat("/proc/%d/environ" % p.pid).st_uid, 0,
+                         "pidone is dumpable" + p.describe())
+        self.assertEqual(os.stat("/proc/%d/environ" % p.child_pid()).st_uid,
+                         54321, "the app is dumpable as usual")
         p.kill(signal.SIGTERM)
         p.wait()
 
