@@ -81,10 +81,11 @@ int appcheck_judge(const char *buf, size_t len, size_t size, bool eof,
 /* See appcheck.h. */
 const char *appcheck_url_text(const char *url, char *buf, size_t size)
 {
-	size_t len = strlen(url);
+	size_t len = strcspn(url, "?");
+	const char *query = url[len] ? "?..." : "";
 
-	if (len < size)
-		memcpy(buf, url, len + 1);
+	if (len + strlen(query) < size)
+		snprintf(buf, size, "%.*s%s", (int)len, url, query);
 	else
 		snprintf(buf, size, "%.*s...", (int)(size - 4), url);
 	return buf;

@@ -103,8 +103,10 @@ int appcheck_judge(const char *buf, size_t len, size_t size, bool eof,
 		   struct health_app_result *ret);
 
 /*
- * Pure: @url as the reasons show it, into @buf (@size > 4): itself, or
- * its first @size - 4 bytes and "...". Returns @buf.
+ * Pure: @url as the reasons show it on the health port, into @buf
+ * (@size > 4): without its query, which may hold a token ("?..." in its
+ * place), cut to its first @size - 4 bytes and "..." when longer.
+ * Returns @buf.
  */
 const char *appcheck_url_text(const char *url, char *buf, size_t size);
 

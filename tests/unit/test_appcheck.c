@@ -165,6 +165,13 @@ Test(appcheck, url_text_is_shortened)
 	cr_expect_eq(strlen(buf), sizeof(buf) - 1);
 	cr_expect_eq(strncmp(buf, url, sizeof(buf) - 4), 0);
 	cr_expect_str_eq(buf + sizeof(buf) - 4, "...");
+	/* A query may hold a token: the health port never shows it. */
+	cr_expect_str_eq(appcheck_url_text("http://127.0.0.1:1/r?token=s3cr3t",
+					   buf, sizeof(buf)),
+			 "http://127.0.0.1:1/r?...");
+	cr_expect_str_eq(appcheck_url_text("http://127.0.0.1:1/r?", buf,
+					   sizeof(buf)),
+			 "http://127.0.0.1:1/r?...");
 }
 
 /* ------------------------------------------------------------------ */
