@@ -223,6 +223,7 @@ static void group_drained(struct lifecycle *lc, uint64_t now,
 	}
 	record(out, LIFECYCLE_REC_RESTARTING)->ms = lc->restart_delay_ms;
 	if (waited >= lc->restart_delay_ms) {
+		lc->restarts++;
 		spawn(lc, out);
 		return;
 	}
@@ -698,8 +699,10 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		break;
 	case LIFECYCLE_EV_BACKOFF_OVER:
 		if (timer_fired(lc, LIFECYCLE_TIMER_BACKOFF) &&
-		    st == LIFECYCLE_BACKOFF)
+		    st == LIFECYCLE_BACKOFF) {
+			lc->restarts++;
 			spawn(lc, out);
+		}
 		break;
 	case LIFECYCLE_EV_DRAIN_OVER:
 		if (timer_fired(lc, LIFECYCLE_TIMER_DRAIN) &&

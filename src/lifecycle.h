@@ -207,6 +207,9 @@ struct lifecycle {
 	/* a reload stops the child: start again at once, not counted */
 	bool reloading;
 	unsigned reloads; /* reloads begun */
+	/* restarts begun (/metrics): a decided one a stop or reload pre-empts
+	 * never begins */
+	unsigned restarts;
 	bool reloaded; /* the child, until it ends, replaced one for a reload */
 	bool group_terminated; /* a terminating signal went to the group */
 	bool group_killed; /* SIGKILL went to the group */

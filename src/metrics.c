@@ -85,7 +85,8 @@ static const struct {
 	[METRICS_CHILD_CPU_USEC] = { "pidone_child_cpu_seconds_total",
 				     "counter",
 				     "CPU time of the main child (not of its "
-				     "own children).",
+				     "own children); from 0 again with each "
+				     "new child, a counter reset.",
 				     true },
 	[METRICS_CHILD_OPEN_FDS] = { "pidone_child_open_fds", "gauge",
 				     "File descriptors the main child has "

@@ -25,7 +25,7 @@
 struct restart {
 	unsigned max; /* restarts allowed within the window */
 	unsigned backoff_ms; /* delay before the next restart */
-	unsigned count; /* restarts so far (for metrics) */
+	unsigned count; /* restarts decided so far (the record's ordinal) */
 	unsigned n_stamps;
 	unsigned next_stamp;
 	/* Last, 8 KiB: the fields above share a page with their neighbours. */

@@ -103,7 +103,7 @@ void sample_supervisor(struct metrics_sample *m, const struct supervisor *sup)
 	m->child_up = lifecycle_child_up(lc);
 	m->draining = lc->state == LIFECYCLE_DRAINING;
 	m->child_state = lifecycle_phase(lc);
-	m->child_restarts = lc->restart.count;
+	m->child_restarts = lc->restarts;
 	m->child_reloads = lc->reloads;
 	m->zombies_reaped = sup->zombies_reaped;
 	memcpy(m->signals_forwarded, sup->signals_forwarded,

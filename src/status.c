@@ -322,6 +322,11 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	if (has_pid)
 		has_up = uptime_of((int)pid, &up);
 	read_container(v, known);
+	/* Since pidone started, as /metrics counts them: the cgroup's own
+	 * count also holds the kills before it. */
+	if (metric(&got[METRICS], "pidone_oom_kills_total",
+		   &v[CGROUP_OOM_KILLS]))
+		known[CGROUP_OOM_KILLS] = true;
 	n = ptree_scan("/proc", procs, PTREE_MAX, &more);
 	scan_err = n < 0 ? -n : 0;
 	if (n < 0)

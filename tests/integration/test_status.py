@@ -271,15 +271,21 @@ class Beside(h.TestCase):
         env = {"PIDONE_TEST_CGROUP_ROOT": root}
         p = self.start_app(h.free_port(), env=env)
         line, js = self.container(p, env)
+        # The kill before pidone started is the cgroup's, not pidone's:
+        # status counts as pidone_oom_kills_total does.
         self.assertEqual(line, ["container: memory 3.0 MiB of 64.0 MiB "
                                 "(peak 5.0 MiB), cpu 12.34 s (limit 0.5 "
-                                "CPUs), pids 4 of 100, oom kills 1"])
+                                "CPUs), pids 4 of 100, oom kills 0"])
         self.assertEqual(js, {"memory_bytes": 3 << 20,
                               "memory_limit_bytes": 64 << 20,
                               "memory_peak_bytes": 5 << 20,
-                              "oom_kills": 1, "cpu_usec": 12345678,
+                              "oom_kills": 0, "cpu_usec": 12345678,
                               "cpu_limit_millicpus": 500, "pids": 4,
                               "pids_limit": 100})
+        write_tree(root, {"memory.events":
+                          "low 0\nhigh 0\nmax 0\noom 0\noom_kill 3\n"})
+        h.wait_for(lambda: "oom kills 2" in self.container(p, env)[0][0],
+                   10, what="the two kills since the start")
         # No limit: none shown, no key (never a 0 in its place).
         write_tree(root, {"cpu.max": "max 100000\n"})
         line, js = self.container(p, env)

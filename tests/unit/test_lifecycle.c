@@ -1343,13 +1343,23 @@ Test(lifecycle, reload_hurries_a_restart_without_counting_it)
 		"spawn", "no backoff");
 	cr_expect_eq(r.lc.restart.count, 1);
 	cr_expect_eq(r.lc.reloads, 1);
+	cr_expect_eq(r.lc.restarts, 0, "the start was the reload's");
 
 	rig_init(&r, SET_RESTART);
 	drive(&r, LIFECYCLE_BACKOFF);
+	cr_expect_eq(r.lc.restarts, 0, "decided, not begun");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 700),
 			 "log reloading | timer- backoff | spawn");
 	cr_expect_eq(r.lc.timers, 0u);
 	cr_expect_eq(r.lc.restart.count, 1);
+	cr_expect_eq(r.lc.restarts, 0, "counted as the reload it was");
+
+	/* The backoff's end begins the restart: counted then. */
+	rig_init(&r, SET_RESTART);
+	drive(&r, LIFECYCLE_BACKOFF);
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), 1500),
+			 "spawn");
+	cr_expect_eq(r.lc.restarts, 1);
 }
 
 /* A reload's new child whose command is gone: pidone ends with 127. */
