@@ -312,6 +312,19 @@ static void child_exited(struct lifecycle *lc, int wstatus, bool oom_killed,
 	lc->state = LIFECYCLE_ENDING;
 }
 
+/*
+ * pidone's own stop to the rest of the group: SIGTERM after --rewrite, as
+ * a reload's (TERM:QUIT sends QUIT; TERM:0 sends nothing, and only the
+ * grace's SIGKILL ends them).
+ */
+static void stop_group(struct lifecycle *lc, struct lifecycle_actions *out)
+{
+	int to = lc->settings->rewrite[SIGTERM];
+
+	if (to != 0)
+		send_signal(out, -lc->pgid, to, 0);
+}
+
 /* The caller looked at the group after reaping, while ENDING. */
 static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
 		       struct lifecycle_actions *out)
@@ -336,12 +349,12 @@ static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
 		 * have been reused. Tell them to stop and leave them to it.
 		 */
 		record(out, LIFECYCLE_REC_NOT_REAPER)->target = -lc->pgid;
-		send_signal(out, -lc->pgid, SIGTERM, 0);
+		stop_group(lc, out);
 		group_drained(lc, now, out);
 		return;
 	}
 	record(out, LIFECYCLE_REC_TERMINATING_GROUP)->target = -lc->pgid;
-	send_signal(out, -lc->pgid, SIGTERM, 0);
+	stop_group(lc, out);
 	start_grace(lc, out);
 }
 
