@@ -29,6 +29,7 @@
 #include "probe.h"
 #include "status.h"
 #include "usage.h"
+#include "passwd.h"
 #include "privdrop.h"
 #include "banned.h"
 
@@ -89,8 +90,28 @@ static void log_loop_error(int err, const char *what)
  * it made, as far as it still may (dirs_undo). Returns 0, or the exit
  * code (already logged).
  */
+/*
+ * HOME for a child pidone drops from root: the final user's home from
+ * /etc/passwd, "/" when it has none there (as Docker gives a USER), unless
+ * the image set HOME to something else than root's own home, which Docker
+ * sets for a container that starts as root. @env stays "" otherwise.
+ */
+static void final_home(uid_t uid, char *env, size_t size)
+{
+	char root_home[256] = "/root", home[256] = "/";
+	const char *now = getenv("HOME");
+
+	(void)passwd_find_home(PRIVDROP_PASSWD_PATH, 0, root_home,
+			       sizeof(root_home));
+	if (now && now[0] && strcmp(now, root_home) != 0)
+		return;
+	if (passwd_find_home(PRIVDROP_PASSWD_PATH, uid, home, sizeof(home)) < 0)
+		memcpy(home, "/", 2);
+	snprintf(env, size, "HOME=%s", home);
+}
+
 static int become_final_user(const struct settings *s,
-			     struct dirs_created *made)
+			     struct dirs_created *made, char *home, size_t size)
 {
 	struct credentials cred, final;
 	struct privdrop_error e;
@@ -107,6 +128,8 @@ static int become_final_user(const struct settings *s,
 		return privdrop_resolve_exit_code(r);
 	}
 	privdrop_final(&cred, &final);
+	if (!final.keep && final.uid != 0)
+		final_home(final.uid, home, size);
 	/* From here on a failed start removes the dirs it made. */
 	dirs_created_init(made);
 	r = s->create_dirs ? dirs_create_all(s->writable, final.uid, final.gid,
@@ -141,7 +164,8 @@ err_undo_dirs:
 /*
  * The child's environment, built in this one place: pidone's own, with
  * NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID set when pidone listens
- * for sd_notify messages itself, and what outer.c decides (the outer
+ * for sd_notify messages itself, HOME after a drop from root (see
+ * final_home), and what outer.c decides (the outer
  * supervisor's variables, LISTEN_PID). Returns 0 or -ENOMEM.
  */
 static int child_environment(struct pidone *p)
@@ -166,6 +190,8 @@ static int child_environment(struct pidone *p)
 			 "WATCHDOG_PID=%0*d", CHILD_PID_DIGITS, 0);
 		set[n++] = p->env_watchdog_pid;
 	}
+	if (p->env_home[0])
+		set[n++] = p->env_home;
 	n += outer_child_env(&p->outer, set + n);
 	r = child_env_build(environ, set, &p->child_env);
 	if (r < 0)
@@ -330,7 +356,8 @@ static int run(struct pidone *p)
 	outer_open(&p->outer, environ);
 
 	/* Steps 3 and 4: the final user, the writable dirs. */
-	code = become_final_user(&p->settings, &p->dirs_made);
+	code = become_final_user(&p->settings, &p->dirs_made, p->env_home,
+				 sizeof(p->env_home));
 	if (code != 0)
 		goto out;
 	code = EX_SOFTWARE;

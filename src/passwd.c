@@ -33,6 +33,7 @@ struct entry {
 	const char *name;
 	unsigned id; /* uid, or gid for a group */
 	gid_t gid; /* the primary group of a user */
+	const char *dir; /* a user's home; NULL for a group */
 };
 
 /* The next entry of @f, a group file when @group; false at its end. */
@@ -43,14 +44,14 @@ static bool next_entry(FILE *f, bool group, struct entry *ret)
 
 		if (gr)
 			*ret = (struct entry){ gr->gr_name, gr->gr_gid,
-					       gr->gr_gid };
+					       gr->gr_gid, NULL };
 		return gr != NULL;
 	} else {
 		struct passwd *pw = fgetpwent(f);
 
 		if (pw)
 			*ret = (struct entry){ pw->pw_name, pw->pw_uid,
-					       pw->pw_gid };
+					       pw->pw_gid, pw->pw_dir };
 		return pw != NULL;
 	}
 }
@@ -106,6 +107,21 @@ int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid)
 	if (r == 0)
 		*ret_gid = e.gid;
 	return r;
+}
+
+int passwd_find_home(const char *path, uid_t uid, char *buf, size_t size)
+{
+	struct entry e;
+	int r = find(path, false, NULL, uid, &e);
+
+	if (r < 0)
+		return r;
+	if (!e.dir || !e.dir[0])
+		return -ENOENT;
+	if (strlen(e.dir) >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, e.dir, strlen(e.dir) + 1);
+	return 0;
 }
 
 int passwd_find_group(const char *path, const char *name, gid_t *ret_gid)

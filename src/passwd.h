@@ -21,6 +21,13 @@ int passwd_find_user(const char *path, const char *name, uid_t *ret_uid,
 /* The primary gid of the first user with uid @uid in @path. */
 int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid);
 
+/*
+ * The home directory of the first user with uid @uid in @path, into @buf
+ * (@size bytes); -ENOENT when it has none, -ENAMETOOLONG when it does not
+ * fit.
+ */
+int passwd_find_home(const char *path, uid_t uid, char *buf, size_t size);
+
 /* The gid of group @name in the group file @path. */
 int passwd_find_group(const char *path, const char *name, gid_t *ret_gid);
 

@@ -63,6 +63,7 @@ struct pidone {
 	char env_notify[sizeof("NOTIFY_SOCKET=") + NOTIFY_NAME_MAX];
 	char env_watchdog_usec[sizeof("WATCHDOG_USEC=") + 24];
 	char env_watchdog_pid[sizeof("WATCHDOG_PID=") + CHILD_PID_DIGITS];
+	char env_home[sizeof("HOME=") + 256]; /* "": HOME as it is */
 
 	struct signals signals;
 	struct supervisor supervisor;

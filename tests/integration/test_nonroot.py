@@ -153,6 +153,24 @@ class Drop(NonrootCase):
         h.wait_for(lambda: not os.path.exists("/proc/%d" % pidone),
                    h.START_TIMEOUT, what="pidone to end with its parent")
 
+    def test_home_is_the_final_users_after_a_drop(self):
+        # Docker sets HOME=/root for a container that starts as root: the
+        # app, dropped to nonroot, gets nonroot's home from the image's
+        # passwd instead, unless the image chose a HOME of its own.
+        prefix = self.etc_prefix()
+        cases = [({"HOME": "/root"}, [], "/home/nonroot"),
+                 ({}, [], "/home/nonroot"),
+                 ({"HOME": "/app"}, [], "/app"),
+                 ({"HOME": "/root"}, ["--user", "keep"], "/root"),
+                 ({"HOME": "/root"}, ["--user", "4321"], "/")]
+        for env, opts, want in cases:
+            with self.subTest(env=env, opts=opts):
+                p = self.run_pidone(["printenv", "HOME"], NO_HEALTH + opts,
+                                    defaults=False, mode="subreaper",
+                                    prefix=prefix, env=env)
+                self.assertExit(p, 0)
+                self.assertEqual(p.stdout().strip(), want, p.describe())
+
     def test_numeric_user_and_group(self):
         p = self.start(["sleep", "30"], NO_HEALTH + ["--user", "1234:5678"],
                        defaults=False)

@@ -131,6 +131,26 @@ Test(passwd, find_uid_table, .init = setup, .fini = teardown)
 	}
 }
 
+/* The first user of a uid gives the home; an empty one is none. */
+Test(passwd, find_home, .init = setup, .fini = teardown)
+{
+	char home[16], tiny[4];
+
+	cr_expect_eq(passwd_find_home(passwd_path, 65532, home, sizeof(home)),
+		     0);
+	cr_expect_str_eq(home, "/home/nonroot");
+	cr_expect_eq(passwd_find_home(passwd_path, 1000, home, sizeof(home)),
+		     0);
+	cr_expect_str_eq(home, "/app", "app, not shared: the first of 1000");
+	cr_expect_eq(passwd_find_home(passwd_path, 12345, home, sizeof(home)),
+		     -ENOENT);
+	cr_expect_eq(passwd_find_home(passwd_path, 65532, tiny, sizeof(tiny)),
+		     -ENAMETOOLONG);
+	write_file(passwd_path, "blank:x:5:5:::/bin/false\n");
+	cr_expect_eq(passwd_find_home(passwd_path, 5, home, sizeof(home)),
+		     -ENOENT);
+}
+
 struct group_row {
 	const char *name;
 	int ret;
