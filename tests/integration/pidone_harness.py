@@ -38,6 +38,7 @@ import concurrent.futures
 import json
 import os
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -727,6 +728,35 @@ def has_ipv6():
         except OSError:
             _ipv6 = False
     return _ipv6
+
+
+def pty_rest(master, wait=0.2):
+    """What is still to read on pty @master (a process that ended may
+    have written last); bounded by @wait per read."""
+    out = b""
+    while select.select([master], [], [], wait)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def pty_end(pid, master):
+    """SIGKILL the group of @pid (a pty.fork child), reap it, close
+    @master."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    os.close(master)
 
 
 def health_opts(port, *more):

@@ -314,20 +314,13 @@ class Drain(h.TestCase):
             else:
                 self.fail("pidone did not end at once after SIGINT on a "
                           "terminal (sent: %s): %r" % (sent, out))
+            out += h.pty_rest(master)
             self.assertTrue(os.WIFEXITED(status), status)
             self.assertEqual(os.WEXITSTATUS(status), 100 + signal.SIGINT,
                              "%r" % out)
             self.assertIn(b"got %d " % signal.SIGINT, out)
         finally:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-            os.close(master)
+            h.pty_end(pid, master)
 
     # -- without a drain, and its settings ------------------------------------
 

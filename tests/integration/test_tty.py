@@ -89,7 +89,7 @@ class Terminal(h.TestCase):
             self.assertEqual(os.WEXITSTATUS(status), 128 + signal.SIGINT,
                              "the app did not die of the terminal's SIGINT")
         finally:
-            self.cleanup(pid, master)
+            h.pty_end(pid, master)
 
     def wait_exit(self, pid, master, timeout, drain=True):
         """pidone's exit status, reading the pty meanwhile if @drain."""
@@ -98,7 +98,7 @@ class Terminal(h.TestCase):
         while time.monotonic() < deadline:
             wpid, status = os.waitpid(pid, os.WNOHANG)
             if wpid == pid:
-                return status, out
+                return status, out + (h.pty_rest(master) if drain else b"")
             if drain and select.select([master], [], [], 0.05)[0]:
                 try:
                     out += os.read(master, 4096)
@@ -107,17 +107,6 @@ class Terminal(h.TestCase):
             elif not drain:
                 time.sleep(0.05)
         return None, out
-
-    def cleanup(self, pid, master):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        os.close(master)
 
     def test_ctrl_c_with_restart_is_a_stop(self):
         # The terminal's SIGINT reaches the child's group alone: with
@@ -136,7 +125,7 @@ class Terminal(h.TestCase):
                           b"shutting down, no restart", out)
             self.assertNotIn(b"restarting", out)
         finally:
-            self.cleanup(pid, master)
+            h.pty_end(pid, master)
 
     def test_ctrl_c_in_a_restart_backoff_reaches_pidone(self):
         # The child ended by itself: pidone takes the terminal back, so
@@ -152,7 +141,7 @@ class Terminal(h.TestCase):
             self.assertIsNotNone(status, "the Ctrl-C was lost: %r" % out)
             self.assertEqual(os.waitstatus_to_exitcode(status), 3, out)
         finally:
-            self.cleanup(pid, master)
+            h.pty_end(pid, master)
 
     def test_a_paused_terminal_never_stops_pidone(self):
         # Ctrl-S stops the terminal's output: a write to it would wait
@@ -176,7 +165,7 @@ class Terminal(h.TestCase):
                 os.write(master, b"\x11")      # Ctrl-Q
             except OSError:
                 pass
-            self.cleanup(pid, master)
+            h.pty_end(pid, master)
 
 
 if __name__ == "__main__":
