@@ -300,12 +300,15 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * Before the loop sleeps: a new child gets its first checks at once, a
- * child that is gone takes its checks with it.
+ * child that is gone or stopping (its answers are not judged then, and
+ * a listener it closed on purpose is no failure to log) takes its checks
+ * with it.
  */
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct appcheck *a = w->data;
-	bool runs = health_child(a->health) == HEALTH_CHILD_RUNNING;
+	bool runs = health_child(a->health) == HEALTH_CHILD_RUNNING &&
+		    !a->lc->shutting_down && !a->lc->reloading;
 
 	(void)revents;
 	if (a->running && runs && a->child == a->lc->runs)

@@ -432,14 +432,16 @@ static void eval_check(const struct health *h, uint64_t now,
 	c->reason[0] = '\0';
 
 	/*
-	 * Through a drain /healthz stays 200: the app winds down on purpose,
-	 * and a probe that failed it now would kill it before its stop.
+	 * Through a stop or a reload (its drain, then its grace) /healthz
+	 * stays 200 until the child is gone: the app winds down on purpose
+	 * (a server closes its listener and finishes what it serves), and a
+	 * probe that failed it now would kill it before its time.
 	 */
 	if ((id == HEALTH_CHECK_WATCHDOG || id == HEALTH_CHECK_LIVE_HTTP) &&
-	    h->lc->state == LIFECYCLE_DRAINING) {
+	    (h->lc->shutting_down || h->lc->reloading)) {
 		c->ok = true;
 		snprintf(c->reason, sizeof(c->reason),
-			 "not judged during the drain");
+			 "not judged during a stop or reload");
 		return;
 	}
 	/* the ready-* checks wait for a running child first */

@@ -11,6 +11,8 @@ timer without an app check.
 import json
 import os
 import re
+import signal
+import time
 
 import pidone_harness as h
 
@@ -84,6 +86,40 @@ srv.serve_forever()
 FAST = ["--check-interval", "0.1", "--check-timeout", "2",
         "--check-failures", "2"]
 
+# On SIGTERM it stops listening, as servers do, and takes 2 s to finish.
+WINDING_DOWN_APP = r"""
+import os, signal, socket, sys, threading, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(16)
+
+def serve():
+    while True:
+        try:
+            c, _ = srv.accept()
+        except OSError:
+            return
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                  b"Connection: close\r\n\r\nok")
+        c.close()
+
+def on_term(sig, frame):
+    srv.shutdown(socket.SHUT_RDWR)
+    print("closed", flush=True)
+    time.sleep(2)
+    os._exit(0)
+
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+threading.Thread(target=serve, daemon=True).start()
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+signal.signal(signal.SIGTERM, on_term)
+print("serving", flush=True)
+while True:
+    time.sleep(60)
+"""
+
 
 def get(port, path):
     return h.http_get(port, path, timeout=5.0)
@@ -125,6 +161,34 @@ class AppCheck(h.TestCase):
     def requests(self, p, mode=None):
         return [l for l in p.stdout_lines() if l.startswith("request ")
                 and (mode is None or l.endswith(" " + mode))]
+
+    def test_live_http_is_not_judged_while_the_app_stops(self):
+        # After the stop signal the app closes its listener and finishes
+        # its work: /healthz stays 200 until it is gone (it once turned
+        # 503 at the first refused check).
+        port, app = h.free_port(), h.free_port()
+        p = self.start(h.python_child(WINDING_DOWN_APP, app),
+                       h.health_opts(port, "--live-http",
+                                     "http://127.0.0.1:%d/live" % app,
+                                     "--check-interval", "0.1",
+                                     "--check-failures", "1",
+                                     "--grace", "30"), defaults=False)
+        p.wait_stdout("^serving$")
+        self.wait_verbose(port, "/livez", r"^\[\+\]live-http ok: 200 in")
+        # (a first check may have come before the app listened)
+        failed_before = len(p.records(r"^live-http check failed"))
+        p.kill(signal.SIGTERM)
+        p.wait_stdout("^closed$")
+        end = time.monotonic() + 1.2
+        while time.monotonic() < end:
+            self.assertEqual(get(port, "/healthz").status, 200,
+                             p.describe())
+            time.sleep(0.1)
+        p.wait(10)
+        self.assertExit(p, 0)
+        self.assertEqual(len(p.records(r"^live-http check failed")),
+                         failed_before, "a stop is no failure to log"
+                         + p.describe())
 
     def test_healthy_200_is_ready(self):
         p, port, app, _ = self.start_app(

@@ -144,6 +144,29 @@ class Shutdown(h.TestCase):
                 self.assertEqual(p.records(r"^grace period over"), [],
                                  p.describe())
 
+    def test_a_helper_outside_the_group_is_reported(self):
+        # A helper in a session of its own is neither signalled nor
+        # waited for; pidone says so as it ends, with its pid.
+        child = h.python_child("""
+            import subprocess
+            h = subprocess.Popen(["sleep", "60"], start_new_session=True)
+            print("helper %d" % h.pid, flush=True)
+        """)
+        for mode, words in (("pid1", "the kernel ends it with pidone"),
+                            ("subreaper", "left running, to the next "
+                                          "reaper")):
+            with self.subTest(mode=mode):
+                p = self.start(child, mode=mode)
+                helper = int(p.wait_stdout(r"^helper (\d+)$").group(1))
+                p.wait(15)
+                self.assertExit(p, 0)
+                rec = p.wait_log(r"^1 process outside the child's group")
+                self.assertIn(words, rec["msg"])
+                self.assertEqual(rec["level"], "warn")
+                if mode == "subreaper":
+                    self.assertEqual(rec["pids"], str(helper))
+                    os.kill(helper, signal.SIGKILL)
+
     def test_sibling_ignoring_term_killed_after_grace(self):
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):

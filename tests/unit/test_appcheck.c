@@ -313,10 +313,11 @@ Test(appcheck, live_http_passes_until_n_failures_in_a_row)
 }
 
 /*
- * Through a drain /healthz stays 200: a failing live-http (or a silent
- * watchdog) is not judged until the drain ends.
+ * Through a stop /healthz stays 200 until the child is gone: a failing
+ * live-http (or a silent watchdog) is not judged in the drain, nor in the
+ * grace after it, while the app finishes what it serves.
  */
-Test(appcheck, live_checks_are_not_judged_during_the_drain)
+Test(appcheck, live_checks_are_not_judged_during_a_stop)
 {
 	struct health h;
 	char line[256];
@@ -329,12 +330,14 @@ Test(appcheck, live_checks_are_not_judged_during_the_drain)
 	cr_expect(health_live(&h, 4000), "live through the drain");
 	cr_expect_str_eq(line_of(&h, HEALTH_PROBE_LIVE, "live-http", line,
 				 sizeof(line)),
-			 "[+]live-http ok: not judged during the drain");
+			 "[+]live-http ok: not judged during a stop or reload");
 	cr_expect_str_eq(line_of(&h, HEALTH_PROBE_LIVE, "watchdog", line,
 				 sizeof(line)),
-			 "[+]watchdog ok: not judged during the drain");
+			 "[+]watchdog ok: not judged during a stop or reload");
 	drain_ended(&h);
-	cr_expect_not(health_live(&h, 6600), "judged again after it");
+	cr_expect(health_live(&h, 6600), "nor in the grace after the drain");
+	fake_lc.shutting_down = false; /* a child that is not stopping */
+	cr_expect_not(health_live(&h, 6700), "judged again");
 }
 
 Test(appcheck, a_new_child_starts_over_the_total_stays)

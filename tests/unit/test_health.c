@@ -153,7 +153,8 @@ static const struct scenario scenarios[] = {
 		S(EV_CHECK, 200, 0, NULL, true, false, "",
 		  "shutdown in progress"),
 		S(EV_EXIT, 300, KILLED(15), NULL, false, false,
-		  "child killed by signal 15 (TERM)", "child killed by signal 15 (TERM)")) },
+		  "child killed by signal 15 (TERM)",
+		  "child killed by signal 15 (TERM)")) },
 	{ "exit for good",
 	  { .ready_notify = true, .watchdog_ms = 1000 },
 	  STEPS(S(EV_START, 0, 0, NULL, true, false, "", "no READY=1 yet"),
@@ -322,8 +323,9 @@ Test(health, enumeration_names_probes_and_order)
 		cr_assert_str_eq(checks[i].name, ready_names[i]);
 		/* the app checks (test_appcheck.c) are not configured here */
 		cr_assert_eq(checks[i].id,
-			     (enum health_check_id)(i < 2 ? i : i < 4 ? i + 1 :
-									i + 2));
+			     (enum health_check_id)(i < 2 ? i :
+						    i < 4 ? i + 1 :
+							    i + 2));
 		cr_assert_eq(checks[i].probe,
 			     i < 2 ? HEALTH_PROBE_LIVE : HEALTH_PROBE_READY);
 	}
@@ -416,7 +418,8 @@ Test(health, json_reason_is_escaped)
 	char buf[HEALTH_BODY_MAX];
 	size_t len;
 
-	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	health_init(&h, &(struct health_config){ .ready_tcp = true },
+		    fresh_lc());
 	child_started(&h, 0);
 	health_tcp_result(&h, 0, false,
 			  "bad \"host\" C:\\x\n\x01\xff caf\xc3\xa9");
@@ -436,7 +439,8 @@ Test(health, json_truncation)
 	char buf[64];
 	size_t len = 4242, min = sizeof(head) - 1 + 2 + 1;
 
-	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	health_init(&h, &(struct health_config){ .ready_tcp = true },
+		    fresh_lc());
 	child_started(&h, 0);
 	/* a quote falls exactly on the cut: "ab\"" needs 4 bytes, 3 fit */
 	health_tcp_result(&h, 0, false, "ab\"cd");
@@ -513,7 +517,9 @@ Test(health, verbose_bodies)
 	cr_assert_eq(health_format_verbose(&h, 5000, HEALTH_PROBE_READY, NULL,
 					   buf, sizeof(buf), &len),
 		     0);
-	cr_assert_str_eq(buf, "[+]child ok\n[+]watchdog ok\n"
+	cr_assert_str_eq(buf, "[+]child ok\n"
+			      "[+]watchdog ok: not judged during a stop or "
+			      "reload\n"
 			      "[+]ready-delay ok\n[+]ready-tcp ok\n"
 			      "[+]ready-notify ok\n"
 			      "[-]shutdown failed: shutdown in progress\n"
@@ -548,9 +554,10 @@ Test(health, drain_is_live_not_ready_with_the_time_left)
 	cr_assert_eq(health_format_json(&h, 6000, HEALTH_PROBE_READY, buf,
 					sizeof(buf), &len),
 		     0);
-	cr_expect_str_eq(buf, "{\"status\":\"fail\",\"reason\":\"shutdown "
-			      "in progress: draining, 0.0 s of 5 s left, then "
-			      "SIGQUIT\"}",
+	cr_expect_str_eq(buf,
+			 "{\"status\":\"fail\",\"reason\":\"shutdown "
+			 "in progress: draining, 0.0 s of 5 s left, then "
+			 "SIGQUIT\"}",
 			 "a late probe shows none left, never a negative");
 	cr_assert_eq(health_format_verbose(&h, 1800, HEALTH_PROBE_LIVE, NULL,
 					   buf, sizeof(buf), &len),
@@ -642,7 +649,8 @@ Test(health, status_text_is_cleaned_and_truncated)
 	char text[300];
 	struct health_check c[HEALTH_CHECK_MAX];
 
-	health_init(&h, &(struct health_config){ .ready_notify = true }, fresh_lc());
+	health_init(&h, &(struct health_config){ .ready_notify = true },
+		    fresh_lc());
 	child_started(&h, 0);
 	health_notify_status(&h,
 			     "a\nb\tc\x7f"
@@ -704,7 +712,8 @@ Test(health, worst_case_bodies_fit)
 	cr_assert_not_null(strstr(buf, "[-]ready-delay failed: running "
 				       "4294967.2 s of 4294967.295 s\n"));
 	cr_assert_not_null(strstr(buf, "[-]shutdown failed"));
-	health_init(&h, &(struct health_config){ .ready_tcp = true }, fresh_lc());
+	health_init(&h, &(struct health_config){ .ready_tcp = true },
+		    fresh_lc());
 	child_started(&h, 0);
 	memset(quotes, '"', sizeof(quotes) - 1);
 	health_tcp_result(&h, 0, false, quotes);
