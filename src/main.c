@@ -85,6 +85,26 @@ static void log_loop_error(int err, const char *what)
 }
 
 /*
+ * HOME for a child pidone drops from root: where it is root's /root (as
+ * Docker and Kubernetes set it for a container that starts as root), the
+ * final user's home from /etc/passwd, "/" when it has none there (as
+ * Docker gives a USER). Any other HOME, or none, is left as it is and the
+ * file not read: its stdio would be the start's first use of the heap.
+ * @env stays "" otherwise.
+ */
+static void final_home(uid_t uid, char *env, size_t size)
+{
+	char home[256] = "/";
+	const char *now = getenv("HOME");
+
+	if (!now || strcmp(now, "/root") != 0)
+		return;
+	if (passwd_find_home(PRIVDROP_PASSWD_PATH, uid, home, sizeof(home)) < 0)
+		memcpy(home, "/", 2);
+	snprintf(env, size, "HOME=%s", home);
+}
+
+/*
  * Start-up steps 3 and 4: resolve the final user, create the
  * writable dirs when asked (as root, before the drop, owned by the final
  * user), become the final user for good, then prove every writable dir
@@ -92,26 +112,6 @@ static void log_loop_error(int err, const char *what)
  * it made, as far as it still may (dirs_undo). Returns 0, or the exit
  * code (already logged).
  */
-/*
- * HOME for a child pidone drops from root: the final user's home from
- * /etc/passwd, "/" when it has none there (as Docker gives a USER), unless
- * the image set HOME to something else than root's own home, which Docker
- * sets for a container that starts as root. @env stays "" otherwise.
- */
-static void final_home(uid_t uid, char *env, size_t size)
-{
-	char root_home[256] = "/root", home[256] = "/";
-	const char *now = getenv("HOME");
-
-	(void)passwd_find_home(PRIVDROP_PASSWD_PATH, 0, root_home,
-			       sizeof(root_home));
-	if (now && now[0] && strcmp(now, root_home) != 0)
-		return;
-	if (passwd_find_home(PRIVDROP_PASSWD_PATH, uid, home, sizeof(home)) < 0)
-		memcpy(home, "/", 2);
-	snprintf(env, size, "HOME=%s", home);
-}
-
 static int become_final_user(const struct settings *s,
 			     struct dirs_created *made, char *home, size_t size)
 {

@@ -159,7 +159,6 @@ class Drop(NonrootCase):
         # passwd instead, unless the image chose a HOME of its own.
         prefix = self.etc_prefix()
         cases = [({"HOME": "/root"}, [], "/home/nonroot"),
-                 ({}, [], "/home/nonroot"),
                  ({"HOME": "/app"}, [], "/app"),
                  ({"HOME": "/root"}, ["--user", "keep"], "/root"),
                  ({"HOME": "/root"}, ["--user", "4321"], "/")]
