@@ -263,7 +263,6 @@ static int health_start(struct pidone *p)
 	return appcheck_start(&p->app, p->loop.ev, s, &p->health, lc);
 }
 
-/* Start-up in the order the man page gives (Start-up), then the loop. */
 /* A settings error (@r from config_load): one record, where to look. */
 static int config_failed(int r, const struct config_error *e, const char *whose)
 {
@@ -351,6 +350,7 @@ static void warn_unknown_env(void)
 			 name);
 }
 
+/* Start-up in the order the man page gives (Start-up), then the loop. */
 static int run(struct pidone *p)
 {
 	bool reaper;
