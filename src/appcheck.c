@@ -130,16 +130,15 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 	if (now_passing && !was)
 		log_info("%s check passed: %s -> %d", app_names[c->app], c->url,
 			 r->status);
-	else if (!now_passing && was && r->status)
-		log_warnx("%s check failed: %s -> %d, %u failure%s in a row",
-			  app_names[c->app], c->url, r->status,
-			  a->health->app[c->app].failures,
-			  a->health->app[c->app].failures == 1 ? "" : "s");
-	else if (!now_passing && was)
-		log_warnx("%s check failed: %s: %s, %u failure%s in a row",
-			  app_names[c->app], c->url, r->error,
-			  a->health->app[c->app].failures,
-			  a->health->app[c->app].failures == 1 ? "" : "s");
+	else if (!now_passing && was) {
+		unsigned n = a->health->app[c->app].failures;
+		char code[12];
+
+		snprintf(code, sizeof(code), "%d", r->status);
+		log_warnx("%s check failed: %s%s%s, %u failure%s in a row",
+			  app_names[c->app], c->url, r->status ? " -> " : ": ",
+			  r->status ? code : r->error, n, n == 1 ? "" : "s");
+	}
 	if (r->status)
 		log_debug("%s check: %d in %u ms", app_names[c->app], r->status,
 			  r->latency_ms);
@@ -308,7 +307,7 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct appcheck *a = w->data;
 	bool runs = health_child(a->health) == HEALTH_CHILD_RUNNING &&
-		    !a->lc->shutting_down && !a->lc->reloading;
+		    !lifecycle_stopping(a->lc);
 
 	(void)revents;
 	if (a->running && runs && a->child == a->lc->runs)

@@ -438,7 +438,7 @@ static void eval_check(const struct health *h, uint64_t now,
 	 * probe that failed it now would kill it before its time.
 	 */
 	if ((id == HEALTH_CHECK_WATCHDOG || id == HEALTH_CHECK_LIVE_HTTP) &&
-	    (h->lc->shutting_down || h->lc->reloading)) {
+	    lifecycle_stopping(h->lc)) {
 		c->ok = true;
 		snprintf(c->reason, sizeof(c->reason),
 			 "not judged during a stop or reload");

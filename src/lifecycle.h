@@ -242,6 +242,12 @@ bool lifecycle_is_stop(int signo);
 /* Does the main child exist (STARTING, RUNNING or DRAINING)? */
 bool lifecycle_child_up(const struct lifecycle *lc);
 
+/*
+ * Has a stop or a reload begun (it lasts until the next child starts)?
+ * The app then winds down on purpose: its live checks are not judged.
+ */
+bool lifecycle_stopping(const struct lifecycle *lc);
+
 /* Should the caller report the group's state after reaping (ENDING)? */
 bool lifecycle_wants_group(const struct lifecycle *lc);
 
