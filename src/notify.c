@@ -25,6 +25,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "notify.h"
+#include "parse.h"
 #include "random.h"
 #include "banned.h"
 
@@ -148,7 +149,7 @@ static bool receive_one(struct notify *n)
 		.msg_controllen = sizeof(control.buf),
 	};
 	const struct ucred *cred;
-	bool was_ready, was_stopping;
+	bool was_ready, was_stopping, silent;
 	ssize_t len;
 	unsigned seen;
 	pid_t pid;
@@ -183,6 +184,8 @@ static bool receive_one(struct notify *n)
 
 	was_ready = n->health->notify_ready;
 	was_stopping = n->health->notify_stopping;
+	silent = n->silence_logged &&
+		 n->silence_logged == n->health->watchdog_last_ms;
 	seen = notify_apply(n->health, buf, (size_t)len, clock_monotonic_ms());
 	if ((seen & NOTIFY_SEEN_READY) && !was_ready)
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
@@ -192,6 +195,11 @@ static bool receive_one(struct notify *n)
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_INT("sender_pid", pid)),
 			 "child sent STOPPING=1: not ready any more");
+	if ((seen & NOTIFY_SEEN_WATCHDOG) && silent &&
+	    !n->health->watchdog_triggered)
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("sender_pid", pid)),
+			 "child sent WATCHDOG=1 again: live");
 	if (seen & NOTIFY_SEEN_TRIGGER)
 		log_emit(LOG_LEVEL_WARN, 0, NULL,
 			 LOG_FIELDS(LOG_INT("sender_pid", pid)),
@@ -208,6 +216,41 @@ static void readable(struct ev_loop *loop, ev_io *w, int revents)
 	for (int i = 0; i < NOTIFY_BATCH; i++)
 		if (!receive_one(n))
 			break;
+}
+
+/*
+ * The watchdog's limit may have run out: say so once per silence, since
+ * the probes answer 503 from then on and the log is where a user looks
+ * for why the container was restarted. Pings only move the health's
+ * watchdog_last_ms (no timer work per ping), and a new child moves it
+ * without telling us: so this wakes at most twice per limit, reading
+ * where the count stands.
+ */
+static void silence_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct notify *n = w->data;
+	const struct health *h = n->health;
+	uint64_t now = clock_monotonic_ms();
+	uint64_t due = h->watchdog_last_ms + h->cfg.watchdog_ms;
+	uint64_t next_ms = h->cfg.watchdog_ms;
+	char limit[24];
+
+	(void)revents;
+	if (now <= due) {
+		next_ms = due - now + 1;
+	} else if (n->silence_logged != h->watchdog_last_ms &&
+		   lifecycle_child_up(n->lc) && !lifecycle_stopping(n->lc) &&
+		   !h->watchdog_triggered) {
+		n->silence_logged = h->watchdog_last_ms;
+		log_emit(LOG_LEVEL_WARN, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pid", n->lc->child_pid)),
+			 "child sent no WATCHDOG=1 for %s s (--watchdog): "
+			 "not live any more",
+			 seconds_text(h->cfg.watchdog_ms, limit,
+				      sizeof(limit)));
+	}
+	ev_timer_set(w, (double)next_ms / 1000.0, 0.);
+	ev_timer_start(loop, w);
 }
 
 /* See notify.h. */
@@ -255,6 +298,12 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 	n->watcher.data = n;
 	ev_set_priority(&n->watcher, EV_MINPRI);
 	ev_io_start(loop, &n->watcher);
+	if (s->watchdog_ms) {
+		ev_timer_init(&n->silence, silence_cb,
+			      (double)s->watchdog_ms / 1000.0, 0.);
+		n->silence.data = n;
+		ev_timer_start(loop, &n->silence);
+	}
 	log_emit(LOG_LEVEL_DEBUG, 0, NULL,
 		 LOG_FIELDS(LOG_STR("notify_socket", n->name)),
 		 "notify socket ready");
@@ -271,5 +320,6 @@ void notify_done(struct notify *n, struct ev_loop *loop)
 	if (n->fd < 0)
 		return;
 	ev_io_stop(loop, &n->watcher);
+	ev_timer_stop(loop, &n->silence);
 	fd_close(&n->fd);
 }

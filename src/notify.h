@@ -62,6 +62,10 @@ struct notify {
 	struct health *health;
 	const struct lifecycle *lc; /* whose group may send */
 	char name[NOTIFY_NAME_MAX]; /* for the child's NOTIFY_SOCKET */
+	/* --watchdog: wakes when the limit may have run out, to log it */
+	ev_timer silence;
+	/* the health's watchdog_last_ms of the silence logged, else 0 */
+	uint64_t silence_logged;
 };
 
 /* Set the fields so that notify_done works on a never-started struct. */

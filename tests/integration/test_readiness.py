@@ -276,7 +276,9 @@ class Readiness(h.TestCase):
     def test_watchdog(self):
         # pings every 0.1 s until the test opens the gate, then none
         gate = os.path.join(self.tmpdir(), "stop")
-        steps = ["0.1:WATCHDOG=1"] * 12 + ["@%s:STATUS=stopped" % gate]
+        again = os.path.join(self.tmpdir(), "again")
+        steps = ["0.1:WATCHDOG=1"] * 12 + ["@%s:STATUS=stopped" % gate,
+                                           "@%s:WATCHDOG=1" % again]
         child = h.python_child(NOTIFIER, *steps)
         p, port = self.start_health(child, "--watchdog", "1")
         self.assertEqual(p.wait_stdout(r"^watchdog_usec (\d+)$").group(1),
@@ -300,6 +302,41 @@ class Readiness(h.TestCase):
         self.assertRegex(a.json()["reason"],
                          r"^no WATCHDOG=1 for \d+\.\d s \(limit 1 s\)$")
         self.assertEqual(readyz(port).status, 503)
+        # the silence is logged, once, though it lasts two limits more
+        silent = "^child sent no WATCHDOG=1 for 1 s \\(--watchdog\\): " \
+            "not live any more$"
+        rec = p.wait_log(silent, timeout=4)
+        started = p.wait_log("^child started$")
+        self.assertEqual((rec["level"], rec["pid"]), ("warn", started["pid"]))
+        time.sleep(2.2)
+        self.assertEqual(len(p.records(silent)), 1, p.describe())
+        self.assertEqual(p.records("again: live$"), [])
+        # and a ping after it makes it live again, said at info
+        open_gate(again)
+        rec = p.wait_log("^child sent WATCHDOG=1 again: live$", timeout=4)
+        self.assertEqual(rec["level"], "info")
+        self.assertEqual(h.http_get(port, "/livez").status, 200)
+
+    def test_watchdog_silence_in_a_stop_not_logged(self):
+        # the app stops pinging as the stop begins; the drain outlasts
+        # the limit, and an app that winds down is no news
+        gate = os.path.join(self.tmpdir(), "never")
+        steps = ["0.1:WATCHDOG=1"] * 3 + ["@%s:STATUS=x" % gate]
+        child = h.python_child(NOTIFIER, *steps)
+        p, port = self.start_health(child, "--watchdog", "1", "--drain",
+                                    "2.5")
+        m = p.wait_stdout(r"^watchdog_pid (\d+) self (\d+)$")
+        self.assertEqual(m.group(1), m.group(2))
+        while len([x for x in p.stdout_lines()
+                   if x == "sent WATCHDOG=1"]) < 3:
+            p.wait_stdout("^sent WATCHDOG=1$")
+        p.kill(signal.SIGTERM)
+        p.wait(10)
+        self.assertEqual(p.records("WATCHDOG"), [], p.describe())
+        # the same silence without the stop is logged
+        child = h.python_child(NOTIFIER, *steps)
+        p, port = self.start_health(child, "--watchdog", "1")
+        p.wait_log("^child sent no WATCHDOG=1 for 1 s", timeout=4)
 
     def test_watchdog_trigger(self):
         # READY=1 last: its log record shows pidone has read the
