@@ -226,7 +226,11 @@ static void group_drained(struct lifecycle *lc, uint64_t now,
 		finish(lc, out);
 		return;
 	}
-	record(out, LIFECYCLE_REC_RESTARTING)->ms = lc->restart_delay_ms;
+	/* the backoff counts from the exit: the group's end took part of it */
+	record(out, LIFECYCLE_REC_RESTARTING)->ms =
+		waited >= lc->restart_delay_ms ?
+			0 :
+			lc->restart_delay_ms - (unsigned)waited;
 	if (waited >= lc->restart_delay_ms) {
 		lc->restarts++;
 		spawn(lc, out);

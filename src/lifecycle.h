@@ -169,7 +169,10 @@ struct lifecycle_action {
 	int code; /* CHILD_EXITED, EXITING, EXIT, NO_RESTART */
 	int wstatus; /* CHILD_EXITED */
 	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
-	/* TIMER_START, RESTARTING, SPAWN_RETRY, SHUTTING_DOWN, RELOADING */
+	/*
+	 * TIMER_START, SPAWN_RETRY, SHUTTING_DOWN, RELOADING; RESTARTING: the
+	 * wait left of restart_delay_ms
+	 */
 	unsigned ms;
 	enum lifecycle_cause cause; /* CHILD_EXITED */
 	uint64_t runtime_ms; /* CHILD_EXITED: from its fork to its reaping */

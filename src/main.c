@@ -285,57 +285,6 @@ static int adopt_peer(struct settings *s, struct config_error *e)
 		       0;
 }
 
-/*
- * Processes still ours at the end came from outside the child's group (a
- * helper the app put in a session of its own): pidone neither signalled
- * nor waited for them. As PID 1 the kernel kills them with it (SIGKILL,
- * no SIGTERM); as a subreaper they run on. Say so: a cleanup that never
- * ran leaves no other trace. waitid(WNOWAIT) reaps nothing and costs one
- * call when there are none.
- */
-#define STRAGGLERS_HINT                                                   \
-	"keep helpers that need a clean stop in the app's process group " \
-	"(no setsid)"
-
-static void report_stragglers(void)
-{
-	char list[4096], pids[96];
-	siginfo_t info = { 0 };
-	size_t count = 0, len;
-	ssize_t n;
-
-	if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return; /* ECHILD: none */
-	/* "pid pid ... ": every pid ends with a blank. */
-	n = fd_read_file(AT_FDCWD, "/proc/thread-self/children", list,
-			 sizeof(list) - 1);
-	if (n <= 0)
-		return;
-	for (ssize_t i = 0; i < n; i++)
-		count += list[i] == ' ';
-	/* The first few pids, cut at a blank. */
-	len = (size_t)n < sizeof(pids) ? (size_t)n : sizeof(pids) - 1;
-	memcpy(pids, list, len);
-	while (len > 0 && (size_t)n > len && pids[len - 1] != ' ')
-		len--;
-	while (len > 0 && pids[len - 1] == ' ')
-		len--;
-	pids[len] = '\0';
-	if (getpid() == 1)
-		log_emit(LOG_LEVEL_WARN, 0, STRAGGLERS_HINT,
-			 LOG_FIELDS(LOG_STR("pids", pids)),
-			 "%zu process%s outside the child's group: the kernel "
-			 "ends %s with pidone, with no SIGTERM",
-			 count, count == 1 ? "" : "es",
-			 count == 1 ? "it" : "them");
-	else
-		log_emit(LOG_LEVEL_WARN, 0, STRAGGLERS_HINT,
-			 LOG_FIELDS(LOG_STR("pids", pids)),
-			 "%zu process%s outside the child's group left "
-			 "running, to the next reaper",
-			 count, count == 1 ? "" : "es");
-}
-
 /* A misspelt PIDONE_ variable changes nothing: say so, once each. */
 static void warn_unknown_env(void)
 {
@@ -466,7 +415,6 @@ static int run(struct pidone *p)
 	if (p->supervisor.lc.state != LIFECYCLE_DONE)
 		ev_run(p->loop.ev, 0);
 	code = p->supervisor.exit_code;
-	report_stragglers();
 
 out:
 	/* The outer supervisor hears the last status. */

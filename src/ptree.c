@@ -20,7 +20,11 @@
 /* /proc/PID/stat and /proc/PID/status are well under this. */
 #define PROC_FILE_MAX 4096
 
-/* The command line with NULs as spaces, or "[comm]" for a kernel thread. */
+/*
+ * The command line with NULs as spaces, or "[comm]" for a kernel thread;
+ * one longer than fits ends in "...", so that a cut is never taken for
+ * the whole.
+ */
 static void read_cmd(int dir, const struct kerntext_stat *st, char *cmd)
 {
 	ssize_t n = fd_read_file(dir, "cmdline", cmd, PTREE_CMD_MAX - 1);
@@ -29,6 +33,9 @@ static void read_cmd(int dir, const struct kerntext_stat *st, char *cmd)
 		snprintf(cmd, PTREE_CMD_MAX, "[%s]", st->comm);
 		return;
 	}
+	/* the file ends in a NUL: a full buffer without one was cut */
+	if (n == PTREE_CMD_MAX - 1 && cmd[n - 1] != '\0')
+		memcpy(cmd + n - 3, "...", 3);
 	while (n > 0 && cmd[n - 1] == '\0')
 		n--;
 	for (ssize_t i = 0; i < n; i++)

@@ -348,6 +348,57 @@ static const char *core_hint(char *buf, size_t size)
 }
 
 /*
+ * Processes still ours at the end came from outside the child's group (a
+ * helper the app put in a session of its own): pidone neither signalled
+ * nor waited for them. As PID 1 the kernel kills them with it (SIGKILL,
+ * no SIGTERM); as a subreaper they run on. Say so: a cleanup that never
+ * ran leaves no other trace. waitid(WNOWAIT) reaps nothing and costs one
+ * call when there are none.
+ */
+#define STRAGGLERS_HINT                                                   \
+	"keep helpers that need a clean stop in the app's process group " \
+	"(no setsid)"
+
+static void report_stragglers(void)
+{
+	char list[4096], pids[96];
+	siginfo_t info = { 0 };
+	size_t count = 0, len;
+	ssize_t n;
+
+	if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return; /* ECHILD: none */
+	/* "pid pid ... ": every pid ends with a blank. */
+	n = fd_read_file(AT_FDCWD, "/proc/thread-self/children", list,
+			 sizeof(list) - 1);
+	if (n <= 0)
+		return;
+	for (ssize_t i = 0; i < n; i++)
+		count += list[i] == ' ';
+	/* The first few pids, cut at a blank. */
+	len = (size_t)n < sizeof(pids) ? (size_t)n : sizeof(pids) - 1;
+	memcpy(pids, list, len);
+	while (len > 0 && (size_t)n > len && pids[len - 1] != ' ')
+		len--;
+	while (len > 0 && pids[len - 1] == ' ')
+		len--;
+	pids[len] = '\0';
+	if (getpid() == 1)
+		log_emit(LOG_LEVEL_WARN, 0, STRAGGLERS_HINT,
+			 LOG_FIELDS(LOG_STR("pids", pids)),
+			 "%zu process%s outside the child's group: the kernel "
+			 "ends %s with pidone, with no SIGTERM",
+			 count, count == 1 ? "" : "es",
+			 count == 1 ? "it" : "them");
+	else
+		log_emit(LOG_LEVEL_WARN, 0, STRAGGLERS_HINT,
+			 LOG_FIELDS(LOG_STR("pids", pids)),
+			 "%zu process%s outside the child's group left "
+			 "running, to the next reaper",
+			 count, count == 1 ? "" : "es");
+}
+
+/*
  * The one record of the main child's end: its status, how long it ran
  * and why it ended.
  */
@@ -473,7 +524,8 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 		break;
 	case LIFECYCLE_REC_RESTARTING:
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
-			 LOG_FIELDS(LOG_INT("delay_ms", a->ms),
+			 LOG_FIELDS(LOG_INT("delay_ms", lc->restart_delay_ms),
+				    LOG_INT("wait_ms", a->ms),
 				    LOG_INT("restarts", lc->restart.count)),
 			 "restarting the child");
 		break;
@@ -490,6 +542,7 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 child_step_name(sup->failed_step));
 		break;
 	case LIFECYCLE_REC_EXITING:
+		report_stragglers();
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_INT("code", a->code)), "exiting");
 		break;

@@ -46,8 +46,38 @@ class Restart(h.TestCase):
                           p.records(r"^restarting the child")],
                          [1000, 2000], "backoff doubles from 1 s"
                          + p.describe())
+        # the group ended with the child: all but the reaping is left
+        for r in p.records(r"^restarting the child"):
+            self.assertTrue(0 < r["wait_ms"] <= r["delay_ms"], r)
         self.assertGreaterEqual(t[1] - t[0], 0.9, "first backoff ~1 s")
         self.assertGreaterEqual(t[2] - t[1], 1.8, "second backoff ~2 s")
+
+    def test_backoff_counts_from_the_exit(self):
+        # a group member takes 1.5 s over its SIGTERM: the 1 s backoff
+        # has run out by the group's end, and the record says so
+        path = self.counter()
+        child = h.python_child("""
+            import os, signal, sys, time
+            with open(sys.argv[1], "a") as f:
+                f.write("%.6f\\n" % time.monotonic())
+            if os.fork() == 0:
+                def term(*a):
+                    time.sleep(1.5)
+                    os._exit(0)
+                signal.signal(signal.SIGTERM, term)
+                while True:
+                    time.sleep(60)
+            sys.exit(3)
+            """, path)
+        p = self.run_pidone(child, ["--restart", "on-failure",
+                                    "--restart-max", "1"], timeout=20)
+        self.assertExit(p, 3)
+        t = starts(path)
+        self.assertEqual(len(t), 2, p.describe())
+        (r,) = p.records(r"^restarting the child")
+        self.assertEqual((r["delay_ms"], r["wait_ms"], r["restarts"]),
+                         (1000, 0, 1), p.describe())
+        self.assertGreaterEqual(t[1] - t[0], 1.4, p.describe())
 
     def test_on_failure_restarts_after_signal_death(self):
         path = self.counter()

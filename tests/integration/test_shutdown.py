@@ -163,6 +163,9 @@ class Shutdown(h.TestCase):
                 rec = p.wait_log(r"^1 process outside the child's group")
                 self.assertIn(words, rec["msg"])
                 self.assertEqual(rec["level"], "warn")
+                # before "exiting": that one is the last record
+                self.assertEqual(p.logs()[-1]["msg"], "exiting",
+                                 p.describe())
                 if mode == "subreaper":
                     self.assertEqual(rec["pids"], str(helper))
                     os.kill(helper, signal.SIGKILL)

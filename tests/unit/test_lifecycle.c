@@ -106,10 +106,12 @@ static void format(const struct lifecycle_actions *out, char *buf, size_t len)
 		case LIFECYCLE_ACT_LOG:
 			n = snprintf(buf + used, len - used, "%slog %s", sep,
 				     record_names[a->record]);
-			/* a drain's start says how long it is */
+			/* a drain's start says how long it is, a restart
+			 * the wait left */
 			if (n > 0 && a->ms &&
 			    (a->record == LIFECYCLE_REC_SHUTTING_DOWN ||
-			     a->record == LIFECYCLE_REC_RELOADING) &&
+			     a->record == LIFECYCLE_REC_RELOADING ||
+			     a->record == LIFECYCLE_REC_RESTARTING) &&
 			    used + (size_t)n < len)
 				n += snprintf(buf + used + n, len - used - n,
 					      " %u", a->ms);
@@ -582,7 +584,7 @@ static const struct row ending_rows[] = {
 	{ "ending: group empty, restart after the rest of the backoff",
 	  SET_RESTART, LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 600,
-	  "log restarting | timer+ backoff 900", LIFECYCLE_BACKOFF },
+	  "log restarting 900 | timer+ backoff 900", LIFECYCLE_BACKOFF },
 	{ "ending: group empty after the backoff: restart at once", SET_RESTART,
 	  LIFECYCLE_ENDING,
 	  EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false), 1500,
@@ -1490,7 +1492,7 @@ Test(lifecycle, no_restart_exit_ends_pidone_with_the_status)
 			      500),
 			 "log exited");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 600),
-			 "log restarting | timer+ backoff 900");
+			 "log restarting 900 | timer+ backoff 900");
 
 	/* A reload's stop is no exit to judge: it starts again. */
 	rig_init(&r, SET_NO_RESTART_78);

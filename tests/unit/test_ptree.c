@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ptree.h"
@@ -146,4 +147,53 @@ Test(ptree, scan_is_bounded)
 	cr_assert_eq(n, 1);
 	cr_assert_gt(more, 0, "the others are counted, not read");
 	cr_assert_lt(ptree_scan("/nonexistent", procs, 1, &more), 0);
+}
+
+/* Scan a fake /proc holding 42, whose cmdline is @len bytes of 'a'. */
+static int scan_fake(size_t len)
+{
+	char root[] = "/tmp/ptree-XXXXXX", dir[64], stat[80], cmdline[80];
+	char cmd[512] = { 0 };
+	size_t more;
+	FILE *f;
+	int n;
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s/42", root);
+	snprintf(stat, sizeof(stat), "%s/stat", dir);
+	snprintf(cmdline, sizeof(cmdline), "%s/cmdline", dir);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert_not_null(f = fopen(stat, "we"));
+	fputs("42 (app) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 1 "
+	      "1000 10 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 "
+	      "0 0\n",
+	      f);
+	fclose(f);
+	cr_assert_not_null(f = fopen(cmdline, "we"));
+	memset(cmd, 'a', len);
+	fwrite(cmd, 1, len + 1, f);
+	fclose(f);
+	n = ptree_scan(root, procs, 1, &more);
+	unlink(stat);
+	unlink(cmdline);
+	rmdir(dir);
+	rmdir(root);
+	return n;
+}
+
+Test(ptree, a_cut_command_line_ends_in_dots)
+{
+	char want[PTREE_CMD_MAX];
+
+	/* 158 bytes and the NUL: the whole of it */
+	cr_assert_eq(scan_fake(PTREE_CMD_MAX - 2), 1);
+	memset(want, 'a', PTREE_CMD_MAX - 2);
+	want[PTREE_CMD_MAX - 2] = '\0';
+	cr_expect_str_eq(procs[0].cmd, want);
+	/* 159 and more: cut, and said so */
+	memcpy(want + PTREE_CMD_MAX - 4, "...", 4);
+	cr_assert_eq(scan_fake(PTREE_CMD_MAX - 1), 1);
+	cr_expect_str_eq(procs[0].cmd, want);
+	cr_assert_eq(scan_fake(300), 1);
+	cr_expect_str_eq(procs[0].cmd, want);
 }
