@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -555,11 +556,11 @@ static void conn_timeout(struct ev_loop *loop, ev_timer *w, int revents)
  */
 static struct health_http_conn *evict(struct health_http *srv)
 {
-	/* at the cap every slot is open: the first is a candidate */
+	/* callers know one is open; closing a closed slot does nothing */
 	struct health_http_conn *victim = &srv->conns[0];
-	int best = 3;
+	int best = 4;
 
-	for (unsigned i = 0; i < HEALTH_HTTP_CONNS_MAX; i++) {
+	for (unsigned i = 0; i < srv->n_used; i++) {
 		struct health_http_conn *c = &srv->conns[i];
 		int rank = 2;
 
@@ -576,9 +577,6 @@ static struct health_http_conn *evict(struct health_http *srv)
 		}
 	}
 	srv->evictions++;
-	log_once(srv, LOGGED_FULL, 0, NULL,
-		 "connection limit reached, closing the connection that has "
-		 "gone longest without a request");
 	conn_close(victim);
 	return victim;
 }
@@ -587,13 +585,17 @@ static void conn_open(struct health_http *srv, int fd)
 {
 	struct health_http_conn *c = NULL;
 
-	for (unsigned i = 0; !c && srv->n_open < HEALTH_HTTP_CONNS_MAX &&
-			     i < HEALTH_HTTP_CONNS_MAX;
+	for (unsigned i = 0;
+	     !c && srv->n_open < srv->conns_max && i < HEALTH_HTTP_CONNS_MAX;
 	     i++)
 		if (srv->conns[i].state == HEALTH_HTTP_CLOSED)
 			c = &srv->conns[i];
-	if (!c)
+	if (!c) {
+		log_once(srv, LOGGED_FULL, 0, NULL,
+			 "connection limit reached, closing the connection "
+			 "that has gone longest without a request");
 		c = evict(srv);
+	}
 	if ((unsigned)(c - srv->conns) >= srv->n_used)
 		srv->n_used = (unsigned)(c - srv->conns) + 1;
 	memset(c, 0, offsetof(struct health_http_conn, in));
@@ -686,6 +688,18 @@ static void accept_ready(struct ev_loop *loop, ev_io *w, int revents)
 			return;
 		if (accept_transient(errno))
 			continue;
+		/* as at the cap: the oldest makes room (for a probe, maybe) */
+		if ((errno == EMFILE || errno == ENFILE) && srv->n_open > 0) {
+			log_once(srv,
+				 errno == EMFILE ? LOGGED_EMFILE :
+						   LOGGED_ENFILE,
+				 errno, fd_limit_hint(errno),
+				 "out of file descriptors, closing the "
+				 "connection that has gone longest without a "
+				 "request");
+			evict(srv);
+			continue;
+		}
 		if ((errno == EMFILE || errno == ENFILE) &&
 		    shed_one(srv, errno))
 			continue;
@@ -701,6 +715,30 @@ static void accept_ready(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* --- set-up ----------------------------------------------------------- */
+
+/*
+ * The connections may not take the fds the rest of pidone needs (a
+ * restart's pipe, an app check's socket): under a low open-files limit
+ * fewer of them are open at once, and the cap evicts as usual.
+ */
+static unsigned conns_max(void)
+{
+	struct rlimit rl;
+	unsigned max = HEALTH_HTTP_CONNS_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= HEALTH_HTTP_CONNS_MAX + HEALTH_HTTP_FDS_KEPT)
+		return max;
+	max = rl.rlim_cur > HEALTH_HTTP_FDS_KEPT + 1 ?
+		      (unsigned)rl.rlim_cur - HEALTH_HTTP_FDS_KEPT :
+		      1;
+	log_emit(LOG_LEVEL_INFO, 0, NULL,
+		 LOG_FIELDS(LOG_INT("nofile", (long long)rl.rlim_cur)),
+		 "health server: at most %u connections at once, under the "
+		 "open-files limit",
+		 max);
+	return max;
+}
 
 /* See health_http.h. */
 void health_http_init(struct health_http *srv)
@@ -768,6 +806,7 @@ int health_http_start(struct health_http *srv, struct ev_loop *loop,
 	srv->loop = loop;
 	srv->health = h;
 	srv->sup = sup;
+	srv->conns_max = conns_max();
 	/*
 	 * mmap rather than malloc: the pages stay untouched (zero, not
 	 * resident) until a connection uses them, whatever malloc's

@@ -65,6 +65,12 @@
 #include "supervisor.h"
 
 #define HEALTH_HTTP_CONNS_MAX 256
+/*
+ * File descriptors the connections leave to the rest of pidone, when the
+ * open-files limit would let them take all: about 15 at rest, and the
+ * spawn's pipe, the app checks, /proc and cgroup reads on top.
+ */
+#define HEALTH_HTTP_FDS_KEPT 32
 #define HEALTH_HTTP_YIELD_EVERY 16
 #define HEALTH_HTTP_HEAD_TIMEOUT_S 5.0
 #define HEALTH_HTTP_IDLE_TIMEOUT_S 5.0
@@ -138,6 +144,8 @@ struct health_http {
 
 	/* HEALTH_HTTP_CONNS_MAX slots, the lowest free one taken first */
 	struct health_http_conn *conns;
+	/* open at most: the slots, or fewer under a low RLIMIT_NOFILE */
+	unsigned conns_max;
 	/*
 	 * HEALTH_HTTP_OUT_MAX bytes mapped after the table, where answers
 	 * are made and sent from; user is the connection whose unsent

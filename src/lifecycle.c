@@ -180,6 +180,15 @@ static void spawn(struct lifecycle *lc, struct lifecycle_actions *out)
 	add(out, LIFECYCLE_ACT_SPAWN);
 }
 
+/* A decided restart begins: counted (/metrics) and charged to the budget. */
+static void begin_restart(struct lifecycle *lc, uint64_t now,
+			  struct lifecycle_actions *out)
+{
+	lc->restarts++;
+	restart_begun(&lc->restart, now);
+	spawn(lc, out);
+}
+
 /*
  * Decide on a restart after a run that ended with @status (-1: no child
  * ran), reported as @code, at @now; false when pidone is to end. Logs why
@@ -213,6 +222,7 @@ static void group_drained(struct lifecycle *lc, uint64_t now,
 			  struct lifecycle_actions *out)
 {
 	uint64_t waited = now - lc->exited_ms;
+	struct lifecycle_action *a;
 
 	timer_stop(lc, out, LIFECYCLE_TIMER_GRACE);
 	timer_stop(lc, out, LIFECYCLE_TIMER_KILL_WAIT);
@@ -226,14 +236,14 @@ static void group_drained(struct lifecycle *lc, uint64_t now,
 		finish(lc, out);
 		return;
 	}
+	a = record(out, LIFECYCLE_REC_RESTARTING);
+	a->code = (int)lc->restarts + 1;
 	/* the backoff counts from the exit: the group's end took part of it */
-	record(out, LIFECYCLE_REC_RESTARTING)->ms =
-		waited >= lc->restart_delay_ms ?
+	a->ms = waited >= lc->restart_delay_ms ?
 			0 :
 			lc->restart_delay_ms - (unsigned)waited;
 	if (waited >= lc->restart_delay_ms) {
-		lc->restarts++;
-		spawn(lc, out);
+		begin_restart(lc, now, out);
 		return;
 	}
 	lc->state = LIFECYCLE_BACKOFF;
@@ -721,10 +731,8 @@ void lifecycle_step(struct lifecycle *lc, const struct lifecycle_event *ev,
 		break;
 	case LIFECYCLE_EV_BACKOFF_OVER:
 		if (timer_fired(lc, LIFECYCLE_TIMER_BACKOFF) &&
-		    st == LIFECYCLE_BACKOFF) {
-			lc->restarts++;
-			spawn(lc, out);
-		}
+		    st == LIFECYCLE_BACKOFF)
+			begin_restart(lc, now, out);
 		break;
 	case LIFECYCLE_EV_DRAIN_OVER:
 		if (timer_fired(lc, LIFECYCLE_TIMER_DRAIN) &&

@@ -166,7 +166,8 @@ struct lifecycle_action {
 	 */
 	int signo;
 	int forwarded; /* KILL: the signal received (0: pidone's own) */
-	int code; /* CHILD_EXITED, EXITING, EXIT, NO_RESTART */
+	/* CHILD_EXITED, EXITING, EXIT, NO_RESTART; RESTARTING: its ordinal */
+	int code;
 	int wstatus; /* CHILD_EXITED */
 	int errnum; /* SPAWN_RETRY, SPAWN_FAILED */
 	/*

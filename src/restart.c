@@ -9,7 +9,6 @@
 void restart_init(struct restart *r, enum restart_policy policy, unsigned max)
 {
 	r->backoff_ms = RESTART_BACKOFF_MIN_MS;
-	r->count = 0;
 	r->n_stamps = 0;
 	r->next_stamp = 0;
 	/* The ring's slots are written before they are read: not zeroed. */
@@ -66,12 +65,16 @@ bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
 	r->backoff_ms = r->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS ?
 				RESTART_BACKOFF_MAX_MS :
 				r->backoff_ms * 2;
+	return true;
+}
 
+void restart_begun(struct restart *r, uint64_t now_ms)
+{
+	if (r->max == 0)
+		return;
 	/* The ring holds `max` stamps: the oldest is the one to overwrite. */
 	r->stamps[r->next_stamp] = now_ms;
 	r->next_stamp = (r->next_stamp + 1) % r->max;
 	if (r->n_stamps < r->max)
 		r->n_stamps++;
-	r->count++;
-	return true;
 }

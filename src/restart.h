@@ -25,7 +25,6 @@
 struct restart {
 	unsigned max; /* restarts allowed within the window */
 	unsigned backoff_ms; /* delay before the next restart */
-	unsigned count; /* restarts decided so far (the record's ordinal) */
 	unsigned n_stamps;
 	unsigned next_stamp;
 	/* Last, 8 KiB: the fields above share a page with their neighbours. */
@@ -57,12 +56,19 @@ enum restart_verdict restart_verdict(const struct settings *s, int status,
 				     int code);
 
 /*
- * Account for a restart decided at @now_ms of a child that ran @ran_ms.
- * Returns true and the delay to wait in *@ret_delay_ms, or false when the
- * budget of the last RESTART_WINDOW_MS is spent (nothing is recorded then)
- * or the policy never restarts.
+ * Decide, at @now_ms, on a restart of a child that ran @ran_ms. Returns
+ * true and the delay to wait in *@ret_delay_ms (the backoff then grows),
+ * or false when the restarts begun within the last RESTART_WINDOW_MS
+ * spend the budget, or the policy never restarts.
  */
 bool restart_next(struct restart *r, uint64_t now_ms, uint64_t ran_ms,
 		  unsigned *ret_delay_ms);
+
+/*
+ * The restart decided last begins at @now_ms: it counts against the
+ * budget from now on. One a reload pre-empts never begins, and costs
+ * nothing.
+ */
+void restart_begun(struct restart *r, uint64_t now_ms);
 
 #endif

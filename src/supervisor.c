@@ -526,7 +526,7 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_INT("delay_ms", lc->restart_delay_ms),
 				    LOG_INT("wait_ms", a->ms),
-				    LOG_INT("restarts", lc->restart.count)),
+				    LOG_INT("restarts", a->code)),
 			 "restarting the child");
 		break;
 	case LIFECYCLE_REC_SPAWN_RETRY:

@@ -566,18 +566,57 @@ class ConnectionCap(h.TestCase):
         warn = [r for r in p.logs() if "connection limit" in r["msg"]]
         self.assertEqual(len(warn), 1, "logged once")
 
-    def test_out_of_fds_does_not_spin(self):
+    def test_low_nofile_leaves_fds_to_pidone(self):
+        # Under RLIMIT_NOFILE 64 the connections take at most 32 fds:
+        # 80 held clients neither fail a probe nor a restart's pipe.
         prlimit = shutil.which("prlimit")
         if not prlimit:
             self.skipTest("prlimit(1) not found")
         port = h.free_port()
-        # about 10 fds left for connections after pidone's own
-        p = self.start(SLEEPER, h.health_opts(port), defaults=False,
-                       prefix=[prlimit, "--nofile=20:20"])
+        child = h.python_child("import time, sys; time.sleep(1.5); "
+                               "sys.exit(3)")
+        p = self.start(child, h.health_opts(port, "--restart", "on-failure",
+                                            "--restart-max", "1"),
+                       defaults=False, prefix=[prlimit, "--nofile=64:64"])
         h.wait_http(port)
+        rec = p.wait_log("^health server: at most 32 connections at once")
+        self.assertEqual(rec["nofile"], 64)
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
+                 for _ in range(80)]
+        try:
+            for _ in range(20):
+                self.assertEqual(h.http_get(port, "/healthz").status, 200)
+            p.wait(20)
+        finally:
+            for s in socks:
+                s.close()
+        self.assertExit(p, 3)
+        self.assertEqual(len(p.records("^child started$")), 2,
+                         "restarted" + p.describe())
+        self.assertEqual(p.records("^cannot start"), [], p.describe())
+        self.assertEqual(len(p.records("connection limit reached")), 1)
+
+    def test_out_of_fds_evicts_and_does_not_spin(self):
+        # The limit lowered under a running pidone, below what its cap
+        # assumed: accept meets EMFILE, and the oldest connection makes
+        # room for the new one, as at the cap.
+        prlimit = shutil.which("prlimit")
+        if not prlimit:
+            self.skipTest("prlimit(1) not found")
+        port = h.free_port()
+        p = self.start(SLEEPER, h.health_opts(port), defaults=False)
+        h.wait_http(port)
+        h.wait_for(lambda: h.epoll_timeout_ms(p.pid) is not None, 5,
+                   what="pidone to wait in epoll_wait")
+        base_fds = len(os.listdir("/proc/%d/fd" % p.pid))
+        limit = base_fds + 3
+        subprocess.run([prlimit, "--pid", str(p.pid),
+                        "--nofile=%d:%d" % (limit, limit)], check=True)
         socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
                  for _ in range(40)]
         try:
+            # a probe is served all the same, on an evicted one's fd
+            self.assertEqual(h.http_get(port, "/healthz").status, 200)
             # out of fds, pidone must still come to rest in epoll_wait
             # (a spinning one would never be seen there)
             h.wait_for(lambda: h.epoll_timeout_ms(p.pid) is not None, 5,
@@ -595,17 +634,19 @@ class ConnectionCap(h.TestCase):
                     kept += 1
                 except ConnectionResetError:
                     shed += 1
+            self.assertEqual(shed + kept, 40)
             self.assertGreater(shed, 0)
             self.assertGreater(kept, 0)
-            self.assertEqual(shed + kept, 40)
+            # the newest are the ones kept
+            self.assertRaises(BlockingIOError, socks[-1].recv, 1)
         finally:
             for s in socks:
                 s.close()
-        # once the fds are back, service is back
         h.wait_http(port, timeout=5)
         self.assertTrue(p.alive())
         warn = [r for r in p.logs() if "file descriptors" in r["msg"]]
         self.assertEqual(len(warn), 1, p.describe())
+        self.assertIn("longest without a request", warn[0]["msg"])
         self.assertIn("ulimit", warn[0]["hint"])
 
 

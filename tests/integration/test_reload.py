@@ -296,6 +296,26 @@ class Reload(h.TestCase):
         self.assertEqual(rec.get("code"), 78)
         self.assertEqual(len(p.records(r"^restarting the child")), 1)
 
+    def test_a_reload_in_a_backoff_spends_no_restart(self):
+        # the reload pre-empts the decided restart: --restart-max 1 keeps
+        # its one restart for the next failure
+        path = os.path.join(self.tmpdir(), "starts")
+        p = self.start(h.python_child(STARTS, path, "3"),
+                       ["--restart", "always", "--restart-max", "1",
+                        "--reload-signal", "HUP"])
+        p.wait_log(r"^restarting the child")
+        p.kill(signal.SIGHUP)
+        p.wait(30)
+        self.assertExit(p, 3)
+        with open(path) as f:
+            self.assertEqual(len(f.read().split()), 3,
+                             "the first, the reload's, the restart's"
+                             + p.describe())
+        self.assertEqual([r["restarts"] for r in
+                          p.records(r"^restarting the child")], [1, 1],
+                         p.describe())
+        self.assertEqual(len(p.records(r"^giving up")), 1, p.describe())
+
     def test_no_restart_exit_from_the_environment(self):
         path = os.path.join(self.tmpdir(), "starts")
         p = self.run_pidone(h.python_child(STARTS, path, "3"),

@@ -862,31 +862,52 @@ Test(lifecycle, transient_fork_failure_is_retried_within_the_budget)
 		"log giving-up | log spawn-failed | log exiting | "
 		"exit 70");
 	cr_expect_eq(r.out.a[0].code, -1, "no child ran: it could not start");
-	cr_expect_eq(r.lc.restart.count, 2);
+	cr_expect_eq(r.lc.restart.n_stamps, 2, "two retries began");
+}
+
+/*
+ * --restart-max 1, in the first backoff: a new child (pid PID + 1) is
+ * started by @ev at 5000 and exits 4 at 5010. The step of its exit.
+ */
+static const char *second_run(struct rig *r, struct lifecycle_event ev)
+{
+	rig_init(r, SET_RESTART);
+	r->s.restart_max = 1;
+	lifecycle_init(&r->lc, &r->s, true);
+	drive(r, LIFECYCLE_BACKOFF);
+	step(r, ev, 5000);
+	step(r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), 5000);
+	step(r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 5000);
+	return step(r,
+		    EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(4)),
+		    5010);
 }
 
 /* The restart budget runs out: pidone ends with the last code. */
 Test(lifecycle, restart_budget_spent)
 {
 	struct rig r;
-	uint64_t t = 0;
 
-	rig_init(&r, SET_RESTART);
-	r.s.restart_max = 1;
-	lifecycle_init(&r.lc, &r.s, true);
-	drive(&r, LIFECYCLE_BACKOFF);
-	t = 5000;
-	step(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER), t);
-	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), t);
-	step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), t);
-	cr_expect_str_eq(step(&r,
-			      EV(.kind = LIFECYCLE_EV_CHILD_EXITED,
-				 .wstatus = EXITED(4)),
-			      t + 10),
+	cr_expect_str_eq(second_run(&r, EV(.kind = LIFECYCLE_EV_BACKOFF_OVER)),
 			 "log exited | log giving-up");
 	cr_expect_eq(r.out.a[1].code, 4, "a child ran and ended");
-	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), t + 20),
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 5020),
 			 "log exiting | exit 4");
+}
+
+/*
+ * A reload pre-empts a decided restart: the restart never begins, and the
+ * budget stays whole for the next failure.
+ */
+Test(lifecycle, reload_in_a_backoff_spends_no_budget)
+{
+	struct rig r;
+
+	cr_expect_str_eq(second_run(&r, EV(.kind = LIFECYCLE_EV_RELOAD)),
+			 "log exited", "restarted, not given up");
+	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 5020),
+			 "log restarting 1990 | timer+ backoff 1990");
+	cr_expect_eq(r.out.a[0].code, 1, "the first restart to begin");
 }
 
 /* What health reads: up while forked or running, and only then. */
@@ -1129,7 +1150,7 @@ Test(lifecycle, reload_starts_a_new_child_at_once_not_counted)
 		     201),
 		"timer- grace | spawn", "at once, no backoff");
 	cr_expect_not(r.lc.reloading, "over once the new child is on its way");
-	cr_expect_eq(r.lc.restart.count, 0, "a reload is not a restart");
+	cr_expect_eq(r.lc.restart.n_stamps, 0, "a reload is not a restart");
 	cr_expect_eq(r.lc.runs, 1);
 	step(&r, EV(.kind = LIFECYCLE_EV_SPAWNED, .pid = PID + 1), 202);
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_EXEC_OK), 203),
@@ -1344,14 +1365,14 @@ Test(lifecycle, reload_hurries_a_restart_without_counting_it)
 
 	rig_init(&r, SET_RESTART);
 	drive(&r, LIFECYCLE_ENDING);
-	cr_expect_eq(r.lc.restart.count, 1, "the failure's restart");
+	cr_expect_eq(r.lc.restart.n_stamps, 0, "decided, charged as it begins");
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 550),
 			 "log reloading");
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
 		     600),
 		"spawn", "no backoff");
-	cr_expect_eq(r.lc.restart.count, 1);
+	cr_expect_eq(r.lc.restart.n_stamps, 0, "the budget is untouched");
 	cr_expect_eq(r.lc.reloads, 1);
 	cr_expect_eq(r.lc.restarts, 0, "the start was the reload's");
 
@@ -1361,7 +1382,7 @@ Test(lifecycle, reload_hurries_a_restart_without_counting_it)
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 700),
 			 "log reloading | timer- backoff | spawn");
 	cr_expect_eq(r.lc.timers, 0u);
-	cr_expect_eq(r.lc.restart.count, 1);
+	cr_expect_eq(r.lc.restart.n_stamps, 0, "the budget is untouched");
 	cr_expect_eq(r.lc.restarts, 0, "counted as the reload it was");
 
 	/* The backoff's end begins the restart: counted then. */
@@ -1479,7 +1500,7 @@ Test(lifecycle, no_restart_exit_ends_pidone_with_the_status)
 			      500),
 			 "log exited | log no-restart");
 	cr_expect_eq(r.out.a[1].code, 78);
-	cr_expect_eq(r.lc.restart.count, 0);
+	cr_expect_eq(r.lc.restart.n_stamps, 0);
 	cr_expect_str_eq(step(&r, EV(.kind = LIFECYCLE_EV_GROUP), 600),
 			 "log exiting | exit 78");
 

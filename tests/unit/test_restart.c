@@ -94,9 +94,10 @@ Test(restart, backoff_doubles_from_1s_to_30s)
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		cr_assert(restart_next(r, now, 500, &delay));
 		cr_assert_eq(delay, expected[i], "restart %zu: %u", i, delay);
+		restart_begun(r, now + delay);
 		now += delay + 500;
 	}
-	cr_assert_eq(r->count, 8);
+	cr_assert_eq(r->n_stamps, 8);
 	free(r);
 }
 
@@ -121,15 +122,21 @@ Test(restart, budget_counts_within_the_window_only)
 	unsigned delay = 12345;
 
 	cr_assert(restart_next(r, t0, 10, &delay));
+	/* decided, not begun (a reload pre-empted it): no charge */
+	cr_assert(restart_next(r, t0 + 500, 10, &delay));
+	restart_begun(r, t0 + 500);
 	cr_assert(restart_next(r, t0 + 1000, 10, &delay));
+	restart_begun(r, t0 + 1000);
 	delay = 12345;
 	cr_assert_not(restart_next(r, t0 + 2000, 10, &delay),
 		      "third restart within 10 min must be refused");
 	cr_assert_eq(delay, 12345, "delay untouched on refusal");
-	cr_assert_eq(r->count, 2);
+	cr_assert_eq(r->n_stamps, 2);
 	/* Once the first restart is older than the window, one more is fine. */
-	cr_assert(restart_next(r, t0 + RESTART_WINDOW_MS + 1, 10, &delay));
-	cr_assert_not(restart_next(r, t0 + RESTART_WINDOW_MS + 2, 10, &delay));
+	cr_assert(restart_next(r, t0 + RESTART_WINDOW_MS + 501, 10, &delay));
+	restart_begun(r, t0 + RESTART_WINDOW_MS + 501);
+	cr_assert_not(
+		restart_next(r, t0 + RESTART_WINDOW_MS + 502, 10, &delay));
 	free(r);
 }
 
