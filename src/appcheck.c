@@ -116,6 +116,7 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 	struct appcheck *a = c->owner;
 	uint64_t now = clock_monotonic_ms();
 	bool was, now_passing;
+	unsigned n;
 
 	abort_check(c);
 	r->latency_ms = (unsigned)(now - c->started_ms);
@@ -126,12 +127,17 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 	was = a->health->app[c->app].passing;
 	health_app_result(a->health, c->app, r);
 	now_passing = a->health->app[c->app].passing;
-	/* a change of verdict is news; each result is only debug */
+	n = a->health->app[c->app].failures;
+	/*
+	 * A change of verdict is news, and so is a ready check that has not
+	 * passed yet reaching the failures that would fail it (an app that
+	 * never gets ready leaves a trace); each result is only debug.
+	 */
 	if (now_passing && !was)
 		log_info("%s check passed: %s -> %d", app_names[c->app], c->url,
 			 r->status);
-	else if (!now_passing && was) {
-		unsigned n = a->health->app[c->app].failures;
+	else if (!now_passing && (was || (!a->health->app[c->app].ever_ok &&
+					  n == a->health->cfg.app_failures))) {
 		char code[12];
 
 		snprintf(code, sizeof(code), "%d", r->status);

@@ -275,6 +275,19 @@ class AppCheck(h.TestCase):
                           r"^\[-\]ready-http failed: GET "
                           r"http://127\.0\.0\.1:%d/: connection refused"
                           % closed)
+        # never ready: said once, when the failures reach the limit
+        rec = p.wait_log("^ready-http check failed: ")
+        self.assertEqual((rec["msg"], rec["level"]),
+                         ("ready-http check failed: http://127.0.0.1:%d/: "
+                          "connection refused, 2 failures in a row" % closed,
+                          "warn"))
+        def failures():
+            m = re.search(r'pidone_app_check_failures_total\{check='
+                          r'"ready-http"\} (\d+)\n',
+                          get(port, "/metrics").text())
+            return int(m.group(1)) if m else 0
+        h.wait_for(lambda: failures() >= 6, 10, what="four checks more")
+        self.assertEqual(len(p.records("check failed")), 1, p.describe())
 
     def test_close_without_answer(self):
         p, port, app, _ = self.start_app(
