@@ -27,8 +27,8 @@
  * stack buffer or from the last /metrics body (metrics_body).
  *
  * After start-up nothing here may end pidone: every error closes one
- * connection or pauses the listener, and is logged once per class at
- * most.
+ * connection or pauses the listener, and is warned about once an hour per
+ * class at most.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,13 +72,20 @@ _Static_assert(HEALTH_BODY_MAX <= METRICS_TEXT_MAX,
 _Static_assert(HEALTH_HTTP_OUT_MAX >= RESPONSE_MAX,
 	       "the largest answer fits in a connection's out buffer");
 
-/* Error classes, logged once each (health_http.logged bits). */
+/* Error classes, each warned about once an hour at most. */
 enum logged_class {
-	LOGGED_EMFILE = 1u << 0,
-	LOGGED_ENFILE = 1u << 1,
-	LOGGED_OTHER = 1u << 2,
-	LOGGED_FULL = 1u << 3,
+	LOGGED_EMFILE,
+	LOGGED_ENFILE,
+	LOGGED_OTHER,
+	LOGGED_FULL,
+	LOGGED_MAX
 };
+
+_Static_assert(LOGGED_MAX <= HEALTH_HTTP_TROUBLES,
+	       "health_http.warned_ms has a slot per class");
+
+/* A flood weeks later is news again; one warning per connection is not. */
+#define WARN_AGAIN_MS (3600u * 1000u)
 
 enum timer_mode {
 	TIMER_NONE,
@@ -91,16 +98,19 @@ enum timer_mode {
 
 enum flush_result { FLUSH_DONE, FLUSH_BLOCKED, FLUSH_CLOSED };
 
-/* Log an error class once per run, then only at debug. */
-static void log_once(struct health_http *srv, unsigned class, int errnum,
-		     const char *hint, const char *what)
+/* Warn about an error class once an hour at most, else at debug. */
+static void log_once(struct health_http *srv, enum logged_class class,
+		     int errnum, const char *hint, const char *what)
 {
-	enum log_level level = srv->logged & class ? LOG_LEVEL_DEBUG :
-						     LOG_LEVEL_WARN;
+	uint64_t now = clock_monotonic_ms();
+	uint64_t *last = &srv->warned_ms[class];
+	bool warn = !*last || now - *last >= WARN_AGAIN_MS;
 
-	srv->logged |= class;
-	log_emit(level, errnum, hint, NULL, 0, "health server: %s%s", what,
-		 level == LOG_LEVEL_WARN ? " (logged once)" : "");
+	if (warn)
+		*last = now;
+	log_emit(warn ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG, errnum, hint, NULL, 0,
+		 "health server: %s%s", what,
+		 warn ? " (warned once an hour at most)" : "");
 }
 
 /* --- connections: watchers and state ---------------------------------- */

@@ -71,6 +71,8 @@
  * spawn's pipe, the app checks, /proc and cgroup reads on top.
  */
 #define HEALTH_HTTP_FDS_KEPT 32
+/* Error classes warned about apart (out of fds, the cap...). */
+#define HEALTH_HTTP_TROUBLES 4
 #define HEALTH_HTTP_YIELD_EVERY 16
 #define HEALTH_HTTP_HEAD_TIMEOUT_S 5.0
 #define HEALTH_HTTP_IDLE_TIMEOUT_S 5.0
@@ -183,7 +185,8 @@ struct health_http {
 	uint64_t requests[METRICS_PATH_MAX][METRICS_CODE_MAX];
 	uint64_t events; /* accepts and complete requests so far */
 	uint64_t evictions; /* connections closed to make room at the cap */
-	unsigned logged; /* error classes already logged (bits) */
+	/* per error class: when it was last warned about, else 0 */
+	uint64_t warned_ms[HEALTH_HTTP_TROUBLES];
 };
 
 /* Set the fields so that health_http_done works on a never-opened struct. */

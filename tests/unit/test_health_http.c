@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -464,8 +465,9 @@ Test(health_http, stuck_answer_leaves_the_shared_buffer_to_the_next_client)
 	r.client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert(r.client >= 0);
 	cr_assert(connect(r.client, (struct sockaddr *)&a, sizeof(a)) == 0);
-	send_str(r.client,
-		 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	send_str(
+		r.client,
+		"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	got = read_until_close(&r, 4096, &len);
 	check_answers(got, len, quick, 1);
 	free(got);
@@ -586,4 +588,80 @@ Test(health_http, metrics_read_at_once_share_one_body)
 	/* the two pipelined ones counted; then one of these, then the other */
 	cr_assert_eq(seen[0] + seen[1], 2 + 3, "%lu %lu", seen[0], seen[1]);
 	rig_done(&r);
+}
+
+/* A client connected to the rig's port, not waited for. */
+static int dial(const struct rig *r)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)r->s.health_port);
+	cr_assert(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	return fd;
+}
+
+/* Lines of @path holding @needle. */
+static int lines_with(const char *path, const char *needle)
+{
+	char line[1024];
+	int n = 0;
+	FILE *f = fopen(path, "re");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Under a low open-files limit the cap is the limit less the fds kept for
+ * pidone, and a flood at the cap is warned about again an hour after the
+ * last warning, not at every eviction.
+ */
+Test(health_http, cap_under_low_nofile_and_warned_hourly)
+{
+	static const char needle[] = "connection limit reached";
+	char path[] = "/tmp/test-health-http-XXXXXX";
+	struct rlimit was, low;
+	/* 13 clients and 8 connections: within the process's limit too */
+	int fds[13], log_fd = mkstemp(path), saved = dup(2);
+	struct rig r;
+
+	cr_assert(log_fd >= 0 && saved >= 0);
+	cr_assert(getrlimit(RLIMIT_NOFILE, &was) == 0);
+	low = was;
+	low.rlim_cur = HEALTH_HTTP_FDS_KEPT + 8;
+	cr_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	cr_assert(dup2(log_fd, 2) == 2);
+	rig_start(&r, false);
+	cr_expect_eq(r.srv.conns_max, 8);
+	for (int i = 0; i < 10; i++) {
+		fds[i] = dial(&r);
+		pump(&r, 2);
+	}
+	cr_expect_eq(r.srv.n_open, 8);
+	cr_expect_eq(r.srv.evictions, 2);
+	cr_expect_eq(lines_with(path, needle), 1, "warned once");
+	/* an hour later (the warning's time moved back), warned again */
+	for (int i = 0; i < HEALTH_HTTP_TROUBLES; i++)
+		if (r.srv.warned_ms[i])
+			r.srv.warned_ms[i] -= 3600u * 1000u;
+	for (int i = 10; i < 13; i++) {
+		fds[i] = dial(&r);
+		pump(&r, 2);
+	}
+	cr_expect_eq(r.srv.evictions, 5);
+	cr_expect_eq(lines_with(path, needle), 2, "once more, not 3 times");
+	for (int i = 0; i < 13; i++)
+		close(fds[i]);
+	rig_done(&r);
+	dup2(saved, 2);
+	close(saved);
+	close(log_fd);
+	unlink(path);
+	setrlimit(RLIMIT_NOFILE, &was);
 }
