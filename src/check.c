@@ -36,6 +36,7 @@
 #include "execpath.h"
 #include "exitcodes.h"
 #include "fdutil.h"
+#include "health_http.h"
 #include "log.h"
 #include "parse.h"
 #include "privdrop.h"
@@ -604,6 +605,39 @@ static void first_failure(int *code, int step_code)
 }
 
 /*
+ * The health port, tried as the start's step 2 does (before the drop):
+ * a port below 1024 without the right, or an address not of this host,
+ * fails here as there. One in use is most likely the running pidone's,
+ * beside `docker exec`: only the start can tell.
+ */
+static void report_health_port(struct report *rp, const struct settings *s,
+			       int *code)
+{
+	char where[64] = "";
+	int fd = -1, r, step_code;
+	const char *hint;
+
+	if (s->health_port == 0)
+		return;
+	r = health_http_listen(&fd, s, where, sizeof(where));
+	fd_close(&fd);
+	if (r == 0) {
+		row(rp, "health port", NULL, "%s: free, pidone can listen",
+		    where);
+	} else if (r == -EADDRINUSE) {
+		row(rp, "health port", NULL,
+		    "%s: in use now (by the running pidone, if this is "
+		    "beside it); a start finds out",
+		    where);
+	} else {
+		hint = health_http_listen_hint(r, &step_code);
+		row(rp, "health port", hint, "FAIL: cannot listen on %s: %s",
+		    where, strerror(-r));
+		first_failure(code, step_code);
+	}
+}
+
+/*
  * Which dirs --create-dirs would make, tested here as pidone is (a real
  * start creates them before the drop).
  */
@@ -902,6 +936,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	report_unknown_env(&rp, envp);
 	if (!has_command)
 		first_failure(&code, EX_USAGE);
+	report_health_port(&rp, s, &code);
 	memset(&command, 0, sizeof(command));
 	args = calloc(strv_length(s->command) + 1, sizeof(*args));
 	watch = calloc(strv_length(s->watch) + 1, sizeof(*watch));

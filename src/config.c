@@ -571,6 +571,15 @@ static char *ini_line(char *str, int num, void *stream)
 	}
 	bom = L->lineno == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3) ? 3 :
 									     0;
+	/* inih would take a lone CR for part of the line (an old Mac file) */
+	if (memchr(line, '\r', n)) {
+		fail(L, EX_CONFIG,
+		     "%s:%u: carriage return within a line: end lines with LF "
+		     "or CRLF",
+		     L->path, L->lineno);
+		L->active = false;
+		return memcpy(str, "\n", 2);
+	}
 	for (i = bom; i < n && isspace((unsigned char)line[i]); i++)
 		;
 	if (i < n && line[i] != ';' && line[i] != '#') {
@@ -587,6 +596,16 @@ static char *ini_line(char *str, int num, void *stream)
 				     L->path, L->lineno,
 				     quote_at(q, line + i + 1,
 					      (size_t)(end - line) - i - 1, 0));
+			/* inih drops what follows "]": a key there is lost */
+			for (end++;
+			     end < line + n && isspace((unsigned char)*end);
+			     end++)
+				;
+			if (end < line + n && *end != ';' && *end != '#')
+				fail(L, EX_CONFIG,
+				     "%s:%u: text after the section name: put "
+				     "each key = value on a line of its own",
+				     L->path, L->lineno);
 		}
 	}
 	memcpy(str, line, len);

@@ -760,44 +760,53 @@ void health_http_init(struct health_http *srv)
 }
 
 /* See health_http.h. */
+int health_http_listen(int *ret_fd, const struct settings *s, char *where,
+		       size_t size)
+{
+	int r = fd_listen(ret_fd, s->health_addr[0] ? s->health_addr : "::",
+			  s->health_port, where, size);
+
+	/* no IPv6 in this kernel or namespace: IPv4 alone */
+	if (!s->health_addr[0] && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
+				   r == -EPROTONOSUPPORT))
+		r = fd_listen(ret_fd, "0.0.0.0", s->health_port, where, size);
+	return r;
+}
+
+/* See health_http.h. */
+const char *health_http_listen_hint(int r, int *ret_exit_code)
+{
+	/* A setting to change, which the hint names; else out of fds. */
+	*ret_exit_code = EX_CONFIG;
+	if (r == -EADDRINUSE)
+		return "the port is in use: set --health-port "
+		       "(PIDONE_HEALTH_PORT) to a free port, or 0 to turn the "
+		       "health server off";
+	if (r == -EACCES)
+		return "ports below 1024 need root or CAP_NET_BIND_SERVICE at "
+		       "start: use --health-port 8081 or another port >= 1024";
+	if (r == -EADDRNOTAVAIL || r == -EINVAL)
+		return "--health-addr must be an address of this host, or :: "
+		       "or 0.0.0.0 for all interfaces";
+	*ret_exit_code = EX_SOFTWARE;
+	return fd_limit_hint(r);
+}
+
+/* See health_http.h. */
 int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code)
 {
-	const char *h = NULL;
-	/* A setting to change, which the hint names; else out of fds. */
-	int code = EX_CONFIG;
 	int r;
 
 	if (s->health_port == 0)
 		return 0;
-	r = fd_listen(&srv->listen_fd,
-		      s->health_addr[0] ? s->health_addr : "::", s->health_port,
-		      srv->where, sizeof(srv->where));
-	/* no IPv6 in this kernel or namespace: IPv4 alone */
-	if (!s->health_addr[0] && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL ||
-				   r == -EPROTONOSUPPORT))
-		r = fd_listen(&srv->listen_fd, "0.0.0.0", s->health_port,
-			      srv->where, sizeof(srv->where));
+	r = health_http_listen(&srv->listen_fd, s, srv->where,
+			       sizeof(srv->where));
 	if (r == 0)
 		return 0;
-
-	if (r == -EADDRINUSE) {
-		h = "the port is in use: set --health-port (PIDONE_HEALTH_PORT) "
-		    "to a free port, or 0 to turn the health server off";
-	} else if (r == -EACCES) {
-		h = "ports below 1024 need root or CAP_NET_BIND_SERVICE at "
-		    "start: use --health-port 8081 or another port >= 1024";
-	} else if (r == -EADDRNOTAVAIL || r == -EINVAL) {
-		h = "--health-addr must be an address of this host, or :: or "
-		    "0.0.0.0 for all interfaces";
-	} else {
-		h = fd_limit_hint(r);
-		code = EX_SOFTWARE;
-	}
-	log_emit(LOG_LEVEL_ERROR, -r, h,
+	log_emit(LOG_LEVEL_ERROR, -r, health_http_listen_hint(r, ret_exit_code),
 		 LOG_FIELDS(LOG_STR("address", srv->where)),
 		 "cannot listen on %s for the health server", srv->where);
-	*ret_exit_code = code;
 	return r;
 }
 

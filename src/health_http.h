@@ -199,12 +199,26 @@ void health_http_init(struct health_http *srv);
  * "0.0.0.0"; an IPv6 address given is bound dual-stack as well.
  *
  * Returns 0, or -errno after logging the error with a hint; then
- * *@ret_exit_code is EX_CONFIG when the address is not one of this host's
- * (EADDRNOTAVAIL: a settings problem) and EX_SOFTWARE otherwise (port in
- * use, no permission for a low port, no memory...).
+ * *@ret_exit_code is as health_http_listen_hint gives it.
  */
 int health_http_open(struct health_http *srv, const struct settings *s,
 		     int *ret_exit_code);
+
+/*
+ * The listening socket of @s's health port into *@ret_fd, and its address
+ * as text into @where (as health_http_open, which uses it; `pidone check`
+ * tries it too). Returns 0 or -errno; nothing is logged.
+ */
+int health_http_listen(int *ret_fd, const struct settings *s, char *where,
+		       size_t size);
+
+/*
+ * The hint for health_http_listen's error @r, and the start's exit code
+ * into *@ret_exit_code: EX_CONFIG when a setting must change (a port in
+ * use or below 1024 without the right, an address not of this host),
+ * else EX_SOFTWARE (out of fds, no memory...).
+ */
+const char *health_http_listen_hint(int r, int *ret_exit_code);
 
 /*
  * Map the connection table and start serving on @loop: verdicts from @h,

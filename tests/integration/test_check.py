@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import stat
 
 import pidone_harness as h
@@ -494,6 +495,52 @@ class Check(h.TestCase):
                          ["/tmp: not checked (privileges not dropped)"])
         self.assertEqual(rows(p, "command path"),
                          ["not checked (privileges not dropped)"])
+
+    # -- the health port --------------------------------------------------
+
+    def test_health_port_is_tried_as_the_start_does(self):
+        port = h.free_port()
+        opts = ["--health-port", str(port), "--health-addr", "127.0.0.1"]
+        p = self.check(["true"], opts)
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "health port"),
+                         ["127.0.0.1:%d: free, pidone can listen" % port])
+        # in use (beside a running pidone, the port is its): no verdict
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            used = s.getsockname()[1]
+            p = self.check(["true"], ["--health-port", str(used),
+                                      "--health-addr", "127.0.0.1"])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "health port"),
+                         ["127.0.0.1:%d: in use now (by the running pidone, "
+                          "if this is beside it); a start finds out" % used])
+        # an address not of this host: 78, as the start
+        p = self.check(["true"], ["--health-port", str(port),
+                                  "--health-addr", "192.0.2.1"])
+        self.assertResult(p, 78)
+        (row,) = rows(p, "health port")
+        self.assertTrue(row.startswith("FAIL: cannot listen on 192.0.2.1:%d: "
+                                       % port), row)
+        self.assertIn("--health-addr must be an address of this host",
+                      " ".join(hints(p)))
+
+    def test_low_port_without_root_is_78(self):
+        if not SETPRIV:
+            self.skipTest("setpriv not found")
+        if not world_reachable(h.BIN):
+            self.skipTest("%s is not reachable by other users" % h.BIN)
+        with open("/proc/sys/net/ipv4/ip_unprivileged_port_start") as f:
+            if int(f.read()) <= 80:
+                self.skipTest("port 80 needs no privilege here")
+        p = self.check(["true"], ["--health-port", "80"],
+                       prefix=[SETPRIV, "--reuid", "123456", "--regid", "0",
+                               "--clear-groups", "--"])
+        self.assertResult(p, 78)
+        self.assertRegex(rows(p, "health port")[0],
+                         r"^FAIL: cannot listen on \S+:80: ")
+        self.assertIn("ports below 1024 need root", " ".join(hints(p)))
 
     def test_not_root_changes_nothing(self):
         if not SETPRIV:

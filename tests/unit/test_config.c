@@ -1726,6 +1726,25 @@ static const struct err_row err_rows[] = {
 	  { 0 },
 	  EX_CONFIG,
 	  { "@:2: syntax error" } },
+	/* inih would drop the key after "]" and read on without a word */
+	{ "[log] level = debug\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:1: text after the section name: put each key = value on a "
+	    "line of its own" } },
+	{ "[log] ; a comment there is fine\nlevel = bogus\n",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:2: [log] level: " } },
+	/* CR line ends (no LF): one line to inih, all but a section lost */
+	{ "[process]\rgrace = 3\r",
+	  { "x" },
+	  { 0 },
+	  EX_CONFIG,
+	  { "@:1: carriage return within a line: end lines with LF or "
+	    "CRLF" } },
 	{ "[process\ngrace = 1\n",
 	  { "x" },
 	  { 0 },
