@@ -495,15 +495,17 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 		return;
 	}
 	/*
-	 * The reload's stop went out and its grace runs: the stop takes the
-	 * grace over (no new child), and the app hears no second stop, which
-	 * many take as "quit now". A person's Ctrl-C still goes through.
+	 * pidone's own stop went out already, a reload's to the child, or,
+	 * the child gone, the one to the rest of its group, and the grace
+	 * runs: the stop takes it over (no new child), and the app hears no
+	 * second stop, which many take as "quit now". A person's Ctrl-C still
+	 * goes through.
 	 */
-	if (first_stop && was_reloading &&
-	    timer_running(lc, LIFECYCLE_TIMER_GRACE) &&
-	    (lc->state == LIFECYCLE_STARTING ||
-	     lc->state == LIFECYCLE_RUNNING) &&
-	    !(signo == SIGINT && stdin_tty)) {
+	if (first_stop && !(signo == SIGINT && stdin_tty) &&
+	    ((was_reloading && timer_running(lc, LIFECYCLE_TIMER_GRACE) &&
+	      (lc->state == LIFECYCLE_STARTING ||
+	       lc->state == LIFECYCLE_RUNNING)) ||
+	     (lc->state == LIFECYCLE_ENDING && lc->group_terminated))) {
 		record(out, LIFECYCLE_REC_SHUTTING_DOWN)->signo = signo;
 		return;
 	}

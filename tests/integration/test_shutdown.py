@@ -127,6 +127,40 @@ class Shutdown(h.TestCase):
         self.assertGreaterEqual(took, 0.4, "SIGKILL before grace")
         self.assertEqual(grace_ms(self, p), 500, p.describe())
 
+    def test_stop_while_the_group_ends_is_no_second_term(self):
+        # The main child ends; pidone's SIGTERM goes to the sibling, which
+        # takes a second over it; a docker stop then must not send it
+        # another (README: the group is told once).
+        child = h.python_child("""
+            import os, signal, sys, time
+            log = sys.argv[1]
+            if os.fork() == 0:
+                def on_term(sig, frame):
+                    with open(log, "a") as f:
+                        f.write("term\\n")
+                signal.signal(signal.SIGTERM, on_term)
+                print("sibling", flush=True)
+                while not os.path.exists(log):
+                    time.sleep(0.01)
+                time.sleep(1.5)
+                os._exit(0)
+            time.sleep(0.3)
+            sys.exit(3)
+            """, os.path.join(self.tmpdir(), "terms"))
+        log = child[-1]
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                if os.path.exists(log):
+                    os.unlink(log)
+                p = self.start(child, ["--grace", LONG_GRACE], mode=mode)
+                p.wait_log(r"^terminating the rest of the child's process")
+                p.kill(signal.SIGTERM)
+                p.wait_log(r"^received SIGTERM")
+                p.wait(15)
+                self.assertExit(p, 3)
+                with open(log) as f:
+                    self.assertEqual(f.read(), "term\n", p.describe())
+
     def test_waits_for_sibling_that_needs_a_second(self):
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):

@@ -1324,11 +1324,47 @@ Test(lifecycle, stop_while_a_reload_waits_for_the_group)
 		"", "told already, the grace runs");
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 30),
-		"kill -100 TERM fwd TERM | log shutting-down");
+		"log shutting-down", "no second TERM for the group");
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
 		     40),
 		"timer- grace | log exiting | exit 0");
+}
+
+/*
+ * The child ended by itself and pidone told the rest of its group: a
+ * docker stop then is no second SIGTERM for them; a further stop is
+ * (whoever sends it will not wait), as is a Ctrl-C at a terminal.
+ */
+Test(lifecycle, stop_while_the_group_ends_is_not_sent_twice)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     20);
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     21),
+		"log terminating-group | kill -100 TERM | timer+ grace 10000");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 30),
+		"log shutting-down");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 40),
+		"kill -100 TERM fwd TERM");
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     20);
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 21);
+	cr_expect_str_eq(step(&r,
+			      EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGINT,
+				 .stdin_tty = true),
+			      30),
+			 "kill -100 INT fwd INT | log shutting-down");
 }
 
 /* The reload's group outlives SIGKILL: the new child starts all the same. */
