@@ -790,6 +790,20 @@ void supervisor_on_change(void *data, const char *path)
 	struct supervisor *sup = data;
 	struct lifecycle_event ev = { .kind = LIFECYCLE_EV_RELOAD };
 
+	/*
+	 * A child forked after the last change read it as it started (a
+	 * restart's, when the change came in its backoff): no reload, which
+	 * would stop it at once for nothing.
+	 */
+	if (lifecycle_child_up(&sup->lc) &&
+	    sup->lc.started_ms > sup->watch.changed_ms) {
+		if (log_enabled(LOG_LEVEL_DEBUG))
+			log_emit(LOG_LEVEL_DEBUG, 0, NULL,
+				 LOG_FIELDS(LOG_STR("path", path)),
+				 "a watched path changed before the child "
+				 "started: nothing to reload");
+		return;
+	}
 	sup->changed_path = path;
 	step(sup, &ev);
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdutil.h"
 #include "log.h"
 #include "strv.h"
@@ -225,6 +226,7 @@ static bool rearm(struct watch *w, struct watch_path *p)
 static void changed(struct watch *w, const struct watch_path *p)
 {
 	w->changed = p->path;
+	w->changed_ms = clock_monotonic_ms();
 	ev_timer_stop(w->loop, &w->debounce);
 	ev_timer_set(&w->debounce, WATCH_DEBOUNCE_MS / 1000.0, 0.);
 	ev_timer_start(w->loop, &w->debounce);

@@ -64,6 +64,7 @@ struct watch {
 	struct watch_path *paths;
 	size_t n;
 	const char *changed; /* the path of the last change */
+	uint64_t changed_ms; /* when it was read (monotonic) */
 	watch_cb *cb;
 	void *data;
 };

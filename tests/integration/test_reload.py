@@ -397,6 +397,34 @@ class Reload(h.TestCase):
         p.wait()
         self.assertExit(p, 100 + signal.SIGTERM)
 
+    def test_a_change_in_a_backoff_is_read_by_the_restarted_child(self):
+        # The change comes just after the crash: the 1 s backoff ends
+        # before the 1 s debounce, and the child the restart starts reads
+        # the change as it starts: no reload stops it at once.
+        d = self.tmpdir()
+        runs = os.path.join(d, "runs")
+        watched = os.path.join(d, "conf")
+        os.mkdir(watched)
+        child = h.python_child("""
+            import os, sys, time
+            with open(sys.argv[1], "a") as f:
+                f.write("run\\n")
+            if len(open(sys.argv[1]).read().split()) == 1:
+                time.sleep(0.2)
+                sys.exit(1)
+            time.sleep(3)
+            """, runs)
+        p = self.start(child, ["--restart", "on-failure", "--watch", watched,
+                               "--log-level", "debug"])
+        p.wait_log(r"^restarting the child")
+        write(os.path.join(watched, "x"), "new")
+        p.wait(20)
+        self.assertExit(p, 0)
+        self.assertEqual(reloads(p), [], p.describe())
+        self.assertEqual(len(p.records(r"^child started$")), 2)
+        p.wait_log(r"^a watched path changed before the child started: "
+                   r"nothing to reload$", timeout=1)
+
     def test_watched_path_that_appears_later(self):
         base = self.tmpdir()
         conf = os.path.join(base, "etc", "app", "app.conf")
