@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -151,7 +152,7 @@ int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 	}
 	if (host &&
 	    (bracket ? family != AF_INET6 :
-		       family != AF_INET && strcmp(host, "localhost"))) {
+		       family != AF_INET && strcasecmp(host, "localhost"))) {
 		free(host);
 		return -EINVAL;
 	}

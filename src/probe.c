@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,7 +53,7 @@ static int set_target(struct probe_target *t, const char *host, size_t len,
 		return -EINVAL;
 	memcpy(text, host, len);
 	text[len] = '\0';
-	if (!bracketed && strcmp(text, "localhost") == 0)
+	if (!bracketed && strcasecmp(text, "localhost") == 0)
 		memcpy(text, "127.0.0.1", sizeof("127.0.0.1"));
 	if (fd_sockaddr(text, port, &t->addr, &t->addr_len, NULL, 0) < 0 ||
 	    (t->addr.ss_family == AF_INET6) != bracketed)
@@ -76,7 +77,7 @@ int probe_parse_url(const char *url, struct probe_target *ret)
 	bool bracketed = false;
 	size_t path_len;
 
-	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+	if (strncasecmp(url, scheme, sizeof(scheme) - 1) != 0)
 		return -EINVAL;
 	p = url + sizeof(scheme) - 1;
 	memset(&t, 0, sizeof(t));

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -79,7 +80,7 @@ int readytcp_start(struct readytcp *t, struct ev_loop *loop,
 
 	if (s->ready_tcp_port == 0)
 		return 0;
-	if (!host || strcmp(host, "localhost") == 0)
+	if (!host || strcasecmp(host, "localhost") == 0)
 		host = "127.0.0.1";
 	if (fd_sockaddr(host, s->ready_tcp_port, &t->addr, &t->addr_len,
 			t->target, sizeof(t->target)) < 0) {

@@ -66,7 +66,8 @@ const char *usage_text(char *buf, size_t size)
 		"--health-addr to all interfaces. Variables set to \"\" or to blanks\n"
 		"count as unset.\n"
 		"Booleans in variables and the file: 1/0, true/false, yes/no, on/off.\n"
-		"Words (booleans, json, info, always, none...) are read in any case.\n"
+		"Words (booleans, json, info, always, none...) are read in any case\n"
+		"(--user's keep only in lower case: else it names a user).\n"
 		"Config file keys, by section:");
 	for (int id = 0; id < SETTING_MAX; id++) {
 		const char *section = settings_def(id)->section;

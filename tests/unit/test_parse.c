@@ -261,6 +261,7 @@ static const struct hostport_row hostport_rows[] = {
 	{ "65535", 0, NULL, 65535 },
 	{ "127.0.0.1:5432", 0, "127.0.0.1", 5432 },
 	{ "localhost:80", 0, "localhost", 80 },
+	{ "LOCALHOST:80", 0, "LOCALHOST", 80 },
 	{ "[::1]:8080", 0, "::1", 8080 },
 	{ "[fe80::1]:1", 0, "fe80::1", 1 },
 	{ "0", -ERANGE, NULL, 0 },

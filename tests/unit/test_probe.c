@@ -31,6 +31,8 @@ static const struct url_row good_urls[] = {
 	{ "http://10.1.2.3:65535/readyz?verbose", AF_INET, "10.1.2.3", 65535,
 	  "/readyz?verbose" },
 	{ "http://localhost:9/x", AF_INET, "127.0.0.1", 9, "/x" },
+	/* a scheme and a host name are read in any case (RFC 3986) */
+	{ "HTTP://LocalHost:9/x", AF_INET, "127.0.0.1", 9, "/x" },
 	{ "http://[::1]:8081/readyz", AF_INET6, "[::1]", 8081, "/readyz" },
 	{ "http://[::1]", AF_INET6, "[::1]", 80, "/" },
 	{ "http://[::ffff:127.0.0.1]:1/a/b", AF_INET6, "[::ffff:127.0.0.1]", 1,
@@ -46,7 +48,6 @@ static const char *const bad_urls[] = {
 	"http://",
 	"http:/127.0.0.1/",
 	"https://127.0.0.1/",
-	"HTTP://127.0.0.1/",
 	"ftp://127.0.0.1/",
 	"127.0.0.1:8081",
 	"http://example.com/", /* a name: would need DNS */
@@ -230,7 +231,8 @@ static const struct answer_row answers[] = {
 	  0, 200,
 	  sizeof("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n"
 		 "Content-Length: 9\r\n\r\nHTTP/1.1 200 OK\r\n"
-		 "Content-Length: 2\r\n\r\n") - 1,
+		 "Content-Length: 2\r\n\r\n") -
+		  1,
 	  2 },
 	{ "five 1xx then 200",
 	  "HTTP/1.1 100 a\r\n\r\nHTTP/1.1 102 b\r\n\r\nHTTP/1.1 103 c\r\n\r\n"
@@ -243,8 +245,8 @@ static const struct answer_row answers[] = {
 	{ "101 is the answer", "HTTP/1.1 101 Switching\r\n\r\n", 0, 101, 0,
 	  -1 },
 	{ "100 alone", "HTTP/1.1 100 Continue\r\n\r\n", -EAGAIN, 0, 0, 0 },
-	{ "100 then garbage", "HTTP/1.1 100 Continue\r\n\r\nok", -EPROTO, 0,
-	  0, 0 },
+	{ "100 then garbage", "HTTP/1.1 100 Continue\r\n\r\nok", -EPROTO, 0, 0,
+	  0 },
 };
 
 Test(probe, parse_response)
@@ -293,8 +295,8 @@ Test(probe, parse_response_prefixes)
 			int status;
 			size_t off;
 			long clen;
-			int r = probe_parse_response(g.data, len, &status,
-						     &off, &clen);
+			int r = probe_parse_response(g.data, len, &status, &off,
+						     &clen);
 
 			if (len < head) {
 				cr_expect_eq(r, -EAGAIN, "%zu, prefix %zu: %d",
