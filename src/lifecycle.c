@@ -119,14 +119,16 @@ static struct lifecycle_action *record(struct lifecycle_actions *out,
 	return a;
 }
 
-static void send_signal(struct lifecycle_actions *out, pid_t target, int signo,
-			int forwarded)
+static struct lifecycle_action *send_signal(struct lifecycle_actions *out,
+					    pid_t target, int signo,
+					    int forwarded)
 {
 	struct lifecycle_action *a = add(out, LIFECYCLE_ACT_KILL);
 
 	a->target = target;
 	a->signo = signo;
 	a->forwarded = forwarded;
+	return a;
 }
 
 static bool timer_running(const struct lifecycle *lc,
@@ -341,7 +343,7 @@ static void stop_group(struct lifecycle *lc, struct lifecycle_actions *out)
 	int to = lc->settings->rewrite[SIGTERM];
 
 	if (to != 0)
-		send_signal(out, -lc->pgid, to, 0);
+		send_signal(out, -lc->pgid, to, 0)->stop = true;
 }
 
 /* The caller looked at the group after reaping, while ENDING. */
@@ -428,7 +430,8 @@ static void stop_child(struct lifecycle *lc, int signo,
 	pid_t target = forward_target(lc);
 
 	if (to != 0) {
-		send_signal(out, target, to, lc->reloading ? 0 : signo);
+		send_signal(out, target, to, lc->reloading ? 0 : signo)->stop =
+			true;
 		if (target < 0)
 			lc->group_terminated = true;
 	}
@@ -531,7 +534,7 @@ static void on_signal(struct lifecycle *lc, int signo, bool stdin_tty,
 	}
 	/* Forward first: the app hears of the signal before we log it. */
 	if (target != 0) {
-		send_signal(out, target, to, signo);
+		send_signal(out, target, to, signo)->stop = terminating;
 		if (target < 0 && terminating)
 			lc->group_terminated = true;
 	} else if (!terminating) {

@@ -166,6 +166,11 @@ struct lifecycle_action {
 	 */
 	int signo;
 	int forwarded; /* KILL: the signal received (0: pidone's own) */
+	/*
+	 * KILL: a stop (a stop signal forwarded, pidone's own SIGTERM after
+	 * --rewrite): SIGCONT follows, so that a stopped app hears it too
+	 */
+	bool stop;
 	/* CHILD_EXITED, EXITING, EXIT, NO_RESTART; RESTARTING: its ordinal */
 	int code;
 	int wstatus; /* CHILD_EXITED */

@@ -59,6 +59,15 @@ static void send_signal(struct supervisor *sup,
 				 signal_text(a->signo, name, sizeof(name)));
 		return;
 	}
+	/*
+	 * A stopped app (a forwarded TSTP, a STOP) would hold a stop pending
+	 * until the grace's SIGKILL: as systemd does, SIGCONT follows it.
+	 * The stop is out first; an app that is not stopped ignores this.
+	 */
+	if (a->stop && kill(a->target, SIGCONT) < 0 && errno != ESRCH)
+		log_emit(LOG_LEVEL_WARN, errno, NULL,
+			 LOG_FIELDS(LOG_INT("target", a->target)),
+			 "cannot send SIGCONT after the stop, ignoring");
 	if (!a->forwarded)
 		return;
 	sup->signals_forwarded[a->forwarded]++;

@@ -102,6 +102,33 @@ class Forwarding(h.TestCase):
                 # ... and it still forwards afterwards.
                 self.send_all(p, [signal.SIGCONT, signal.SIGUSR2])
 
+    def test_a_stopped_app_still_hears_the_stop(self):
+        # docker kill -s TSTP freezes the app; a docker stop then must
+        # reach it (SIGCONT follows a stop, as systemd sends it), not
+        # leave it frozen until the grace's SIGKILL.
+        child = h.python_child("""
+            import os, signal, time
+            def term(*a):
+                print("term", flush=True)
+                os._exit(0)
+            signal.signal(signal.SIGTERM, term)
+            print("ready", flush=True)
+            while True:
+                time.sleep(60)
+            """)
+        for mode in ("pid1", "subreaper"):
+            with self.subTest(mode=mode):
+                p = self.start(child, ["--grace", "30"], mode=mode)
+                p.wait_stdout("^ready$")
+                kid = p.child_pid()
+                p.kill(signal.SIGTSTP)
+                h.wait_for(lambda: (h.proc_stat(kid) or ("?",))[0] == "T",
+                           5, what="the app stopped")
+                p.kill(signal.SIGTERM)
+                p.wait(10)
+                self.assertExit(p, 0)
+                p.wait_stdout("^term$", timeout=1)
+
     def grandchild_barrier(self, p, after):
         """Return once the grandchild has handled every signal sent to it
         before now: send it a higher-numbered signal @after directly and

@@ -910,6 +910,44 @@ Test(lifecycle, reload_in_a_backoff_spends_no_budget)
 	cr_expect_eq(r.out.a[0].code, 1, "the first restart to begin");
 }
 
+/* The first KILL action of the last step: is it a stop (SIGCONT after)? */
+static bool kill_is_stop(const struct rig *r)
+{
+	for (size_t i = 0; i < r->out.n; i++)
+		if (r->out.a[i].kind == LIFECYCLE_ACT_KILL)
+			return r->out.a[i].stop;
+	cr_assert_fail("no kill in the step");
+	return false;
+}
+
+/* Stops are followed by SIGCONT (a stopped app hears them); no other. */
+Test(lifecycle, stops_and_only_stops_wake_a_stopped_app)
+{
+	struct rig r;
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGHUP), 10);
+	cr_expect_not(kill_is_stop(&r), "a forwarded HUP");
+	step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 20);
+	cr_expect(kill_is_stop(&r), "a forwarded TERM");
+	step(&r, EV(.kind = LIFECYCLE_EV_GRACE_OVER, .group_alive = true),
+	     10020);
+	cr_expect_not(kill_is_stop(&r), "the grace's SIGKILL");
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_RELOAD), 10);
+	cr_expect(kill_is_stop(&r), "a reload's own TERM");
+
+	rig_init(&r, SET_DEFAULT);
+	drive(&r, LIFECYCLE_RUNNING);
+	step(&r, EV(.kind = LIFECYCLE_EV_CHILD_EXITED, .wstatus = EXITED(0)),
+	     20);
+	step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true), 21);
+	cr_expect(kill_is_stop(&r), "the TERM to the rest of the group");
+}
+
 /* What health reads: up while forked or running, and only then. */
 Test(lifecycle, child_up_and_group_wanted)
 {
