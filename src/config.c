@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,11 +219,21 @@ static void set_command_json(struct load *L, const char *v)
 		     quote_at(q, v, len, offset));
 }
 
+/* Is @v "none", in any case, white space around it aside? */
+static bool is_none(const char *v)
+{
+	size_t start = strspn(v, BLANKS), len = strlen(v);
+
+	while (len > start && strchr(BLANKS, v[len - 1]))
+		len--;
+	return len - start == 4 && strncasecmp(v + start, "none", 4) == 0;
+}
+
 /*
  * Apply @v (NULL for a command-line flag) to setting @id in the current
  * layer. A list is emptied the first time a layer sets it, then takes one
  * item from the command line, or comma-separated items (white space
- * around them trimmed) from elsewhere; an empty value leaves it empty.
+ * around them trimmed) from elsewhere; an empty value or none empties it.
  * Errors are recorded; the setting keeps its lower value then.
  */
 static void apply(struct load *L, enum setting_id id, const char *v)
@@ -241,8 +252,15 @@ static void apply(struct load *L, enum setting_id id, const char *v)
 		settings_clear(L->s, id);
 		set_origin(L, id);
 	}
-	if (v[strspn(v, BLANKS)] == '\0')
+	/*
+	 * Empty, or the "none" --help and check show for an empty list: none,
+	 * even after items of the same layer (the last word wins), and a
+	 * variable can so empty what the file set.
+	 */
+	if (v[strspn(v, BLANKS)] == '\0' || is_none(v)) {
+		settings_clear(L->s, id);
 		return;
+	}
 	if (L->layer == ORIGIN_CLI) {
 		set_one(L, id, v);
 		return;

@@ -693,6 +693,27 @@ Test(config, empty_list_value_means_none)
 	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
 	cr_expect_null(s.config_path);
 	settings_done(&s);
+
+	/* "none", as --help and check show an empty list, in any case: a
+	 * variable can so empty the file's list */
+	r = load(&s, &e, "[dirs]\nwritable = /a\n[signals]\nrewrite = HUP:0\n",
+		 ARGS("check"),
+		 ENV("PIDONE_WRITABLE= None ", "PIDONE_REWRITE=none"), NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(strv_length(s.writable), 0);
+	cr_expect_eq(s.origin[SETTING_WRITABLE].kind, ORIGIN_ENV);
+	cr_expect_eq(s.rewrite[SIGHUP], SIGHUP, "HUP:0 undone");
+	settings_done(&s);
+
+	/* and the last word of a layer wins, an empty one too */
+	r = load(&s, &e, NULL,
+		 ARGS("check", "-w", "/a", "-w", "NONE", "--no-restart-exit",
+		      "3", "--no-restart-exit", ""),
+		 NO_ENV, NULL);
+	cr_assert_eq(r, CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(strv_length(s.writable), 0);
+	cr_expect_not(settings_status_listed(s.no_restart_exit, 3));
+	settings_done(&s);
 }
 
 /* address, ready_tcp, ready_http and live_http all none in @s; then free it. */
