@@ -506,9 +506,18 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 			 signal_text(a->signo, name, sizeof(name)));
 		break;
 	case LIFECYCLE_REC_TERMINATING_GROUP:
-		log_emit(LOG_LEVEL_INFO, 0, NULL,
-			 LOG_FIELDS(LOG_INT("pgid", -a->target)),
-			 "terminating the rest of the child's process group");
+		if (lc->settings->rewrite[SIGTERM] == 0)
+			log_emit(
+				LOG_LEVEL_INFO, 0, NULL,
+				LOG_FIELDS(LOG_INT("pgid", -a->target)),
+				"waiting for the rest of the child's process "
+				"group: no SIGTERM (--rewrite TERM:0), SIGKILL "
+				"after the grace");
+		else
+			log_emit(LOG_LEVEL_INFO, 0, NULL,
+				 LOG_FIELDS(LOG_INT("pgid", -a->target)),
+				 "terminating the rest of the child's process "
+				 "group");
 		break;
 	case LIFECYCLE_REC_NOT_REAPER:
 		log_emit(LOG_LEVEL_INFO, 0,

@@ -161,6 +161,21 @@ class Shutdown(h.TestCase):
                 with open(log) as f:
                     self.assertEqual(f.read(), "term\n", p.describe())
 
+    def test_term_dropped_the_rest_is_waited_for_then_killed(self):
+        # --rewrite TERM:0: the rest of the group gets no SIGTERM when the
+        # child ends, and the record says so (not "terminating")
+        marker = os.path.join(self.tmpdir(), "sibling-done")
+        p = self.start(h.python_child(FAMILY, marker, "clean", 3),
+                       ["--grace", "1", "--rewrite", "TERM:0"])
+        p.wait(15)
+        self.assertExit(p, 3)
+        self.assertFalse(os.path.exists(marker), "the sibling got a TERM")
+        self.assertEqual(p.records(r"^terminating the rest"), [])
+        p.wait_log(r"^waiting for the rest of the child's process group: "
+                   r"no SIGTERM \(--rewrite TERM:0\), SIGKILL after the "
+                   r"grace$", timeout=1)
+        self.assertEqual(grace_ms(self, p), 1000, p.describe())
+
     def test_waits_for_sibling_that_needs_a_second(self):
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):
