@@ -266,7 +266,8 @@ const char *lifecycle_state_name(enum lifecycle_state state);
 /*
  * What the child is going through, as `pidone status` shows it:
  * "starting", "running", "draining" (a stop waits for the drain),
- * "stopping" (the stop signal went out, the grace runs), "restarting"
+ * "stopping" (the stop signal went out, the grace runs; or the child
+ * ended, no restart follows, and the rest of its group ends), "restarting"
  * (it ended, a new one follows after the backoff or a reload's stop) or
  * "ended".
  */
