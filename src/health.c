@@ -103,10 +103,10 @@ enum health_child_state health_child(const struct health *h)
 		 * Forked, the exec not confirmed: the command may never run
 		 * (not found, not executable), so nothing counts it live or
 		 * ready yet, nor tells an outer supervisor READY=1. A restart
-		 * stays live, as through its backoff, unless a stop came.
+		 * stays live, as through its backoff, a stop or not: /healthz
+		 * is 200 through a stop until the child is gone.
 		 */
-		return lc->runs && !lc->shutting_down ? HEALTH_CHILD_BACKOFF :
-							HEALTH_CHILD_NONE;
+		return lc->runs ? HEALTH_CHILD_BACKOFF : HEALTH_CHILD_NONE;
 	case LIFECYCLE_RUNNING:
 	case LIFECYCLE_DRAINING: /* it runs and serves until the drain ends */
 		return HEALTH_CHILD_RUNNING;
@@ -270,8 +270,11 @@ static void eval_child(const struct health *h, enum health_probe probe,
 		if (!c->ok) {
 			exitstatus_describe(h->lc->last_wstatus, how,
 					    sizeof(how));
-			snprintf(c->reason, sizeof(c->reason),
-				 "child %s, restart pending", how);
+			snprintf(c->reason, sizeof(c->reason), "child %s, %s",
+				 how,
+				 h->lc->state == LIFECYCLE_STARTING ?
+					 "the next one starting" :
+					 "restart pending");
 		}
 		break;
 	case HEALTH_CHILD_EXITED:

@@ -72,14 +72,15 @@ static const struct scenario scenarios[] = {
 		S(EV_BACKOFF, 2, EXITED(1), NULL, true, false, "",
 		  "child exited with status 1, restart pending"),
 		S(EV_FORKED, 3, 0, NULL, true, false, "",
-		  "child exited with status 1, restart pending"),
+		  "child exited with status 1, the next one starting"),
 		S(EV_START, 4, 0, NULL, true, true, "", ""),
 		S(EV_BACKOFF, 5, EXITED(1), NULL, true, false, "",
 		  "child exited with status 1, restart pending"),
 		S(EV_FORKED, 6, 0, NULL, true, false, "",
-		  "child exited with status 1, restart pending"),
-		S(EV_SHUTDOWN, 7, 0, NULL, false, false,
-		  "child not started yet", "child not started yet")) },
+		  "child exited with status 1, the next one starting"),
+		/* a stop: live until the child is gone */
+		S(EV_SHUTDOWN, 7, 0, NULL, true, false, "",
+		  "child exited with status 1, the next one starting")) },
 	{ "ready delay",
 	  { .ready_delay_ms = 5000 },
 	  STEPS(S(EV_START, 10000, 0, NULL, true, false, "",
@@ -372,6 +373,32 @@ Test(health, ready_checks_wait_for_a_running_child)
 		cr_assert_not(checks[i].ok, "%s", checks[i].name);
 		cr_assert_str_eq(checks[i].reason, "child not running");
 	}
+}
+
+/*
+ * A restart's child forked, its exec not confirmed: live, as through the
+ * backoff, a stop or not (the child is not gone); not ready, and saying
+ * the next one is starting.
+ */
+Test(health, restart_starting_stays_live_through_a_stop)
+{
+	struct health_config cfg = { 0 };
+	struct health_check c[HEALTH_CHECK_MAX];
+	struct health h;
+
+	health_init(&h, &cfg, fresh_lc());
+	child_started(&h, 0);
+	child_backoff(&h, EXITED(1));
+	child_forked(&h, 1000);
+	cr_expect(health_live(&h, 1000));
+	cr_assert_gt(health_checks(&h, 1000, HEALTH_PROBE_READY, c,
+				   HEALTH_CHECK_MAX),
+		     0);
+	cr_expect_str_eq(c[0].reason,
+			 "child exited with status 1, the next one starting");
+	shutdown_begun(&h);
+	cr_expect(health_live(&h, 1001), "live until the child is gone");
+	cr_expect_not(health_ready(&h, 1001));
 }
 
 /* A state with every check configured and some failing, for the bodies. */
