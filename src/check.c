@@ -316,13 +316,31 @@ static void report_unknown_env(struct report *rp, char *const *envp)
 	}
 }
 
+/* Variable @name ("PATH=") from @envp, or NULL when it is not set. */
+static const char *env_value(char *const *envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], name, len) == 0)
+			return envp[i] + len;
+	return NULL;
+}
+
 /* PATH from @envp, or NULL when it is not set (execvp's default then). */
 static const char *env_path(char *const *envp)
 {
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], "PATH=", 5) == 0)
-			return envp[i] + 5;
-	return NULL;
+	return env_value(envp, "PATH=");
+}
+
+/* Readiness settings nobody hears of: the start warns, and so does this. */
+static void report_unheard(struct report *rp, const struct settings *s,
+			   char *const *envp)
+{
+	if (s->health_port == 0 && !env_value(envp, "NOTIFY_SOCKET=") &&
+	    (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
+	     s->watchdog_ms || s->ready_http || s->live_http))
+		row(rp, "readiness", NULL, "WARNING: " HEALTH_UNHEARD_TEXT);
 }
 
 /*
@@ -937,6 +955,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	if (!has_command)
 		first_failure(&code, EX_USAGE);
 	report_health_port(&rp, s, &code);
+	report_unheard(&rp, s, envp);
 	memset(&command, 0, sizeof(command));
 	args = calloc(strv_length(s->command) + 1, sizeof(*args));
 	watch = calloc(strv_length(s->watch) + 1, sizeof(*watch));

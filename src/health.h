@@ -55,6 +55,12 @@
 /* Any body health_format_* writes fits in this many bytes. */
 #define HEALTH_BODY_MAX 2048
 
+/* The start's warning (and check's) when no one hears of readiness. */
+#define HEALTH_UNHEARD_TEXT                                               \
+	"--ready-delay, --ready-tcp, --ready-notify, --watchdog, "        \
+	"--ready-http and --live-http have no effect with --health-port " \
+	"0 and no NOTIFY_SOCKET"
+
 /* Which endpoint a check belongs to or a verdict is for. */
 enum health_probe {
 	HEALTH_PROBE_LIVE, /* /healthz, /livez */

@@ -245,10 +245,7 @@ static int health_start(struct pidone *p)
 	if (!health_of(p)) {
 		if (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
 		    s->watchdog_ms || s->ready_http || s->live_http)
-			log_warnx("--ready-delay, --ready-tcp, --ready-notify, "
-				  "--watchdog, --ready-http and --live-http "
-				  "have no effect with --health-port 0 and no "
-				  "NOTIFY_SOCKET");
+			log_warnx(HEALTH_UNHEARD_TEXT);
 		return 0;
 	}
 	appcheck_config(s, &hc);

@@ -526,6 +526,21 @@ class Check(h.TestCase):
         self.assertIn("--health-addr must be an address of this host",
                       " ".join(hints(p)))
 
+    def test_readiness_nobody_hears_is_warned_as_the_start_does(self):
+        text = ("--ready-delay, --ready-tcp, --ready-notify, --watchdog, "
+                "--ready-http and --live-http have no effect with "
+                "--health-port 0 and no NOTIFY_SOCKET")
+        p = self.check(["true"], ["--ready-delay", "5"])
+        self.assertResult(p, 0)
+        self.assertEqual(rows(p, "readiness"), ["WARNING: " + text])
+        start = self.run_pidone(["true"], ["--health-port", "0",
+                                           "--ready-delay", "5"],
+                                defaults=False, mode="subreaper")
+        self.assertEqual([r["msg"] for r in start.records("no effect")],
+                         [text])
+        # without a readiness setting: no row
+        self.assertEqual(rows(self.check(["true"]), "readiness"), [])
+
     def test_low_port_without_root_is_78(self):
         if not SETPRIV:
             self.skipTest("setpriv not found")
