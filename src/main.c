@@ -109,8 +109,8 @@ static void final_home(uid_t uid, char *env, size_t size)
  * writable dirs when asked (as root, before the drop, owned by the final
  * user), become the final user for good, then prove every writable dir
  * writable as that user. A start that fails on the way removes the dirs
- * it made, as far as it still may (dirs_undo). Returns 0, or the exit
- * code (already logged).
+ * it made, as far as it still may (dirs_undo), as does run() for a later
+ * failure before the child. Returns 0, or the exit code (already logged).
  */
 static int become_final_user(const struct settings *s,
 			     struct dirs_created *made, char *home, size_t size)
@@ -155,8 +155,7 @@ static int become_final_user(const struct settings *s,
 			goto err_undo_dirs;
 		}
 	}
-	dirs_created_done(made);
-	return 0;
+	return 0; /* the dirs made stay undoable until the child starts */
 
 err_undo_dirs:
 	dirs_undo(made);
@@ -395,6 +394,7 @@ static int run(struct pidone *p)
 	}
 
 	/* Step 5: the child; its exec is confirmed on the loop. */
+	dirs_created_done(&p->dirs_made);
 	supervisor_start(&p->supervisor, p->loop.ev, &p->settings, &p->spec,
 			 reaper, health_of(p));
 	outer_start(&p->outer, p->loop.ev, &p->supervisor.lc, &p->health,
@@ -414,6 +414,8 @@ static int run(struct pidone *p)
 	code = p->supervisor.exit_code;
 
 out:
+	/* A start that failed before the child removes the dirs it made. */
+	dirs_undo(&p->dirs_made);
 	/* The outer supervisor hears the last status. */
 	outer_done(&p->outer);
 #ifndef PIDONE_TEARDOWN

@@ -222,6 +222,18 @@ class UndoOnFailure(CreateDirsCase):
         self.assertEqual(warns[0].get("error"), "Permission denied",
                          p.describe())
 
+    def test_a_failure_after_the_dirs_before_the_child_removes_them(self):
+        # --watch fails (the final user cannot read the path), after the
+        # dirs were made and proved: no child ran, so they go again
+        home = self.world_tmpdir()
+        os.chown(home, 65532, 65532)
+        secret = self.tmpdir()                      # root's 0700
+        p = self.run_dirs([os.path.join(home, "x", "y")],
+                          ["--watch", os.path.join(secret, "conf")])
+        self.assertExit(p, 77)
+        self.assertNotStarted(p)
+        self.assertEqual(os.listdir(home), [], p.describe())
+
     def test_failed_privilege_drop_removes_the_dirs(self):
         if not SETPRIV:
             self.skipTest("setpriv not found")
