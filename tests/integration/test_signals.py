@@ -108,11 +108,14 @@ class Forwarding(h.TestCase):
         # leave it frozen until the grace's SIGKILL.
         child = h.python_child("""
             import os, signal, time
+            # os.write, not print: a TSTP may stop it inside a print()
+            # whose line is out already, and the handler's print would
+            # then find the buffer taken
             def term(*a):
-                print("term", flush=True)
+                os.write(1, b"term\\n")
                 os._exit(0)
             signal.signal(signal.SIGTERM, term)
-            print("ready", flush=True)
+            os.write(1, b"ready\\n")
             while True:
                 time.sleep(60)
             """)
