@@ -679,10 +679,16 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
 			 strerror(-r)))
 			L->err_r = r;
 	} else if (r < 0 && named_by) {
-		fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by, path,
-		     strerror(-r));
+		/* -EACCES kept: `pidone health` may not read PID 1's file */
+		if (fail(L, EX_CONFIG, "%s: cannot open %s: %s", named_by, path,
+			 strerror(-r)) &&
+		    r == -EACCES)
+			L->err_r = r;
 	} else if (r < 0 && r != -ENOENT) {
-		fail(L, EX_CONFIG, "%s: cannot open: %s", path, strerror(-r));
+		if (fail(L, EX_CONFIG, "%s: cannot open: %s", path,
+			 strerror(-r)) &&
+		    r == -EACCES)
+			L->err_r = r;
 	}
 	if (r < 0)
 		return r;
@@ -774,9 +780,10 @@ static void default_writable(struct load *L)
 }
 
 /* Merge the four layers into @s (see config.h). */
-int config_load(struct settings *s, int argc, char *const *argv,
-		char *const *envp, const char *default_config,
-		struct config_error *reterr)
+/* config_load's work; @file false reads no file, as --config '' would. */
+static int load_layers(struct settings *s, int argc, char *const *argv,
+		       char *const *envp, const char *default_config, bool file,
+		       struct config_error *reterr)
 {
 	static const char actions[][8] = { "", "check", "health", "status" };
 	struct load L = { .s = s, .envp = envp, .err = reterr };
@@ -792,7 +799,8 @@ int config_load(struct settings *s, int argc, char *const *argv,
 	/* --help and --version win over everything, even a broken file. */
 	if (L.wants != CONFIG_ACTION_RUN)
 		return (int)L.wants;
-	apply_file(&L, default_config);
+	if (file)
+		apply_file(&L, default_config);
 	apply_env(&L);
 	apply_cli(&L, argc, argv);
 	L.layer = ORIGIN_DEFAULT;
@@ -804,4 +812,17 @@ int config_load(struct settings *s, int argc, char *const *argv,
 		     "no command: give one after -- or set PIDONE_COMMAND or "
 		     "command = in the config file");
 	return L.err_r ? L.err_r : (int)L.action;
+}
+
+int config_load(struct settings *s, int argc, char *const *argv,
+		char *const *envp, const char *default_config,
+		struct config_error *reterr)
+{
+	return load_layers(s, argc, argv, envp, default_config, true, reterr);
+}
+
+int config_load_no_file(struct settings *s, int argc, char *const *argv,
+			char *const *envp, struct config_error *reterr)
+{
+	return load_layers(s, argc, argv, envp, NULL, false, reterr);
 }

@@ -31,8 +31,9 @@ struct config_error {
  * "--config ''" reads no file at all.
  *
  * Returns an enum config_action (>= 0), or a negative errno with @reterr
- * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG), or -ENOMEM, -EMFILE
- * or -ENFILE (EX_SOFTWARE: out of memory, or of fds to open the file).
+ * filled: -EINVAL (exit_code EX_USAGE or EX_CONFIG), -EACCES (EX_CONFIG:
+ * the file cannot be opened by this user), or -ENOMEM, -EMFILE or -ENFILE
+ * (EX_SOFTWARE: out of memory, or of fds to open the file).
  * Only the first error is kept, but every other valid entry is still
  * applied, so s->log_format and s->log_level are usable to print it.
  * HELP and VERSION are returned as soon as argv asks for them, without
@@ -41,6 +42,13 @@ struct config_error {
 int config_load(struct settings *s, int argc, char *const *argv,
 		char *const *envp, const char *default_config,
 		struct config_error *reterr);
+
+/*
+ * As config_load, but reading no file at all, as --config '' would: PID
+ * 1's settings for `pidone health` when its file cannot be opened.
+ */
+int config_load_no_file(struct settings *s, int argc, char *const *argv,
+			char *const *envp, struct config_error *reterr);
 
 /*
  * The next PIDONE_* variable of @envp, from entry *@pos on, that pidone

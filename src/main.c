@@ -275,7 +275,8 @@ static int config_failed(int r, const struct config_error *e, const char *whose)
  */
 static int adopt_peer(struct settings *s, struct config_error *e)
 {
-	int r = peer_adopt(s, environ, e);
+	/* --url names what to probe: PID 1's settings do not matter */
+	int r = s->probe_url ? 0 : peer_adopt(s, environ, e);
 
 	return r < 0 ? config_failed(r, e, "the running pidone's settings: ") :
 		       0;

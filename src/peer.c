@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "fdutil.h"
+#include "log.h"
 #include "banned.h"
 
 /* Bounds for PID 1's command line: what a container's ENTRYPOINT holds. */
@@ -61,6 +62,23 @@ int peer_adopt(struct settings *s, char *const *envp,
 
 	settings_init(&peer);
 	r = config_load(&peer, argc, argv, envp, CONFIG_DEFAULT_PATH, reterr);
+	/*
+	 * PID 1 read its file as root and this user may not (mode 0600):
+	 * a HEALTHCHECK failing for ever would say nothing true. Its command
+	 * line and environment still give the port, unless the file did.
+	 */
+	if (r == -EACCES) {
+		log_emit(LOG_LEVEL_WARN, 0,
+			 "make the file readable by the image's user, or give "
+			 "the port in the command line or PIDONE_HEALTH_PORT",
+			 NULL, 0,
+			 "the running pidone's settings: %s; its port is taken "
+			 "from its command line and environment alone",
+			 reterr->text);
+		settings_done(&peer);
+		settings_init(&peer);
+		r = config_load_no_file(&peer, argc, argv, envp, reterr);
+	}
 	if (r == CONFIG_ACTION_RUN) {
 		s->health_port = peer.health_port;
 		memcpy(s->health_addr, peer.health_addr,

@@ -25,7 +25,8 @@
  * pidone, is this process, or its command line cannot be read; or
  * config_load's negative errno with @reterr filled when PID 1's settings
  * do not load now (its file got a bad value since it started): probing
- * the default port instead would fail for the wrong reason.
+ * the default port instead would fail for the wrong reason. A file this
+ * user may not open is warned about, and left out.
  */
 int peer_adopt(struct settings *s, char *const *envp,
 	       struct config_error *reterr);

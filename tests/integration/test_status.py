@@ -162,6 +162,44 @@ class Beside(h.TestCase):
                               "[health] port: \\\"banana\\\" is not a port "
                               "number" % ini, err)
 
+    def test_url_needs_no_settings_of_pid1(self):
+        # --url names what to probe: PID 1's settings, broken here (or
+        # with options this build does not know), are not read
+        port = h.free_port()
+        d = self.tmpdir()
+        os.chmod(d, 0o755)
+        ini = os.path.join(d, "pidone.ini")
+        with open(ini, "w") as f:
+            f.write("[process]\ngrace = 5\n")
+        os.chmod(ini, 0o644)
+        p = self.start_app(port, "--config", ini)
+        with open(ini, "w") as f:
+            f.write("[health]\nport = banana\n")
+        url = "http://127.0.0.1:%d/healthz" % port
+        code, out, err = self.beside(p, "health", "--url", url)
+        self.assertEqual((code, out), (0, "ok: GET %s -> 200\n" % url), err)
+        code, out, err = self.beside(p, "status", "--url", url)
+        self.assertEqual(code, 0, out + err)
+
+    def test_a_file_of_pid1s_this_user_cannot_read_is_left_out(self):
+        # PID 1 read its 0600 file as root; the image's user may not: a
+        # warning, and the port from PID 1's command line, not a 78 that
+        # would mark the container unhealthy for ever
+        port = h.free_port()
+        d = self.tmpdir()
+        os.chmod(d, 0o755)
+        ini = os.path.join(d, "pidone.ini")
+        with open(ini, "w") as f:
+            f.write("[process]\ngrace = 5\n")
+        os.chmod(ini, 0o600)
+        p = self.start_app(port, "--config", ini)
+        code, out, err = self.beside(p, "health", user=65532)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn(":%d/healthz -> 200" % port, out)
+        self.assertIn("the running pidone's settings: --config: cannot "
+                      "open %s: Permission denied; its port is taken from "
+                      "its command line and environment alone" % ini, err)
+
     def test_status_text(self):
         port = h.free_port()
         p = self.start_app(port)
