@@ -49,7 +49,7 @@ static int read_proc(int proc_dir, const char *name, struct ptree_proc *ret)
 {
 	char buf[PROC_FILE_MAX];
 	struct kerntext_stat st;
-	uint64_t uid = 0;
+	uint64_t uid = 0, rss_kb = 0;
 	int r = 0;
 	int dir = openat(proc_dir, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -61,15 +61,22 @@ static int read_proc(int proc_dir, const char *name, struct ptree_proc *ret)
 		goto out_close;
 	}
 	n = fd_read_file(dir, "status", buf, sizeof(buf));
-	if (n > 0)
+	/*
+	 * VmRSS, not stat's rss: the kernel sums its per-CPU counts for it,
+	 * where stat's is a quick read that may miss most of a small
+	 * process's pages (128k for a 288 kB pidone on 6.18). None: 0 (a
+	 * kernel thread).
+	 */
+	if (n > 0) {
 		(void)kerntext_key_u64(buf, (size_t)n, "Uid", &uid);
+		(void)kerntext_key_u64(buf, (size_t)n, "VmRSS", &rss_kb);
+	}
 	*ret = (struct ptree_proc){
 		.pid = st.pid,
 		.ppid = st.ppid,
 		.uid = (unsigned)uid,
 		.state = st.state,
-		.rss_kb =
-			st.rss_pages * ((uint64_t)sysconf(_SC_PAGESIZE) / 1024),
+		.rss_kb = rss_kb,
 	};
 	read_cmd(dir, &st, ret->cmd);
 out_close:

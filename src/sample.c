@@ -72,20 +72,23 @@ static long count_fds(const char *dir)
 
 static void child(struct metrics_sample *m, pid_t pid)
 {
-	char path[40], buf[1024];
+	char path[40], buf[1024], status[4096];
 	struct kerntext_stat st;
+	uint64_t rss_kb;
 	ssize_t n;
-	long fds, tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	long fds, tick = sysconf(_SC_CLK_TCK);
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
-	if (n > 0 && tick > 0 && page > 0 &&
-	    kerntext_proc_stat(buf, (size_t)n, &st) == 0) {
-		set(m, METRICS_CHILD_RSS, st.rss_pages * (uint64_t)page);
+	if (n > 0 && tick > 0 && kerntext_proc_stat(buf, (size_t)n, &st) == 0)
 		set(m, METRICS_CHILD_CPU_USEC,
 		    (st.utime_ticks + st.stime_ticks) * 1000000 /
 			    (uint64_t)tick);
-	}
+	/* VmRSS, as pidone status shows it (see ptree.c) */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	n = fd_read_file(AT_FDCWD, path, status, sizeof(status));
+	if (n > 0 && kerntext_key_u64(status, (size_t)n, "VmRSS", &rss_kb) == 0)
+		set(m, METRICS_CHILD_RSS, rss_kb * 1024);
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	fds = count_fds(path);
 	if (fds >= 0)

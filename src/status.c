@@ -46,6 +46,13 @@ struct asked {
 	size_t len;
 };
 
+/* Does @m's body start as pidone's /healthz?verbose does? */
+static bool starts_as_pidone(const struct asked *m)
+{
+	return m->len >= 8 && (memcmp(m->body, "[+]child", 8) == 0 ||
+			       memcmp(m->body, "[-]child", 8) == 0);
+}
+
 /* GET the three paths; false when no pidone answered the first. */
 static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 		struct asked out[ASKED], char *where, size_t where_size,
@@ -84,6 +91,15 @@ static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 		if (r == 0)
 			out[i] = (struct asked){ a.status, bufs[i] + a.body_off,
 						 a.len - a.body_off };
+		/* pidone's ?verbose starts with its child check: an app on
+		 * the port (PID 1 not pidone, 8081 taken) is not pidone */
+		if (i == 0 && !starts_as_pidone(&out[0])) {
+			snprintf(why, why_size,
+				 "%s answers, but not as pidone's health "
+				 "port (no [+]child line in /healthz?verbose)",
+				 where);
+			return false;
+		}
 	}
 	return true;
 }
@@ -246,35 +262,52 @@ static void container_text(struct textbuf *t, const uint64_t *v,
 			   const bool *known)
 {
 	char a[32], b[32];
+	const char *sep = " "; /* before the next piece */
 
 	textbuf_puts(t, "container:");
-	if (known[CGROUP_MEMORY_BYTES])
-		textbuf_printf(t, " memory %s",
+	if (!known[CGROUP_MEMORY_BYTES] && !known[CGROUP_MEMORY_PEAK] &&
+	    !known[CGROUP_CPU_USEC] && !known[CGROUP_PIDS]) {
+		textbuf_puts(t, " no cgroup readable");
+		sep = ", ";
+	}
+	if (known[CGROUP_MEMORY_BYTES]) {
+		textbuf_printf(t, "%smemory %s", sep,
 			       mib(v[CGROUP_MEMORY_BYTES], a, sizeof(a)));
-	if (known[CGROUP_MEMORY_BYTES] && known[CGROUP_MEMORY_LIMIT])
-		textbuf_printf(t, " of %s",
-			       mib(v[CGROUP_MEMORY_LIMIT], b, sizeof(b)));
-	if (known[CGROUP_MEMORY_PEAK])
-		textbuf_printf(t, " (peak %s)",
+		if (known[CGROUP_MEMORY_LIMIT])
+			textbuf_printf(t, " of %s",
+				       mib(v[CGROUP_MEMORY_LIMIT], b,
+					   sizeof(b)));
+		if (known[CGROUP_MEMORY_PEAK])
+			textbuf_printf(t, " (peak %s)",
+				       mib(v[CGROUP_MEMORY_PEAK], a,
+					   sizeof(a)));
+		sep = ", ";
+	} else if (known[CGROUP_MEMORY_PEAK]) {
+		textbuf_printf(t, "%smemory peak %s", sep,
 			       mib(v[CGROUP_MEMORY_PEAK], a, sizeof(a)));
-	if (known[CGROUP_CPU_USEC])
-		textbuf_printf(t, ", cpu %" PRIu64 ".%02" PRIu64 " s",
+		sep = ", ";
+	}
+	if (known[CGROUP_CPU_USEC]) {
+		textbuf_printf(t, "%scpu %" PRIu64 ".%02" PRIu64 " s", sep,
 			       v[CGROUP_CPU_USEC] / 1000000,
 			       v[CGROUP_CPU_USEC] % 1000000 / 10000);
-	if (known[CGROUP_CPU_USEC] && known[CGROUP_CPU_LIMIT])
-		textbuf_printf(t, " (limit %s CPU%s)",
-			       /* thousandths, written as seconds are */
-			       seconds_text(v[CGROUP_CPU_LIMIT], a, sizeof(a)),
-			       v[CGROUP_CPU_LIMIT] == 1000 ? "" : "s");
-	if (known[CGROUP_PIDS])
-		textbuf_printf(t, ", pids %" PRIu64, v[CGROUP_PIDS]);
-	if (known[CGROUP_PIDS] && known[CGROUP_PIDS_LIMIT])
-		textbuf_printf(t, " of %" PRIu64, v[CGROUP_PIDS_LIMIT]);
+		if (known[CGROUP_CPU_LIMIT])
+			textbuf_printf(t, " (limit %s CPU%s)",
+				       /* thousandths, written as seconds are */
+				       seconds_text(v[CGROUP_CPU_LIMIT], a,
+						    sizeof(a)),
+				       v[CGROUP_CPU_LIMIT] == 1000 ? "" : "s");
+		sep = ", ";
+	}
+	if (known[CGROUP_PIDS]) {
+		textbuf_printf(t, "%spids %" PRIu64, sep, v[CGROUP_PIDS]);
+		if (known[CGROUP_PIDS_LIMIT])
+			textbuf_printf(t, " of %" PRIu64, v[CGROUP_PIDS_LIMIT]);
+		sep = ", ";
+	}
 	if (known[CGROUP_OOM_KILLS])
-		textbuf_printf(t, ", oom kills %" PRIu64, v[CGROUP_OOM_KILLS]);
-	if (!known[CGROUP_MEMORY_BYTES] && !known[CGROUP_CPU_USEC] &&
-	    !known[CGROUP_PIDS])
-		textbuf_puts(t, " no cgroup readable");
+		textbuf_printf(t, "%soom kills %" PRIu64, sep,
+			       v[CGROUP_OOM_KILLS]);
 	textbuf_puts(t, "\n");
 }
 
@@ -334,13 +367,18 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	ptree_order(procs, (size_t)n, scratch);
 	textbuf_init(&tt, tree, sizeof(tree));
 	ptree_format(&tt, procs, (size_t)n, json);
-	/* An empty list must not read as "no processes". */
-	if (scan_err)
+	/*
+	 * An empty list must not read as "no processes": this process at
+	 * least is in a procfs of its own namespace, so none means none is
+	 * mounted there (an empty dir, another namespace's).
+	 */
+	if (scan_err || (n == 0 && more == 0))
 		textbuf_printf(&tt,
 			       json ? ",\"processes_error\":\"cannot read "
 				      "/proc: %s\"" :
 				      "  cannot read /proc: %s\n",
-			       strerror(scan_err));
+			       scan_err ? strerror(scan_err) :
+					  "no process in it (not mounted?)");
 
 	textbuf_init(&t, head, sizeof(head));
 	if (json) {

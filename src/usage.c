@@ -111,7 +111,7 @@ const char *usage_text(char *buf, size_t size)
 		"64 usage error, 70 internal error, 77 privileges could not be dropped or\n"
 		"a writable dir is not writable, 78 configuration error, 126 command not\n"
 		"executable, 127 command not found. pidone health: 0 healthy, 1 not\n"
-		"(64 or 78 for its own usage or settings error).\n"
-		"pidone status: 0 live, 1 not, 2 no pidone answered.\n");
+		"(64 or 78 for its own usage or settings error, 70 out of fds).\n"
+		"pidone status: 0 live, 1 not, 2 no pidone answered (64, 78 as health).\n");
 	return buf;
 }

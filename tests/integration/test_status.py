@@ -13,6 +13,7 @@ output exit 70 and say why; an unreadable /proc is said in the report.
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -238,6 +239,21 @@ class Beside(h.TestCase):
         self.assertEqual(procs[2]["depth"], 1)
         self.assertIn("python", procs[2]["command"])
         self.assertIsInstance(st["container"], dict)
+        # RSS as VmRSS says (stat's rss is a quick read that misses most
+        # of an idle pidone's pages on newer kernels), the same in
+        # /metrics
+        with open("/proc/%d/status" % p.pid) as f:
+            vmrss = int(re.search(r"^VmRSS:\s+(\d+) kB$", f.read(),
+                                  re.M).group(1))
+        self.assertLessEqual(abs(procs[1]["rss_kb"] - vmrss), 16,
+                             (procs[1], vmrss))
+        kid = p.child_pid()
+        with open("/proc/%d/status" % kid) as f:
+            vmrss = int(re.search(r"^VmRSS:\s+(\d+) kB$", f.read(),
+                                  re.M).group(1))
+        m = re.search(r"^pidone_child_resident_memory_bytes (\d+)$",
+                      h.http_get(port, "/metrics").text(), re.M)
+        self.assertLessEqual(abs(int(m.group(1)) // 1024 - vmrss), 64)
 
     def test_status_not_live_is_1_with_the_reason(self):
         port = h.free_port()
@@ -330,6 +346,21 @@ class Beside(h.TestCase):
         self.assertIn(", cpu 12.34 s, pids 4 of 100", line[0])
         self.assertNotIn("cpu_limit_millicpus", js)
 
+    def test_status_cgroup_partly_readable(self):
+        # the line reads as a list whatever is missing
+        root = write_tree(self.tmpdir(), {
+            "cgroup.controllers": "memory\n",
+            "memory.peak": "%d\n" % (5 << 20),
+            "memory.events": "oom_kill 0\n"})
+        env = {"PIDONE_TEST_CGROUP_ROOT": root}
+        p = self.start_app(h.free_port(), env=env)
+        line, _ = self.container(p, env)
+        self.assertEqual(line, ["container: memory peak 5.0 MiB, oom kills "
+                                "0"])
+        env = {"PIDONE_TEST_CGROUP_ROOT": "/nonexistent"}
+        line, _ = self.container(p, env)
+        self.assertEqual(line, ["container: no cgroup readable, oom kills 0"])
+
     def test_status_cgroup_v1_limits(self):
         # cpu and cpuacct as Docker mounts them: one hierarchy, two links.
         root = write_tree(self.tmpdir(), {
@@ -367,6 +398,21 @@ class Beside(h.TestCase):
         self.assertRegex(out.splitlines()[0],
                          r"^no pidone answers: 127.0.0.1:%d: "
                          r"Connection refused$" % port)
+        # an app on the port (PID 1 not pidone, or 8081 its) is no pidone
+        web = subprocess.Popen([sys.executable, "-m", "http.server",
+                                str(port), "--bind", "127.0.0.1"],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        self.addCleanup(web.wait)
+        self.addCleanup(web.kill)
+        h.wait_http(port, "/", 200)
+        code, out, _ = self.beside(p, "status", "--url",
+                                   "http://127.0.0.1:%d/" % port)
+        self.assertEqual(code, 2, out)
+        self.assertEqual(out.splitlines()[0],
+                         "no pidone answers: 127.0.0.1:%d answers, but not "
+                         "as pidone's health port (no [+]child line in "
+                         "/healthz?verbose)" % port)
 
     def test_status_takes_no_arguments(self):
         r = subprocess.run([h.BIN, "status", "extra"], stdout=subprocess.PIPE,
@@ -399,13 +445,20 @@ class Reports(h.TestCase):
                 self.assertEqual(recs[0]["error"], os.strerror(errno.ENOSPC))
 
     def test_unreadable_proc_is_said_not_an_empty_list(self):
-        # /proc hidden under a mode-000 tmpfs, status run as 65532. The
+        # /proc hidden under a tmpfs, mode 000 (unreadable) or 755 (empty,
+        # as when no procfs is mounted), status run as 65532. The
         # sanitizer build's LeakSanitizer needs /proc at exit (and reads
         # its options there): it then fails the exit status, not pidone.
         if os.geteuid() != 0 or not shutil.which("unshare"):
             self.skipTest("needs root and unshare")
+        for mode, why in (("000", os.strerror(errno.EACCES)),
+                          ("755", "no process in it (not mounted?)")):
+            with self.subTest(mode=mode):
+                self.check_proc_error(mode, "cannot read /proc: " + why)
+
+    def check_proc_error(self, mode, want):
         inner = ("import subprocess, sys\n"
-                 "subprocess.run(['mount', '-t', 'tmpfs', '-o', 'mode=000',"
+                 "subprocess.run(['mount', '-t', 'tmpfs', '-o', 'mode=%s',"
                  " 'none', '/proc'], check=True)\n"
                  "for extra in ([], ['--json']):\n"
                  "    r = subprocess.run(['setpriv', '--reuid', '65532',"
@@ -414,7 +467,7 @@ class Reports(h.TestCase):
                  " stderr=subprocess.PIPE)\n"
                  "    lsan = b'LeakSanitizer has encountered' in r.stderr\n"
                  "    print('lsan' if lsan else r.returncode, flush=True)\n"
-                 "    sys.stdout.buffer.write(r.stdout)\n")
+                 "    sys.stdout.buffer.write(r.stdout)\n" % mode)
         r = subprocess.run(["unshare", "--mount", "--propagation", "private",
                             "--", sys.executable, "-c", inner, h.BIN],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -424,12 +477,12 @@ class Reports(h.TestCase):
         self.assertEqual(r.returncode, 0, out + r.stderr.decode())
         lines = out.splitlines()
         self.assertIn(lines[0], ("2", "lsan"), out)
-        want = "cannot read /proc: " + os.strerror(errno.EACCES)
         self.assertIn("  " + want, lines, out)
         self.assertIn(lines[-2], ("2", "lsan"), out)
         js = json.loads(lines[-1])
         self.assertEqual(js["processes"], [])
         self.assertEqual(js["processes_error"], want)
+
 
 if __name__ == "__main__":
     h.main()
