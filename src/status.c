@@ -333,6 +333,7 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	uint64_t v[CGROUP_VALUE_MAX], restarts = 0, reloads = 0, up = 0;
 	uint64_t code = 0, pid = 0;
 	bool known[CGROUP_VALUE_MAX], answered, live, ready, has_pid;
+	bool has_counts;
 	bool has_code, has_up = false;
 	struct textbuf t, tt;
 	size_t more = 0;
@@ -341,8 +342,10 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	answered = ask(s, bufs, got, where, sizeof(where), why, sizeof(why));
 	live = answered && got[LIVE].status == 200;
 	ready = answered && got[READY].status == 200;
-	(void)metric(&got[METRICS], "pidone_child_restarts_total", &restarts);
-	(void)metric(&got[METRICS], "pidone_child_reloads_total", &reloads);
+	has_counts =
+		metric(&got[METRICS], "pidone_child_restarts_total",
+		       &restarts) &&
+		metric(&got[METRICS], "pidone_child_reloads_total", &reloads);
 	has_code = metric(&got[METRICS], "pidone_child_last_exit_code", &code);
 	has_pid = metric(&got[METRICS], "pidone_child_pid", &pid);
 	label(&got[METRICS], "\npidone_child_last_exit_cause{cause=\"", cause,
@@ -403,9 +406,12 @@ int status_run(const struct settings *s, bool json, int out_fd)
 			textbuf_printf(&t, ",\"pid\":%" PRIu64, pid);
 		if (has_up)
 			textbuf_printf(&t, ",\"uptime_s\":%" PRIu64, up);
-		textbuf_printf(&t,
-			       ",\"restarts\":%" PRIu64 ",\"reloads\":%" PRIu64,
-			       restarts, reloads);
+		/* numbers no pidone gave are left out, never made up */
+		if (has_counts)
+			textbuf_printf(&t,
+				       ",\"restarts\":%" PRIu64
+				       ",\"reloads\":%" PRIu64,
+				       restarts, reloads);
 		if (has_code)
 			textbuf_printf(&t,
 				       ",\"last_exit_code\":%" PRIu64
@@ -429,7 +435,9 @@ int status_run(const struct settings *s, bool json, int out_fd)
 				textbuf_printf(&t, ", pid %" PRIu64, pid);
 			if (has_up)
 				textbuf_printf(&t, ", up %" PRIu64 " s", up);
-			textbuf_printf(&t, ", restarts %" PRIu64, restarts);
+			if (has_counts)
+				textbuf_printf(&t, ", restarts %" PRIu64,
+					       restarts);
 			if (reloads)
 				textbuf_printf(&t, ", reloads %" PRIu64,
 					       reloads);

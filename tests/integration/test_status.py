@@ -392,6 +392,10 @@ class Beside(h.TestCase):
         self.assertEqual(out.splitlines()[0], "no pidone answers: health "
                          "port disabled (--health-port 0)")
         self.assertIn("processes:", out, "the local part is still shown")
+        code, out, _ = self.beside(p, "status", "--json")
+        self.assertEqual(json.loads(out)["child"],
+                         {"state": "unknown", "running": False},
+                         "no numbers made up")
         code, out, _ = self.beside(p, "status", "--url",
                                    "http://127.0.0.1:%d/" % port)
         self.assertEqual(code, 2, out)
