@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * passwd.h - look up users and groups in the image's /etc/passwd and
- * /etc/group by reading the files themselves (fgetpwent/fgetgrent on a
- * close-on-exec stream), never through NSS: getpwnam in a static glibc
- * binary running as PID 1 would try to dlopen NSS modules.
+ * /etc/group by reading the files themselves, never through NSS: getpwnam
+ * in a static glibc binary running as PID 1 would try to dlopen NSS
+ * modules. Which lines count: see passwd.c.
  *
  * No logging, no globals. Every function returns 0 and fills its ret_
  * outputs only on success; -ENOENT when the name or id is not listed (or
- * the file does not exist); another -errno when the file cannot be read.
+ * the file does not exist); another -errno when the file cannot be read:
+ * -EISDIR for a directory, -EINVAL for another file that is not a regular
+ * one (a FIFO), -EFBIG for one over 64 MiB.
  */
 #ifndef PIDONE_PASSWD_H
 #define PIDONE_PASSWD_H

@@ -127,6 +127,12 @@ static bool file_exists(const char *path)
 	return access(path, F_OK) == 0 || errno != ENOENT;
 }
 
+/* Why passwd.c could not read a file: its -EINVAL is its own. */
+static const char *file_error(int r)
+{
+	return r == -EINVAL ? "not a regular file" : strerror(-r);
+}
+
 /*
  * The user part: numeric, or a name from the passwd file. *@ret_listed
  * says whether the passwd file gave a primary group in *@ret_gid. A
@@ -157,7 +163,7 @@ static int resolve_user(const char *spec, const char *user, bool want_gid,
 				    "65532:65532",
 				    "cannot read %s to find the primary group "
 				    "of uid %lu: %s",
-				    passwd_path, num, strerror(-r));
+				    passwd_path, num, file_error(r));
 		*ret_uid = uid;
 		*ret_gid = gid;
 		*ret_listed = r == 0;
@@ -177,7 +183,7 @@ static int resolve_user(const char *spec, const char *user, bool want_gid,
 	if (r < 0)
 		return fail(reterr, r, hint_unknown_user,
 			    "cannot read %s to look up user \"%s\": %s",
-			    passwd_path, user, strerror(-r));
+			    passwd_path, user, file_error(r));
 	*ret_uid = uid;
 	*ret_gid = gid;
 	*ret_listed = true;
@@ -215,7 +221,7 @@ static int resolve_group(const char *spec, const char *group,
 	if (r < 0)
 		return fail(reterr, r, hint_unknown_group,
 			    "cannot read %s to look up group \"%s\": %s",
-			    group_path, group, strerror(-r));
+			    group_path, group, file_error(r));
 	*ret_gid = gid;
 	return 0;
 }

@@ -170,6 +170,27 @@ class Drop(NonrootCase):
                 self.assertExit(p, 0)
                 self.assertEqual(p.stdout().strip(), want, p.describe())
 
+    def test_a_fifo_as_passwd_never_hangs_the_start(self):
+        # a FIFO over /etc/passwd (or /dev/stdin through a symlink) would
+        # block PID 1 in open with every signal blocked: refused at once,
+        # HOME falls back to "/", and a name to look up is 78 with why
+        d = self.world_tmpdir()
+        fifo = os.path.join(d, "passwd")
+        os.mkfifo(fifo)
+        prefix = mount_ns(["mount --bind %s /etc/passwd" % shlex.quote(fifo)])
+        p = self.run_pidone(["printenv", "HOME"], NO_HEALTH, defaults=False,
+                            mode="subreaper", prefix=prefix,
+                            env={"HOME": "/root"}, timeout=10)
+        self.assertExit(p, 0)
+        self.assertEqual(p.stdout().strip(), "/", p.describe())
+        p = self.run_pidone(["true"], NO_HEALTH + ["--user", "app"],
+                            defaults=False, mode="subreaper", prefix=prefix,
+                            timeout=10)
+        self.assertExit(p, 78)
+        (rec,) = [r for r in p.logs() if r["level"] == "error"]
+        self.assertEqual(rec["msg"], "cannot read /etc/passwd to look up "
+                         "user \"app\": not a regular file")
+
     def test_numeric_user_and_group(self):
         p = self.start(["sleep", "30"], NO_HEALTH + ["--user", "1234:5678"],
                        defaults=False)

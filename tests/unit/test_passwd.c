@@ -38,7 +38,22 @@ static const char passwd_text[] =
 	"dup:x:2000:2000::/:/bin/false\n"
 	"dup:x:2001:2001::/:/bin/false\n"
 	"shared:x:1000:3000::/:/bin/false\n"
-	"noend:x:4000:4001::/:/bin/false";
+	/* malformed: skipped, as glibc skips them (musl read the first
+	 * three as gid 0, the root group, and uid 1000) */
+	"emptygid:x:4100::x:/:/bin/sh\n"
+	"bigid:x:4294968296:1000::/:/bin/sh\n"
+	"widegid:x:4200:4294967296::/:/bin/sh\n"
+	"minus1:x:4294967295:4300::/:/bin/sh\n"
+	"hexid:x:0x10:16::/:/bin/sh\n"
+	"signed:x:+17:17::/:/bin/sh\n"
+	"spaced:x: 18:18::/:/bin/sh\n"
+	"fivefields:x:19:19:gecos\n"
+	":x:20:20::/:/bin/sh\n"
+	"+nis:x:21:21::/:/bin/sh\n"
+	/* valid, though musl skipped them: no shell; CRLF */
+	"noshell:x:4400:4401:app:/home/noshell\n"
+	"crlf:x:4500:4501::/crlf:/bin/sh\r\n"
+	"noend:x:4000:4001::/:";
 
 static const char group_text[] = "# groups\n"
 				 "root:x:0:\n"
@@ -46,6 +61,9 @@ static const char group_text[] = "# groups\n"
 				 "staff:x:50:app,other\n"
 				 "junk\n"
 				 "app:x:1001:\n"
+				 "nogid:x::\n"
+				 "widegid:x:4294967296:\n"
+				 "three:x:60\n"
 				 "last:x:7000:";
 
 static void setup(void)
@@ -76,7 +94,18 @@ static const struct user_row user_rows[] = {
 	{ "nonroot", 0, 65532, 65532 },
 	{ "app", 0, 1000, 1001 },
 	{ "dup", 0, 2000, 2000 }, /* first entry wins */
-	{ "noend", 0, 4000, 4001 }, /* no newline at the end */
+	{ "noend", 0, 4000, 4001 }, /* no newline, an empty last field */
+	{ "noshell", 0, 4400, 4401 },
+	{ "crlf", 0, 4500, 4501 },
+	{ "emptygid", -ENOENT, 0, 0 },
+	{ "bigid", -ENOENT, 0, 0 },
+	{ "widegid", -ENOENT, 0, 0 },
+	{ "minus1", -ENOENT, 0, 0 },
+	{ "hexid", -ENOENT, 0, 0 },
+	{ "signed", -ENOENT, 0, 0 },
+	{ "spaced", -ENOENT, 0, 0 },
+	{ "fivefields", -ENOENT, 0, 0 },
+	{ "+nis", -ENOENT, 0, 0 },
 	{ "missing", -ENOENT, 0, 0 },
 	{ "App", -ENOENT, 0, 0 }, /* names are case-sensitive */
 	{ "a comment line", -ENOENT, 0, 0 },
@@ -158,11 +187,18 @@ struct group_row {
 };
 
 static const struct group_row group_rows[] = {
-	{ "root", 0, 0 },	   { "nonroot", 0, 65532 },
-	{ "staff", 0, 50 },	   { "app", 0, 1001 },
-	{ "last", 0, 7000 },	   { "other", -ENOENT, 0 }, /* a member */
-	{ "junk", -ENOENT, 0 },	   { "# groups", -ENOENT, 0 },
+	{ "root", 0, 0 },
+	{ "nonroot", 0, 65532 },
+	{ "staff", 0, 50 },
+	{ "app", 0, 1001 },
+	{ "last", 0, 7000 },
+	{ "other", -ENOENT, 0 }, /* a member */
+	{ "junk", -ENOENT, 0 },
+	{ "# groups", -ENOENT, 0 },
 	{ "missing", -ENOENT, 0 },
+	{ "nogid", -ENOENT, 0 },
+	{ "widegid", -ENOENT, 0 },
+	{ "three", 0, 60 }, /* no members field at all */
 };
 
 Test(passwd, find_group_table, .init = setup, .fini = teardown)
@@ -191,6 +227,25 @@ Test(passwd, missing_file_is_enoent, .init = setup, .fini = teardown)
 	cr_assert_eq(passwd_find_group(path, "root", &gid), -ENOENT);
 	cr_assert_eq(uid, 1);
 	cr_assert_eq(gid, 1);
+}
+
+/* A FIFO would hang PID 1 in open or read: refused at once. */
+Test(passwd, fifo_is_refused_without_waiting, .init = setup, .fini = teardown)
+{
+	char path[160];
+	uid_t uid = 1;
+	gid_t gid = 1;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0644), 0);
+	alarm(5);
+	cr_expect_eq(passwd_find_user(path, "root", &uid, &gid), -EINVAL);
+	cr_expect_eq(passwd_find_group(path, "root", &gid), -EINVAL);
+	cr_expect_eq(passwd_find_home(path, 0, path, sizeof(path)), -EINVAL);
+	alarm(0);
+	cr_expect_eq(gid, 1);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	unlink(path);
 }
 
 Test(passwd, directory_is_a_read_error, .init = setup, .fini = teardown)
