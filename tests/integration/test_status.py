@@ -139,19 +139,24 @@ class Beside(h.TestCase):
         self.assertEqual(code, 0, out + err)
         self.assertIn(":%d/healthz -> 200" % port, out)
 
+    def start_with_ini(self, port, mode=0o644):
+        """pidone with --config FILE ([process] grace = 5, @mode), the
+        port on its command line; (pidone, FILE)."""
+        d = self.tmpdir()
+        os.chmod(d, 0o755)
+        ini = os.path.join(d, "pidone.ini")
+        with open(ini, "w") as f:
+            f.write("[process]\ngrace = 5\n")
+        os.chmod(ini, mode)
+        return self.start_app(port, "--config", ini), ini
+
     def test_a_bad_value_in_pid1s_file_since_its_start_is_78(self):
         # PID 1's file got a bad value after it started (a ConfigMap): its
         # settings no longer load, and health and status say so (78)
         # instead of probing the default port and failing for the wrong
         # reason.
         port = h.free_port()
-        d = self.tmpdir()
-        os.chmod(d, 0o755)
-        ini = os.path.join(d, "pidone.ini")
-        with open(ini, "w") as f:
-            f.write("[process]\ngrace = 5\n")
-        os.chmod(ini, 0o644)
-        p = self.start_app(port, "--config", ini)
+        p, ini = self.start_with_ini(port)
         with open(ini, "w") as f:
             f.write("[health]\nport = banana\n")
         for action in ("health", "status"):
@@ -162,20 +167,8 @@ class Beside(h.TestCase):
                 self.assertIn("the running pidone's settings: %s:2: "
                               "[health] port: \\\"banana\\\" is not a port "
                               "number" % ini, err)
-
-    def test_url_needs_no_settings_of_pid1(self):
-        # --url names what to probe: PID 1's settings, broken here (or
-        # with options this build does not know), are not read
-        port = h.free_port()
-        d = self.tmpdir()
-        os.chmod(d, 0o755)
-        ini = os.path.join(d, "pidone.ini")
-        with open(ini, "w") as f:
-            f.write("[process]\ngrace = 5\n")
-        os.chmod(ini, 0o644)
-        p = self.start_app(port, "--config", ini)
-        with open(ini, "w") as f:
-            f.write("[health]\nport = banana\n")
+        # --url names what to probe: PID 1's settings (broken, or with
+        # options this build does not know) are not read
         url = "http://127.0.0.1:%d/healthz" % port
         code, out, err = self.beside(p, "health", "--url", url)
         self.assertEqual((code, out), (0, "ok: GET %s -> 200\n" % url), err)
@@ -187,13 +180,7 @@ class Beside(h.TestCase):
         # warning, and the port from PID 1's command line, not a 78 that
         # would mark the container unhealthy for ever
         port = h.free_port()
-        d = self.tmpdir()
-        os.chmod(d, 0o755)
-        ini = os.path.join(d, "pidone.ini")
-        with open(ini, "w") as f:
-            f.write("[process]\ngrace = 5\n")
-        os.chmod(ini, 0o600)
-        p = self.start_app(port, "--config", ini)
+        p, ini = self.start_with_ini(port, 0o600)
         code, out, err = self.beside(p, "health", user=65532)
         self.assertEqual(code, 0, out + err)
         self.assertIn(":%d/healthz -> 200" % port, out)
