@@ -33,6 +33,11 @@ while True:
 # the child goes on, saying how the worker ended.
 WITH_WORKER = """
 import subprocess, sys, time
+# 50 ms of CPU, so that the child's CPU counter (in 10 ms ticks) is not 0:
+# a fast start took less once (a fresh root's run)
+t = time.process_time()
+while time.process_time() - t < 0.05:
+    pass
 w = subprocess.run([sys.executable, "-I", "-c", sys.argv[1]])
 print("worker", w.returncode, flush=True)
 time.sleep(60)
