@@ -87,11 +87,6 @@ bool lifecycle_child_up(const struct lifecycle *lc)
 	       lc->state == LIFECYCLE_DRAINING;
 }
 
-bool lifecycle_stopping(const struct lifecycle *lc)
-{
-	return lc->shutting_down || lc->reloading;
-}
-
 bool lifecycle_wants_group(const struct lifecycle *lc)
 {
 	return lc->state == LIFECYCLE_ENDING;

@@ -254,8 +254,12 @@ bool lifecycle_child_up(const struct lifecycle *lc);
 /*
  * Has a stop or a reload begun (it lasts until the next child starts)?
  * The app then winds down on purpose: its live checks are not judged.
+ * Inline: health.c uses it, and its fuzz target links no lifecycle.c.
  */
-bool lifecycle_stopping(const struct lifecycle *lc);
+static inline bool lifecycle_stopping(const struct lifecycle *lc)
+{
+	return lc->shutting_down || lc->reloading;
+}
 
 /* Should the caller report the group's state after reaping (ENDING)? */
 bool lifecycle_wants_group(const struct lifecycle *lc);
