@@ -20,6 +20,7 @@
 #include "exitstatus.h"
 #include "fdutil.h"
 #include "health.h"
+#include "kerntext.h"
 #include "log.h"
 #include "supervisor.h"
 #include "textbuf.h"
@@ -46,6 +47,21 @@ static bool group_alive(const struct supervisor *sup)
 	return kill(-sup->lc.pgid, 0) == 0 || errno == EPERM;
 }
 
+/* Is @pid stopped by a signal (state T; a tracer's stop is t)? */
+static bool stopped(pid_t pid)
+{
+	char path[40], buf[1024];
+	struct kerntext_stat st;
+	ssize_t n;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
+	return n > 0 && kerntext_proc_stat(buf, (size_t)n, &st) == 0 &&
+	       st.state == 'T';
+}
+
 static void send_signal(struct supervisor *sup,
 			const struct lifecycle_action *a)
 {
@@ -61,10 +77,13 @@ static void send_signal(struct supervisor *sup,
 	}
 	/*
 	 * A stopped app (a forwarded TSTP, a STOP) would hold a stop pending
-	 * until the grace's SIGKILL: as systemd does, SIGCONT follows it.
-	 * The stop is out first; an app that is not stopped ignores this.
+	 * until the grace's SIGKILL: SIGCONT follows it, as systemd sends
+	 * it, but only when the main child is stopped: a running group need
+	 * not hear it, and a tracer of its own (LeakSanitizer stops an
+	 * exiting sanitizer build's threads) can be upset by it.
 	 */
-	if (a->stop && kill(a->target, SIGCONT) < 0 && errno != ESRCH)
+	if (a->stop && stopped(sup->lc.child_pid) &&
+	    kill(a->target, SIGCONT) < 0 && errno != ESRCH)
 		log_emit(LOG_LEVEL_WARN, errno, NULL,
 			 LOG_FIELDS(LOG_INT("target", a->target)),
 			 "cannot send SIGCONT after the stop, ignoring");
