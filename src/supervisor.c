@@ -75,18 +75,6 @@ static void send_signal(struct supervisor *sup,
 				 signal_text(a->signo, name, sizeof(name)));
 		return;
 	}
-	/*
-	 * A stopped app (a forwarded TSTP, a STOP) would hold a stop pending
-	 * until the grace's SIGKILL: SIGCONT follows it, as systemd sends
-	 * it, but only when the main child is stopped: a running group need
-	 * not hear it, and a tracer of its own (LeakSanitizer stops an
-	 * exiting sanitizer build's threads) can be upset by it.
-	 */
-	if (a->stop && stopped(sup->lc.child_pid) &&
-	    kill(a->target, SIGCONT) < 0 && errno != ESRCH)
-		log_emit(LOG_LEVEL_WARN, errno, NULL,
-			 LOG_FIELDS(LOG_INT("target", a->target)),
-			 "cannot send SIGCONT after the stop, ignoring");
 	if (!a->forwarded)
 		return;
 	sup->signals_forwarded[a->forwarded]++;
@@ -612,10 +600,30 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 }
 
 /* Apply @ev and carry out what the life cycle asks for, in order. */
+/*
+ * A stopped app (a forwarded TSTP, a STOP) would hold a stop pending until
+ * the grace's SIGKILL: SIGCONT follows it, as systemd sends it, but only
+ * when the main child is stopped: a running group need not hear it, and a
+ * tracer of its own (LeakSanitizer stops an exiting sanitizer build's
+ * threads) can be upset by it. Called after the step's actions: the
+ * /proc read must not delay a child that shares pidone's CPU (`make
+ * bench`'s SIGTERM forwarding).
+ */
+static void wake_if_stopped(const struct supervisor *sup, pid_t target)
+{
+	if (!stopped(sup->lc.child_pid))
+		return;
+	if (kill(target, SIGCONT) < 0 && errno != ESRCH)
+		log_emit(LOG_LEVEL_WARN, errno, NULL,
+			 LOG_FIELDS(LOG_INT("target", target)),
+			 "cannot send SIGCONT after the stop, ignoring");
+}
+
 static void step(struct supervisor *sup, const struct lifecycle_event *ev)
 {
 	struct lifecycle_actions out;
 	bool forwarded = false;
+	pid_t stop_target = 0; /* a stop went to it: SIGCONT, if stopped */
 
 	lifecycle_step(&sup->lc, ev, clock_monotonic_ms(), &out);
 	for (size_t i = 0; i < out.n; i++) {
@@ -629,6 +637,8 @@ static void step(struct supervisor *sup, const struct lifecycle_event *ev)
 		case LIFECYCLE_ACT_KILL:
 			send_signal(sup, a);
 			forwarded = forwarded || a->forwarded != 0;
+			if (a->stop)
+				stop_target = a->target;
 			break;
 		case LIFECYCLE_ACT_TIMER_START:
 			ev_timer_stop(sup->loop, t);
@@ -660,6 +670,8 @@ static void step(struct supervisor *sup, const struct lifecycle_event *ev)
 			break;
 		}
 	}
+	if (stop_target)
+		wake_if_stopped(sup, stop_target);
 }
 
 static void timer_fired(struct ev_loop *loop, ev_timer *w, int revents)
