@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "child.h"
 #include "config.h"
 #include "dirs.h"
 #include "escape.h"
@@ -316,28 +317,11 @@ static void report_unknown_env(struct report *rp, char *const *envp)
 	}
 }
 
-/* Variable @name ("PATH=") from @envp, or NULL when it is not set. */
-static const char *env_value(char *const *envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], name, len) == 0)
-			return envp[i] + len;
-	return NULL;
-}
-
-/* PATH from @envp, or NULL when it is not set (execvp's default then). */
-static const char *env_path(char *const *envp)
-{
-	return env_value(envp, "PATH=");
-}
-
 /* Readiness settings nobody hears of: the start warns, and so does this. */
 static void report_unheard(struct report *rp, const struct settings *s,
 			   char *const *envp)
 {
-	if (s->health_port == 0 && !env_value(envp, "NOTIFY_SOCKET=") &&
+	if (s->health_port == 0 && !child_env_value(envp, "NOTIFY_SOCKET") &&
 	    (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
 	     s->watchdog_ms || s->ready_http || s->live_http))
 		row(rp, "readiness", NULL, "WARNING: " HEALTH_UNHEARD_TEXT);
@@ -944,7 +928,8 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	struct credentials cred;
 	struct privdrop_error e;
 	struct check_result command, *args, *watch;
-	const char *path = env_path(envp);
+	/* PATH, or NULL when it is not set (execvp's default then) */
+	const char *path = child_env_value(envp, "PATH");
 	bool has_command = s->command && s->command[0];
 	int code = 0, r;
 
