@@ -75,7 +75,7 @@ class Terminal(h.TestCase):
     def test_ctrl_c_reaches_the_child_through_the_terminal(self):
         pid, master = self.run_on_tty()
         try:
-            out = read_until(master, b"fg=", 10)
+            out = read_until(master, b"\npgid=", 10)
             out += read_until(master, b"\n", 5)
             line = [x for x in out.decode(errors="replace").splitlines()
                     if x.startswith("pgid=")][0]
@@ -114,7 +114,9 @@ class Terminal(h.TestCase):
         pid, master = self.run_on_tty(["--restart", "always",
                                        "--log-format", "text"])
         try:
-            read_until(master, b"fg=", 10)
+            # the child's own line, at a line's start: the "child
+            # started" record's argv holds "fg=" too
+            read_until(master, b"\npgid=", 10)
             os.write(master, b"\x03")
             status, out = self.wait_exit(pid, master, 10)
             self.assertIsNotNone(status, "pidone restarted the app after "
@@ -149,7 +151,7 @@ class Terminal(h.TestCase):
         # still ends the app and pidone.
         pid, master = self.run_on_tty()
         try:
-            read_until(master, b"fg=", 10)
+            read_until(master, b"\npgid=", 10)
             pidone = h.wait_for(lambda: (h.children_of(pid) or [None])[0],
                                 5, what="pidone")
             os.write(master, b"\x13")          # Ctrl-S
