@@ -76,7 +76,8 @@ class Terminal(h.TestCase):
         pid, master = self.run_on_tty()
         try:
             out = read_until(master, b"\npgid=", 10)
-            out += read_until(master, b"\n", 5)
+            if b"\n" not in out.split(b"\npgid=", 1)[1]:
+                out += read_until(master, b"\n", 5)
             line = [x for x in out.decode(errors="replace").splitlines()
                     if x.startswith("pgid=")][0]
             pgid, fg = (int(x.split("=")[1]) for x in line.split())
