@@ -127,7 +127,14 @@ def clean_signals_argv(argv, inherit_ignored=(), inherit_blocked=()):
 
 
 def python_child(code, *args):
-    """argv running a Python snippet (dedented) with sys.argv[1:] = args."""
+    """argv running a Python snippet (dedented) with sys.argv[1:] = args.
+
+    A snippet whose signal handlers a test waits for sleeps in short
+    pieces (while True: time.sleep(0.05)): CPython runs a handler only
+    between bytecodes, and a signal that lands after its last check and
+    before time.sleep() blocks waits for that sleep's end (a CI run
+    once waited 5 s in vain for the handler of a forwarded HUP).
+    """
     return [sys.executable, "-I", "-c", textwrap.dedent(code)] + [
         str(a) for a in args]
 

@@ -117,7 +117,7 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 signal.signal(signal.SIGTERM, on_term)
 print("serving", flush=True)
 while True:
-    time.sleep(60)
+    time.sleep(0.05)
 """
 
 

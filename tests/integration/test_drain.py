@@ -61,7 +61,7 @@ threading.Thread(target=serve, daemon=True).start()
 signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGS)
 print("ready", flush=True)
 while True:
-    time.sleep(60)
+    time.sleep(0.05)
 """
 
 LONG = "60"        # a drain no bounded wait of this file comes near

@@ -281,7 +281,8 @@ class SigtermUnderFlood(h.TestCase):
                 sys.exit(0)
             signal.signal(signal.SIGTERM, term)
             print("ready", flush=True)
-            time.sleep(120)
+            while True:
+                time.sleep(0.05)
             """)
         p = self.start(child, h.health_opts(port), defaults=False)
         p.wait_stdout("^ready$")

@@ -840,7 +840,8 @@ class Counters(h.TestCase):
                 open(marker, "w").close()
                 sys.exit(1)
             print("ready", flush=True)
-            time.sleep(60)
+            while True:
+                time.sleep(0.05)
             """, marker)
         p = self.start(child, h.health_opts(port, "--restart", "on-failure"),
                        defaults=False)

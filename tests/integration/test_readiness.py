@@ -366,7 +366,7 @@ class Readiness(h.TestCase):
             signal.signal(signal.SIGTERM, term)
             print("ready", flush=True)
             while True:
-                time.sleep(60)
+                time.sleep(0.05)
             """, gate)
         # A grace far longer than any wait below: on a loaded machine the
         # child's handler may take seconds to run (seen under ASan with

@@ -67,7 +67,7 @@ for s in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
     signal.signal(s, on_signal)
 print("ready %d %s" % (os.getpid(), conf), flush=True)
 while True:
-    time.sleep(60)
+    time.sleep(0.05)
 """
 
 STARTS = """
@@ -253,7 +253,7 @@ class Reload(h.TestCase):
             signal.signal(signal.SIGTERM, on_term)
             print("ready %d -" % os.getpid(), flush=True)
             while True:
-                time.sleep(60)
+                time.sleep(0.05)
         """)
         p = self.start(slow, ["--reload-signal", "HUP", "--grace", "30"])
         self.wait_readies(p, 1)

@@ -66,7 +66,7 @@ class Restart(h.TestCase):
                     os._exit(0)
                 signal.signal(signal.SIGTERM, term)
                 while True:
-                    time.sleep(60)
+                    time.sleep(0.05)
             sys.exit(3)
             """, path)
         p = self.run_pidone(child, ["--restart", "on-failure",

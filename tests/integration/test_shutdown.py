@@ -38,7 +38,7 @@ if pid == 0:
     print("sibling %d" % os.getpid(), flush=True)
     os.write(w, b"x")
     while True:
-        time.sleep(60)
+        time.sleep(0.05)
 os.close(w)
 os.read(r, 1)          # the sibling's handler is installed
 print("main %d" % os.getpid(), flush=True)

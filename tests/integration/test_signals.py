@@ -117,7 +117,7 @@ class Forwarding(h.TestCase):
             signal.signal(signal.SIGTERM, term)
             os.write(1, b"ready\\n")
             while True:
-                time.sleep(60)
+                time.sleep(0.05)
             """)
         for mode in ("pid1", "subreaper"):
             with self.subTest(mode=mode):

@@ -68,7 +68,7 @@ s.bind(("127.0.0.1", 8000))
 s.listen()
 print("app listening", flush=True)
 while True:
-    time.sleep(1000)
+    time.sleep(0.05)
 """
 
 STATE = {}
