@@ -2099,6 +2099,37 @@ Test(config, name_tables_are_consistent)
 	cr_expect_eq(settings_def(SETTING_HEALTH_PORT)->short_option, 'p');
 }
 
+/*
+ * settings_init writes the defaults out; they must be exactly what the
+ * table's default texts (which --help, check and the README show) parse
+ * to, byte for byte, the way settings_init once made them. A default in
+ * words (none, $TMPDIR...) does not parse: the empty value.
+ */
+Test(config, defaults_are_the_tables_texts)
+{
+	struct settings parsed, init;
+	int parsed_ok = 0;
+
+	memset(&parsed, 0, sizeof(parsed));
+	settings_clear(&parsed, SETTING_REWRITE);
+	for (int id = 0; id < OPTION_MAX; id++)
+		parsed_ok += settings_set(&parsed, id,
+					  settings_def(id)->default_text, NULL,
+					  0) == 0;
+	settings_init(&init);
+	cr_expect_eq(memcmp(&init, &parsed, sizeof(init)), 0,
+		     "settings_init differs from the table's defaults");
+	/* The comparison means something: most defaults do parse. */
+	cr_expect_geq(parsed_ok, 20);
+	for (size_t i = 0; i < sizeof(init); i++)
+		if (((char *)&init)[i] != ((char *)&parsed)[i]) {
+			cr_log_error("first difference at byte %zu", i);
+			break;
+		}
+	settings_done(&parsed);
+	settings_done(&init);
+}
+
 Test(config, defaults_and_origin_text)
 {
 	struct settings s;
