@@ -379,10 +379,10 @@ void settings_clear(struct settings *s, enum setting_id id)
 		*(char ***)field = strv_free(*(char ***)field);
 	if (d->type == SETTING_TYPE_STATUS)
 		memset(field, 0, SETTINGS_EXIT_STATUSES);
-	for (int sig = 0; d->type == SETTING_TYPE_SIGNAL && sig <= SIGNAME_MAX;
-	     sig++) {
-		s->rewrite[sig] = sig;
-		s->rewrite_given[sig] = false;
+	if (d->type == SETTING_TYPE_SIGNAL) {
+		for (int sig = 0; sig <= SIGNAME_MAX; sig++)
+			s->rewrite[sig] = sig;
+		memset(s->rewrite_given, 0, sizeof(s->rewrite_given));
 	}
 }
 
