@@ -44,6 +44,19 @@ static void read_cmd(int dir, const struct kerntext_stat *st, char *cmd)
 	cmd[n] = '\0';
 }
 
+/* See ptree.h. */
+int ptree_stat(int pid, struct kerntext_stat *ret)
+{
+	char path[40], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? (int)n : -EINVAL;
+	return kerntext_proc_stat(buf, (size_t)n, ret);
+}
+
 /* One process; -errno when it ended while being read. */
 static int read_proc(int proc_dir, const char *name, struct ptree_proc *ret)
 {

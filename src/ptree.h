@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kerntext.h"
 #include "textbuf.h"
 
 #define PTREE_MAX 4096
@@ -35,6 +36,13 @@ struct ptree_proc {
  */
 int ptree_scan(const char *proc, struct ptree_proc *procs, size_t max,
 	       size_t *ret_more);
+
+/*
+ * Read and parse /proc/@pid/stat (the pid as this /proc numbers it): 0,
+ * or -errno when it cannot be read (-ESRCH gone), -EINVAL when it does
+ * not parse.
+ */
+int ptree_stat(int pid, struct kerntext_stat *ret);
 
 /*
  * Reorder @procs so that each process comes right after its parent (or

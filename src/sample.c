@@ -15,6 +15,7 @@
 #include "fdutil.h"
 #include "exitstatus.h"
 #include "kerntext.h"
+#include "ptree.h"
 #include "banned.h"
 
 static void set(struct metrics_sample *m, enum metrics_read i, uint64_t v)
@@ -72,15 +73,13 @@ static long count_fds(const char *dir)
 
 static void child(struct metrics_sample *m, pid_t pid)
 {
-	char path[40], buf[1024], status[4096];
+	char path[40], status[4096];
 	struct kerntext_stat st;
 	uint64_t rss_kb;
 	ssize_t n;
 	long fds, tick = sysconf(_SC_CLK_TCK);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
-	if (n > 0 && tick > 0 && kerntext_proc_stat(buf, (size_t)n, &st) == 0)
+	if (tick > 0 && ptree_stat(pid, &st) == 0)
 		set(m, METRICS_CHILD_CPU_USEC,
 		    (st.utime_ticks + st.stime_ticks) * 1000000 /
 			    (uint64_t)tick);

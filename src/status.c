@@ -145,15 +145,13 @@ static void label(const struct asked *m, const char *family, char *buf,
  */
 static bool uptime_of(int pid, uint64_t *ret)
 {
-	char path[32], buf[1024], *end;
+	char buf[1024], *end;
 	struct kerntext_stat st;
 	long hz = sysconf(_SC_CLK_TCK);
 	unsigned long long sec, cs = 0, up;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
-	if (n <= 0 || kerntext_proc_stat(buf, (size_t)n, &st) < 0 || hz <= 0)
+	if (ptree_stat(pid, &st) < 0 || hz <= 0)
 		return false;
 	n = fd_read_file(AT_FDCWD, "/proc/uptime", buf, sizeof(buf) - 1);
 	if (n <= 0 || buf[0] < '0' || buf[0] > '9')

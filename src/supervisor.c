@@ -22,6 +22,7 @@
 #include "health.h"
 #include "kerntext.h"
 #include "log.h"
+#include "ptree.h"
 #include "supervisor.h"
 #include "textbuf.h"
 #include "banned.h"
@@ -50,16 +51,9 @@ static bool group_alive(const struct supervisor *sup)
 /* Is @pid stopped by a signal (state T; a tracer's stop is t)? */
 static bool stopped(pid_t pid)
 {
-	char path[40], buf[1024];
 	struct kerntext_stat st;
-	ssize_t n;
 
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
-	return n > 0 && kerntext_proc_stat(buf, (size_t)n, &st) == 0 &&
-	       st.state == 'T';
+	return pid > 0 && ptree_stat(pid, &st) == 0 && st.state == 'T';
 }
 
 static void send_signal(struct supervisor *sup,

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ptree.h"
@@ -196,4 +199,29 @@ Test(ptree, a_cut_command_line_ends_in_dots)
 	cr_expect_str_eq(procs[0].cmd, want);
 	cr_assert_eq(scan_fake(300), 1);
 	cr_expect_str_eq(procs[0].cmd, want);
+}
+
+Test(ptree, stat_of_this_process_and_of_none)
+{
+	struct kerntext_stat st;
+	pid_t child = fork();
+
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(ptree_stat(getpid(), &st), 0);
+	cr_expect_eq(st.pid, getpid());
+	cr_expect_eq(st.ppid, getppid());
+	cr_expect_eq(st.state, 'R');
+	/* a stopped child is T, as supervisor.c's SIGCONT looks for */
+	cr_assert_eq(kill(child, SIGSTOP), 0);
+	cr_assert_eq(waitpid(child, NULL, WUNTRACED), child);
+	cr_assert_eq(ptree_stat(child, &st), 0);
+	cr_expect_eq(st.state, 'T');
+	cr_assert_eq(kill(child, SIGKILL), 0);
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	cr_expect_eq(ptree_stat(child, &st), -ENOENT);
+	cr_expect_eq(ptree_stat(-1, &st), -ENOENT);
 }
