@@ -71,6 +71,7 @@ void lifecycle_init(struct lifecycle *lc, const struct settings *settings,
 	lc->reloads = 0;
 	lc->group_terminated = false;
 	lc->group_killed = false;
+	lc->group_wait_said = false;
 	lc->timers = 0;
 	lc->started_ms = 0;
 	lc->exited_ms = 0;
@@ -350,6 +351,15 @@ static void group_seen(struct lifecycle *lc, bool alive, uint64_t now,
 		return;
 	}
 	if (lc->group_terminated) {
+		/*
+		 * The stop went to the group already: say once why the exit
+		 * waits after the child's end (docker stop's 10 s otherwise
+		 * pass without a word).
+		 */
+		if (!lc->group_wait_said && !lc->group_killed)
+			record(out, LIFECYCLE_REC_WAITING_GROUP)->target =
+				-lc->pgid;
+		lc->group_wait_said = true;
 		start_grace(lc, out);
 		return;
 	}
@@ -651,6 +661,7 @@ static void spawned(struct lifecycle *lc, const struct lifecycle_event *ev,
 		lc->exec_failed = 0;
 		lc->group_terminated = false;
 		lc->group_killed = false;
+		lc->group_wait_said = false;
 		lc->started_ms = now;
 		return;
 	}

@@ -120,6 +120,7 @@ enum lifecycle_record {
 	LIFECYCLE_REC_SIGNAL_DROPPED, /* signo: --rewrite SIG:0 */
 	LIFECYCLE_REC_NO_TARGET, /* signo: no child to forward it to */
 	LIFECYCLE_REC_TERMINATING_GROUP, /* target: -pgid */
+	LIFECYCLE_REC_WAITING_GROUP, /* target: -pgid, told to stop before */
 	LIFECYCLE_REC_NOT_REAPER, /* target: -pgid left to its reaper */
 	LIFECYCLE_REC_GRACE_OVER, /* target: -pgid */
 	LIFECYCLE_REC_OUTLIVED_KILL, /* target: -pgid */
@@ -222,6 +223,7 @@ struct lifecycle {
 	bool reloaded; /* the child, until it ends, replaced one for a reload */
 	bool group_terminated; /* a terminating signal went to the group */
 	bool group_killed; /* SIGKILL went to the group */
+	bool group_wait_said; /* WAITING_GROUP logged for this child */
 	unsigned timers; /* bit (1 << enum lifecycle_timer): running */
 	uint64_t started_ms; /* monotonic: the current child's fork */
 	uint64_t exited_ms; /* monotonic: the last child's end */

@@ -520,6 +520,12 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 				 "terminating the rest of the child's process "
 				 "group");
 		break;
+	case LIFECYCLE_REC_WAITING_GROUP:
+		log_emit(LOG_LEVEL_INFO, 0, NULL,
+			 LOG_FIELDS(LOG_INT("pgid", -a->target)),
+			 "waiting for the rest of the child's process group, "
+			 "told to stop already; SIGKILL after the grace");
+		break;
 	case LIFECYCLE_REC_NOT_REAPER:
 		log_emit(LOG_LEVEL_INFO, 0,
 			 "pidone is neither PID 1 nor a subreaper (--subreaper "

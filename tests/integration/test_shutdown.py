@@ -193,6 +193,40 @@ class Shutdown(h.TestCase):
                 self.assertEqual(p.records(r"^grace period over"), [],
                                  p.describe())
 
+    def test_stop_says_why_it_waits_for_the_group(self):
+        # The stop went to the whole group; the main child dies of it at
+        # once, its sibling takes a second: the pause between "child
+        # exited" and "exiting" is explained, once.
+        marker = os.path.join(self.tmpdir(), "sibling-done")
+        p = self.start(h.python_child("""
+            import os, signal, sys, time
+            if os.fork() == 0:
+                def on_term(*a):
+                    time.sleep(1.0)
+                    open(sys.argv[1], "w").close()
+                    os._exit(0)
+                signal.signal(signal.SIGTERM, on_term)
+                os.write(1, b"sibling\\n")
+                while True:
+                    time.sleep(0.05)
+            time.sleep(60)
+            """, marker), ["--grace", LONG_GRACE])
+        p.wait_stdout(r"^sibling$")
+        p.kill(signal.SIGTERM)
+        p.wait(15)
+        self.assertExit(p, 143)
+        self.assertTrue(os.path.exists(marker), p.describe())
+        msgs = [r.get("msg", "") for r in p.logs()]
+        waits = [i for i, m in enumerate(msgs)
+                 if m.startswith("waiting for the rest of the child's "
+                                 "process group, told to stop already")]
+        self.assertEqual(len(waits), 1, p.describe())
+        exited = msgs.index("child exited")
+        self.assertLess(exited, waits[0], p.describe())
+        self.assertLess(waits[0], msgs.index("exiting"), p.describe())
+        self.assertEqual(p.records(r"^terminating the rest"), [],
+                         p.describe())
+
     def test_a_helper_outside_the_group_is_reported(self):
         # A helper in a session of its own is neither signalled nor
         # waited for; pidone says so as it ends, with its pid.

@@ -31,6 +31,7 @@ static const char *const record_names[LIFECYCLE_REC_MAX] = {
 	[LIFECYCLE_REC_SIGNAL_DROPPED] = "dropped",
 	[LIFECYCLE_REC_NO_TARGET] = "no-target",
 	[LIFECYCLE_REC_TERMINATING_GROUP] = "terminating-group",
+	[LIFECYCLE_REC_WAITING_GROUP] = "waiting-group",
 	[LIFECYCLE_REC_NOT_REAPER] = "not-reaper",
 	[LIFECYCLE_REC_GRACE_OVER] = "grace-over",
 	[LIFECYCLE_REC_OUTLIVED_KILL] = "outlived-kill",
@@ -794,7 +795,11 @@ Test(lifecycle, group_already_stopped_is_not_told_again)
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
 		     21),
-		"", "no second TERM, the grace already runs");
+		"log waiting-group", "no second TERM, the grace already runs");
+	cr_expect_str_eq(
+		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
+		     22),
+		"", "the wait is said once");
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = false),
 		     30),
@@ -1359,7 +1364,7 @@ Test(lifecycle, stop_while_a_reload_waits_for_the_group)
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_GROUP, .group_alive = true),
 		     21),
-		"", "told already, the grace runs");
+		"log waiting-group", "told already, the grace runs");
 	cr_expect_str_eq(
 		step(&r, EV(.kind = LIFECYCLE_EV_SIGNAL, .signo = SIGTERM), 30),
 		"log shutting-down", "no second TERM for the group");
