@@ -140,38 +140,30 @@ def open_access_log(log_dir):
 
 
 def serve(args):
-    stop = threading.Event()
-    received = []
-
-    def on_signal(signum, _frame):
-        received.append(signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
+    # The stop signals stay blocked in every thread, the ones started
+    # below included, and the main thread takes them with sigwait(): a
+    # Python handler runs only between bytecodes, so a stop that landed
+    # just before a blocking wait would wait as long as it.
+    stops = {signal.SIGINT}
     if args.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         log("ignoring SIGTERM")
     else:
-        signal.signal(signal.SIGTERM, on_signal)
+        stops.add(signal.SIGTERM)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
 
     if args.orphans:
         make_orphans(args.orphans, args.orphan_life)
     Handler.access_log = open_access_log(args.log_dir)
     server = make_server(args.port, args.addr)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    # Python runs handlers in the main thread, and wakes it only when the
-    # kernel gave the signal to it: the serving thread, and the request
-    # threads it starts, inherit a mask that leaves stops to the main one.
-    stops = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     thread.start()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     log("listening", port=args.port, pid=os.getpid(), uid=os.getuid(),
         gid=os.getgid())
 
-    while not stop.wait(3600):
-        pass
-    log("received " + received[0] + ", shutting down", drain_s=args.drain)
+    signum = signal.sigwait(stops)
+    log("received " + signal.Signals(signum).name + ", shutting down",
+        drain_s=args.drain)
     server.shutdown()           # stop accepting
     deadline = time.time() + args.drain
     done = threading.Thread(target=server.server_close, daemon=True)
