@@ -39,7 +39,7 @@ int ptree_scan(const char *proc, struct ptree_proc *procs, size_t max,
 
 /*
  * Read and parse /proc/@pid/stat (the pid as this /proc numbers it): 0,
- * or -errno when it cannot be read (-ESRCH gone), -EINVAL when it does
+ * or -errno when it cannot be read (-ENOENT: gone), -EINVAL when it does
  * not parse.
  */
 int ptree_stat(int pid, struct kerntext_stat *ret);
