@@ -4,7 +4,8 @@
  * what `ps -ef --forest` would show in an image that has no ps.
  *
  * Reading is bounded (PTREE_MAX processes, PTREE_CMD_MAX bytes of each
- * command line); ordering and formatting are pure.
+ * command line); ordering and formatting are pure. ptree_stat reads one
+ * process's /proc/PID/stat, for the supervisor and /metrics as well.
  */
 #ifndef PIDONE_PTREE_H
 #define PIDONE_PTREE_H

@@ -599,7 +599,6 @@ static void log_record(struct supervisor *sup, const struct lifecycle_action *a)
 	}
 }
 
-/* Apply @ev and carry out what the life cycle asks for, in order. */
 /*
  * A stopped app (a forwarded TSTP, a STOP) would hold a stop pending until
  * the grace's SIGKILL: SIGCONT follows it, as systemd sends it, but only
@@ -619,6 +618,7 @@ static void wake_if_stopped(const struct supervisor *sup, pid_t target)
 			 "cannot send SIGCONT after the stop, ignoring");
 }
 
+/* Apply @ev and carry out what the life cycle asks for, in order. */
 static void step(struct supervisor *sup, const struct lifecycle_event *ev)
 {
 	struct lifecycle_actions out;

@@ -2109,6 +2109,7 @@ Test(config, defaults_are_the_tables_texts)
 {
 	struct settings parsed, init;
 	int parsed_ok = 0;
+	size_t i = 0;
 
 	memset(&parsed, 0, sizeof(parsed));
 	settings_clear(&parsed, SETTING_REWRITE);
@@ -2117,15 +2118,14 @@ Test(config, defaults_are_the_tables_texts)
 					  settings_def(id)->default_text, NULL,
 					  0) == 0;
 	settings_init(&init);
-	cr_expect_eq(memcmp(&init, &parsed, sizeof(init)), 0,
-		     "settings_init differs from the table's defaults");
+	while (i < sizeof(init) && ((char *)&init)[i] == ((char *)&parsed)[i])
+		i++;
+	cr_expect_eq(i, sizeof(init),
+		     "settings_init differs from the table's defaults at "
+		     "byte %zu",
+		     i);
 	/* The comparison means something: most defaults do parse. */
 	cr_expect_geq(parsed_ok, 20);
-	for (size_t i = 0; i < sizeof(init); i++)
-		if (((char *)&init)[i] != ((char *)&parsed)[i]) {
-			cr_log_error("first difference at byte %zu", i);
-			break;
-		}
 	settings_done(&parsed);
 	settings_done(&init);
 }
