@@ -245,6 +245,20 @@ int child_read_report(int fd, struct child_report *ret)
 	return 1;
 }
 
+/*
+ * Does entry @e ("NAME=value") name the variable of @s ("NAME=value", or
+ * "NAME" alone)? Byte by byte: most pairs differ at their first byte, and
+ * a pod's environment can hold hundreds of entries.
+ */
+static bool same_name(const char *e, const char *s)
+{
+	while (*e && *e == *s && *e != '=') {
+		e++;
+		s++;
+	}
+	return *e == '=' && (*s == '=' || *s == '\0');
+}
+
 int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 {
 	size_t n = 0, n_set = 0, kept = 0;
@@ -260,12 +274,8 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 	for (char *const *e = base; e && *e; e++) {
 		bool replaced = false;
 
-		for (char *const *s = set; s && *s && !replaced; s++) {
-			size_t name_len = strcspn(*s, "=");
-
-			replaced = strncmp(*e, *s, name_len) == 0 &&
-				   (*e)[name_len] == '=';
-		}
+		for (char *const *s = set; s && *s && !replaced; s++)
+			replaced = same_name(*e, *s);
 		if (!replaced)
 			envp[kept++] = *e;
 	}

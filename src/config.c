@@ -434,6 +434,21 @@ static bool env_given(const char *v)
 	return v && v[strspn(v, " \t\r\n")] != '\0';
 }
 
+/* Are the @len bytes at @s the string @word? */
+static bool span_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(s, word, len) == 0;
+}
+
+/* The setting whose variable is the @len bytes at @name, or -ENOENT. */
+static int env_setting(const char *name, size_t len)
+{
+	for (int id = 0; id < SETTING_MAX; id++)
+		if (span_is(name, len, settings_def(id)->env))
+			return id;
+	return -ENOENT;
+}
+
 /*
  * The environment layer, in table order (so the first error is the same
  * whatever the order of the environment). An empty or blank variable
@@ -444,26 +459,26 @@ static bool env_given(const char *v)
  */
 static void apply_env(struct load *L)
 {
-	size_t i = 0;
+	const char *value[SETTING_MAX] = { NULL };
 
 	L->layer = ORIGIN_ENV;
-	/* Every variable is PIDONE_*, and most environments set none. */
-	while (L->envp && L->envp[i] && strncmp(L->envp[i], "PIDONE_", 7) != 0)
-		i++;
-	if (!L->envp || !L->envp[i])
-		return;
-	for (int id = 0; id < SETTING_MAX; id++) {
-		const char *v = env_get(L->envp, settings_def(id)->env);
+	/*
+	 * One pass over the environment, which a pod's service links can
+	 * make hundreds of variables long, rather than one per setting.
+	 */
+	for (char *const *e = L->envp; e && *e; e++) {
+		const char *eq;
+		int id;
 
-		if (env_given(v))
-			apply(L, (enum setting_id)id, v);
+		if (strncmp(*e, "PIDONE_", 7) != 0 || !(eq = strchr(*e, '=')))
+			continue;
+		id = env_setting(*e, (size_t)(eq - *e));
+		if (id >= 0 && !value[id]) /* the first, like getenv */
+			value[id] = eq + 1;
 	}
-}
-
-/* Are the @len bytes at @s the string @word? */
-static bool span_is(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && memcmp(s, word, len) == 0;
+	for (int id = 0; id < SETTING_MAX; id++)
+		if (env_given(value[id]))
+			apply(L, (enum setting_id)id, value[id]);
 }
 
 /* See config.h. */
@@ -475,11 +490,13 @@ const char *config_unknown_env(char *const *envp, size_t *pos, size_t *ret_len)
 
 	for (; envp && envp[*pos]; (*pos)++) {
 		const char *e = envp[*pos];
-		size_t len = strcspn(e, "=");
-		bool known = strncmp(e, "PIDONE_", 7) != 0;
+		size_t len;
+		bool known;
 
-		for (int id = 0; !known && id < SETTING_MAX; id++)
-			known = span_is(e, len, settings_def(id)->env);
+		if (strncmp(e, "PIDONE_", 7) != 0)
+			continue;
+		len = strcspn(e, "=");
+		known = env_setting(e, len) >= 0;
 		for (size_t i = 0;
 		     !known && i < sizeof(others) / sizeof(*others); i++)
 			known = span_is(e, len, others[i]);

@@ -841,6 +841,14 @@ Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
 	cr_expect_eq(s.grace_ms, 3000, "an empty first entry is unset");
 	settings_done(&s);
 
+	/* An entry without '=' is no entry of that name: the next one is. */
+	cr_assert_eq(load(&s, &e, NULL, ARGS("check"),
+			  ENV("HOME=/root", "PIDONE_GRACE", "PIDONE_GRACE=6"),
+			  NULL),
+		     CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 6000);
+	settings_done(&s);
+
 	/* Two bad variables: the first in setting order is reported. */
 	cr_assert_eq(load(&s, &e, NULL, ARGS("check"),
 			  ENV("PIDONE_LOG_LEVEL=loud", "PIDONE_GRACE=abc"),

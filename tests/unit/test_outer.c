@@ -319,6 +319,8 @@ Test(outer, child_env_removes_and_sets)
 		"LISTEN_PID=1",
 		"NOTIFY_SOCKETX=keep",
 		"LISTEN_FDNAMES=web",
+		"LISTEN=short",
+		"WATCHDOG_PID",
 		NULL,
 	};
 	char *set[] = { "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
@@ -327,6 +329,8 @@ Test(outer, child_env_removes_and_sets)
 			 "LISTEN_FDS=1",
 			 "NOTIFY_SOCKETX=keep",
 			 "LISTEN_FDNAMES=web",
+			 "LISTEN=short",
+			 "WATCHDOG_PID",
 			 "LISTEN_PID=0000000000",
 			 NULL };
 	char **envp = NULL;
