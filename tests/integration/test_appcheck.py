@@ -334,7 +334,10 @@ class AppCheck(h.TestCase):
         h.wait_for(lambda: len(p.records(r"^ready-http check passed: ")) >= 3,
                    10, what="the third passed record")
         passed = p.records(r"^ready-http check passed: \S+ -> 200$")
-        failed = p.records(r"^ready-http check failed: ")
+        # Not counted: "connection refused" before the app listens, which
+        # a slow first start of Python (a fresh root) can give at 0.1 s
+        # intervals. Its record is right: a verdict changed.
+        failed = p.records(r"^ready-http check failed: \S+ -> 500, ")
         self.assertEqual((len(passed), len(failed)), (3, 2), p.describe())
 
     def test_live_http_fails_healthz_after_n_failures(self):
