@@ -858,6 +858,44 @@ Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
 	settings_done(&s);
 }
 
+/*
+ * A pod's environment: thousands of service-link variables around the
+ * settings. The first of a name still wins, and the order of the
+ * environment still does not change which bad value is reported.
+ */
+Test(config, env_among_thousands_of_variables)
+{
+	enum { N = 5000 };
+	static char names[N][24];
+	static char *envp[N + 4];
+	char *argv[] = { (char *)"pidone", (char *)"check", NULL };
+	struct settings s;
+	struct config_error e;
+	size_t n = 0;
+
+	envp[n++] = (char *)"PIDONE_LOG_LEVEL=loud";
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "SVC%d_PORT_80_TCP=x", i);
+		envp[n++] = names[i];
+	}
+	envp[n++] = (char *)"PIDONE_GRACE=abc";
+	envp[n++] = (char *)"PIDONE_LOG_LEVEL=debug";
+	envp[n] = NULL;
+	settings_init(&s);
+	cr_assert_eq(config_load(&s, 2, argv, envp, NOFILE, &e), -EINVAL);
+	cr_expect(strstr(e.text, "PIDONE_GRACE"), "%s", e.text);
+	settings_done(&s);
+
+	envp[n - 2] = (char *)"PIDONE_GRACE=7";
+	envp[0] = (char *)"PIDONE_LOG_LEVEL=warn";
+	settings_init(&s);
+	cr_assert_eq(config_load(&s, 2, argv, envp, NOFILE, &e),
+		     CONFIG_ACTION_CHECK, "%s", e.text);
+	cr_expect_eq(s.grace_ms, 7000);
+	cr_expect_eq(s.log_level, LOG_LEVEL_WARN, "the first entry wins");
+	settings_done(&s);
+}
+
 Test(config, writable_default_follows_tmpdir)
 {
 	struct settings s;
