@@ -288,10 +288,8 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 
 char *child_env_value(char *const *envp, const char *name)
 {
-	size_t len = strlen(name);
-
 	for (char *const *e = envp; e && *e; e++)
-		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
-			return *e + len + 1;
+		if (same_name(*e, name))
+			return *e + strlen(name) + 1;
 	return NULL;
 }
