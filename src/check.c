@@ -321,7 +321,7 @@ static void report_unknown_env(struct report *rp, char *const *envp)
 static void report_unheard(struct report *rp, const struct settings *s,
 			   char *const *envp)
 {
-	if (s->health_port == 0 && !child_env_value(envp, "NOTIFY_SOCKET") &&
+	if (s->health_port == 0 && !strv_env_value(envp, "NOTIFY_SOCKET") &&
 	    (s->ready_delay_ms || s->ready_tcp_port || s->ready_notify ||
 	     s->watchdog_ms || s->ready_http || s->live_http))
 		row(rp, "readiness", NULL, "WARNING: " HEALTH_UNHEARD_TEXT);
@@ -929,7 +929,7 @@ int check_run(const struct settings *s, char *const *envp, int out_fd)
 	struct privdrop_error e;
 	struct check_result command, *args, *watch;
 	/* PATH, or NULL when it is not set (execvp's default then) */
-	const char *path = child_env_value(envp, "PATH");
+	const char *path = strv_env_value(envp, "PATH");
 	bool has_command = s->command && s->command[0];
 	int code = 0, r;
 

@@ -33,6 +33,7 @@
 #include "execpath.h"
 #include "exitcodes.h"
 #include "fdutil.h"
+#include "strv.h"
 #include "banned.h"
 
 _Static_assert(sizeof(struct child_report) <= PIPE_BUF,
@@ -245,20 +246,6 @@ int child_read_report(int fd, struct child_report *ret)
 	return 1;
 }
 
-/*
- * Does entry @e ("NAME=value") name the variable of @s ("NAME=value", or
- * "NAME" alone)? Byte by byte: most pairs differ at their first byte, and
- * a pod's environment can hold hundreds of entries.
- */
-static bool same_name(const char *e, const char *s)
-{
-	while (*e && *e == *s && *e != '=') {
-		e++;
-		s++;
-	}
-	return *e == '=' && (*s == '=' || *s == '\0');
-}
-
 int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 {
 	size_t n = 0, n_set = 0, kept = 0;
@@ -275,7 +262,7 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 		bool replaced = false;
 
 		for (char *const *s = set; s && *s && !replaced; s++)
-			replaced = same_name(*e, *s);
+			replaced = strv_env_same_name(*e, *s);
 		if (!replaced)
 			envp[kept++] = *e;
 	}
@@ -284,12 +271,4 @@ int child_env_build(char *const *base, char *const *set, char ***ret_envp)
 			envp[kept++] = *s;
 	*ret_envp = envp;
 	return 0;
-}
-
-char *child_env_value(char *const *envp, const char *name)
-{
-	for (char *const *e = envp; e && *e; e++)
-		if (same_name(*e, name))
-			return *e + strlen(name) + 1;
-	return NULL;
 }

@@ -89,9 +89,6 @@ int child_report_code(const struct child_report *r);
  */
 int child_env_build(char *const *base, char *const *set, char ***ret_envp);
 
-/* The value of @name in @envp, writable in place, or NULL. */
-char *child_env_value(char *const *envp, const char *name);
-
 /* "execvp", "setpgid"... for messages. */
 const char *child_step_name(enum child_step step);
 

@@ -414,17 +414,6 @@ static void apply_cli(struct load *L, int argc, char *const *argv)
 
 /* --- the environment -------------------------------------------------- */
 
-/* The value of @name in @envp (the first one, like getenv), or NULL. */
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
-			return envp[i] + len + 1;
-	return NULL;
-}
-
 /*
  * Does variable value @v give a value? Set to "" or to blanks it counts
  * as unset: a template that expanded to nothing, not a request for none.
@@ -736,7 +725,7 @@ static int ini_read(struct load *L, const char *path, const char *named_by)
  */
 static void apply_file(struct load *L, const char *default_config)
 {
-	const char *env = env_get(L->envp, "PIDONE_CONFIG");
+	const char *env = strv_env_value(L->envp, "PIDONE_CONFIG");
 	const char *named_by = L->cli_config  ? "--config" :
 			       env_given(env) ? "PIDONE_CONFIG" :
 						NULL;
@@ -783,7 +772,7 @@ static void apply_file(struct load *L, const char *default_config)
 /* The writable default: $TMPDIR when it is an absolute path, else /tmp. */
 static void default_writable(struct load *L)
 {
-	const char *tmp = env_get(L->envp, "TMPDIR");
+	const char *tmp = strv_env_value(L->envp, "TMPDIR");
 	int r;
 
 	/* Nobody set it: the list is still settings_init's empty one. */

@@ -30,6 +30,7 @@
 #include "peer.h"
 #include "probe.h"
 #include "status.h"
+#include "strv.h"
 #include "usage.h"
 #include "passwd.h"
 #include "privdrop.h"
@@ -203,7 +204,7 @@ static int child_environment(struct pidone *p)
 		/* Ours alone: an inherited WATCHDOG_PID is another's. */
 		.watchdog_digits =
 			p->notify.fd >= 0 && s->watchdog_ms ?
-				child_env_value(p->child_env, "WATCHDOG_PID") :
+				strv_env_value(p->child_env, "WATCHDOG_PID") :
 				NULL,
 		.listen_pid_digits =
 			outer_listen_pid_slot(&p->outer, p->child_env),

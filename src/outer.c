@@ -26,6 +26,7 @@
 #include "log.h"
 #include "outer.h"
 #include "parse.h"
+#include "strv.h"
 #include "banned.h"
 
 /* The first fd of socket activation (SD_LISTEN_FDS_START). */
@@ -285,8 +286,8 @@ static void open_socket(struct outer *o, const char *value)
 
 static void read_watchdog(struct outer *o, char *const *envp)
 {
-	const char *usec = child_env_value(envp, "WATCHDOG_USEC");
-	const char *pid = child_env_value(envp, "WATCHDOG_PID");
+	const char *usec = strv_env_value(envp, "WATCHDOG_USEC");
+	const char *pid = strv_env_value(envp, "WATCHDOG_PID");
 	int r;
 
 	r = outer_parse_watchdog(usec, pid, getpid(), &o->watchdog_usec);
@@ -305,8 +306,8 @@ static void read_watchdog(struct outer *o, char *const *envp)
 
 static void read_listen(struct outer *o, char *const *envp)
 {
-	const char *fds = child_env_value(envp, "LISTEN_FDS");
-	const char *pid = child_env_value(envp, "LISTEN_PID");
+	const char *fds = strv_env_value(envp, "LISTEN_FDS");
+	const char *pid = strv_env_value(envp, "LISTEN_PID");
 	int r;
 
 	r = outer_parse_listen(fds, pid, getpid(), &o->listen_fds);
@@ -346,7 +347,7 @@ static void read_listen(struct outer *o, char *const *envp)
 /* See outer.h. */
 void outer_open(struct outer *o, char *const *envp)
 {
-	const char *value = child_env_value(envp, "NOTIFY_SOCKET");
+	const char *value = strv_env_value(envp, "NOTIFY_SOCKET");
 
 	read_listen(o, envp);
 	if (!value)
@@ -380,7 +381,7 @@ size_t outer_child_env(struct outer *o, char **set)
 /* See outer.h. */
 char *outer_listen_pid_slot(const struct outer *o, char *const *envp)
 {
-	return o->listen_fds > 0 ? child_env_value(envp, "LISTEN_PID") : NULL;
+	return o->listen_fds > 0 ? strv_env_value(envp, "LISTEN_PID") : NULL;
 }
 
 /*

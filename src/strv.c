@@ -50,3 +50,24 @@ int strv_push(char ***v, const char *s)
 	*v = grown;
 	return 0;
 }
+
+/*
+ * Byte by byte, without measuring the names first: most pairs differ at
+ * their first byte, and a pod's environment can hold hundreds of entries.
+ */
+bool strv_env_same_name(const char *e, const char *s)
+{
+	while (*e && *e == *s && *e != '=') {
+		e++;
+		s++;
+	}
+	return *e == '=' && (*s == '=' || *s == '\0');
+}
+
+char *strv_env_value(char *const *envp, const char *name)
+{
+	for (char *const *e = envp; e && *e; e++)
+		if (strv_env_same_name(*e, name))
+			return *e + strlen(name) + 1;
+	return NULL;
+}

@@ -18,6 +18,7 @@
 #include "guard.h"
 #include "lifecycle_fake.h"
 #include "outer.h"
+#include "strv.h"
 
 #define SELF 4242
 
@@ -342,12 +343,12 @@ Test(outer, child_env_removes_and_sets)
 		cr_assert_str_eq(envp[i], want[i]);
 	}
 	cr_assert_null(envp[i], "extra entry %s", envp[i]);
-	cr_assert_null(child_env_value(envp, "NOTIFY_SOCKET"));
-	cr_assert_null(child_env_value(envp, "WATCHDOG_PID"), "no '=': none");
-	cr_assert_null(child_env_value(envp, "LISTEN_"));
-	cr_assert_str_eq(child_env_value(envp, "LISTEN"), "short");
-	cr_assert_str_eq(child_env_value(envp, "NOTIFY_SOCKETX"), "keep");
-	cr_assert_str_eq(child_env_value(envp, "LISTEN_PID"), "0000000000");
+	cr_assert_null(strv_env_value(envp, "NOTIFY_SOCKET"));
+	cr_assert_null(strv_env_value(envp, "WATCHDOG_PID"), "no '=': none");
+	cr_assert_null(strv_env_value(envp, "LISTEN_"));
+	cr_assert_str_eq(strv_env_value(envp, "LISTEN"), "short");
+	cr_assert_str_eq(strv_env_value(envp, "NOTIFY_SOCKETX"), "keep");
+	cr_assert_str_eq(strv_env_value(envp, "LISTEN_PID"), "0000000000");
 	arena_free(envp);
 }
 
