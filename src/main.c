@@ -89,18 +89,25 @@ static void log_loop_error(int err, const char *what)
  * HOME for a child pidone drops from root: where it is root's /root (as
  * Docker and Kubernetes set it for a container that starts as root), the
  * final user's home from /etc/passwd, "/" when it has none there (as
- * Docker gives a USER). Any other HOME, or none, is left as it is and the
- * file not read: its stdio would be the start's first use of the heap.
- * @env stays "" otherwise.
+ * Docker gives a USER). A user given by name gets that entry's home even
+ * when an earlier line has the same uid, as runc gives it. Any other
+ * HOME, or none, is left as it is and the file not read: its stdio would
+ * be the start's first use of the heap. @env stays "" otherwise.
  */
-static void final_home(uid_t uid, char *env, size_t size)
+static void final_home(const char *user, const struct credentials *final,
+		       char *env, size_t size)
 {
-	char home[256] = "/";
+	char home[256] = "/", name[256] = "";
 	const char *now = getenv("HOME");
 
 	if (!now || strcmp(now, "/root") != 0)
 		return;
-	if (passwd_find_home(PRIVDROP_PASSWD_PATH, uid, home, sizeof(home)) < 0)
+	/* privdrop_resolve took @user, so its name part fits. */
+	if (final->named)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(user, ":"),
+			 user);
+	if (passwd_find_home(PRIVDROP_PASSWD_PATH, final->named ? name : NULL,
+			     final->uid, home, sizeof(home)) < 0)
 		memcpy(home, "/", 2);
 	snprintf(env, size, "HOME=%s", home);
 }
@@ -132,7 +139,7 @@ static int become_final_user(const struct settings *s,
 	}
 	privdrop_final(&cred, &final);
 	if (!final.keep && final.uid != 0)
-		final_home(final.uid, home, size);
+		final_home(s->user, &final, home, size);
 	/* From here on a failed start removes the dirs it made. */
 	dirs_created_init(made);
 	r = s->create_dirs ? dirs_create_all(s->writable, final.uid, final.gid,

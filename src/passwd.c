@@ -204,11 +204,12 @@ int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid)
 	return r;
 }
 
-int passwd_find_home(const char *path, uid_t uid, char *buf, size_t size)
+int passwd_find_home(const char *path, const char *name, uid_t uid, char *buf,
+		     size_t size)
 {
 	struct entry e;
 
-	return find(path, false, NULL, uid, &e, buf, size);
+	return find(path, false, name, uid, &e, buf, size);
 }
 
 int passwd_find_group(const char *path, const char *name, gid_t *ret_gid)

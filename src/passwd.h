@@ -24,11 +24,12 @@ int passwd_find_user(const char *path, const char *name, uid_t *ret_uid,
 int passwd_find_uid(const char *path, uid_t uid, gid_t *ret_gid);
 
 /*
- * The home directory of the first user with uid @uid in @path, into @buf
- * (@size bytes); -ENOENT when it has none, -ENAMETOOLONG when it does not
- * fit.
+ * The home directory of user @name in @path, or with @name NULL of the
+ * first user with uid @uid, into @buf (@size bytes); -ENOENT when it has
+ * none, -ENAMETOOLONG when it does not fit.
  */
-int passwd_find_home(const char *path, uid_t uid, char *buf, size_t size);
+int passwd_find_home(const char *path, const char *name, uid_t uid, char *buf,
+		     size_t size);
 
 /* The gid of group @name in the group file @path. */
 int passwd_find_group(const char *path, const char *name, gid_t *ret_gid);

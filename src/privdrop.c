@@ -233,6 +233,7 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 	char user[256];
 	const char *group = NULL;
 	char *colon;
+	unsigned long num;
 	/* Initialized only to quiet -Wmaybe-uninitialized across fail(). */
 	bool listed = false;
 	uid_t uid = (uid_t)-1;
@@ -301,7 +302,11 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 			    "user \"%s\" is uid 0 (root) in %s", user,
 			    passwd_path);
 
-	*ret = (struct credentials){ .keep = false, .uid = uid, .gid = gid };
+	*ret = (struct credentials){ .keep = false,
+				     .named = parse_uint(user, PRIVDROP_ID_MAX,
+							 &num) < 0,
+				     .uid = uid,
+				     .gid = gid };
 	return 0;
 }
 

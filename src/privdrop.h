@@ -27,6 +27,7 @@ struct privdrop_error {
 
 struct credentials {
 	bool keep; /* "keep": change nothing */
+	bool named; /* the user was given by name, not by uid */
 	uid_t uid;
 	gid_t gid;
 };

@@ -27,6 +27,7 @@ root:x:0:0:root:/root:/sbin/nologin
 toor:x:0:0:root again:/root:/sbin/nologin
 nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
 app:x:1000:1001:the app:/app:/sbin/nologin
+twin:x:1000:1001:the app under a second name:/twin:/sbin/nologin
 """
 TEST_GROUP = """\
 root:x:0:
@@ -161,7 +162,11 @@ class Drop(NonrootCase):
         cases = [({"HOME": "/root"}, [], "/home/nonroot"),
                  ({"HOME": "/app"}, [], "/app"),
                  ({"HOME": "/root"}, ["--user", "keep"], "/root"),
-                 ({"HOME": "/root"}, ["--user", "4321"], "/")]
+                 ({"HOME": "/root"}, ["--user", "4321"], "/"),
+                 # a name gives its own line's home, a uid the first
+                 ({"HOME": "/root"}, ["--user", "twin"], "/twin"),
+                 ({"HOME": "/root"}, ["--user", "twin:staff"], "/twin"),
+                 ({"HOME": "/root"}, ["--user", "1000"], "/app")]
         for env, opts, want in cases:
             with self.subTest(env=env, opts=opts):
                 p = self.run_pidone(["printenv", "HOME"], NO_HEALTH + opts,

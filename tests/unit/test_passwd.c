@@ -160,23 +160,37 @@ Test(passwd, find_uid_table, .init = setup, .fini = teardown)
 	}
 }
 
-/* The first user of a uid gives the home; an empty one is none. */
+/*
+ * The first user of a uid gives the home, or the user of a name; an empty
+ * one is none.
+ */
 Test(passwd, find_home, .init = setup, .fini = teardown)
 {
 	char home[16], tiny[4];
 
-	cr_expect_eq(passwd_find_home(passwd_path, 65532, home, sizeof(home)),
+	cr_expect_eq(passwd_find_home(passwd_path, NULL, 65532, home,
+				      sizeof(home)),
 		     0);
 	cr_expect_str_eq(home, "/home/nonroot");
-	cr_expect_eq(passwd_find_home(passwd_path, 1000, home, sizeof(home)),
+	cr_expect_eq(passwd_find_home(passwd_path, NULL, 1000, home,
+				      sizeof(home)),
 		     0);
 	cr_expect_str_eq(home, "/app", "app, not shared: the first of 1000");
-	cr_expect_eq(passwd_find_home(passwd_path, 12345, home, sizeof(home)),
+	cr_expect_eq(passwd_find_home(passwd_path, "shared", 1000, home,
+				      sizeof(home)),
+		     0);
+	cr_expect_str_eq(home, "/", "by name: shared's own, not app's");
+	cr_expect_eq(passwd_find_home(passwd_path, "nobody", 1000, home,
+				      sizeof(home)),
+		     -ENOENT, "by name: the uid is not looked at");
+	cr_expect_eq(passwd_find_home(passwd_path, NULL, 12345, home,
+				      sizeof(home)),
 		     -ENOENT);
-	cr_expect_eq(passwd_find_home(passwd_path, 65532, tiny, sizeof(tiny)),
+	cr_expect_eq(passwd_find_home(passwd_path, NULL, 65532, tiny,
+				      sizeof(tiny)),
 		     -ENAMETOOLONG);
 	write_file(passwd_path, "blank:x:5:5:::/bin/false\n");
-	cr_expect_eq(passwd_find_home(passwd_path, 5, home, sizeof(home)),
+	cr_expect_eq(passwd_find_home(passwd_path, NULL, 5, home, sizeof(home)),
 		     -ENOENT);
 }
 
@@ -241,7 +255,8 @@ Test(passwd, fifo_is_refused_without_waiting, .init = setup, .fini = teardown)
 	alarm(5);
 	cr_expect_eq(passwd_find_user(path, "root", &uid, &gid), -EINVAL);
 	cr_expect_eq(passwd_find_group(path, "root", &gid), -EINVAL);
-	cr_expect_eq(passwd_find_home(path, 0, path, sizeof(path)), -EINVAL);
+	cr_expect_eq(passwd_find_home(path, NULL, 0, path, sizeof(path)),
+		     -EINVAL);
 	alarm(0);
 	cr_expect_eq(gid, 1);
 	snprintf(path, sizeof(path), "%s/fifo", dir);

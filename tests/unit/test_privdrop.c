@@ -146,6 +146,11 @@ Test(privdrop, resolve_table, .init = setup, .fini = teardown)
 				     row->spec, (unsigned)cred.uid);
 			cr_expect_eq(cred.gid, row->gid, "\"%s\" gid %u",
 				     row->spec, (unsigned)cred.gid);
+			/* a name's own passwd line gives HOME */
+			cr_expect_eq(cred.named,
+				     strspn(row->spec, "0123456789") <
+					     strcspn(row->spec, ":"),
+				     "\"%s\" named", row->spec);
 		} else {
 			cr_expect(cred.keep && cred.uid == 42 && cred.gid == 42,
 				  "\"%s\": ret written on failure", row->spec);
