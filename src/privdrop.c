@@ -313,7 +313,8 @@ int privdrop_resolve(const char *spec, const char *passwd_path,
 void privdrop_final(const struct credentials *cred,
 		    struct credentials *ret_final)
 {
-	if (!cred->keep && geteuid() == 0) {
+	/* "keep" already holds the ids in use. */
+	if (cred->keep || geteuid() == 0) {
 		*ret_final = *cred;
 		return;
 	}
@@ -354,21 +355,26 @@ static const char hint_as_root[] =
 	"leave --user at its default (65532:65532) or name a non-root user "
 	"to drop root";
 
-/* One log line with the ids in use: uid, gid and groups. */
-static void log_ids(enum log_level level, const struct credentials *cred,
-		    const char *hint, const char *msg)
+/*
+ * One log line with the ids in use (@now: uid, gid, and the groups) and,
+ * when they could not be had, the @configured ones (NULL: none). The
+ * callers know the ids in use: asking the kernel again costs a system
+ * call each at every start.
+ */
+static void log_ids(enum log_level level, const struct credentials *now,
+		    const struct credentials *configured, const char *hint,
+		    const char *msg)
 {
 	char groups[256];
 
 	groups_text(groups, sizeof(groups));
 	log_emit(level, 0, hint,
-		 LOG_FIELDS(LOG_INT("uid", geteuid()),
-			    LOG_INT("gid", getegid()),
+		 LOG_FIELDS(LOG_INT("uid", now->uid), LOG_INT("gid", now->gid),
 			    LOG_STR("groups", groups),
-			    LOG_INT(cred->keep ? NULL : "configured_uid",
-				    cred->uid),
-			    LOG_INT(cred->keep ? NULL : "configured_gid",
-				    cred->gid)),
+			    LOG_INT(configured ? "configured_uid" : NULL,
+				    configured ? configured->uid : 0),
+			    LOG_INT(configured ? "configured_gid" : NULL,
+				    configured ? configured->gid : 0)),
 		 "%s", msg);
 }
 
@@ -524,21 +530,24 @@ static int switch_ids(const struct credentials *cred, bool set_uid,
 int privdrop_apply(const struct credentials *cred,
 		   struct privdrop_error *reterr)
 {
-	gid_t old_gid = getegid();
+	struct credentials now;
 	int r;
 
 	if (cred->keep) {
-		if (geteuid() == 0)
-			log_ids(LOG_LEVEL_WARN, cred, hint_as_root,
+		if (cred->uid == 0)
+			log_ids(LOG_LEVEL_WARN, cred, NULL, hint_as_root,
 				"the command runs as root (--user keep)");
 		else
-			log_ids(LOG_LEVEL_INFO, cred, NULL,
+			log_ids(LOG_LEVEL_INFO, cred, NULL, NULL,
 				"running as the current user (--user keep)");
 		return 0;
 	}
-	if (geteuid() != 0) {
+	now = (struct credentials){ .keep = true,
+				    .uid = geteuid(),
+				    .gid = getegid() };
+	if (now.uid != 0) {
 		/* runAsUser, OpenShift: the ids were chosen for us. */
-		log_ids(LOG_LEVEL_INFO, cred, NULL,
+		log_ids(LOG_LEVEL_INFO, &now, cred, NULL,
 			"not root: running as the current user, no "
 			"privileges to drop");
 		return 0;
@@ -549,8 +558,7 @@ int privdrop_apply(const struct credentials *cred,
 		r = switch_ids(cred, false, reterr);
 		if (r < 0)
 			return r;
-		log_ids(LOG_LEVEL_WARN, &(struct credentials){ .keep = true },
-			hint_as_root,
+		log_ids(LOG_LEVEL_WARN, cred, NULL, hint_as_root,
 			"the command runs as root (user 0 asked for)");
 		return 0;
 	}
@@ -559,10 +567,10 @@ int privdrop_apply(const struct credentials *cred,
 	r = switch_ids(cred, true, reterr);
 	if (r < 0)
 		return r;
-	r = prove_dropped(cred, old_gid, reterr);
+	r = prove_dropped(cred, now.gid, reterr);
 	if (r < 0)
 		return r;
-	log_ids(LOG_LEVEL_INFO, &(struct credentials){ .keep = true }, NULL,
-		"dropped root privileges");
+	/* Proven: the ids in use are @cred's. */
+	log_ids(LOG_LEVEL_INFO, cred, NULL, NULL, "dropped root privileges");
 	return 0;
 }
