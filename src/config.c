@@ -423,17 +423,40 @@ static bool env_given(const char *v)
 	return v && v[strspn(v, " \t\r\n")] != '\0';
 }
 
-/* Are the @len bytes at @s the string @word? */
+/*
+ * Are the @len bytes at @s the string @word? Byte by byte: the first byte
+ * that differs decides, and @word is not measured first, as each PIDONE_
+ * variable is looked up against the whole table.
+ */
 static bool span_is(const char *s, size_t len, const char *word)
 {
-	return strlen(word) == len && memcmp(s, word, len) == 0;
+	size_t i = 0;
+
+	while (i < len && word[i] != '\0' && s[i] == word[i])
+		i++;
+	return i == len && word[i] == '\0';
 }
 
-/* The setting whose variable is the @len bytes at @name, or -ENOENT. */
+#define ENV_PREFIX "PIDONE_"
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
+
+/* Is @e one of ours? The first byte turns most away without a call. */
+static bool has_env_prefix(const char *e)
+{
+	return e[0] == ENV_PREFIX[0] &&
+	       strncmp(e, ENV_PREFIX, ENV_PREFIX_LEN) == 0;
+}
+
+/*
+ * The setting whose variable is the @len bytes at @name, or -ENOENT.
+ * @name starts with ENV_PREFIX, as every variable of the table does: only
+ * the rest is compared.
+ */
 static int env_setting(const char *name, size_t len)
 {
 	for (int id = 0; id < SETTING_MAX; id++)
-		if (span_is(name, len, settings_def(id)->env))
+		if (span_is(name + ENV_PREFIX_LEN, len - ENV_PREFIX_LEN,
+			    settings_def(id)->env + ENV_PREFIX_LEN))
 			return id;
 	return -ENOENT;
 }
@@ -459,7 +482,7 @@ static void apply_env(struct load *L)
 		const char *eq;
 		int id;
 
-		if (strncmp(*e, "PIDONE_", 7) != 0 || !(eq = strchr(*e, '=')))
+		if (!has_env_prefix(*e) || !(eq = strchr(*e, '=')))
 			continue;
 		id = env_setting(*e, (size_t)(eq - *e));
 		if (id >= 0 && !value[id]) /* the first, like getenv */
@@ -482,7 +505,7 @@ const char *config_unknown_env(char *const *envp, size_t *pos, size_t *ret_len)
 		size_t len;
 		bool known;
 
-		if (strncmp(e, "PIDONE_", 7) != 0)
+		if (!has_env_prefix(e))
 			continue;
 		len = strcspn(e, "=");
 		known = env_setting(e, len) >= 0;

@@ -824,9 +824,10 @@ Test(config, env_first_entry_wins_and_lookalikes_are_ignored)
 	struct config_error e;
 
 	cr_assert_eq(load(&s, &e, NULL, ARGS("check"),
-			  ENV("PIDONE_GRACEX=7", "PIDONE_GRACE=4",
-			      "PIDONE_GRACE=9", "PIDONE_GRAC=8", "PIDONE_",
-			      "PIDONE_USER", "XPIDONE_LOG_LEVEL=debug"),
+			  ENV("pidone_grace=2", "PIDONE_=1", "PIDONE_GRACEX=7",
+			      "PIDONE_GRACE=4", "PIDONE_GRACE=9",
+			      "PIDONE_GRAC=8", "PIDONE_", "PIDONE_USER",
+			      "XPIDONE_LOG_LEVEL=debug"),
 			  NULL),
 		     CONFIG_ACTION_CHECK, "%s", e.text);
 	cr_expect_eq(s.grace_ms, 4000);
