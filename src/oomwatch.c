@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "fdutil.h"
 #include "log.h"
+#include "strv.h"
 #include "banned.h"
 
 /* /proc/self/cgroup: a dozen short lines on v1, one on v2. */
@@ -107,7 +108,8 @@ static void readable(struct ev_loop *loop, ev_io *io, int revents)
 
 void oomwatch_start(struct oomwatch *w, struct ev_loop *loop, bool metrics)
 {
-	const char *root = getenv(OOMWATCH_ROOT_VAR);
+	/* Not getenv: musl's calls strncmp for every variable of a pod. */
+	const char *root = strv_env_value(environ, OOMWATCH_ROOT_VAR);
 	char text[SELF_CGROUP_MAX];
 	ssize_t len =
 		fd_read_file(AT_FDCWD, "/proc/self/cgroup", text, sizeof(text));

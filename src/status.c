@@ -28,6 +28,7 @@
 #include "parse.h"
 #include "probe.h"
 #include "ptree.h"
+#include "strv.h"
 #include "textbuf.h"
 #include "banned.h"
 
@@ -235,7 +236,8 @@ static const char *const container_keys[CGROUP_VALUE_MAX] = {
 /* Each value, or known[i] false; a "no limit" counts as not known. */
 static void read_container(uint64_t *v, bool *known)
 {
-	const char *root = getenv(OOMWATCH_ROOT_VAR); /* tests only */
+	/* tests only */
+	const char *root = strv_env_value(environ, OOMWATCH_ROOT_VAR);
 	char text[4096];
 	struct cgroup cg;
 	ssize_t n =
