@@ -356,10 +356,10 @@ static const char hint_as_root[] =
 	"to drop root";
 
 /*
- * One log line with the ids in use (@now: uid, gid, and the groups) and,
- * when they could not be had, the @configured ones (NULL: none). The
- * callers know the ids in use: asking the kernel again costs a system
- * call each at every start.
+ * One log line with the ids in use (@now's uid and gid, and the groups)
+ * and the @configured ones pidone could not take (NULL: none). The
+ * callers know the ids in use: asking the kernel again would cost a
+ * system call each at every start.
  */
 static void log_ids(enum log_level level, const struct credentials *now,
 		    const struct credentials *configured, const char *hint,

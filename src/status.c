@@ -236,7 +236,7 @@ static const char *const container_keys[CGROUP_VALUE_MAX] = {
 /* Each value, or known[i] false; a "no limit" counts as not known. */
 static void read_container(uint64_t *v, bool *known)
 {
-	/* tests only */
+	/* The tests' cgroup root; never set outside them. */
 	const char *root = strv_env_value(environ, OOMWATCH_ROOT_VAR);
 	char text[4096];
 	struct cgroup cg;
