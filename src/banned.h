@@ -9,7 +9,9 @@
  * because distroless images have no shell; signal() because pidone never
  * changes a disposition; dup because its copy is not close-on-exec;
  * open() because musl follows every O_CLOEXEC open with an fcntl that
- * openat(AT_FDCWD, ...) does not make. exit() is poisoned everywhere but
+ * openat(AT_FDCWD, ...) does not make; getenv because musl's calls
+ * strncmp for every variable, where strv_env_value (strv.h), the one
+ * environment lookup, turns most away at their first byte. exit() is poisoned everywhere but
  * main.c: only main ends the process.
  *
  * A name that a libc header already defines as a macro (clang with
@@ -75,6 +77,9 @@
 #endif
 #ifndef signal
 #pragma GCC poison signal
+#endif
+#ifndef getenv
+#pragma GCC poison getenv
 #endif
 #ifndef PIDONE_MAIN
 #pragma GCC poison exit

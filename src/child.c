@@ -75,8 +75,8 @@ int child_report_code(const struct child_report *r)
  */
 static void diagnose(const char *file, struct child_report *r)
 {
-	int found =
-		execpath_find(file, getenv("PATH"), r->found, sizeof(r->found));
+	int found = execpath_find(file, strv_env_value(environ, "PATH"),
+				  r->found, sizeof(r->found));
 	int interp = 0;
 
 	/* A script found executable: is its interpreter at fault? */
@@ -123,8 +123,8 @@ child_fail(const struct child_spec *spec, int report_fd, enum child_step step)
 static void exec_command(const struct child_spec *spec)
 {
 	char path[PATH_MAX];
-	int r = execpath_find(spec->argv[0], getenv("PATH"), path,
-			      sizeof(path));
+	int r = execpath_find(spec->argv[0], strv_env_value(environ, "PATH"),
+			      path, sizeof(path));
 
 	if (r == 0)
 		execve(path, spec->argv, (char *const *)spec->envp);

@@ -98,7 +98,7 @@ static void final_home(const char *user, const struct credentials *final,
 		       char *env, size_t size)
 {
 	char home[256] = "/", name[256] = "";
-	const char *now = getenv("HOME");
+	const char *now = strv_env_value(environ, "HOME");
 
 	if (!now || strcmp(now, "/root") != 0)
 		return;

@@ -108,7 +108,6 @@ static void readable(struct ev_loop *loop, ev_io *io, int revents)
 
 void oomwatch_start(struct oomwatch *w, struct ev_loop *loop, bool metrics)
 {
-	/* Not getenv: musl's calls strncmp for every variable of a pod. */
 	const char *root = strv_env_value(environ, OOMWATCH_ROOT_VAR);
 	char text[SELF_CGROUP_MAX];
 	ssize_t len =

@@ -23,6 +23,7 @@
 #include "kerntext.h"
 #include "log.h"
 #include "ptree.h"
+#include "strv.h"
 #include "supervisor.h"
 #include "textbuf.h"
 #include "banned.h"
@@ -89,7 +90,7 @@ static void log_exec_failure(const struct supervisor *sup,
 			     const struct child_report *r)
 {
 	char *const *argv = sup->spec->argv;
-	const char *path = getenv("PATH");
+	const char *path = strv_env_value(environ, "PATH");
 	/* The PATH that was searched; none for a name with a '/'. */
 	const char *searched = strchr(argv[0], '/') ? NULL :
 			       path		    ? path :
