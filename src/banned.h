@@ -11,8 +11,8 @@
  * open() because musl follows every O_CLOEXEC open with an fcntl that
  * openat(AT_FDCWD, ...) does not make; getenv because musl's calls
  * strncmp for every variable, where strv_env_value (strv.h), the one
- * environment lookup, turns most away at their first byte. exit() is poisoned everywhere but
- * main.c: only main ends the process.
+ * environment lookup, turns most away at their first byte. exit() is
+ * poisoned everywhere but main.c: only main ends the process.
  *
  * A name that a libc header already defines as a macro (clang with
  * _FORTIFY_SOURCE does that for sprintf, strcpy...) cannot be poisoned
