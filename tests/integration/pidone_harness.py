@@ -331,6 +331,29 @@ def ctxt_switches(pid):
             + int(st.get("nonvoluntary_ctxt_switches", 0)))
 
 
+def trace_wakeups(pid, seconds=2.0):
+    """What @pid does over the next @seconds, as strace shows it: for the
+    message of an idle test that saw it wake up, since the wake-ups of a
+    loaded machine's run are gone by the time anyone looks."""
+    if not shutil.which("strace"):
+        return "(strace not installed)"
+    try:
+        r = subprocess.run(["strace", "-p", str(pid), "-tt", "-qq", "-y"],
+                           stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True,
+                           timeout=seconds)
+        out = r.stderr
+    except subprocess.TimeoutExpired as e:
+        # run() has killed strace, and a SIGKILLed tracer detaches
+        out = e.stderr.decode(errors="replace") if e.stderr else ""
+    lines = out.splitlines()
+    return ("\n  strace -p %d for %.1f s after the window (%d lines):\n%s"
+            % (pid, seconds, len(lines),
+               textwrap.indent("\n".join(lines[:60]) or "(nothing)",
+                               "    ")))
+
+
 def _kill(pid, sig=signal.SIGKILL):
     try:
         os.kill(pid, sig)
