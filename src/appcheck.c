@@ -19,6 +19,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "parse.h"
+#include "textbuf.h"
 #include "banned.h"
 
 static const char app_names[HEALTH_APP_MAX][12] = {
@@ -30,14 +31,14 @@ static const char app_names[HEALTH_APP_MAX][12] = {
 int appcheck_format_request(const struct probe_target *t, char *buf,
 			    size_t size)
 {
-	int n = snprintf(buf, size,
-			 "GET %s HTTP/1.1\r\n"
-			 "Host: %s:%u\r\n"
-			 "User-Agent: pidone\r\n"
-			 "Accept: */*\r\n"
-			 "Connection: close\r\n"
-			 "\r\n",
-			 t->path, t->host, t->port);
+	int n = textbuf_snprintf(buf, size,
+				 "GET %s HTTP/1.1\r\n"
+				 "Host: %s:%u\r\n"
+				 "User-Agent: pidone\r\n"
+				 "Accept: */*\r\n"
+				 "Connection: close\r\n"
+				 "\r\n",
+				 t->path, t->host, t->port);
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENOBUFS;
@@ -85,9 +86,9 @@ const char *appcheck_url_text(const char *url, char *buf, size_t size)
 	const char *query = url[len] ? "?..." : "";
 
 	if (len + strlen(query) < size)
-		snprintf(buf, size, "%.*s%s", (int)len, url, query);
+		textbuf_snprintf(buf, size, "%.*s%s", (int)len, url, query);
 	else
-		snprintf(buf, size, "%.*s...", (int)(size - 4), url);
+		textbuf_snprintf(buf, size, "%.*s...", (int)(size - 4), url);
 	return buf;
 }
 
@@ -140,7 +141,7 @@ static void finish(struct appcheck_one *c, struct health_app_result *r)
 					  n == a->health->cfg.app_failures))) {
 		char code[12];
 
-		snprintf(code, sizeof(code), "%d", r->status);
+		textbuf_snprintf(code, sizeof(code), "%d", r->status);
 		log_warnx("%s check failed: %s%s%s, %u failure%s in a row",
 			  app_names[c->app], c->url, r->status ? " -> " : ": ",
 			  r->status ? code : r->error, n, n == 1 ? "" : "s");
@@ -159,7 +160,7 @@ static void finish_errno(struct appcheck_one *c, int err)
 	struct health_app_result r = { 0 };
 	char why[HEALTH_APP_ERROR_MAX];
 
-	snprintf(why, sizeof(why), "%s", strerror(err));
+	textbuf_snprintf(why, sizeof(why), "%s", strerror(err));
 	if (why[0] >= 'A' && why[0] <= 'Z')
 		why[0] = (char)(why[0] - 'A' + 'a');
 	r.error = why;
@@ -298,7 +299,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	seconds_text((uint64_t)(c->owner->timeout_s * 1000.0 + 0.5), secs,
 		     sizeof(secs));
-	snprintf(why, sizeof(why), "timeout after %s s", secs);
+	textbuf_snprintf(why, sizeof(why), "timeout after %s s", secs);
 	r.error = why;
 	finish(c, &r);
 }

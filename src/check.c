@@ -87,7 +87,7 @@ static void put(struct report *rp, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = textbuf_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || rp->err)
 		return;
@@ -116,7 +116,7 @@ static void row(struct report *rp, const char *label, const char *hint,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	textbuf_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	put(rp, "%-*s %s\n", CHECK_LABEL_WIDTH, label, text);
 	if (hint && hint[0])
@@ -204,7 +204,7 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 			/* The names are static strings, or written in buf. */
 			f = signame_from_number(sig, from, sizeof(from));
 			if (!f) {
-				snprintf(from, sizeof(from), "%d", sig);
+				textbuf_snprintf(from, sizeof(from), "%d", sig);
 				f = from;
 			}
 			o = s->rewrite[sig] ?
@@ -212,7 +212,8 @@ static void value_text(const struct settings *s, enum setting_id id, char *buf,
 							sizeof(to)) :
 				    NULL;
 			if (!o) {
-				snprintf(to, sizeof(to), "%d", s->rewrite[sig]);
+				textbuf_snprintf(to, sizeof(to), "%d",
+						 s->rewrite[sig]);
 				o = to;
 			}
 			textbuf_printf(&t, "%s%s:%s", any ? "," : "", f, o);
@@ -405,7 +406,7 @@ static void check_command(char *const *argv, const char *path,
 
 	memset(res, 0, sizeof(*res));
 	if (strchr(argv[0], '/'))
-		snprintf(searched, sizeof(searched), "given as a path");
+		textbuf_snprintf(searched, sizeof(searched), "given as a path");
 	else
 		textbuf_format(searched, sizeof(searched), "searched PATH=%s",
 			       path ? path : EXECPATH_DEFAULT_PATH);
@@ -416,8 +417,8 @@ static void check_command(char *const *argv, const char *path,
 		textbuf_format(res->e.text, sizeof(res->e.text),
 			       "command not executable: %s (%s)%s", res->detail,
 			       searched, r == -EISDIR ? ": a directory" : "");
-		snprintf(res->e.hint, sizeof(res->e.hint), "%s",
-			 execpath_hint(r));
+		textbuf_snprintf(res->e.hint, sizeof(res->e.hint), "%s",
+				 execpath_hint(r));
 		return;
 	}
 	if (r < 0) {
@@ -425,8 +426,9 @@ static void check_command(char *const *argv, const char *path,
 		res->code = EX_NOTFOUND;
 		textbuf_format(res->e.text, sizeof(res->e.text),
 			       "command not found: %s (%s)", argv[0], searched);
-		snprintf(res->e.hint, sizeof(res->e.hint),
-			 "install it in the image or give its full path");
+		textbuf_snprintf(
+			res->e.hint, sizeof(res->e.hint),
+			"install it in the image or give its full path");
 		return;
 	}
 	format = execpath_interpreter(res->detail, interp, sizeof(interp));
@@ -437,7 +439,7 @@ static void check_command(char *const *argv, const char *path,
 			       "command not executable: %s: %s (no #! line, "
 			       "not an ELF program)",
 			       res->detail, strerror(ENOEXEC));
-		snprintf(
+		textbuf_snprintf(
 			res->e.hint, sizeof(res->e.hint),
 			"pidone never hands a file to a shell: start it with "
 			"a #! line or put the interpreter in the JSON command");
@@ -451,8 +453,8 @@ static void check_command(char *const *argv, const char *path,
 			res->e.text, sizeof(res->e.text),
 			"command not executable: %s: its interpreter %s: %s",
 			res->detail, interp, strerror(-res->err));
-		snprintf(res->e.hint, sizeof(res->e.hint), "%s",
-			 execpath_interpreter_hint(r));
+		textbuf_snprintf(res->e.hint, sizeof(res->e.hint), "%s",
+				 execpath_interpreter_hint(r));
 		return;
 	}
 	/*
@@ -577,26 +579,30 @@ static void user_text(const struct settings *s, const struct credentials *cred,
 		      char *buf, size_t size)
 {
 	if (cred->keep && geteuid() == 0)
-		snprintf(buf, size,
-			 "WARNING: keep: the command runs as root (uid 0 gid "
-			 "%u)",
-			 (unsigned)getegid());
+		textbuf_snprintf(
+			buf, size,
+			"WARNING: keep: the command runs as root (uid 0 gid "
+			"%u)",
+			(unsigned)getegid());
 	else if (cred->keep)
-		snprintf(buf, size, "ok: keep: runs as uid %u gid %u",
-			 (unsigned)geteuid(), (unsigned)getegid());
+		textbuf_snprintf(buf, size, "ok: keep: runs as uid %u gid %u",
+				 (unsigned)geteuid(), (unsigned)getegid());
 	else if (geteuid() != 0)
-		snprintf(buf, size,
-			 "ok: not root: runs as uid %u gid %u, as started "
-			 "(--user %s is not applied)",
-			 (unsigned)geteuid(), (unsigned)getegid(), s->user);
+		textbuf_snprintf(
+			buf, size,
+			"ok: not root: runs as uid %u gid %u, as started "
+			"(--user %s is not applied)",
+			(unsigned)geteuid(), (unsigned)getegid(), s->user);
 	else if (cred->uid == 0)
-		snprintf(buf, size,
-			 "WARNING: %s: the command runs as root (uid 0 gid %u)",
-			 s->user, (unsigned)cred->gid);
+		textbuf_snprintf(
+			buf, size,
+			"WARNING: %s: the command runs as root (uid 0 gid %u)",
+			s->user, (unsigned)cred->gid);
 	else
-		snprintf(buf, size,
-			 "ok: %s: uid %u gid %u (pidone drops root for good)",
-			 s->user, (unsigned)cred->uid, (unsigned)cred->gid);
+		textbuf_snprintf(
+			buf, size,
+			"ok: %s: uid %u gid %u (pidone drops root for good)",
+			s->user, (unsigned)cred->uid, (unsigned)cred->gid);
 }
 
 /* Keep the first failure: the start stops at the first failing step. */

@@ -34,6 +34,7 @@
 #include "exitcodes.h"
 #include "fdutil.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "banned.h"
 
 _Static_assert(sizeof(struct child_report) <= PIPE_BUF,
@@ -160,12 +161,12 @@ static __attribute__((noreturn)) void child_exec(const struct child_spec *spec,
 
 	/* sd_watchdog_enabled() wants the pid of the process that pings. */
 	if (spec->watchdog_digits)
-		snprintf(spec->watchdog_digits, CHILD_PID_DIGITS + 1, "%d",
-			 (int)getpid());
+		textbuf_snprintf(spec->watchdog_digits, CHILD_PID_DIGITS + 1,
+				 "%d", (int)getpid());
 	/* sd_listen_fds() takes the fds only when LISTEN_PID is its own. */
 	if (spec->listen_pid_digits)
-		snprintf(spec->listen_pid_digits, CHILD_PID_DIGITS + 1, "%d",
-			 (int)getpid());
+		textbuf_snprintf(spec->listen_pid_digits, CHILD_PID_DIGITS + 1,
+				 "%d", (int)getpid());
 
 	/*
 	 * What pidone inherited, exactly: an ignored SIGCHLD that pidone had

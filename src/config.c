@@ -109,7 +109,7 @@ fail(struct load *L, int exit_code, const char *fmt, ...)
 	L->err_line = line;
 	L->err->exit_code = exit_code;
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	textbuf_vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	/* Values come quoted, but a path is printed as given: any byte. */
 	escape(L->err->text, sizeof(L->err->text), raw, strlen(raw), ESC_TEXT,
@@ -154,12 +154,12 @@ static const char *where(const struct load *L, enum setting_id id,
 	const struct setting_def *d = settings_def(id);
 
 	if (L->layer == ORIGIN_FILE)
-		snprintf(buf, WHERE_SIZE, "%s:%u: [%s] %s", L->path, line,
-			 d->section, d->key);
+		textbuf_snprintf(buf, WHERE_SIZE, "%s:%u: [%s] %s", L->path,
+				 line, d->section, d->key);
 	else if (L->layer == ORIGIN_CLI)
-		snprintf(buf, WHERE_SIZE, "%.*s", L->opt_len, L->opt);
+		textbuf_snprintf(buf, WHERE_SIZE, "%.*s", L->opt_len, L->opt);
 	else
-		snprintf(buf, WHERE_SIZE, "%s", d->env);
+		textbuf_snprintf(buf, WHERE_SIZE, "%s", d->env);
 	return buf;
 }
 
@@ -677,8 +677,8 @@ static int ini_entry(void *user, const char *section, const char *name,
 		ini_flush(L);
 		L->active = true;
 		L->key_line = L->lineno;
-		snprintf(L->section, sizeof(L->section), "%s", section);
-		snprintf(L->key, sizeof(L->key), "%s", name);
+		textbuf_snprintf(L->section, sizeof(L->section), "%s", section);
+		textbuf_snprintf(L->key, sizeof(L->key), "%s", name);
 		L->value_len = 0;
 	} else {
 		L->value[L->value_len++] = '\n';

@@ -53,23 +53,25 @@ const char *dirs_hint(int err, const char *dir, uid_t uid, gid_t gid, char *buf,
 	case EPERM:
 		if (gid == 0 && uid != 0) {
 			/* OpenShift: a random uid whose only group is 0. */
-			snprintf(buf, buflen,
-				 "RUN chgrp -R 0 %s && chmod -R g=u %s in the "
-				 "Dockerfile (OpenShift runs a random uid in "
-				 "group 0), or for a volume set "
-				 "securityContext.fsGroup",
-				 dir, dir);
+			textbuf_snprintf(
+				buf, buflen,
+				"RUN chgrp -R 0 %s && chmod -R g=u %s in the "
+				"Dockerfile (OpenShift runs a random uid in "
+				"group 0), or for a volume set "
+				"securityContext.fsGroup",
+				dir, dir);
 			break;
 		}
-		snprintf(buf, buflen,
-			 "COPY --chown=%u:%u ... in the Dockerfile, chown "
-			 "%u:%u %s, or for a volume set "
-			 "securityContext.fsGroup: %u",
-			 u, g, u, g, dir, g);
+		textbuf_snprintf(
+			buf, buflen,
+			"COPY --chown=%u:%u ... in the Dockerfile, chown "
+			"%u:%u %s, or for a volume set "
+			"securityContext.fsGroup: %u",
+			u, g, u, g, dir, g);
 		break;
 	case EROFS:
 		/* Docker makes a plain --tmpfs root's, mode 0755. */
-		snprintf(
+		textbuf_snprintf(
 			buf, buflen,
 			"the filesystem is read-only: mount an emptyDir "
 			"(Kubernetes) or --tmpfs %s:uid=%u,gid=%u (docker run) "
@@ -77,29 +79,32 @@ const char *dirs_hint(int err, const char *dir, uid_t uid, gid_t gid, char *buf,
 			dir, u, g);
 		break;
 	case ENOENT:
-		snprintf(buf, buflen,
-			 "create it in the image (RUN mkdir + chown) or pass "
-			 "--create-dirs");
+		textbuf_snprintf(
+			buf, buflen,
+			"create it in the image (RUN mkdir + chown) or pass "
+			"--create-dirs");
 		break;
 	case ENOTDIR:
-		snprintf(buf, buflen,
-			 "%s is not a directory: remove what is there in the "
-			 "image, or point --writable at a directory",
-			 dir);
+		textbuf_snprintf(
+			buf, buflen,
+			"%s is not a directory: remove what is there in the "
+			"image, or point --writable at a directory",
+			dir);
 		break;
 	case ENOSPC:
 	case EDQUOT:
-		snprintf(buf, buflen,
-			 "the filesystem is full or over quota: free space or "
-			 "grow the volume");
+		textbuf_snprintf(
+			buf, buflen,
+			"the filesystem is full or over quota: free space or "
+			"grow the volume");
 		break;
 	case EMFILE:
 	case ENFILE:
-		snprintf(buf, buflen, "%s", fd_limit_hint(err));
+		textbuf_snprintf(buf, buflen, "%s", fd_limit_hint(err));
 		break;
 	default:
-		snprintf(buf, buflen, "check the mount and permissions of %s",
-			 dir);
+		textbuf_snprintf(buf, buflen,
+				 "check the mount and permissions of %s", dir);
 		break;
 	}
 	return buf;
@@ -121,44 +126,48 @@ void dirs_explain(const char *dir, int err, uid_t uid, gid_t gid,
 	if (stat_err < 0)
 		stat_err = -stat_err;
 	if (!st && stat_err == ENOENT)
-		snprintf(what, sizeof(what), "missing");
+		textbuf_snprintf(what, sizeof(what), "missing");
 	else if (!st)
-		snprintf(what, sizeof(what), "cannot stat it: %s",
-			 strerror(stat_err));
+		textbuf_snprintf(what, sizeof(what), "cannot stat it: %s",
+				 strerror(stat_err));
 	else
-		snprintf(what, sizeof(what), "owner %u:%u mode %04o%s",
-			 (unsigned)st->st_uid, (unsigned)st->st_gid,
-			 (unsigned)(st->st_mode & 07777),
-			 S_ISDIR(st->st_mode) ? "" : ", not a directory");
+		textbuf_snprintf(what, sizeof(what), "owner %u:%u mode %04o%s",
+				 (unsigned)st->st_uid, (unsigned)st->st_gid,
+				 (unsigned)(st->st_mode & 07777),
+				 S_ISDIR(st->st_mode) ? "" :
+							", not a directory");
 	/* Out of fds says nothing about the dir. */
-	snprintf(ret->text, sizeof(ret->text),
-		 "writable dir %s %s uid %u gid %u: %s (%s)", dir,
-		 err == EMFILE || err == ENFILE ? "could not be checked as" :
-						  "is not writable by",
-		 (unsigned)uid, (unsigned)gid, strerror(err), what);
+	textbuf_snprintf(ret->text, sizeof(ret->text),
+			 "writable dir %s %s uid %u gid %u: %s (%s)", dir,
+			 err == EMFILE || err == ENFILE ?
+				 "could not be checked as" :
+				 "is not writable by",
+			 (unsigned)uid, (unsigned)gid, strerror(err), what);
 	/*
 	 * A dir that is there, yet a file in it "does not exist" (proc) or
 	 * root is refused (sysfs, chattr +i, an LSM): no owner or mode helps.
 	 */
 	if (st && S_ISDIR(st->st_mode) &&
 	    (err == ENOENT || (uid == 0 && (err == EACCES || err == EPERM))))
-		snprintf(ret->hint, sizeof(ret->hint),
-			 "no owner or mode makes %s take new files (a kernel "
-			 "filesystem such as /proc or /sys, an immutable dir, "
-			 "or a security module): point --writable at a dir on "
-			 "a writable filesystem (an emptyDir, a tmpfs, a "
-			 "volume)",
-			 dir);
+		textbuf_snprintf(
+			ret->hint, sizeof(ret->hint),
+			"no owner or mode makes %s take new files (a kernel "
+			"filesystem such as /proc or /sys, an immutable dir, "
+			"or a security module): point --writable at a dir on "
+			"a writable filesystem (an emptyDir, a tmpfs, a "
+			"volume)",
+			dir);
 	/* Owned already, by a mode without write or search for its owner. */
 	else if (st && S_ISDIR(st->st_mode) && err == EACCES &&
 		 st->st_uid == uid &&
 		 (st->st_mode & (S_IWUSR | S_IXUSR)) != (S_IWUSR | S_IXUSR))
-		snprintf(ret->hint, sizeof(ret->hint),
-			 "%s is owned by uid %u already, but its mode %04o "
-			 "does not let its owner write: RUN chmod u+rwx %s in "
-			 "the Dockerfile",
-			 dir, (unsigned)uid, (unsigned)(st->st_mode & 07777),
-			 dir);
+		textbuf_snprintf(
+			ret->hint, sizeof(ret->hint),
+			"%s is owned by uid %u already, but its mode %04o "
+			"does not let its owner write: RUN chmod u+rwx %s in "
+			"the Dockerfile",
+			dir, (unsigned)uid, (unsigned)(st->st_mode & 07777),
+			dir);
 	else
 		dirs_hint(err, dir, uid, gid, ret->hint, sizeof(ret->hint));
 }
@@ -218,11 +227,12 @@ int dirs_verify(const char *dir, struct privdrop_error *reterr)
 			"remove it: %s",
 			dir, (unsigned)geteuid(), (unsigned)getegid(), path,
 			strerror(-r));
-		snprintf(reterr->hint, sizeof(reterr->hint),
-			 "the dir lets files be created but not removed (an "
-			 "append-only attribute? see lsattr -d %s); remove the "
-			 "file by hand",
-			 dir);
+		textbuf_snprintf(
+			reterr->hint, sizeof(reterr->hint),
+			"the dir lets files be created but not removed (an "
+			"append-only attribute? see lsattr -d %s); remove the "
+			"file by hand",
+			dir);
 		return r;
 	}
 	return 0;
@@ -264,11 +274,11 @@ static int create_refused(struct walk *w, int err, const char *hint,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	textbuf_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	textbuf_format(w->reterr->text, sizeof(w->reterr->text),
 		       "cannot create writable dir %s: %s", w->dir, why);
-	snprintf(w->reterr->hint, sizeof(w->reterr->hint), "%s", hint);
+	textbuf_snprintf(w->reterr->hint, sizeof(w->reterr->hint), "%s", hint);
 	return err;
 }
 
@@ -282,7 +292,8 @@ static void shown_of(char *buf, size_t size, const char *base, const char *path,
 	size_t blen = strlen(base);
 	bool sep = blen > 0 && base[blen - 1] != '/' && len > 0;
 
-	snprintf(buf, size, "%s%s%.*s", base, sep ? "/" : "", (int)len, path);
+	textbuf_snprintf(buf, size, "%s%s%.*s", base, sep ? "/" : "", (int)len,
+			 path);
 }
 
 /*
@@ -293,7 +304,7 @@ static void warn_left_behind(const char *dir, size_t len, int err)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%.*s", (int)len, dir);
+	textbuf_snprintf(path, sizeof(path), "%.*s", (int)len, dir);
 	log_emit(LOG_LEVEL_WARN, err,
 		 err == -EACCES || err == -EPERM ?
 			 "after the privilege drop only what the final user "
@@ -322,7 +333,7 @@ static int record_made(struct walk *w, int parent_fd, const char *name,
 	m->ino = st->st_ino;
 	m->dir = w->dir;
 	m->len = shown_len;
-	snprintf(m->name, sizeof(m->name), "%s", name);
+	textbuf_snprintf(m->name, sizeof(m->name), "%s", name);
 	return 0;
 }
 
@@ -457,11 +468,12 @@ static int follow_link(struct walk *w, int parent_fd, int link_fd,
 	ssize_t n;
 
 	if (st->st_uid != 0 && st->st_uid != w->uid) {
-		snprintf(hint, sizeof(hint),
-			 "--create-dirs follows only root's and uid %u's "
-			 "symlinks: remove %s, or point --writable at the "
-			 "real directory",
-			 (unsigned)w->uid, shown);
+		textbuf_snprintf(
+			hint, sizeof(hint),
+			"--create-dirs follows only root's and uid %u's "
+			"symlinks: remove %s, or point --writable at the "
+			"real directory",
+			(unsigned)w->uid, shown);
 		return create_refused(w, -ELOOP, hint,
 				      "%s is a symlink owned by uid %u (not "
 				      "root or the final user), refusing to "

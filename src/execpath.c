@@ -14,6 +14,7 @@
 
 #include "execpath.h"
 #include "fdutil.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /*
@@ -46,7 +47,7 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 	if (file[0] == '\0')
 		return -ENOENT;
 	if (strchr(file, '/')) {
-		if ((size_t)snprintf(buf, buflen, "%s", file) >= buflen)
+		if ((size_t)textbuf_snprintf(buf, buflen, "%s", file) >= buflen)
 			return -ENAMETOOLONG;
 		r = check_candidate(file, false);
 		return r == -ENOENT || r == -ENOTDIR ? -ENOENT : r;
@@ -61,14 +62,16 @@ int execpath_find(const char *file, const char *path, char *buf, size_t buflen)
 		char candidate[4096];
 
 		/* An empty PATH entry means the current directory. */
-		if ((size_t)snprintf(candidate, sizeof(candidate), "%.*s%s%s",
-				     dir_len, dir, dir_len ? "/" : "",
-				     file) < sizeof(candidate)) {
+		if ((size_t)textbuf_snprintf(candidate, sizeof(candidate),
+					     "%.*s%s%s", dir_len, dir,
+					     dir_len ? "/" : "",
+					     file) < sizeof(candidate)) {
 			r = check_candidate(candidate, true);
 			if (r == 0 ||
 			    (r != -ENOENT && r != -ENOTDIR && !unusable)) {
-				if ((size_t)snprintf(buf, buflen, "%s",
-						     candidate) >= buflen)
+				if ((size_t)textbuf_snprintf(buf, buflen, "%s",
+							     candidate) >=
+				    buflen)
 					return -ENAMETOOLONG;
 				if (r == 0)
 					return 0;

@@ -35,11 +35,12 @@ const char *exitstatus_describe(int wstatus, char *buf, unsigned buflen)
 	} else if (WIFSIGNALED(wstatus)) {
 		signame = signame_from_number(WTERMSIG(wstatus), name,
 					      sizeof(name));
-		snprintf(buf, buflen, "killed by signal %d (%s)%s",
-			 WTERMSIG(wstatus), signame ? signame : "?",
-			 WCOREDUMP(wstatus) ? ", core dumped" : "");
+		textbuf_snprintf(buf, buflen, "killed by signal %d (%s)%s",
+				 WTERMSIG(wstatus), signame ? signame : "?",
+				 WCOREDUMP(wstatus) ? ", core dumped" : "");
 	} else {
-		snprintf(buf, buflen, "wait status 0x%x", (unsigned)wstatus);
+		textbuf_snprintf(buf, buflen, "wait status 0x%x",
+				 (unsigned)wstatus);
 	}
 	return buf;
 }

@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "health.h"
 #include "parse.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* "no READY=1 yet (STATUS=...)" never truncates the status text. */
@@ -225,7 +226,8 @@ void health_app_result(struct health *h, enum health_app app,
 /* "12.0": @ms in seconds, floored to a tenth. */
 static void fmt_tenths(char *buf, size_t size, uint64_t ms)
 {
-	snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000, ms % 1000 / 100);
+	textbuf_snprintf(buf, size, "%" PRIu64 ".%" PRIu64, ms / 1000,
+			 ms % 1000 / 100);
 }
 
 /* Is check @id listed for @probe with this configuration? */
@@ -270,19 +272,20 @@ static void eval_child(const struct health *h, enum health_probe probe,
 		if (!c->ok) {
 			exitstatus_describe(h->lc->last_wstatus, how,
 					    sizeof(how));
-			snprintf(c->reason, sizeof(c->reason), "child %s, %s",
-				 how,
-				 h->lc->state == LIFECYCLE_STARTING ?
-					 "the next one starting" :
-					 "restart pending");
+			textbuf_snprintf(c->reason, sizeof(c->reason),
+					 "child %s, %s", how,
+					 h->lc->state == LIFECYCLE_STARTING ?
+						 "the next one starting" :
+						 "restart pending");
 		}
 		break;
 	case HEALTH_CHILD_EXITED:
 		exitstatus_describe(h->lc->last_wstatus, how, sizeof(how));
-		snprintf(c->reason, sizeof(c->reason), "child %s", how);
+		textbuf_snprintf(c->reason, sizeof(c->reason), "child %s", how);
 		break;
 	default:
-		snprintf(c->reason, sizeof(c->reason), "child not started yet");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "child not started yet");
 		break;
 	}
 }
@@ -299,8 +302,8 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 		return;
 	}
 	if (h->watchdog_triggered) {
-		snprintf(c->reason, sizeof(c->reason),
-			 "app sent WATCHDOG=trigger");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "app sent WATCHDOG=trigger");
 		return;
 	}
 	if (quiet <= h->cfg.watchdog_ms) {
@@ -309,8 +312,8 @@ static void eval_watchdog(const struct health *h, uint64_t now,
 	}
 	fmt_tenths(for_s, sizeof(for_s), quiet);
 	seconds_text(h->cfg.watchdog_ms, limit_s, sizeof(limit_s));
-	snprintf(c->reason, sizeof(c->reason),
-		 "no WATCHDOG=1 for %s s (limit %s s)", for_s, limit_s);
+	textbuf_snprintf(c->reason, sizeof(c->reason),
+			 "no WATCHDOG=1 for %s s (limit %s s)", for_s, limit_s);
 }
 
 static void eval_ready_delay(const struct health *h, uint64_t now,
@@ -325,8 +328,8 @@ static void eval_ready_delay(const struct health *h, uint64_t now,
 	}
 	fmt_tenths(ran_s, sizeof(ran_s), ran);
 	seconds_text(h->cfg.ready_delay_ms, delay_s, sizeof(delay_s));
-	snprintf(c->reason, sizeof(c->reason), "running %s s of %s s", ran_s,
-		 delay_s);
+	textbuf_snprintf(c->reason, sizeof(c->reason), "running %s s of %s s",
+			 ran_s, delay_s);
 }
 
 static void eval_ready_tcp(const struct health *h, struct health_check *c)
@@ -336,11 +339,13 @@ static void eval_ready_tcp(const struct health *h, struct health_check *c)
 		c->ok = true;
 		break;
 	case HEALTH_TCP_FAILED:
-		snprintf(c->reason, sizeof(c->reason), "%s",
-			 h->tcp_reason[0] ? h->tcp_reason : "check failed");
+		textbuf_snprintf(c->reason, sizeof(c->reason), "%s",
+				 h->tcp_reason[0] ? h->tcp_reason :
+						    "check failed");
 		break;
 	default:
-		snprintf(c->reason, sizeof(c->reason), "not checked yet");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "not checked yet");
 		break;
 	}
 }
@@ -365,30 +370,33 @@ static void eval_app(const struct health *h, enum health_app app,
 	}
 	c->ok = a->passing;
 	if (!a->checked) {
-		snprintf(c->reason, sizeof(c->reason), "not checked yet");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "not checked yet");
 		return;
 	}
 	if (a->last_ok) {
-		snprintf(c->reason, sizeof(c->reason), "%d in %u ms", a->status,
-			 a->latency_ms);
+		textbuf_snprintf(c->reason, sizeof(c->reason), "%d in %u ms",
+				 a->status, a->latency_ms);
 		return;
 	}
 	if (a->status)
-		snprintf(last, sizeof(last), "GET %s -> %d in %u ms", url,
-			 a->status, a->latency_ms);
+		textbuf_snprintf(last, sizeof(last), "GET %s -> %d in %u ms",
+				 url, a->status, a->latency_ms);
 	else
-		snprintf(last, sizeof(last), "GET %s: %s", url, a->error);
+		textbuf_snprintf(last, sizeof(last), "GET %s: %s", url,
+				 a->error);
 	if (a->passing)
-		snprintf(c->reason, sizeof(c->reason),
-			 "%s (%u of %u failures in a row)", last, a->failures,
-			 h->cfg.app_failures ? h->cfg.app_failures : 1);
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "%s (%u of %u failures in a row)", last,
+				 a->failures,
+				 h->cfg.app_failures ? h->cfg.app_failures : 1);
 	else if (!a->ever_ok && a->failures < h->cfg.app_failures)
-		snprintf(c->reason, sizeof(c->reason), "%s (no success yet)",
-			 last);
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "%s (no success yet)", last);
 	else
-		snprintf(c->reason, sizeof(c->reason),
-			 "%s (%u failure%s in a row)", last, a->failures,
-			 a->failures == 1 ? "" : "s");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "%s (%u failure%s in a row)", last,
+				 a->failures, a->failures == 1 ? "" : "s");
 }
 
 static void eval_ready_notify(const struct health *h, struct health_check *c)
@@ -398,10 +406,11 @@ static void eval_ready_notify(const struct health *h, struct health_check *c)
 		return;
 	}
 	if (h->status[0])
-		snprintf(c->reason, sizeof(c->reason),
-			 "no READY=1 yet (STATUS=%s)", h->status);
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "no READY=1 yet (STATUS=%s)", h->status);
 	else
-		snprintf(c->reason, sizeof(c->reason), "no READY=1 yet");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "no READY=1 yet");
 }
 
 /* "shutdown in progress: draining, 4.2 s of 5 s left, then SIGTERM". */
@@ -416,10 +425,11 @@ static void drain_reason(const struct health *h, uint64_t now,
 
 	fmt_tenths(left_s, sizeof(left_s), left);
 	seconds_text(lc->settings->drain_ms, drain_s, sizeof(drain_s));
-	snprintf(c->reason, sizeof(c->reason),
-		 "%s in progress: draining, %s s of %s s left, then SIG%s",
-		 lc->reloading ? "reload" : "shutdown", left_s, drain_s,
-		 sig ? sig : "?");
+	textbuf_snprintf(
+		c->reason, sizeof(c->reason),
+		"%s in progress: draining, %s s of %s s left, then SIG%s",
+		lc->reloading ? "reload" : "shutdown", left_s, drain_s,
+		sig ? sig : "?");
 }
 
 /* Evaluate check @id for @probe at @now into *@c. */
@@ -443,14 +453,15 @@ static void eval_check(const struct health *h, uint64_t now,
 	if ((id == HEALTH_CHECK_WATCHDOG || id == HEALTH_CHECK_LIVE_HTTP) &&
 	    lifecycle_stopping(h->lc)) {
 		c->ok = true;
-		snprintf(c->reason, sizeof(c->reason),
-			 "not judged during a stop or reload");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "not judged during a stop or reload");
 		return;
 	}
 	/* the ready-* checks wait for a running child first */
 	if (id >= HEALTH_CHECK_READY_DELAY && id <= HEALTH_CHECK_READY_NOTIFY &&
 	    health_child(h) != HEALTH_CHILD_RUNNING) {
-		snprintf(c->reason, sizeof(c->reason), "child not running");
+		textbuf_snprintf(c->reason, sizeof(c->reason),
+				 "child not running");
 		return;
 	}
 	switch (id) {
@@ -479,14 +490,14 @@ static void eval_check(const struct health *h, uint64_t now,
 		if (h->lc->state == LIFECYCLE_DRAINING)
 			drain_reason(h, now, c);
 		else if (h->lc->shutting_down)
-			snprintf(c->reason, sizeof(c->reason),
-				 "shutdown in progress");
+			textbuf_snprintf(c->reason, sizeof(c->reason),
+					 "shutdown in progress");
 		else if (h->lc->reloading)
-			snprintf(c->reason, sizeof(c->reason),
-				 "reload in progress");
+			textbuf_snprintf(c->reason, sizeof(c->reason),
+					 "reload in progress");
 		else if (h->notify_stopping)
-			snprintf(c->reason, sizeof(c->reason),
-				 "app sent STOPPING=1");
+			textbuf_snprintf(c->reason, sizeof(c->reason),
+					 "app sent STOPPING=1");
 		else
 			c->ok = true;
 		break;
@@ -586,23 +597,23 @@ int health_format_verbose(const struct health *h, uint64_t now,
 	n = health_checks(h, now, probe, checks, HEALTH_CHECK_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (checks[i].ok && !checks[i].reason[0])
-			r = snprintf(lines[i], sizeof(lines[i]), "[+]%s ok\n",
-				     checks[i].name);
+			r = textbuf_snprintf(lines[i], sizeof(lines[i]),
+					     "[+]%s ok\n", checks[i].name);
 		else if (checks[i].ok)
-			r = snprintf(lines[i], sizeof(lines[i]),
-				     "[+]%s ok: %s\n", checks[i].name,
-				     checks[i].reason);
+			r = textbuf_snprintf(lines[i], sizeof(lines[i]),
+					     "[+]%s ok: %s\n", checks[i].name,
+					     checks[i].reason);
 		else
-			r = snprintf(lines[i], sizeof(lines[i]),
-				     "[-]%s failed: %s\n", checks[i].name,
-				     checks[i].reason);
+			r = textbuf_snprintf(lines[i], sizeof(lines[i]),
+					     "[-]%s failed: %s\n",
+					     checks[i].name, checks[i].reason);
 		/* cannot truncate: names are short, reasons bounded */
 		line_len[i] = r < 0 ? 0 : (size_t)r;
 		total += line_len[i];
 		ok = ok && checks[i].ok;
 	}
-	r = snprintf(verdict, sizeof(verdict), "%s check %s\n", label,
-		     ok ? "passed" : "failed");
+	r = textbuf_snprintf(verdict, sizeof(verdict), "%s check %s\n", label,
+			     ok ? "passed" : "failed");
 	if (r < 0 || (size_t)r >= sizeof(verdict) || (size_t)r >= buflen)
 		return -ENOBUFS;
 	verdict_len = (size_t)r;

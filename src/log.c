@@ -415,7 +415,7 @@ static const char *error_text(int errnum, char *buf, size_t len)
 	return strerror_r(errnum, buf, len);
 #else
 	if (strerror_r(errnum, buf, len) != 0)
-		snprintf(buf, len, "Unknown error %d", errnum);
+		textbuf_snprintf(buf, len, "Unknown error %d", errnum);
 	return buf;
 #endif
 }
@@ -490,7 +490,7 @@ static bool put_formatted(struct line *l, bool json, const char *fmt,
 			  va_list ap)
 {
 	char msg[LOG_LINE_MAX];
-	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	int n = textbuf_vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t len = n <= 0		     ? 0 :
 		     (size_t)n < sizeof(msg) ? (size_t)n :
 					       sizeof(msg) - 1;

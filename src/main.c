@@ -34,6 +34,7 @@
 #include "usage.h"
 #include "passwd.h"
 #include "privdrop.h"
+#include "textbuf.h"
 #include "banned.h"
 
 extern char **environ;
@@ -104,12 +105,12 @@ static void final_home(const char *user, const struct credentials *final,
 		return;
 	/* privdrop_resolve took @user, so its name part fits. */
 	if (final->named)
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(user, ":"),
-			 user);
+		textbuf_snprintf(name, sizeof(name), "%.*s",
+				 (int)strcspn(user, ":"), user);
 	if (passwd_find_home(PRIVDROP_PASSWD_PATH, final->named ? name : NULL,
 			     final->uid, home, sizeof(home)) < 0)
 		memcpy(home, "/", 2);
-	snprintf(env, size, "HOME=%s", home);
+	textbuf_snprintf(env, size, "HOME=%s", home);
 }
 
 /*
@@ -185,18 +186,20 @@ static int child_environment(struct pidone *p)
 	int r;
 
 	if (p->notify.fd >= 0) {
-		snprintf(p->env_notify, sizeof(p->env_notify),
-			 "NOTIFY_SOCKET=%s", p->notify.name);
+		textbuf_snprintf(p->env_notify, sizeof(p->env_notify),
+				 "NOTIFY_SOCKET=%s", p->notify.name);
 		set[n++] = p->env_notify;
 	}
 	if (p->notify.fd >= 0 && s->watchdog_ms) {
-		snprintf(p->env_watchdog_usec, sizeof(p->env_watchdog_usec),
-			 "WATCHDOG_USEC=%llu",
-			 (unsigned long long)s->watchdog_ms * 1000u);
+		textbuf_snprintf(p->env_watchdog_usec,
+				 sizeof(p->env_watchdog_usec),
+				 "WATCHDOG_USEC=%llu",
+				 (unsigned long long)s->watchdog_ms * 1000u);
 		set[n++] = p->env_watchdog_usec;
 		/* The child writes its own pid over the digits. */
-		snprintf(p->env_watchdog_pid, sizeof(p->env_watchdog_pid),
-			 "WATCHDOG_PID=%0*d", CHILD_PID_DIGITS, 0);
+		textbuf_snprintf(p->env_watchdog_pid,
+				 sizeof(p->env_watchdog_pid),
+				 "WATCHDOG_PID=%0*d", CHILD_PID_DIGITS, 0);
 		set[n++] = p->env_watchdog_pid;
 	}
 	if (p->env_home[0])

@@ -109,7 +109,7 @@ static void signal_series(struct textbuf *o, const struct metrics_sample *m,
 	const char *text = signame_from_number(sig, name, sizeof(name));
 
 	if (!text) {
-		snprintf(name, sizeof(name), "%d", sig);
+		textbuf_snprintf(name, sizeof(name), "%d", sig);
 		text = name;
 	}
 	textbuf_printf(o,

@@ -27,6 +27,7 @@
 #include "notify.h"
 #include "parse.h"
 #include "random.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* Datagrams read per callback before yielding to other watchers. */
@@ -269,8 +270,9 @@ int notify_start(struct notify *n, struct ev_loop *loop,
 	n->lc = lc;
 
 	/* 16 hex digits that another container of the pod cannot guess */
-	snprintf(n->name, sizeof(n->name), "@pidone-notify-%d-%016" PRIx64,
-		 (int)getpid(), random_u64());
+	textbuf_snprintf(n->name, sizeof(n->name),
+			 "@pidone-notify-%d-%016" PRIx64, (int)getpid(),
+			 random_u64());
 	name_len = strlen(n->name);
 	/* abstract: sun_path[0] is NUL, the name follows, no terminator */
 	memcpy(sa.sun_path + 1, n->name + 1, name_len - 1);

@@ -27,6 +27,7 @@
 #include "outer.h"
 #include "parse.h"
 #include "strv.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* The first fd of socket activation (SD_LISTEN_FDS_START). */
@@ -167,31 +168,33 @@ const char *outer_status_text(enum outer_phase phase, const char *reason,
 
 	switch (phase) {
 	case OUTER_PHASE_NOT_READY:
-		snprintf(buf, size, "not ready: %s",
-			 reason && reason[0] ? reason : "unknown");
+		textbuf_snprintf(buf, size, "not ready: %s",
+				 reason && reason[0] ? reason : "unknown");
 		break;
 	case OUTER_PHASE_READY:
-		snprintf(buf, size, "ready");
+		textbuf_snprintf(buf, size, "ready");
 		break;
 	case OUTER_PHASE_RESTARTING:
 	case OUTER_PHASE_RELOADING:
-		snprintf(buf, size, "%s: child %s",
-			 phase == OUTER_PHASE_RELOADING ? "reloading" :
-							  "restarting",
-			 exitstatus_describe(wstatus, how, sizeof(how)));
+		textbuf_snprintf(buf, size, "%s: child %s",
+				 phase == OUTER_PHASE_RELOADING ? "reloading" :
+								  "restarting",
+				 exitstatus_describe(wstatus, how,
+						     sizeof(how)));
 		break;
 	case OUTER_PHASE_STOPPING:
-		snprintf(buf, size, "stopping");
+		textbuf_snprintf(buf, size, "stopping");
 		break;
 	case OUTER_PHASE_EXITED:
-		snprintf(buf, size, "child %s",
-			 exitstatus_describe(wstatus, how, sizeof(how)));
+		textbuf_snprintf(buf, size, "child %s",
+				 exitstatus_describe(wstatus, how,
+						     sizeof(how)));
 		break;
 	case OUTER_PHASE_FAILED:
-		snprintf(buf, size, "child could not be started");
+		textbuf_snprintf(buf, size, "child could not be started");
 		break;
 	default:
-		snprintf(buf, size, "starting");
+		textbuf_snprintf(buf, size, "starting");
 		break;
 	}
 	return buf;
@@ -258,7 +261,7 @@ static void open_socket(struct outer *o, const char *value)
 {
 	int r;
 
-	snprintf(o->socket_text, sizeof(o->socket_text), "%s", value);
+	textbuf_snprintf(o->socket_text, sizeof(o->socket_text), "%s", value);
 	r = outer_parse_socket(value, &o->addr, &o->addr_len);
 	if (r < 0) {
 		log_emit(LOG_LEVEL_WARN, 0, NULL,
@@ -371,8 +374,8 @@ size_t outer_child_env(struct outer *o, char **set)
 	}
 	if (o->listen_fds > 0) {
 		/* The child writes its own pid over the digits. */
-		snprintf(o->env_listen_pid, sizeof(o->env_listen_pid),
-			 "LISTEN_PID=%0*d", CHILD_PID_DIGITS, 0);
+		textbuf_snprintf(o->env_listen_pid, sizeof(o->env_listen_pid),
+				 "LISTEN_PID=%0*d", CHILD_PID_DIGITS, 0);
 		set[n++] = o->env_listen_pid;
 	}
 	return n;
@@ -475,11 +478,11 @@ static void update(struct outer *o)
 	stopping = phase >= OUTER_PHASE_STOPPING && !o->stopping_sent;
 	outer_status_text(phase, failed ? failed->reason : NULL,
 			  o->lc->last_wstatus, status, sizeof(status));
-	snprintf(msg, sizeof(msg), "%sSTATUS=%s",
-		 ready	  ? "READY=1\n" :
-		 stopping ? "STOPPING=1\n" :
-			    "",
-		 status);
+	textbuf_snprintf(msg, sizeof(msg), "%sSTATUS=%s",
+			 ready	  ? "READY=1\n" :
+			 stopping ? "STOPPING=1\n" :
+				    "",
+			 status);
 	/*
 	 * READY=1 and STOPPING=1 are said once: one lost would be lost for
 	 * good (a Type=notify unit would time out). Until a send works the

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "parse.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* The decimal digits at @s (see parse.h). */
@@ -164,8 +165,8 @@ int parse_hostport(const char *s, char **ret_host, unsigned *ret_port)
 /* Milliseconds as "10", "2.5" or "0.25" (see parse.h). */
 const char *seconds_text(uint64_t ms, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
-			 ms % 1000);
+	int n = textbuf_snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ms / 1000,
+				 ms % 1000);
 
 	/* Trailing zeros of the fraction go, and then a bare dot. */
 	while (n > 0 && (size_t)n < size && buf[n - 1] == '0')

@@ -89,9 +89,10 @@ static int fail(struct privdrop_error *reterr, int err, const char *hint,
 	 */
 	reterr->text[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(reterr->text, sizeof(reterr->text), fmt, ap);
+	textbuf_vsnprintf(reterr->text, sizeof(reterr->text), fmt, ap);
 	va_end(ap);
-	snprintf(reterr->hint, sizeof(reterr->hint), "%s", hint ? hint : "");
+	textbuf_snprintf(reterr->hint, sizeof(reterr->hint), "%s",
+			 hint ? hint : "");
 	return err;
 }
 

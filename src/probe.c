@@ -274,7 +274,7 @@ say(int fd, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = textbuf_vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
@@ -291,11 +291,11 @@ static void fmt_seconds(char *buf, size_t size, unsigned ms)
 	unsigned frac = ms % 1000;
 
 	if (frac % 100 == 0)
-		snprintf(buf, size, "%u.%u", ms / 1000, frac / 100);
+		textbuf_snprintf(buf, size, "%u.%u", ms / 1000, frac / 100);
 	else if (frac % 10 == 0)
-		snprintf(buf, size, "%u.%02u", ms / 1000, frac / 10);
+		textbuf_snprintf(buf, size, "%u.%02u", ms / 1000, frac / 10);
 	else
-		snprintf(buf, size, "%u.%03u", ms / 1000, frac);
+		textbuf_snprintf(buf, size, "%u.%03u", ms / 1000, frac);
 }
 
 /* Milliseconds left until @deadline, 0 when it has passed. */

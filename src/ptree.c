@@ -15,6 +15,7 @@
 #include "escape.h"
 #include "fdutil.h"
 #include "kerntext.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /* /proc/PID/stat and /proc/PID/status are well under this. */
@@ -30,7 +31,7 @@ static void read_cmd(int dir, const struct kerntext_stat *st, char *cmd)
 	ssize_t n = fd_read_file(dir, "cmdline", cmd, PTREE_CMD_MAX - 1);
 
 	if (n <= 0) {
-		snprintf(cmd, PTREE_CMD_MAX, "[%s]", st->comm);
+		textbuf_snprintf(cmd, PTREE_CMD_MAX, "[%s]", st->comm);
 		return;
 	}
 	/* the file ends in a NUL: a full buffer without one was cut */
@@ -50,7 +51,7 @@ int ptree_stat(int pid, struct kerntext_stat *ret)
 	char path[40], buf[1024];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	textbuf_snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	n = fd_read_file(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0)
 		return n < 0 ? (int)n : -EINVAL;

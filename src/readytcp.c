@@ -15,6 +15,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "readytcp.h"
+#include "textbuf.h"
 #include "banned.h"
 
 /*
@@ -32,10 +33,10 @@ static void finish(struct readytcp *t, int err)
 	ev_io_stop(t->loop, &t->io);
 	ev_timer_stop(t->loop, &t->timer);
 	fd_close(&t->fd);
-	snprintf(reason, sizeof(reason), "%s: %s", t->target,
-		 err < 0 ? "no answer within 1 s" :
-		 err	 ? strerror(err) :
-			   "ok");
+	textbuf_snprintf(reason, sizeof(reason), "%s: %s", t->target,
+			 err < 0 ? "no answer within 1 s" :
+			 err	 ? strerror(err) :
+				   "ok");
 	/* strerror with a lower-case first letter: "connection refused" */
 	if (why[0] >= 'A' && why[0] <= 'Z')
 		why[0] = (char)(why[0] - 'A' + 'a');

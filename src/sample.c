@@ -16,6 +16,7 @@
 #include "exitstatus.h"
 #include "kerntext.h"
 #include "ptree.h"
+#include "textbuf.h"
 #include "banned.h"
 
 static void set(struct metrics_sample *m, enum metrics_read i, uint64_t v)
@@ -84,11 +85,11 @@ static void child(struct metrics_sample *m, pid_t pid)
 		    (st.utime_ticks + st.stime_ticks) * 1000000 /
 			    (uint64_t)tick);
 	/* VmRSS, as pidone status shows it (see ptree.c) */
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	textbuf_snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	n = fd_read_file(AT_FDCWD, path, status, sizeof(status));
 	if (n > 0 && kerntext_key_u64(status, (size_t)n, "VmRSS", &rss_kb) == 0)
 		set(m, METRICS_CHILD_RSS, rss_kb * 1024);
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	textbuf_snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	fds = count_fds(path);
 	if (fds >= 0)
 		set(m, METRICS_CHILD_OPEN_FDS, (uint64_t)fds);

@@ -310,8 +310,9 @@ int settings_set(struct settings *s, enum setting_id id, const char *v,
 			break;
 		if (s->rewrite_given[from]) {
 			sig = signame_from_number(from, name, sizeof(name));
-			snprintf(problem, size, "rewrites %s a second time",
-				 sig ? sig : "it");
+			textbuf_snprintf(problem, size,
+					 "rewrites %s a second time",
+					 sig ? sig : "it");
 			return -EINVAL;
 		}
 		s->rewrite_given[from] = true;
@@ -444,13 +445,14 @@ const char *settings_origin_text(const struct settings *s, enum setting_id id,
 
 	/* snprintf truncates and terminates: enough for a message. */
 	if (o->kind == ORIGIN_FILE)
-		snprintf(buf, buflen, "%s:%u", s->config_path, o->line);
+		textbuf_snprintf(buf, buflen, "%s:%u", s->config_path, o->line);
 	else if (o->kind == ORIGIN_ENV)
-		snprintf(buf, buflen, "%s", d->env);
+		textbuf_snprintf(buf, buflen, "%s", d->env);
 	else if (o->kind == ORIGIN_CLI && d->option[0])
-		snprintf(buf, buflen, "--%s", d->option);
+		textbuf_snprintf(buf, buflen, "--%s", d->option);
 	else
-		snprintf(buf, buflen, "%s",
-			 o->kind == ORIGIN_CLI ? "command line" : "default");
+		textbuf_snprintf(buf, buflen, "%s",
+				 o->kind == ORIGIN_CLI ? "command line" :
+							 "default");
 	return buf;
 }

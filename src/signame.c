@@ -19,6 +19,7 @@
 
 #include "parse.h"
 #include "signame.h"
+#include "textbuf.h"
 #include "banned.h"
 
 struct signame {
@@ -134,13 +135,13 @@ const char *signame_from_number(int sig, char *buf, unsigned buflen)
 	/* Like `kill -l`: the lower half counts up, the upper half down. */
 	half = (RT_MAX - RT_MIN) / 2;
 	if (sig == RT_MIN)
-		r = snprintf(buf, buflen, "RTMIN");
+		r = textbuf_snprintf(buf, buflen, "RTMIN");
 	else if (sig == RT_MAX)
-		r = snprintf(buf, buflen, "RTMAX");
+		r = textbuf_snprintf(buf, buflen, "RTMAX");
 	else if (sig - RT_MIN <= half)
-		r = snprintf(buf, buflen, "RTMIN+%d", sig - RT_MIN);
+		r = textbuf_snprintf(buf, buflen, "RTMIN+%d", sig - RT_MIN);
 	else
-		r = snprintf(buf, buflen, "RTMAX-%d", RT_MAX - sig);
+		r = textbuf_snprintf(buf, buflen, "RTMAX-%d", RT_MAX - sig);
 	if (r < 0 || (unsigned)r >= buflen)
 		return NULL;
 	return buf;

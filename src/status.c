@@ -71,34 +71,37 @@ static bool ask(const struct settings *s, char bufs[ASKED][ANSWER_MAX],
 	for (int i = 0; i < ASKED; i++) {
 		r = probe_targets(s, paths[i], targets, 2, &n);
 		if (r == -ENOENT) {
-			snprintf(why, why_size,
-				 "health port disabled "
-				 "(--health-port 0)");
+			textbuf_snprintf(why, why_size,
+					 "health port disabled "
+					 "(--health-port 0)");
 			return false;
 		}
 		if (r < 0) {
-			snprintf(why, why_size, "no health port to ask: %s",
-				 strerror(-r));
+			textbuf_snprintf(why, why_size,
+					 "no health port to ask: %s",
+					 strerror(-r));
 			return false;
 		}
 		r = probe_fetch(targets, n, deadline, bufs[i], ANSWER_MAX, &a);
 		if (r < 0 && i == 0) {
-			snprintf(why, why_size, "%s:%u: %s", a.target->host,
-				 a.target->port, strerror(-r));
+			textbuf_snprintf(why, why_size, "%s:%u: %s",
+					 a.target->host, a.target->port,
+					 strerror(-r));
 			return false;
 		}
-		snprintf(where, where_size, "%s:%u", a.target->host,
-			 a.target->port);
+		textbuf_snprintf(where, where_size, "%s:%u", a.target->host,
+				 a.target->port);
 		if (r == 0)
 			out[i] = (struct asked){ a.status, bufs[i] + a.body_off,
 						 a.len - a.body_off };
 		/* pidone's ?verbose starts with its child check: an app on
 		 * the port (PID 1 not pidone, 8081 taken) is not pidone */
 		if (i == 0 && !starts_as_pidone(&out[0])) {
-			snprintf(why, why_size,
-				 "%s answers, but not as pidone's health "
-				 "port (no [+]child line in /healthz?verbose)",
-				 where);
+			textbuf_snprintf(
+				why, why_size,
+				"%s answers, but not as pidone's health "
+				"port (no [+]child line in /healthz?verbose)",
+				where);
 			return false;
 		}
 	}
@@ -353,7 +356,7 @@ int status_run(const struct settings *s, bool json, int out_fd)
 	label(&got[METRICS], "\npidone_child_state{state=\"", state,
 	      sizeof(state));
 	if (!state[0])
-		snprintf(state, sizeof(state), "unknown");
+		textbuf_snprintf(state, sizeof(state), "unknown");
 	/* The pid is pidone's namespace's: ours too, run inside it. */
 	if (has_pid)
 		has_up = uptime_of((int)pid, &up);

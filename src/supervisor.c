@@ -35,7 +35,7 @@ static const char *signal_text(int signo, char *buf, unsigned buflen)
 	const char *name = signame_from_number(signo, buf, buflen);
 
 	if (!name) {
-		snprintf(buf, buflen, "%d", signo);
+		textbuf_snprintf(buf, buflen, "%d", signo);
 		name = buf;
 	}
 	return name;
@@ -281,10 +281,10 @@ static void log_reloading(const struct supervisor *sup,
 	const char *path = a->signo ? NULL : sup->changed_path;
 
 	if (a->signo)
-		snprintf(why, sizeof(why), "received SIG%s",
-			 signal_text(a->signo, name, sizeof(name)));
+		textbuf_snprintf(why, sizeof(why), "received SIG%s",
+				 signal_text(a->signo, name, sizeof(name)));
 	else
-		snprintf(why, sizeof(why), "a watched path changed");
+		textbuf_snprintf(why, sizeof(why), "a watched path changed");
 	if (a->target == 0)
 		log_emit(LOG_LEVEL_INFO, 0, NULL,
 			 LOG_FIELDS(LOG_STR(path ? "path" : NULL, path),

@@ -10,6 +10,7 @@
 #ifndef PIDONE_TEXTBUF_H
 #define PIDONE_TEXTBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,9 +24,27 @@ struct textbuf {
 /* Start an empty text in @buf of @size bytes (@size > 0). */
 void textbuf_init(struct textbuf *t, char *buf, size_t size);
 
-/* Append printf-style. */
+/*
+ * Append printf-style. pidone's own printf, for the conversions its
+ * formats use: flags '-' and '0', width and precision (digits or '*'),
+ * lengths l, ll and z, and d, u, x, o, c, s and %%; anything else shows
+ * as "%?" (the unit tests hold every conversion pidone's sources use).
+ */
 void textbuf_printf(struct textbuf *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void textbuf_vprintf(struct textbuf *t, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/*
+ * snprintf with the conversions above, into @buf of @size bytes (NUL-
+ * terminated unless @size is 0, which writes nothing). Returns the text's
+ * length, or @size when it was cut (where C's returns the length it would
+ * have had): either way, a result >= @size means cut.
+ */
+int textbuf_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int textbuf_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * Append @s, or @v in @base (10 or 16, lower case) with at least @width

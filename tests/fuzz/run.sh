@@ -23,7 +23,10 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 cc=${CC:-clang}
 work=${FUZZ_WORK:-./fuzz-work}
-flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer
+# _GNU_SOURCE as configure's AC_USE_SYSTEM_EXTENSIONS gives the build;
+# a function used without its declaration stops the build, as in it.
+flags="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE
+	-Werror=implicit-function-declaration -Werror=int-conversion
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 . "$here/targets.sh"

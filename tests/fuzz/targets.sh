@@ -10,9 +10,9 @@ all_targets="http health cmdjson config signame answer"
 # extra link flags.
 sources() {
 	case $1 in
-	cmdjson) echo "cmdjson.c escape.c strv.c arena.c" ;;
-	http) echo "http.c parse.c" ;;
-	signame) echo "signame.c parse.c" ;;
+	cmdjson) echo "cmdjson.c escape.c strv.c arena.c textbuf.c" ;;
+	http) echo "http.c parse.c textbuf.c" ;;
+	signame) echo "signame.c parse.c textbuf.c" ;;
 	answer) echo "probe.c parse.c clock.c fdutil.c textbuf.c" ;;
 	health) echo "health.c escape.c exitstatus.c signame.c parse.c textbuf.c" ;;
 	config) echo "config.c settings.c parse.c signame.c cmdjson.c escape.c strv.c arena.c textbuf.c probe.c clock.c fdutil.c" ;;
