@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * textbuf.c - bounded text building for reports (`pidone check`) and the
- * /metrics body; see textbuf.h.
+ * textbuf.c - bounded text building for reports (`pidone check`), the
+ * /metrics body and pidone's own printf; see textbuf.h.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -71,7 +71,7 @@ static void put_fill(struct textbuf *t, char c, size_t n)
 		put(t, &c, 1);
 }
 
-/* One conversion: @sign, @zeros '0's, @n bytes of @s, padded to @width. */
+/* One conversion: '-' if @minus, @zeros '0's, @n bytes of @s, padded. */
 static void put_field(struct textbuf *t, bool left, size_t width, bool minus,
 		      size_t zeros, const char *s, size_t n)
 {
