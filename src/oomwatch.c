@@ -101,7 +101,15 @@ static void readable(struct ev_loop *loop, ev_io *io, int revents)
 		ev_timer_stop(loop, &w->recheck);
 		return;
 	}
-	/* The kill is counted a moment after v1's eventfd fires. */
+	/*
+	 * v1 counts the kill a moment after its eventfd fires: look again.
+	 * v2 counts first and notifies after, and rewrites memory.events
+	 * for its other counters too (a cgroup at its memory.high or
+	 * memory.max bumps "high" or "max" all the time): nothing to wait
+	 * for, and rechecks there would wake pidone 20 times a change.
+	 */
+	if (w->cg.version != 1)
+		return;
 	w->rechecks_left = OOMWATCH_RECHECKS;
 	ev_timer_again(loop, &w->recheck);
 }

@@ -34,7 +34,7 @@
  */
 #define OOMWATCH_RECENT_MS 1000
 
-/* After a wake-up with the counter unchanged: every 50 ms, up to 1 s. */
+/* v1, after a wake-up with the counter unchanged: every 50 ms, up to 1 s. */
 #define OOMWATCH_RECHECK_S 0.05
 #define OOMWATCH_RECHECKS 20
 
@@ -43,7 +43,8 @@ struct oomwatch {
 	ev_io io; /* on the watch fd, while armed */
 	/*
 	 * v1 signals the OOM before the kill is counted: the counter is read
-	 * again a few times after a wake-up that found it unchanged.
+	 * again a few times after a wake-up that found it unchanged (v2
+	 * counts before it notifies).
 	 */
 	ev_timer recheck;
 	unsigned rechecks_left;

@@ -315,6 +315,31 @@ class V2(h.TestCase):
         p.kill(signal.SIGTERM)
         p.wait()
 
+    def test_other_counters_do_not_start_rechecks(self):
+        # v2 rewrites memory.events for every counter (a cgroup at its
+        # memory.high or memory.max bumps "high" or "max" all the time)
+        # and counts a kill before it notifies: a change that is not a
+        # kill is one look, not a second of looks every 50 ms.
+        root = self.tree()
+        p = self.start(h.python_child("import time; time.sleep(60)"),
+                       NO_HEALTH, env={"PIDONE_TEST_CGROUP_ROOT": root})
+        p.wait_log("^child started$")
+        h.wait_idle(p.pid)
+        before = h.ctxt_switches(p.pid)
+        with open(os.path.join(root, "memory.events"), "w") as f:
+            f.write("low 0\nhigh 12\nmax 5\noom 0\noom_kill 0\n"
+                    "oom_group_kill 0\n")
+        time.sleep(1.2)           # the rechecks would last 1 s
+        delta = h.ctxt_switches(p.pid) - before
+        # the truncation and the write: one or two wake-ups, and a third
+        # for a busy machine's luck
+        if delta > 3:
+            self.fail("pidone woke up %d times for one change%s%s"
+                      % (delta, h.trace_wakeups(p.pid), p.describe()))
+        self.assertFalse(p.records("oom"), p.describe())
+        p.kill(signal.SIGTERM)
+        p.wait()
+
     def test_metrics_from_the_v2_files(self):
         root = self.tree()
         for name, text in (("memory.current", "1234567\n"),
