@@ -52,19 +52,6 @@ static char *digits_of(char *end, unsigned long long v, unsigned base)
 	return end;
 }
 
-void textbuf_putu(struct textbuf *t, unsigned long long v, unsigned base,
-		  unsigned width)
-{
-	char tmp[64];
-	char *p = digits_of(tmp + sizeof(tmp), v, base == 16 ? 16 : 10);
-
-	if (width > sizeof(tmp))
-		width = sizeof(tmp);
-	while ((size_t)(tmp + sizeof(tmp) - p) < width)
-		*--p = '0';
-	put(t, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 static void put_fill(struct textbuf *t, char c, size_t n)
 {
 	while (n-- > 0 && !t->truncated)
@@ -85,6 +72,18 @@ static void put_field(struct textbuf *t, bool left, size_t width, bool minus,
 	put(t, s, n);
 	if (left)
 		put_fill(t, ' ', pad);
+}
+
+void textbuf_putu(struct textbuf *t, unsigned long long v, unsigned base,
+		  unsigned width)
+{
+	char tmp[24];
+	const char *p = digits_of(tmp + sizeof(tmp), v, base == 16 ? 16 : 10);
+	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+
+	if (width > 64) /* as many digits as it ever wrote */
+		width = 64;
+	put_field(t, false, 0, false, width > n ? width - n : 0, p, n);
 }
 
 static size_t spec_number(const char **fmt)

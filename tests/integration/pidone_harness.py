@@ -354,6 +354,15 @@ def trace_wakeups(pid, seconds=2.0):
                                "    ")))
 
 
+def assert_wakeups(test, p, delta, most, what):
+    """Fail @test when pidone @p woke up @delta times (context switches
+    counted by the caller) where @most are allowed, with what it does
+    right after (trace_wakeups) and its describe()."""
+    if delta > most:
+        test.fail("pidone woke up %d times %s%s%s"
+                  % (delta, what, trace_wakeups(p.pid), p.describe()))
+
+
 def _kill(pid, sig=signal.SIGKILL):
     try:
         os.kill(pid, sig)

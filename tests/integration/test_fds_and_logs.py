@@ -280,11 +280,8 @@ class Idle(h.TestCase):
             print("\n    idle 3 s: %s context switches: %d"
                   % (name, after[name] - before[name]), file=sys.stderr,
                   end="")
-        delta = after["pidone"] - before["pidone"]
-        if delta > 1:
-            self.fail("pidone woke up %d times while idle%s%s"
-                      % (delta, h.trace_wakeups(runs[0][1].pid),
-                         runs[0][1].describe()))
+        h.assert_wakeups(self, runs[0][1], after["pidone"] - before["pidone"],
+                         1, "while idle")
 
     def test_idle_wait_has_no_timeout(self):
         # A few seconds cannot show a wakeup every minute: read the

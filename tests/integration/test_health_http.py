@@ -747,10 +747,8 @@ class Listening(h.TestCase):
         h.wait_idle(p.pid)
         before = h.ctxt_switches(p.pid)
         time.sleep(1.5)           # the window observed
-        delta = h.ctxt_switches(p.pid) - before
-        if delta > 1:
-            self.fail("pidone woke up %d times while idle%s%s"
-                      % (delta, h.trace_wakeups(p.pid), p.describe()))
+        h.assert_wakeups(self, p, h.ctxt_switches(p.pid) - before, 1,
+                         "while idle")
 
     def test_port_zero_opens_nothing(self):
         p = self.start(SLEEPER, ["--user", "keep", "--health-port", "0"],

@@ -330,12 +330,10 @@ class V2(h.TestCase):
             f.write("low 0\nhigh 12\nmax 5\noom 0\noom_kill 0\n"
                     "oom_group_kill 0\n")
         time.sleep(1.2)           # the rechecks would last 1 s
-        delta = h.ctxt_switches(p.pid) - before
         # the truncation and the write: one or two wake-ups, and a third
         # for a busy machine's luck
-        if delta > 3:
-            self.fail("pidone woke up %d times for one change%s%s"
-                      % (delta, h.trace_wakeups(p.pid), p.describe()))
+        h.assert_wakeups(self, p, h.ctxt_switches(p.pid) - before, 3,
+                         "for one change")
         self.assertFalse(p.records("oom"), p.describe())
         p.kill(signal.SIGTERM)
         p.wait()
