@@ -2355,7 +2355,7 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
         import textwrap
 
         def para(text):
-            return textwrap.fill(text, 76) + "\n"
+            return textwrap.fill(text, 76, break_on_hyphens=False) + "\n"
 
         def med(fig, n, f="%.0f"):
             s = self.summary(fig, n)
@@ -2424,9 +2424,16 @@ plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
             "The chart tests/bench/results.svg draws these ratios; "
             "tests/bench/RESULTS.md has the full tables with min-max, the "
             "health-port figures, the machine, the method, which goals are "
-            "met and where pidone's start-up instructions go. "
+            "met, the page faults of each start, where pidone-min's "
+            "start-up time and instructions go and where the bytes of its "
+            "binary go (from the link map). "
             "BENCH_QUICK=1 make bench is the short run for CI: about "
-            "130 s of measurements on 2 cores, plus the builds."))
+            "130 s of measurements on 2 cores, plus the builds (the musl "
+            "binary, the bench's helpers) and, the first time, installing "
+            "the peers. make bench writes its results to tests/bench/out in "
+            "the build tree (BENCH_OUT_DIR=DIR to choose; "
+            "BENCH_OUT_DIR=tests/bench from the top of the source tree "
+            "replaces the published figures)."))
         path = os.path.join(self.args.out_dir, "README-section.md")
         with open(path, "w") as f:
             f.write("\n".join(out))
